@@ -1,0 +1,35 @@
+# The words people type. `make run` and `make test` work on a fresh machine (python3 with venv).
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+
+.PHONY: install run test lint package bench clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.installed-* && touch $@
+
+run: install  ## embedded AWS on 127.0.0.1, tables from infra/, a demo coalition, the API on 127.0.0.1:8000
+	$(PY) -m localdev.run
+
+test: install  ## the whole suite against moto
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check app.py chalicelib localdev tests bench
+
+package: install  ## the CloudFormation package (infra/ merged) and its lint
+	rm -rf build/dev
+	AWS_DEFAULT_REGION=eu-west-1 $(VENV)/bin/chalice package --stage dev --pkg-format cloudformation \
+		--merge-template infra/resources.json build/dev
+	$(VENV)/bin/cfn-lint build/dev/sam.json
+
+bench: install
+	$(PY) -m bench.request_costs
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .chalice/deployments

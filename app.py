@@ -1,0 +1,47 @@
+"""Chalice entry points: wiring only. Routes live in chalicelib/api, jobs in chalicelib/jobs."""
+
+import os
+
+from aws_lambda_powertools.logging import correlation_paths
+from chalice import Chalice, ConvertToMiddleware, Rate
+
+from chalicelib.api.admin import admin_api
+from chalicelib.api.member import member_api
+from chalicelib.api.partner import partner_api
+from chalicelib.api.public import public_api
+from chalicelib.bootstrap import Container
+from chalicelib.jobs import dispatch
+from chalicelib.observability import logger, metrics
+
+app = Chalice(app_name="coalition")
+app.container = Container()  # built lazily on first use; tests put their own
+
+app.register_middleware(
+    ConvertToMiddleware(
+        logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+    )
+)
+app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
+
+for blueprint in (public_api, partner_api, member_api, admin_api):
+    app.register_blueprint(blueprint)
+
+# The route table is fixed at import, so this one environment read decides it: the member-token
+# minting route exists on the local stage only (STAGE is unset when `chalice package` imports us).
+if os.environ.get("STAGE") == "local":
+    from chalicelib.api.dev import dev_api
+
+    app.register_blueprint(dev_api)
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def sweep_holds(event):
+    """Release expired holds: one queue message per shard."""
+    return dispatch.fan_out(app.container.runtime, "hold-sweep")
+
+
+@app.on_sqs_message(queue="coalition-jobs", batch_size=1)
+def run_job_shard(event):
+    """Run one shard of a fanned-out job."""
+    for record in event:
+        dispatch.run_message(app.container.runtime, record.body)

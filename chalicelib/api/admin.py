@@ -1,0 +1,65 @@
+"""Operator endpoints: partners, their keys, the programme, jobs."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from ..domain.errors import NotFound
+from ..jobs import dispatch
+from ..services import partners, programs
+from ..services.requests import PartnerCreate, PartnerPatch, ProgramDocument
+from ..store import directory
+from .routing import Call, endpoint
+
+admin_api = Blueprint(__name__)
+
+
+@endpoint(admin_api, "/v1/admin/partners", "POST", audience="operator", status=201)
+def create_partner(call: Call, body: PartnerCreate) -> dict[str, Any]:
+    """Onboard a partner."""
+    return partners.create_partner(call.rt, body)
+
+
+@endpoint(admin_api, "/v1/admin/partners/{partner_id}", "GET", audience="operator")
+def get_partner(call: Call, partner_id: str) -> dict[str, Any]:
+    """A partner's profile."""
+    partner = directory.get_partner(partner_id)
+    if partner is None:
+        raise NotFound(f"partner {partner_id} does not exist")
+    return partners.partner_view(partner)
+
+
+@endpoint(admin_api, "/v1/admin/partners/{partner_id}", "PATCH", audience="operator")
+def patch_partner(call: Call, partner_id: str, body: PartnerPatch) -> dict[str, Any]:
+    """Change a partner (status "suspended" stops its keys)."""
+    return partners.update_partner(call.rt, partner_id, body)
+
+
+@endpoint(admin_api, "/v1/admin/partners/{partner_id}/keys", "POST", audience="operator", status=201)
+def issue_key(call: Call, partner_id: str) -> dict[str, str]:
+    """Issue an API key (shown this once)."""
+    return partners.issue_api_key(call.rt, partner_id)
+
+
+@endpoint(admin_api, "/v1/admin/partners/{partner_id}/keys/{key_id}", "DELETE", audience="operator")
+def revoke_key(call: Call, partner_id: str, key_id: str) -> Response:
+    """Revoke an API key."""
+    partners.revoke_api_key(call.rt, partner_id, key_id)
+    return Response(body="", status_code=204)
+
+
+@endpoint(admin_api, "/v1/admin/program", "PUT", audience="operator")
+def put_program(call: Call, body: ProgramDocument) -> dict[str, Any]:
+    """Replace the whole programme."""
+    return programs.set_program(call.rt, body)
+
+
+@endpoint(admin_api, "/v1/admin/jobs/{job}", "POST", audience="operator", status=202)
+def run_job(call: Call, job: str) -> dict[str, Any]:
+    """Run a scheduled job now."""
+    if job not in dispatch.SHARD_RUNNERS:
+        raise NotFound(f"unknown job {job}; known: {', '.join(sorted(dispatch.SHARD_RUNNERS))}")
+    return {"job_id": f"{job}-{uuid.uuid4().hex[:12]}", **dispatch.fan_out(call.rt, job)}

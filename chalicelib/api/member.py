@@ -1,0 +1,24 @@
+"""Member endpoints: a member sees themself only (the JWT's subject)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+
+from ..services import members
+from .routing import Call, endpoint
+
+member_api = Blueprint(__name__)
+
+
+@endpoint(member_api, "/v1/me", "GET", audience="member")
+def me(call: Call) -> dict[str, Any]:
+    """My balance, holds, expiring points and tier progress."""
+    return members.member_overview(call.rt, call.member_id)
+
+
+@endpoint(member_api, "/v1/me/entries", "GET", audience="member")
+def my_entries(call: Call) -> dict[str, Any]:
+    """My history, newest first."""
+    return members.member_entries(call.member_id, call.limit(), call.query("cursor"))

@@ -1,0 +1,25 @@
+"""Public endpoints: the published programme and this API's OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+
+from ..services import programs
+from .openapi import openapi_document
+from .routing import Call, endpoint
+
+public_api = Blueprint(__name__)
+
+
+@endpoint(public_api, "/v1/program", "GET", audience=None)
+def program(call: Call) -> dict[str, Any]:
+    """The published rules."""
+    return programs.published_program(call.rt)
+
+
+@endpoint(public_api, "/v1/openapi.json", "GET", audience=None)
+def openapi(call: Call) -> dict[str, Any]:
+    """This document."""
+    return openapi_document()

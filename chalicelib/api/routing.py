@@ -1,0 +1,129 @@
+"""One way to declare an endpoint: who may call it, how its body parses, and how errors answer.
+
+Chalice turns an exception inside a view into a bare 500, so each view is wrapped here: domain errors
+become the contract's 4xx/503 (api/errors.py), anything unexpected is logged and answered 500 with no trace.
+"""
+
+from __future__ import annotations
+
+import functools
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from chalice import Blueprint, Response
+from chalice.app import Request
+from pydantic import BaseModel, ValidationError
+
+from ..bootstrap import Container
+from ..domain.errors import DomainError, Forbidden, InvalidRequest
+from ..observability import logger
+from ..services.auth import Principal
+from ..services.operations import Reply
+from ..services.runtime import Runtime
+from .errors import from_domain, from_validation, internal_error, json_response
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass
+class Call:
+    container: Container
+    request: Request
+    principal: Principal | None
+
+    @property
+    def rt(self) -> Runtime:
+        return self.container.runtime
+
+    @property
+    def partner_id(self) -> str:
+        assert self.principal is not None and self.principal.partner_id is not None
+        return self.principal.partner_id
+
+    @property
+    def member_id(self) -> str:
+        assert self.principal is not None and self.principal.member_id is not None
+        return self.principal.member_id
+
+    def body(self, model: type[M]) -> M:
+        raw = self.request.raw_body or b"{}"
+        return model.model_validate_json(raw)
+
+    def query(self, name: str) -> str | None:
+        return (self.request.query_params or {}).get(name)
+
+    def limit(self, default: int = 25) -> int:
+        raw = self.query("limit")
+        if raw is None:
+            return default
+        if not raw.isdigit() or not 1 <= int(raw) <= 100:
+            raise InvalidRequest("limit must be a whole number from 1 to 100", field="limit")
+        return int(raw)
+
+
+@dataclass(frozen=True)
+class EndpointInfo:
+    """What the OpenAPI document says of an endpoint."""
+
+    path: str
+    method: str
+    audience: str | None
+    status: int
+    summary: str
+    body: type[BaseModel] | None
+
+
+ENDPOINTS: list[EndpointInfo] = []
+
+
+def endpoint(
+    bp: Blueprint, path: str, method: str, *, audience: str | None, status: int = 200
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register `view(call, **path_params)`; `audience` is partner | member | operator, or None for public.
+
+    A view with a parameter `body: SomeModel` receives the request body parsed (strictly) into that model.
+    """
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        body_model = typing.get_type_hints(view).get("body")
+        ENDPOINTS.append(
+            EndpointInfo(path, method, audience, status, (view.__doc__ or view.__name__).strip(), body_model)
+        )
+
+        @functools.wraps(view)
+        def handler(**params: str) -> Response:
+            try:
+                container: Container = bp.current_app.container  # type: ignore[attr-defined]
+                request = bp.current_request
+                principal = None
+                if audience is not None:
+                    principal = container.authenticate(request.headers.get("authorization"))
+                    if principal.kind != audience:
+                        raise Forbidden(f"this endpoint is for {audience}s, not {principal.kind}s")
+                call = Call(container, request, principal)
+                if body_model is not None:
+                    params["body"] = call.body(body_model)  # type: ignore[assignment]
+                return _respond(view(call, **params), status)
+            except DomainError as error:
+                return from_domain(error)
+            except ValidationError as error:
+                return from_validation(error)
+            except Exception:  # noqa: BLE001 - the last line of defence: log the cause, answer without it
+                logger.exception("unhandled error", extra={"path": path, "method": method})
+                return internal_error()
+
+        bp.route(path, methods=[method])(handler)
+        return view
+
+    return decorate
+
+
+def _respond(result: Any, status: int) -> Response:
+    if isinstance(result, Response):
+        return result
+    if isinstance(result, Reply):
+        headers = {"Idempotent-Replay": "true"} if result.replayed else None
+        return json_response(result.status, result.body, headers)
+    return json_response(status, result)

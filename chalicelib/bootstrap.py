@@ -1,0 +1,35 @@
+"""Composition root: builds settings, the store configuration and the shared runtime, lazily,
+on the first request (never at import time, so cold starts and tests stay cheap)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import cached_property
+
+from .services.auth import MemberKeys, Principal, authenticate
+from .services.runtime import Runtime, utc_now
+from .settings import Settings
+from .store.tables import configure_models
+
+
+class Container:
+    def __init__(self, settings: Settings | None = None, clock: Callable[[], datetime] = utc_now) -> None:
+        self._given_settings = settings
+        self._clock = clock
+
+    @cached_property
+    def settings(self) -> Settings:
+        return self._given_settings or Settings.from_env()
+
+    @cached_property
+    def runtime(self) -> Runtime:
+        configure_models(self.settings)
+        return Runtime(self.settings, self._clock)
+
+    @cached_property
+    def member_keys(self) -> MemberKeys:
+        return MemberKeys(self.settings)
+
+    def authenticate(self, authorization: str | None) -> Principal:
+        return authenticate(self.runtime, self.member_keys, authorization)

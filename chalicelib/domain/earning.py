@@ -1,0 +1,74 @@
+"""How many points a purchase earns, and a breakdown that explains every one of them.
+
+points = floor(Σ item amount × rate × tier multiplier), rounded once per transaction; the breakdown's
+lines sum exactly to the points so a member can recompute them from GET /v1/program.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
+
+from .errors import InvalidRequest
+from .money import to_str
+from .program import Partner, Tier
+
+
+@dataclass(frozen=True)
+class PurchaseLine:
+    category: str | None
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class BreakdownLine:
+    rule: str
+    points: int
+    detail: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"rule": self.rule, "points": self.points, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class Earn:
+    points: int
+    breakdown: list[BreakdownLine]
+
+
+def floor_points(value: Decimal) -> int:
+    return int(value.to_integral_value(rounding=ROUND_FLOOR))
+
+
+def split_purchase(amount: Decimal, items: list[PurchaseLine]) -> list[PurchaseLine]:
+    """The items as given, plus the part of the amount no item covers (earned at the partner's base rate)."""
+    itemised = sum((item.amount for item in items), Decimal(0))
+    if itemised > amount:
+        raise InvalidRequest("the items add up to more than the amount", field="items")
+    rest = amount - itemised
+    return [*items, PurchaseLine(None, rest)] if rest else list(items)
+
+
+def purchase_points(amount: Decimal, currency: str, items: list[PurchaseLine], partner: Partner, tier: Tier) -> Earn:
+    lines = split_purchase(amount, items)
+    base_exact = sum((line.amount * partner.rate_for(line.category) for line in lines), Decimal(0))
+    base = floor_points(base_exact)
+    total = floor_points(base_exact * tier.earn_multiplier)
+    rates = sorted({(line.category, partner.rate_for(line.category)) for line in lines}, key=str)
+    rate_text = ", ".join(
+        f"{to_str(rate)} pt/{currency}" + (f" on {category}" if category else "") for category, rate in rates
+    )
+    breakdown = [BreakdownLine("base_rate", base, f"{to_str(amount)} {currency} at {rate_text}")]
+    if tier.earn_multiplier != 1:
+        breakdown.append(
+            BreakdownLine("tier_multiplier", total - base, f"{tier.name} tier × {to_str(tier.earn_multiplier)}")
+        )
+    return Earn(total, breakdown)
+
+
+def reversed_points(purchase_points_total: int, amount: Decimal, returned_before: Decimal, returning: Decimal) -> int:
+    """Points to take back for a return, proportional to the amount and exact over cumulative returns:
+    a full return, in any number of parts, reverses exactly the points the purchase earned."""
+    before = floor_points(purchase_points_total * returned_before / amount)
+    after = floor_points(purchase_points_total * (returned_before + returning) / amount)
+    return after - before

@@ -1,0 +1,95 @@
+"""Domain exceptions: what can go wrong, in the programme's words.
+
+Each carries the API error code it becomes; the translation to HTTP lives in api/errors.py only.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    code = "invalid_request"
+
+    def __init__(self, message: str, *, field: str | None = None, **details: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.details = details
+
+
+class InvalidRequest(DomainError):
+    code = "invalid_request"
+
+
+class Unauthenticated(DomainError):
+    code = "unauthenticated"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class IdempotencyConflict(DomainError):
+    code = "idempotency_conflict"
+
+
+class AlreadyExists(DomainError):
+    code = "already_exists"
+
+
+class MemberExists(DomainError):
+    code = "member_exists"
+
+
+class InsufficientPoints(DomainError):
+    code = "insufficient_points"
+
+
+class MemberInactive(DomainError):
+    code = "member_inactive"
+
+
+class CurrencyMismatch(DomainError):
+    code = "currency_mismatch"
+
+
+class HoldNotOpen(DomainError):
+    code = "hold_not_open"
+
+
+class ReturnExceedsPurchase(DomainError):
+    code = "return_exceeds_purchase"
+
+
+class RuleViolation(DomainError):
+    code = "rule_violation"
+
+
+class RetryLater(DomainError):
+    """A transient backend failure outlasted our retries; the same call can safely be repeated."""
+
+    code = "retry_later"
+
+
+# ---- outcomes of a conditional write, raised by the store and handled by the services ----------
+class DuplicateOperation(Exception):
+    """The operation id has been used before: its stored result is the answer."""
+
+
+class ConcurrencyConflict(Exception):
+    """Someone else changed the wallet (or record) since we read it: read again and retry."""
+
+
+class TransientFailure(Exception):
+    """Throttling, a transaction conflict, a timeout: safe to retry the whole operation."""
+
+
+class IdentifierTaken(Exception):
+    """A card number, email or phone that another member already has."""
+
+    def __init__(self, alias_key: str) -> None:
+        super().__init__(alias_key)
+        self.alias_key = alias_key

@@ -1,0 +1,90 @@
+"""Ledger entries and idempotency records: the immutable history and the 'exactly once' memory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .wallet import Portion, Wallet
+
+ENTRY_TYPES = ("earn", "bonus", "activity", "redeem", "hold", "capture", "void", "return", "expire", "adjust")
+
+
+@dataclass
+class Entry:
+    """One movement. `points` is the signed change of the member's lots − debts + held;
+    `held` the signed change of held points; `attribution` says whose points moved (issuer, lot expiry)."""
+
+    seq: int
+    entry_id: str
+    type: str
+    partner_id: str
+    points: int
+    held: int = 0
+    breakdown: list[dict[str, Any]] | None = None
+    attribution: list[Portion] = field(default_factory=list)
+    reference: str | None = None
+    booked_at: str = ""
+
+    def public(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "entry_id": self.entry_id,
+            "type": self.type,
+            "partner_id": self.partner_id,
+            "points": self.points,
+            "held_points": self.held,
+            "attribution": [p.to_dict() for p in self.attribution],
+            "reference": self.reference,
+            "booked_at": self.booked_at,
+        }
+        if self.breakdown is not None:
+            body["breakdown"] = self.breakdown
+        return body
+
+
+def new_entry(
+    wallet: Wallet,
+    type: str,
+    partner_id: str,
+    points: int,
+    *,
+    held: int = 0,
+    breakdown: list[dict[str, Any]] | None = None,
+    attribution: list[Portion] | None = None,
+    reference: str | None = None,
+    booked_at: str,
+) -> Entry:
+    """Number the entry from the wallet's counter, so entries of a member are ordered and unique."""
+    wallet.entry_seq += 1
+    return Entry(
+        seq=wallet.entry_seq,
+        entry_id=f"{wallet.member_id}-{wallet.entry_seq:06d}",
+        type=type,
+        partner_id=partner_id,
+        points=points,
+        held=held,
+        breakdown=breakdown,
+        attribution=list(attribution or []),
+        reference=reference,
+        booked_at=booked_at,
+    )
+
+
+@dataclass
+class OperationRecord:
+    """A partner's operation (partner, kind, id): the request's fingerprint and the answer it got."""
+
+    op_key: str
+    kind: str
+    partner_id: str
+    member_id: str
+    fingerprint: str
+    status_code: int
+    body: str
+    data: dict[str, Any] = field(default_factory=dict)
+    created_at: str = ""
+    version: int = 0
+
+
+def operation_key(partner_id: str, kind: str, operation_id: str) -> str:
+    return f"{partner_id}#{kind}#{operation_id}"

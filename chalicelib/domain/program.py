@@ -1,0 +1,138 @@
+"""The programme's rules and the partners' earn settings, as plain values."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+TIER_METRICS = ("qualifying_points", "spend", "purchases", "distinct_partners")
+
+
+@dataclass(frozen=True)
+class Tier:
+    name: str
+    threshold: Decimal
+    earn_multiplier: Decimal
+
+
+@dataclass(frozen=True)
+class Program:
+    currency: str
+    point_value: Decimal
+    expiry_months: int
+    tier_metric: str
+    tiers: tuple[Tier, ...]  # ascending threshold; the first one has threshold 0
+    # Parts of the programme later features read (bonuses, activities); stored as given.
+    extras: dict[str, Any] = field(default_factory=dict)
+    version: int = 0
+
+    @property
+    def base_tier(self) -> Tier:
+        return self.tiers[0]
+
+    def tier(self, name: str) -> Tier:
+        for tier in self.tiers:
+            if tier.name == name:
+                return tier
+        # A tier removed from the programme: its holders earn as the base tier until review.
+        return self.base_tier
+
+    def tier_rank(self, name: str) -> int:
+        for rank, tier in enumerate(self.tiers):
+            if tier.name == name:
+                return rank
+        return 0
+
+    def expires_on(self, earned_on: date) -> date:
+        """Points expire N months after the end of the month they were earned in."""
+        month_index = earned_on.year * 12 + (earned_on.month - 1) + self.expiry_months
+        year, month = divmod(month_index, 12)
+        return date(year, month + 1, calendar.monthrange(year, month + 1)[1])
+
+
+DEFAULT_PROGRAM = Program(
+    currency="EUR",
+    point_value=Decimal("0.01"),
+    expiry_months=24,
+    tier_metric="qualifying_points",
+    tiers=(Tier("member", Decimal(0), Decimal(1)),),
+)
+
+
+@dataclass(frozen=True)
+class Partner:
+    partner_id: str
+    name: str
+    currency: str
+    earn_rate: Decimal
+    category_rates: dict[str, Decimal] = field(default_factory=dict)
+    fee_per_point: Decimal = Decimal(0)
+    status: str = "active"
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+    def rate_for(self, category: str | None) -> Decimal:
+        if category is not None and category in self.category_rates:
+            return self.category_rates[category]
+        return self.earn_rate
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    key_id: str
+    partner_id: str
+    secret_hash: str
+    partner_status: str
+    revoked: bool
+
+    @property
+    def usable(self) -> bool:
+        return not self.revoked and self.partner_status == "active"
+
+
+def program_from_document(document: dict[str, Any], version: int = 0) -> Program:
+    """The stored programme document (already validated on PUT) as a Program."""
+    tiers = tuple(
+        sorted(
+            (Tier(t["name"], Decimal(str(t["threshold"])), Decimal(t["earn_multiplier"])) for t in document["tiers"]),
+            key=lambda tier: tier.threshold,
+        )
+    )
+    known = {"currency", "point_value", "expiry_months", "tier_metric", "tiers"}
+    return Program(
+        currency=document["currency"],
+        point_value=Decimal(document["point_value"]),
+        expiry_months=int(document["expiry_months"]),
+        tier_metric=document["tier_metric"],
+        tiers=tiers,
+        extras={k: v for k, v in document.items() if k not in known},
+        version=version,
+    )
+
+
+def program_document(program: Program) -> dict[str, Any]:
+    """What GET /v1/program publishes of the rules (partners and campaigns are added by the service)."""
+    return {
+        "currency": program.currency,
+        "point_value": format(program.point_value, "f"),
+        "expiry_months": program.expiry_months,
+        "expiry_policy": f"points expire {program.expiry_months} months after the end of the month they were earned in",
+        "tier_metric": program.tier_metric,
+        "tier_window_months": 12,
+        "tiers": [
+            {
+                "name": t.name,
+                "threshold": int(t.threshold)
+                if t.threshold == t.threshold.to_integral_value()
+                else format(t.threshold, "f"),
+                "earn_multiplier": format(t.earn_multiplier, "f"),
+            }
+            for t in program.tiers
+        ],
+        **program.extras,
+    }

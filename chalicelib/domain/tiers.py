@@ -1,0 +1,82 @@
+"""Tier status: the rolling 12-month metric kept per month on the wallet, and upgrades on earn."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+from decimal import Decimal
+
+from .program import Program, Tier
+from .wallet import MonthActivity, Wallet
+
+WINDOW_MONTHS = 12
+
+
+def month_key(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def window(as_of: date) -> list[str]:
+    """The 12 calendar months ending with as_of's month, oldest first."""
+    index = as_of.year * 12 + as_of.month - 1
+    return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - WINDOW_MONTHS + 1, index + 1)]
+
+
+def metric_value(wallet: Wallet, metric: str, as_of: date) -> Decimal:
+    months = [wallet.activity[m] for m in window(as_of) if m in wallet.activity]
+    if metric == "spend":
+        return sum((Decimal(m.spend) for m in months), Decimal(0))
+    if metric == "purchases":
+        return Decimal(sum(m.purchases for m in months))
+    if metric == "distinct_partners":
+        return Decimal(len({p for m in months for p in m.partners}))
+    return Decimal(sum(m.qualifying_points for m in months))
+
+
+def record_purchase(wallet: Wallet, occurred_on: date, partner_id: str, points: int, amount: Decimal) -> None:
+    month = wallet.activity.setdefault(month_key(occurred_on), MonthActivity())
+    month.qualifying_points += points
+    month.spend = str(Decimal(month.spend) + amount)
+    month.purchases += 1
+    if partner_id not in month.partners:
+        month.partners.append(partner_id)
+
+
+def record_return(wallet: Wallet, occurred_on: date, points: int, amount: Decimal) -> None:
+    month = wallet.activity.get(month_key(occurred_on))
+    if month is None:  # the month has left the window already: nothing left to correct
+        return
+    month.qualifying_points = max(0, month.qualifying_points - points)
+    month.spend = str(max(Decimal(0), Decimal(month.spend) - amount))
+
+
+def forget_old_months(wallet: Wallet, today: date) -> None:
+    """Keep the wallet item bounded: months that can no longer count are dropped."""
+    keep = set(window(today))
+    for month in [m for m in wallet.activity if m not in keep and m < min(keep)]:
+        del wallet.activity[month]
+
+
+def tier_earned(program: Program, value: Decimal) -> Tier:
+    earned = program.base_tier
+    for tier in program.tiers:
+        if value >= tier.threshold:
+            earned = tier
+    return earned
+
+
+def add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    year, month0 = divmod(index, 12)
+    return date(year, month0 + 1, min(day.day, calendar.monthrange(year, month0 + 1)[1]))
+
+
+def upgrade_if_earned(wallet: Wallet, program: Program, today: date) -> Tier | None:
+    """Upgrade at once when the metric crosses a higher threshold; the new tier is kept 12 months."""
+    earned = tier_earned(program, metric_value(wallet, program.tier_metric, today))
+    if program.tier_rank(earned.name) <= program.tier_rank(wallet.tier):
+        return None
+    wallet.tier = earned.name
+    wallet.tier_reached_on = today.isoformat()
+    wallet.review_on = add_months(today, 12).isoformat()
+    return earned

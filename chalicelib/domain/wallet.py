@@ -1,0 +1,208 @@
+"""A member's wallet: lots of points by (expiry date, issuer), debts to issuers, and open holds.
+
+Every mutation here is pure and returns the attribution of what it moved, so that each ledger entry
+can say whose liability it touched. Invariants kept by every method:
+- lots and debts are positive; a member never has both a lot and a debt of the same issuer
+  (new points of an issuer first pay off the debt to it);
+- available = max(0, Σ lots − Σ debts); nothing can be spent beyond it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .errors import HoldNotOpen, InsufficientPoints
+
+NO_EXPIRY = "9999-12-31"  # sorts after every real date: debts and held lots without a date go last
+
+
+@dataclass(frozen=True, order=True)
+class Portion:
+    """Points of one issuer (with the expiry of the lot they came from, if any)."""
+
+    expires_on: str
+    issuer: str
+    points: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {"issuer": self.issuer, "expires_on": self.expires_on, "points": self.points}
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, object]) -> Portion:
+        return cls(str(raw["expires_on"]), str(raw["issuer"]), int(raw["points"]))  # type: ignore[call-overload]
+
+
+@dataclass
+class Hold:
+    hold_id: str
+    partner_id: str
+    points: int
+    expires_at: datetime
+    portions: list[Portion]
+
+
+@dataclass
+class MonthActivity:
+    qualifying_points: int = 0
+    spend: str = "0"
+    purchases: int = 0
+    partners: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Wallet:
+    member_id: str
+    card_number: str
+    tier: str
+    tier_reached_on: str
+    review_on: str
+    status: str = "active"
+    version: int = 0
+    entry_seq: int = 0
+    lots: dict[tuple[str, str], int] = field(default_factory=dict)  # (expires_on, issuer) -> points
+    debts: dict[str, int] = field(default_factory=dict)  # issuer -> points owed back
+    holds: dict[str, Hold] = field(default_factory=dict)
+    activity: dict[str, MonthActivity] = field(default_factory=dict)  # "YYYY-MM" -> figures
+    birth_date: str | None = None
+    referral_code: str | None = None
+    created_at: str = ""
+
+    # ---- figures -----------------------------------------------------------------------------
+    @property
+    def lot_points(self) -> int:
+        return sum(self.lots.values())
+
+    @property
+    def debt_points(self) -> int:
+        return sum(self.debts.values())
+
+    @property
+    def available(self) -> int:
+        return max(0, self.lot_points - self.debt_points)
+
+    @property
+    def held(self) -> int:
+        return sum(hold.points for hold in self.holds.values())
+
+    @property
+    def balance(self) -> int:
+        """What the ledger entries of this member add up to: lots − debts + held."""
+        return self.lot_points - self.debt_points + self.held
+
+    def held_at(self, now: datetime) -> int:
+        return sum(h.points for h in self.holds.values() if h.expires_at > now)
+
+    def available_at(self, now: datetime) -> int:
+        """Available as it will be once the holds expired by `now` are released (for read paths)."""
+        released = sum(h.points for h in self.holds.values() if h.expires_at <= now)
+        return max(0, self.lot_points + released - self.debt_points)
+
+    def expiring(self) -> list[tuple[str, int]]:
+        by_date: dict[str, int] = {}
+        for (expires_on, _issuer), points in self.lots.items():
+            by_date[expires_on] = by_date.get(expires_on, 0) + points
+        return sorted(by_date.items())
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+    # ---- movements ---------------------------------------------------------------------------
+    def credit(self, issuer: str, points: int, expires_on: str) -> None:
+        """New points of `issuer`: they pay off any debt to that issuer first, the rest becomes a lot."""
+        if points <= 0:
+            return
+        key = (expires_on, issuer)
+        self.lots[key] = self.lots.get(key, 0) + points
+        self._net_debt(issuer)
+
+    def spend(self, points: int) -> list[Portion]:
+        """Consume lots first-to-expire first (ties by issuer id); never beyond what is available."""
+        if points > self.available:
+            raise InsufficientPoints(f"{points} points requested but only {self.available} available", field="points")
+        taken: list[Portion] = []
+        remaining = points
+        for key in sorted(self.lots):
+            if remaining == 0:
+                break
+            take = min(remaining, self.lots[key])
+            self._take_from_lot(key, take)
+            taken.append(Portion(key[0], key[1], take))
+            remaining -= take
+        return taken
+
+    def claw_back(self, issuer: str, points: int) -> list[Portion]:
+        """Take back `points` of `issuer` (a return): from its lots FIFO, the rest becomes a debt."""
+        taken: list[Portion] = []
+        remaining = points
+        for key in sorted(k for k in self.lots if k[1] == issuer):
+            if remaining == 0:
+                break
+            take = min(remaining, self.lots[key])
+            self._take_from_lot(key, take)
+            taken.append(Portion(key[0], issuer, take))
+            remaining -= take
+        if remaining:
+            self.debts[issuer] = self.debts.get(issuer, 0) + remaining
+            taken.append(Portion(NO_EXPIRY, issuer, remaining))
+        return taken
+
+    def place_hold(self, hold_id: str, partner_id: str, points: int, expires_at: datetime) -> Hold:
+        hold = Hold(hold_id, partner_id, points, expires_at, self.spend(points))
+        self.holds[hold_id] = hold
+        return hold
+
+    def open_hold(self, hold_id: str, now: datetime) -> Hold:
+        hold = self.holds.get(hold_id)
+        if hold is None or hold.expires_at <= now:
+            raise HoldNotOpen(f"hold {hold_id} is not open (captured, voided or expired)")
+        return hold
+
+    def release_hold(self, hold_id: str) -> Hold:
+        """Give the held points back to their lots (void or expiry)."""
+        hold = self.holds.pop(hold_id)
+        for portion in hold.portions:
+            self.credit(portion.issuer, portion.points, portion.expires_on)
+        return hold
+
+    def capture_hold(self, hold_id: str, points: int) -> tuple[Hold, list[Portion]]:
+        """Spend `points` of the hold (first-to-expire first); the rest goes back to the lots."""
+        hold = self.holds.pop(hold_id)
+        captured: list[Portion] = []
+        remaining = points
+        for portion in sorted(hold.portions):
+            take = min(remaining, portion.points)
+            if take:
+                captured.append(Portion(portion.expires_on, portion.issuer, take))
+                remaining -= take
+            if portion.points > take:
+                self.credit(portion.issuer, portion.points - take, portion.expires_on)
+        return hold, captured
+
+    def expired_holds(self, now: datetime) -> list[Hold]:
+        return sorted((h for h in self.holds.values() if h.expires_at <= now), key=lambda h: h.expires_at)
+
+    def next_hold_expiry(self) -> datetime | None:
+        return min((h.expires_at for h in self.holds.values()), default=None)
+
+    # ---- internals ---------------------------------------------------------------------------
+    def _take_from_lot(self, key: tuple[str, str], points: int) -> None:
+        left = self.lots[key] - points
+        if left:
+            self.lots[key] = left
+        else:
+            del self.lots[key]
+
+    def _net_debt(self, issuer: str) -> None:
+        debt = self.debts.get(issuer, 0)
+        for key in sorted(k for k in self.lots if k[1] == issuer):
+            if debt == 0:
+                break
+            pay = min(debt, self.lots[key])
+            self._take_from_lot(key, pay)
+            debt -= pay
+        if debt:
+            self.debts[issuer] = debt
+        else:
+            self.debts.pop(issuer, None)

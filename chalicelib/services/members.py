@@ -1,0 +1,156 @@
+"""Members: enrolment, recognition by card/email/phone, and what a member sees of themself."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
+from typing import Any
+
+from ..domain.errors import IdentifierTaken, InvalidRequest, MemberExists, NotFound, RetryLater, TransientFailure
+from ..domain.program import Program
+from ..domain.tiers import add_months, metric_value
+from ..domain.wallet import Wallet
+from ..settings import Settings
+from ..store import directory
+from ..store.bookings import Booking, commit
+from ..store.ledger import list_entries
+from ..store.wallets import load_wallet
+from .programs import current_program, decimal_or_int
+from .requests import EnrolRequest, MemberRef, valid_member_id
+from .runtime import Runtime, iso
+
+
+def alias_for(settings: Settings, kind: str, value: str) -> str:
+    """The directory key of an identifier: card numbers as they are, emails and phones as keyed hashes."""
+    if kind == "card_number":
+        return f"CARD#{value}"
+    normalised = value.strip().lower() if kind == "email" else value.strip()
+    digest = hmac.new(settings.pii_hmac_key.get_secret_value().encode(), normalised.encode(), hashlib.sha256)
+    return f"{kind.upper()}#{digest.hexdigest()}"
+
+
+def resolve_member(rt: Runtime, ref: MemberRef) -> str:
+    """member_id as given (checked when the wallet is read), or one alias read for card/email/phone."""
+    if ref.member_id is not None:
+        if not valid_member_id(ref.member_id):
+            raise NotFound("member not found", field="member.member_id")
+        return ref.member_id
+    kind, value = next(
+        (k, v) for k, v in (("card_number", ref.card_number), ("email", ref.email), ("phone", ref.phone)) if v
+    )
+    member_id = directory.find_member_id(alias_for(rt.settings, kind, value))
+    if member_id is None:
+        raise NotFound(f"no member with this {kind}", field=f"member.{kind}")
+    return member_id
+
+
+def enrol_member(rt: Runtime, partner_id: str, request: EnrolRequest) -> dict[str, Any]:
+    program = current_program(rt)
+    if request.birth_date is not None and not (
+        1900 <= request.birth_date.year and request.birth_date <= rt.now().date()
+    ):
+        raise InvalidRequest("birth_date is not plausible", field="birth_date")
+    for _ in range(rt.settings.write_attempts):
+        card = request.card_number or generate_card_number()
+        wallet = new_wallet(program, card, rt.now(), request)
+        aliases = [alias_for(rt.settings, "card_number", card)]
+        if request.email:
+            aliases.append(alias_for(rt.settings, "email", request.email))
+        if request.phone:
+            aliases.append(alias_for(rt.settings, "phone", request.phone))
+        try:
+            commit(Booking(wallet=wallet, new_aliases=aliases), rt.settings)
+        except IdentifierTaken as taken:
+            if request.card_number is None and taken.alias_key.startswith("CARD#"):
+                continue  # a generated card number collided: draw another
+            existing = directory.find_member_id(taken.alias_key)
+            raise MemberExists(
+                "a member with this identifier already exists",
+                field=taken.alias_key.split("#")[0].lower(),
+                member_id=existing,
+            ) from None
+        except TransientFailure:
+            continue
+        return {"member_id": wallet.member_id, "card_number": card, "tier": wallet.tier}
+    raise RetryLater("could not enrol the member now; retry")
+
+
+def new_wallet(program: Program, card: str, now: datetime, request: EnrolRequest) -> Wallet:
+    today = now.date()
+    return Wallet(
+        member_id=f"m_{secrets.token_hex(10)}",
+        card_number=card,
+        tier=program.base_tier.name,
+        tier_reached_on=today.isoformat(),
+        review_on=add_months(today, 12).isoformat(),
+        birth_date=None if request.birth_date is None else request.birth_date.isoformat(),
+        referral_code=request.referral_code,
+        created_at=iso(now),
+    )
+
+
+def generate_card_number() -> str:
+    """16 digits starting with 9 (no card scheme uses it), the last one a Luhn check digit."""
+    body = "9" + "".join(secrets.choice("0123456789") for _ in range(14))
+    return body + luhn_digit(body)
+
+
+def luhn_digit(body: str) -> str:
+    total = 0
+    for index, char in enumerate(reversed(body)):
+        digit = int(char)
+        if index % 2 == 0:
+            digit *= 2
+            digit -= 9 if digit > 9 else 0
+        total += digit
+    return str((10 - total % 10) % 10)
+
+
+def find_member(rt: Runtime, ref: MemberRef) -> dict[str, Any]:
+    wallet = _wallet(resolve_member(rt, ref))
+    return {"member_id": wallet.member_id, "tier": wallet.tier, "available_points": wallet.available_at(rt.now())}
+
+
+def member_overview(rt: Runtime, member_id: str) -> dict[str, Any]:
+    """GET /v1/me: one GetItem, whatever the history's length."""
+    wallet = _wallet(member_id)
+    program = current_program(rt)
+    now = rt.now()
+    return {
+        "member_id": wallet.member_id,
+        "card_number": wallet.card_number,
+        "status": wallet.status,
+        "tier": wallet.tier,
+        "available_points": wallet.available_at(now),
+        "held_points": wallet.held_at(now),
+        "owed_points": wallet.debt_points,
+        "expiring": [{"on": on, "points": points} for on, points in wallet.expiring()[:12]],
+        "tier_progress": tier_progress(wallet, program, now),
+    }
+
+
+def tier_progress(wallet: Wallet, program: Program, now: datetime) -> dict[str, Any]:
+    current = metric_value(wallet, program.tier_metric, now.date())
+    rank = program.tier_rank(wallet.tier)
+    above = program.tiers[rank + 1] if rank + 1 < len(program.tiers) else None
+    return {
+        "metric": program.tier_metric,
+        "current": decimal_or_int(current),
+        "next_tier": None if above is None else above.name,
+        "needed": 0 if above is None else decimal_or_int(max(above.threshold - current, 0 * current)),
+        "review_on": wallet.review_on,
+    }
+
+
+def member_entries(member_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    entries, next_cursor = list_entries(member_id, limit, cursor)
+    return {"entries": [entry.public() for entry in entries], "next_cursor": next_cursor}
+
+
+def _wallet(member_id: str) -> Wallet:
+    wallet = load_wallet(member_id) if valid_member_id(member_id) else None
+    if wallet is None:
+        raise NotFound("member not found")
+    return wallet

@@ -1,0 +1,171 @@
+"""Exactly once: run a partner's operation against a member's wallet and commit it with its
+idempotency record in one transaction, retrying conflicts and transient failures.
+
+Happy path: 1 GetItem (wallet) + 1 TransactWriteItems. A replay costs one more GetItem (the record).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..domain.errors import (
+    ConcurrencyConflict,
+    DomainError,
+    DuplicateOperation,
+    IdempotencyConflict,
+    MemberInactive,
+    NotFound,
+    RetryLater,
+    TransientFailure,
+)
+from ..domain.ledger import Entry, OperationRecord, new_entry, operation_key
+from ..domain.wallet import Wallet
+from ..observability import logger
+from ..store.bookings import Booking, commit
+from ..store.operations import find_operation
+from ..store.wallets import load_wallet
+from .runtime import Runtime, iso
+
+
+@dataclass(frozen=True)
+class Operation:
+    partner_id: str
+    kind: str  # purchase, return, redemption, hold, capture, void
+    operation_id: str
+    fingerprint: str
+
+    @property
+    def key(self) -> str:
+        return operation_key(self.partner_id, self.kind, self.operation_id)
+
+
+@dataclass
+class Outcome:
+    """What an operation decided: its entries, its answer, and facts to keep for later calls."""
+
+    status: int
+    body: dict[str, Any]
+    entries: list[Entry] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+    changed_operations: list[OperationRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: str  # JSON text, the same bytes on every replay
+    replayed: bool = False
+
+
+Decide = Callable[[Wallet, datetime], Outcome]
+
+
+def fingerprint(*parts: Any) -> str:
+    canonical = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def body_text(body: dict[str, Any]) -> str:
+    return json.dumps(body, separators=(",", ":"))
+
+
+def execute(rt: Runtime, operation: Operation, member_id: str, decide: Decide) -> Reply:
+    transient_left = rt.settings.write_attempts
+    conflicts_left = rt.settings.conflict_attempts
+    while True:
+        try:
+            return _attempt(rt, operation, member_id, decide)
+        except DuplicateOperation:
+            return _replay(operation)
+        except ConcurrencyConflict:
+            conflicts_left -= 1
+            if conflicts_left <= 0:
+                logger.warning("wallet stayed busy", extra={"op": operation.key})
+                raise RetryLater("the member's wallet is busy; retry with the same id") from None
+            _backoff(rt.settings.conflict_attempts - conflicts_left, cap=0.05)
+        except TransientFailure as failure:
+            transient_left -= 1
+            logger.warning("transient DynamoDB failure", extra={"op": operation.key, "error": str(failure)})
+            if transient_left <= 0:
+                raise RetryLater("the service is busy; retry with the same id") from None
+            _backoff(rt.settings.write_attempts - transient_left, cap=0.4)
+
+
+def _attempt(rt: Runtime, operation: Operation, member_id: str, decide: Decide) -> Reply:
+    wallet = load_wallet(member_id)
+    if wallet is None:
+        raise NotFound("member not found", field="member")
+    now = rt.now()
+    try:
+        if not wallet.active:
+            raise MemberInactive(f"member {member_id} is {wallet.status}")
+        released = release_expired_holds(wallet, now)
+        outcome = decide(wallet, now)
+    except DomainError:
+        # A refusal writes nothing, unless this is a replay of a call that succeeded before.
+        if find_operation(operation.key) is not None:
+            return _replay(operation)
+        raise
+    text = body_text(outcome.body)
+    record = OperationRecord(
+        op_key=operation.key,
+        kind=operation.kind,
+        partner_id=operation.partner_id,
+        member_id=member_id,
+        fingerprint=operation.fingerprint,
+        status_code=outcome.status,
+        body=text,
+        data=outcome.data,
+        created_at=iso(now),
+    )
+    booking = Booking(
+        wallet=wallet,
+        entries=released + outcome.entries,
+        new_operation=record,
+        changed_operations=outcome.changed_operations,
+    )
+    commit(booking, rt.settings)
+    return Reply(outcome.status, text)
+
+
+def _replay(operation: Operation) -> Reply:
+    record = find_operation(operation.key)
+    if record is None:  # the condition failed on a record that is gone: cannot happen, records are kept
+        raise RetryLater("could not read the earlier result; retry with the same id")
+    if record.fingerprint != operation.fingerprint:
+        raise IdempotencyConflict(
+            f"{operation.operation_id} was already used for a different request", field=f"{operation.kind}_id"
+        )
+    return Reply(record.status_code, record.body, replayed=True)
+
+
+def release_expired_holds(wallet: Wallet, now: datetime, limit: int = 20) -> list[Entry]:
+    """Expired holds give their points back at the member's next use (and by the scheduled sweep)."""
+    entries = []
+    for hold in wallet.expired_holds(now)[:limit]:
+        wallet.release_hold(hold.hold_id)
+        entries.append(
+            new_entry(
+                wallet,
+                "void",
+                hold.partner_id,
+                0,
+                held=-hold.points,
+                attribution=hold.portions,
+                reference=hold.hold_id,
+                breakdown=[{"rule": "hold_expired", "points": hold.points, "detail": "hold expired unused"}],
+                booked_at=iso(now),
+            )
+        )
+    return entries
+
+
+def _backoff(attempt: int, cap: float) -> None:
+    time.sleep(random.uniform(0, min(cap, 0.005 * 2**attempt)))

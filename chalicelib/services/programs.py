@@ -1,0 +1,62 @@
+"""The programme: set by the operator, read (cached) by every earn, published to everyone."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from ..domain.errors import InvalidRequest
+from ..domain.money import parse_currency, parse_rate, to_str
+from ..domain.program import DEFAULT_PROGRAM, Partner, Program, program_document
+from ..store import directory
+from .requests import ProgramDocument
+from .runtime import Runtime, iso
+
+
+def current_program(rt: Runtime) -> Program:
+    return rt.cache.get("program", lambda: directory.get_program() or DEFAULT_PROGRAM)
+
+
+def set_program(rt: Runtime, request: ProgramDocument) -> dict[str, Any]:
+    parse_currency(request.currency)
+    if parse_rate(request.point_value, "point_value") <= 0:
+        raise InvalidRequest("point_value must be greater than zero", field="point_value")
+    for index, tier in enumerate(request.tiers):
+        if parse_rate(tier.earn_multiplier, f"tiers[{index}].earn_multiplier") < 1:
+            raise InvalidRequest(
+                "an earn multiplier below 1 would take points away", field=f"tiers[{index}].earn_multiplier"
+            )
+    document = request.model_dump(mode="json")
+    version = directory.put_program(document, iso(rt.now()))
+    rt.cache.forget("program")
+    return {**published_rules(current_program(rt)), "version": version}
+
+
+def published_rules(program: Program) -> dict[str, Any]:
+    return program_document(program)
+
+
+def published_program(rt: Runtime) -> dict[str, Any]:
+    """GET /v1/program: enough to recompute any earn by hand."""
+    program = current_program(rt)
+    partners = rt.cache.get("partners", directory.list_partners)
+    return {
+        **published_rules(program),
+        "rounding": "points = floor(amount × rate × tier multiplier), once per transaction",
+        "partners": [_public_partner(p) for p in sorted(partners, key=lambda p: p.partner_id) if p.active],
+        "campaigns": [],
+    }
+
+
+def _public_partner(partner: Partner) -> dict[str, Any]:
+    return {
+        "partner_id": partner.partner_id,
+        "name": partner.name,
+        "currency": partner.currency,
+        "earn_rate": to_str(partner.earn_rate),
+        "category_rates": {k: to_str(v) for k, v in sorted(partner.category_rates.items())},
+    }
+
+
+def decimal_or_int(value: Decimal) -> int | str:
+    return int(value) if value == value.to_integral_value() else to_str(value)

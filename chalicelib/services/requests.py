@@ -1,0 +1,153 @@
+"""The shapes of what callers send (pydantic, strict). Values with business meaning (amounts,
+currencies, rates) are kept as given here and parsed by the use cases, which know the context."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+OperationId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$")]
+PartnerId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9\-]{1,39}$")]
+CardNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{8,19}$")]
+Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$", max_length=254)]
+Phone = Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{6,14}$")]  # E.164
+Decimal_ = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
+Category = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_\-]{1,40}$")]
+Points = Annotated[int, Field(strict=True, gt=0, le=100_000_000)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class MemberRef(Strict):
+    member_id: str | None = None
+    card_number: CardNumber | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+
+    @model_validator(mode="after")
+    def exactly_one(self) -> MemberRef:
+        given = [v for v in (self.member_id, self.card_number, self.email, self.phone) if v is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of member_id, card_number, email, phone")
+        return self
+
+
+class EnrolRequest(Strict):
+    email: Email | None = None
+    phone: Phone | None = None
+    card_number: CardNumber | None = None
+    birth_date: date | None = None
+    referral_code: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{4,32}$")] | None = None
+
+    model_config = ConfigDict(extra="forbid", strict=False, frozen=True)  # birth_date arrives as text
+
+    @model_validator(mode="after")
+    def one_identifier(self) -> EnrolRequest:
+        if not (self.email or self.phone or self.card_number):
+            raise ValueError("give at least one of email, phone, card_number")
+        return self
+
+
+class PurchaseItem(Strict):
+    sku: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    category: Category
+    amount: Decimal_
+
+
+class PurchaseRequest(Strict):
+    transaction_id: OperationId
+    member: MemberRef
+    amount: Decimal_
+    currency: str
+    occurred_at: datetime
+    channel: Literal["store", "online"]
+    store_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    items: Annotated[list[PurchaseItem], Field(max_length=200)] | None = None
+
+    model_config = ConfigDict(extra="forbid", strict=False, frozen=True)  # occurred_at arrives as text
+
+    @model_validator(mode="after")
+    def aware_time(self) -> PurchaseRequest:
+        if self.occurred_at.tzinfo is None:
+            raise ValueError("occurred_at needs a time zone, e.g. 2026-11-22T10:15:00Z")
+        return self
+
+
+class ReturnRequest(Strict):
+    return_id: OperationId
+    amount: Decimal_
+
+
+class RedemptionRequest(Strict):
+    redemption_id: OperationId
+    member: MemberRef
+    points: Points
+
+
+class HoldRequest(Strict):
+    hold_id: OperationId
+    member: MemberRef
+    points: Points
+    ttl_seconds: Annotated[int, Field(strict=True, ge=30, le=7 * 24 * 3600)] = 900
+
+
+class CaptureRequest(Strict):
+    points: Points | None = None
+
+
+class PartnerCreate(Strict):
+    partner_id: PartnerId
+    name: Name
+    currency: str
+    earn_rate: Decimal_
+    category_rates: dict[Category, Decimal_] | None = None
+    fee_per_point: Decimal_ | None = None
+
+
+class PartnerPatch(Strict):
+    name: Name | None = None
+    status: Literal["active", "suspended"] | None = None
+    earn_rate: Decimal_ | None = None
+    category_rates: dict[Category, Decimal_] | None = None
+    fee_per_point: Decimal_ | None = None
+
+
+class TierRule(Strict):
+    name: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_\-]{0,31}$")]
+    threshold: Annotated[int, Field(strict=True, ge=0)]
+    earn_multiplier: Decimal_
+
+
+class ProgramDocument(BaseModel):
+    # The parts later features read (bonuses, activities, …) are kept as given: extra="allow".
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+
+    currency: str
+    point_value: Decimal_
+    expiry_months: Annotated[int, Field(strict=True, ge=1, le=120)]
+    tier_metric: Literal["qualifying_points", "spend", "purchases", "distinct_partners"] = "qualifying_points"
+    tiers: Annotated[list[TierRule], Field(min_length=1, max_length=10)]
+
+    @model_validator(mode="after")
+    def tiers_ascend(self) -> ProgramDocument:
+        names = [t.name for t in self.tiers]
+        if len(set(names)) != len(names):
+            raise ValueError("tier names must be unique")
+        thresholds = [t.threshold for t in self.tiers]
+        if thresholds[0] != 0 or thresholds != sorted(set(thresholds)):
+            raise ValueError("tier thresholds must start at 0 and strictly increase")
+        return self
+
+
+class MemberTokenRequest(Strict):
+    member_id: str
+
+
+def valid_member_id(value: str) -> bool:
+    return bool(re.fullmatch(r"m_[0-9a-f]{20}", value))

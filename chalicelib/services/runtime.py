@@ -1,0 +1,65 @@
+"""What every use case needs besides its arguments: settings, the clock, and a short-lived config cache."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+from ..domain.timefmt import iso
+from ..settings import Settings
+
+__all__ = ["Runtime", "TtlCache", "iso", "utc_now"]
+
+T = TypeVar("T")
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class TtlCache:
+    """Per-container cache for rarely changing, often read items (API keys, partners, the programme).
+
+    Reading them on every request would put every request of a busy partner on one partition key;
+    the price is that a change (a revoked key, a new rate) takes up to `seconds` to reach warm containers.
+    """
+
+    def __init__(self, seconds: float, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._seconds = seconds
+        self._monotonic = monotonic
+        self._values: dict[str, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str, load: Callable[[], T]) -> T:
+        if self._seconds <= 0:
+            return load()
+        now = self._monotonic()
+        with self._lock:
+            hit = self._values.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]  # type: ignore[no-any-return]
+        value = load()
+        with self._lock:
+            self._values[key] = (now + self._seconds, value)
+        return value
+
+    def forget(self, key: str) -> None:
+        with self._lock:
+            self._values.pop(key, None)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    clock: Callable[[], datetime] = utc_now
+    cache: TtlCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.cache = TtlCache(self.settings.config_cache_seconds)
+
+    def now(self) -> datetime:
+        return self.clock().astimezone(timezone.utc)

@@ -1,0 +1,64 @@
+"""Typed settings, read from the environment once, when the composition root is first built."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from pydantic import BaseModel, Field, SecretStr
+
+
+class Settings(BaseModel):
+    stage: str = "local"
+    region: str = "eu-west-1"
+    members_table: str = "coalition-local-members"
+    ledger_table: str = "coalition-local-ledger"
+    operations_table: str = "coalition-local-operations"
+    directory_table: str = "coalition-local-directory"
+    statements_bucket: str = "coalition-local-statements"
+    jobs_queue_url: str | None = None
+    # Operator credential of the local stage (other stages store hashed operator keys in the directory).
+    admin_key: SecretStr | None = None
+    # Key of the HMAC under which emails and phones are looked up; never the clear value in a key.
+    pii_hmac_key: SecretStr = SecretStr("local-only-pii-key")
+    member_jwt_issuer: str = "coalition-local"
+    member_jwt_audience: str = "coalition-members"
+    member_jwks_url: str | None = None
+    # The local stage signs its own member tokens with this RSA key (PEM file).
+    local_jwt_private_key_path: str | None = None
+    # Partners, keys and the programme are cached per Lambda container this long (0 = always read).
+    config_cache_seconds: float = Field(default=30, ge=0)
+    settlement_shards: int = Field(default=16, ge=1, le=256)
+    sweep_shards: int = Field(default=8, ge=1, le=256)
+    write_attempts: int = Field(default=4, ge=1, le=10)  # for transient failures
+    conflict_attempts: int = Field(default=40, ge=1)  # for optimistic-lock conflicts on a busy wallet
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage == "local"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        names = {
+            "stage": "STAGE",
+            "region": "AWS_REGION",
+            "members_table": "MEMBERS_TABLE",
+            "ledger_table": "LEDGER_TABLE",
+            "operations_table": "OPERATIONS_TABLE",
+            "directory_table": "DIRECTORY_TABLE",
+            "statements_bucket": "STATEMENTS_BUCKET",
+            "jobs_queue_url": "JOBS_QUEUE_URL",
+            "admin_key": "COALITION_ADMIN_KEY",
+            "pii_hmac_key": "PII_HMAC_KEY",
+            "member_jwt_issuer": "MEMBER_JWT_ISSUER",
+            "member_jwt_audience": "MEMBER_JWT_AUDIENCE",
+            "member_jwks_url": "MEMBER_JWKS_URL",
+            "local_jwt_private_key_path": "LOCAL_JWT_PRIVATE_KEY_PATH",
+            "config_cache_seconds": "CONFIG_CACHE_SECONDS",
+            "settlement_shards": "SETTLEMENT_SHARDS",
+        }
+        values = {field: env[var] for field, var in names.items() if env.get(var)}
+        if "region" not in values and env.get("AWS_DEFAULT_REGION"):
+            values["region"] = env["AWS_DEFAULT_REGION"]
+        return cls(**values)

@@ -1,0 +1,123 @@
+"""Commit one operation's effect atomically: one TransactWriteItems with every condition it needs.
+
+Items, in this order (cancellation reasons come back in the same order):
+  1. the new operation record        attribute_not_exists(op_key)  -> DuplicateOperation
+  2. operation records it changes     version = read version       -> ConcurrencyConflict
+  3. new identity aliases             attribute_not_exists(pk)     -> IdentifierTaken
+  4. the wallet                       version = read version       -> ConcurrencyConflict
+  5. the ledger entries               attribute_not_exists(seq)    (numbered from the wallet: cannot clash
+                                                                     unless the wallet condition fails too)
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from ..domain.errors import ConcurrencyConflict, DuplicateOperation, IdentifierTaken
+from ..domain.ledger import Entry, OperationRecord
+from ..domain.wallet import Wallet
+from ..settings import Settings
+from .errors import is_transient, translated
+from .models import AliasItem, EntryItem, OperationItem
+from .tables import connection
+from .wallets import to_item
+
+
+@dataclass
+class Booking:
+    wallet: Wallet
+    entries: list[Entry] = field(default_factory=list)
+    new_operation: OperationRecord | None = None
+    changed_operations: list[OperationRecord] = field(default_factory=list)
+    new_aliases: list[str] = field(default_factory=list)
+
+
+def commit(booking: Booking, settings: Settings) -> None:
+    puts: list[tuple[str, object]] = []  # (what failed means, item)
+    if booking.new_operation is not None:
+        puts.append(("duplicate", operation_item(booking.new_operation)))
+    for record in booking.changed_operations:
+        puts.append(("conflict", operation_item(record)))
+    for alias in booking.new_aliases:
+        puts.append((f"alias:{alias}", AliasItem(pk=alias, member_id=booking.wallet.member_id)))
+    puts.append(("conflict", to_item(booking.wallet, sweep_shards=settings.sweep_shards)))
+    for entry in booking.entries:
+        puts.append(("conflict", entry_item(entry, booking.wallet.member_id, settings.settlement_shards)))
+
+    try:
+        with translated():
+            with TransactWrite(connection=connection(settings)) as transaction:
+                for meaning, item in puts:
+                    transaction.save(item, condition=_creation_condition(item, meaning))
+    except TransactWriteError as error:
+        _raise_for_cancellation(error, [meaning for meaning, _ in puts])
+        raise
+
+
+def _creation_condition(item: object, meaning: str):  # type: ignore[no-untyped-def]
+    if meaning == "duplicate":
+        return OperationItem.op_key.does_not_exist()
+    if meaning.startswith("alias:"):
+        return AliasItem.pk.does_not_exist()
+    if isinstance(item, EntryItem):
+        return EntryItem.seq.does_not_exist()
+    return None  # versioned items carry their own condition
+
+
+def _raise_for_cancellation(error: TransactWriteError, meanings: list[str]) -> None:
+    reasons = list(error.cancellation_reasons or [])
+    failed = [
+        meaning
+        for meaning, reason in zip(meanings, reasons, strict=False)
+        if reason is not None and reason.code == "ConditionalCheckFailed"
+    ]
+    if "duplicate" in failed:
+        raise DuplicateOperation() from error
+    for meaning in failed:
+        if meaning.startswith("alias:"):
+            raise IdentifierTaken(meaning.removeprefix("alias:")) from error
+    if failed:
+        raise ConcurrencyConflict() from error
+
+
+def operation_item(record: OperationRecord) -> OperationItem:
+    item = OperationItem(
+        op_key=record.op_key,
+        kind=record.kind,
+        partner_id=record.partner_id,
+        member_id=record.member_id,
+        fingerprint=record.fingerprint,
+        status_code=record.status_code,
+        body=record.body,
+        data=record.data,
+        created_at=record.created_at,
+    )
+    if record.version:
+        item.version = record.version
+    return item
+
+
+def entry_item(entry: Entry, member_id: str, shards: int) -> EntryItem:
+    day = entry.booked_at[:10]
+    shard = zlib.crc32(entry.entry_id.encode()) % shards
+    return EntryItem(
+        member_id=member_id,
+        seq=entry.seq,
+        entry_id=entry.entry_id,
+        type=entry.type,
+        partner_id=entry.partner_id,
+        points=entry.points,
+        held=entry.held,
+        breakdown=entry.breakdown,
+        attribution=[p.to_dict() for p in entry.attribution],
+        reference=entry.reference,
+        booked_at=entry.booked_at,
+        settle_key=f"{entry.partner_id}#{day}#{shard:03d}",
+    )
+
+
+__all__ = ["Booking", "commit", "is_transient"]

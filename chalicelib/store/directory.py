@@ -1,0 +1,183 @@
+"""Partners, their API keys, the programme, operator keys and member identity aliases."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from ..domain.errors import AlreadyExists, ConcurrencyConflict, NotFound
+from ..domain.program import ApiKey, Partner, Program, program_from_document
+from ..settings import Settings
+from .errors import get_or_none, translated
+from .models import AliasItem, ApiKeyItem, OperatorKeyItem, PartnerItem, ProgramItem
+from .tables import connection
+
+PROGRAM_PK = "PROGRAM"
+
+
+def partner_pk(partner_id: str) -> str:
+    return f"PARTNER#{partner_id}"
+
+
+def key_pk(key_id: str) -> str:
+    return f"KEY#{key_id}"
+
+
+# ---- partners ----------------------------------------------------------------------------------
+def create_partner(partner: Partner, created_at: str) -> None:
+    item = _partner_item(partner, created_at=created_at, key_ids=[])
+    try:
+        with translated():
+            item.save(condition=PartnerItem.pk.does_not_exist())
+    except PutError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            raise AlreadyExists(f"partner {partner.partner_id} already exists", field="partner_id") from error
+        raise
+
+
+def get_partner(partner_id: str) -> Partner | None:
+    item = _get_partner_item(partner_id)
+    return None if item is None else _to_partner(item)
+
+
+def list_partners() -> list[Partner]:
+    with translated():
+        return [_to_partner(item) for item in PartnerItem.partners.query("partner")]
+
+
+def save_partner(partner: Partner, settings: Settings) -> None:
+    """Replace a partner's profile; its keys learn the new status in the same transaction."""
+    current = _get_partner_item(partner.partner_id)
+    if current is None:
+        raise NotFound(f"partner {partner.partner_id} does not exist")
+    item = _partner_item(partner, created_at=current.created_at, key_ids=list(current.key_ids))
+    try:
+        with translated():
+            with TransactWrite(connection=connection(settings)) as transaction:
+                transaction.save(item, condition=PartnerItem.key_ids == list(current.key_ids))
+                for key_id in current.key_ids:
+                    transaction.update(
+                        ApiKeyItem(pk=key_pk(key_id)),
+                        actions=[ApiKeyItem.partner_status.set(partner.status)],
+                        condition=ApiKeyItem.pk.exists(),
+                    )
+    except TransactWriteError as error:
+        raise ConcurrencyConflict() from error
+
+
+def add_api_key(partner_id: str, key_id: str, secret_hash: str, created_at: str, settings: Settings) -> None:
+    partner = _get_partner_item(partner_id)
+    if partner is None:
+        raise NotFound(f"partner {partner_id} does not exist")
+    key = ApiKeyItem(
+        pk=key_pk(key_id),
+        key_id=key_id,
+        partner_id=partner_id,
+        secret_hash=secret_hash,
+        partner_status=partner.status,
+        created_at=created_at,
+    )
+    try:
+        with translated():
+            with TransactWrite(connection=connection(settings)) as transaction:
+                transaction.save(key, condition=ApiKeyItem.pk.does_not_exist())
+                transaction.update(
+                    PartnerItem(pk=partner_pk(partner_id)),
+                    actions=[PartnerItem.key_ids.set(list(partner.key_ids) + [key_id])],
+                    # Same status as read: a concurrent suspension cannot miss this key.
+                    condition=(PartnerItem.status == partner.status) & (PartnerItem.key_ids == list(partner.key_ids)),
+                )
+    except TransactWriteError as error:
+        raise ConcurrencyConflict() from error
+
+
+def revoke_api_key(partner_id: str, key_id: str, revoked_at: str) -> None:
+    try:
+        with translated():
+            ApiKeyItem(pk=key_pk(key_id)).update(
+                actions=[ApiKeyItem.revoked_at.set(revoked_at)],
+                condition=(ApiKeyItem.partner_id == partner_id) & ApiKeyItem.revoked_at.does_not_exist(),
+            )
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            raise NotFound(f"partner {partner_id} has no active key {key_id}") from error
+        raise
+
+
+def get_api_key(key_id: str) -> ApiKey | None:
+    with translated():
+        item = get_or_none(ApiKeyItem, key_pk(key_id))
+    if item is None:
+        return None
+    return ApiKey(item.key_id, item.partner_id, item.secret_hash, item.partner_status, item.revoked_at is not None)
+
+
+def operator_key_exists(key_hash: str) -> bool:
+    with translated():
+        return get_or_none(OperatorKeyItem, f"OPKEY#{key_hash}") is not None
+
+
+# ---- programme ---------------------------------------------------------------------------------
+def get_program() -> Program | None:
+    with translated():
+        item = get_or_none(ProgramItem, PROGRAM_PK)
+    return None if item is None else program_from_document(item.document, item.version or 0)
+
+
+def put_program(document: dict[str, Any], updated_at: str) -> int:
+    """Store the whole programme; returns its new version."""
+    with translated():
+        current = get_or_none(ProgramItem, PROGRAM_PK, consistent_read=True)
+        item = current or ProgramItem(pk=PROGRAM_PK)
+        item.document = document
+        item.updated_at = updated_at
+        try:
+            item.save()
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                raise ConcurrencyConflict() from error
+            raise
+    return int(item.version)
+
+
+# ---- identity aliases --------------------------------------------------------------------------
+def find_member_id(alias_key: str) -> str | None:
+    with translated():
+        item = get_or_none(AliasItem, alias_key)
+    return None if item is None else item.member_id
+
+
+# ---- mapping -----------------------------------------------------------------------------------
+def _get_partner_item(partner_id: str) -> PartnerItem | None:
+    with translated():
+        return get_or_none(PartnerItem, partner_pk(partner_id), consistent_read=True)
+
+
+def _partner_item(partner: Partner, *, created_at: str, key_ids: list[str]) -> PartnerItem:
+    return PartnerItem(
+        pk=partner_pk(partner.partner_id),
+        partner_id=partner.partner_id,
+        name=partner.name,
+        currency=partner.currency,
+        earn_rate=format(partner.earn_rate, "f"),
+        category_rates={k: format(v, "f") for k, v in partner.category_rates.items()},
+        fee_per_point=format(partner.fee_per_point, "f"),
+        status=partner.status,
+        key_ids=key_ids,
+        created_at=created_at,
+    )
+
+
+def _to_partner(item: PartnerItem) -> Partner:
+    return Partner(
+        partner_id=item.partner_id,
+        name=item.name,
+        currency=item.currency,
+        earn_rate=Decimal(item.earn_rate),
+        category_rates={k: Decimal(v) for k, v in (item.category_rates or {}).items()},
+        fee_per_point=Decimal(item.fee_per_point),
+        status=item.status,
+    )

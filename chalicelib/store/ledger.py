@@ -1,0 +1,66 @@
+"""Reading a member's ledger: newest first, one Query per page whatever the history's length."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from ..domain.errors import InvalidRequest
+from ..domain.ledger import Entry
+from ..domain.wallet import Portion
+from .errors import translated
+from .models import EntryItem
+
+
+def list_entries(member_id: str, limit: int, cursor: str | None) -> tuple[list[Entry], str | None]:
+    start_seq = _decode_cursor(cursor, member_id) if cursor else None
+    # One item more than asked tells whether another page exists, so next_cursor is null at the end.
+    with translated():
+        items = list(
+            EntryItem.query(
+                member_id,
+                range_key_condition=EntryItem.seq < start_seq if start_seq is not None else None,
+                scan_index_forward=False,
+                limit=limit + 1,
+                page_size=limit + 1,
+            )
+        )
+    entries = [to_entry(item) for item in items[:limit]]
+    next_cursor = _encode_cursor(member_id, entries[-1].seq) if len(items) > limit else None
+    return entries, next_cursor
+
+
+def all_entries(member_id: str) -> list[Entry]:
+    """Every entry of one member, oldest first (reconciliation and tests, not request paths)."""
+    with translated():
+        return [to_entry(item) for item in EntryItem.query(member_id, consistent_read=True)]
+
+
+def to_entry(item: EntryItem) -> Entry:
+    return Entry(
+        seq=int(item.seq),
+        entry_id=item.entry_id,
+        type=item.type,
+        partner_id=item.partner_id,
+        points=int(item.points),
+        held=int(item.held or 0),
+        breakdown=item.breakdown,
+        attribution=[Portion.from_dict(p) for p in item.attribution or []],
+        reference=item.reference,
+        booked_at=item.booked_at,
+    )
+
+
+def _encode_cursor(member_id: str, seq: int) -> str:
+    raw = json.dumps({"m": member_id, "s": seq}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, member_id: str) -> int:
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if raw["m"] != member_id or not isinstance(raw["s"], int):
+            raise ValueError
+        return raw["s"]
+    except (ValueError, KeyError, TypeError):
+        raise InvalidRequest("cursor is not one this API returned", field="cursor") from None

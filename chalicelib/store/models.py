@@ -1,0 +1,183 @@
+"""DynamoDB items, as pynamodb models. Table names and endpoint come from settings (see tables.py).
+
+| table      | pk / sk                  | item                                  | GSI pk / sk (sparse)                 |
+|------------|--------------------------|---------------------------------------|--------------------------------------|
+| members    | member_id                | wallet: version, lots, debts, holds,  | holds_due: hold_shard /              |
+|            |                          | tier, activity per month, identity    |   next_hold_expiry (open holds only) |
+| ledger     | member_id / seq          | entry: type, partner, points, held,   | by_settlement_day: settle_key        |
+|            |                          | breakdown, attribution, booked_at     |   (partner#day#shard) / booked_at    |
+| operations | op_key (partner#kind#id) | idempotency record: fingerprint,      |                                      |
+|            |                          | status, body; purchase/hold facts     |                                      |
+| directory  | PARTNER#id, KEY#id,      | partner profile, API key hash,        | partners: listing / pk               |
+|            | PROGRAM, OPKEY#hash,     | programme, operator key hash,         |   (partner profiles only)            |
+|            | CARD#n, EMAIL#h, PHONE#h | identity alias -> member_id           |                                      |
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    JSONAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+
+class HoldsDueIndex(GlobalSecondaryIndex["WalletItem"]):
+    class Meta:
+        index_name = "holds_due"
+        projection = KeysOnlyProjection()
+
+    hold_shard = UnicodeAttribute(hash_key=True)
+    next_hold_expiry = UnicodeAttribute(range_key=True)
+
+
+class WalletItem(Model):
+    class Meta:
+        table_name = "members"
+
+    member_id = UnicodeAttribute(hash_key=True)
+    version = VersionAttribute()
+    entry_seq = NumberAttribute(default=0)
+    status = UnicodeAttribute(default="active")
+    card_number = UnicodeAttribute()
+    tier = UnicodeAttribute()
+    tier_reached_on = UnicodeAttribute()
+    review_on = UnicodeAttribute()
+    lots = JSONAttribute(default=dict)  # {"2028-11-30|issuer": points}
+    debts = JSONAttribute(default=dict)  # {issuer: points}
+    holds = JSONAttribute(default=dict)  # {hold_id: {partner_id, points, expires_at, portions}}
+    activity = JSONAttribute(default=dict)  # {"YYYY-MM": {qualifying_points, spend, purchases, partners}}
+    birth_date = UnicodeAttribute(null=True)
+    referral_code = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    # Present only while the member has open holds, so the hold sweep reads only who is due.
+    hold_shard = UnicodeAttribute(null=True)
+    next_hold_expiry = UnicodeAttribute(null=True)
+    holds_due = HoldsDueIndex()
+
+
+class SettlementDayIndex(GlobalSecondaryIndex["EntryItem"]):
+    class Meta:
+        index_name = "by_settlement_day"
+        projection = AllProjection()
+
+    settle_key = UnicodeAttribute(hash_key=True)
+    booked_at = UnicodeAttribute(range_key=True)
+
+
+class EntryItem(Model):
+    class Meta:
+        table_name = "ledger"
+
+    member_id = UnicodeAttribute(hash_key=True)
+    seq = NumberAttribute(range_key=True)
+    entry_id = UnicodeAttribute()
+    type = UnicodeAttribute()
+    partner_id = UnicodeAttribute()
+    points = NumberAttribute()  # signed change of lots − debts + held
+    held = NumberAttribute(default=0)  # signed change of held points
+    breakdown = JSONAttribute(null=True)
+    attribution = JSONAttribute(default=list)  # [{issuer, expires_on, points}]
+    reference = UnicodeAttribute(null=True)  # the partner's operation id
+    booked_at = UnicodeAttribute()
+    settle_key = UnicodeAttribute()  # partner#YYYY-MM-DD#shard: one day of one partner, spread over shards
+    by_settlement_day = SettlementDayIndex()
+
+
+class OperationItem(Model):
+    class Meta:
+        table_name = "operations"
+
+    op_key = UnicodeAttribute(hash_key=True)
+    version = VersionAttribute()
+    kind = UnicodeAttribute()
+    partner_id = UnicodeAttribute()
+    member_id = UnicodeAttribute()
+    fingerprint = UnicodeAttribute()
+    status_code = NumberAttribute()
+    body = UnicodeAttribute()  # the exact JSON sent the first time; replays send it byte for byte
+    data = JSONAttribute(default=dict)  # facts later calls need: a purchase's amount and points, a hold's size
+    created_at = UnicodeAttribute()
+
+
+class PartnerListingIndex(GlobalSecondaryIndex["PartnerItem"]):
+    class Meta:
+        index_name = "partners"
+        projection = AllProjection()
+
+    listing = UnicodeAttribute(hash_key=True)
+    pk = UnicodeAttribute(range_key=True)
+
+
+class PartnerItem(Model):
+    class Meta:
+        table_name = "directory"
+
+    pk = UnicodeAttribute(hash_key=True)  # PARTNER#<id>
+    listing = UnicodeAttribute(default="partner")
+    partner_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    currency = UnicodeAttribute()
+    earn_rate = UnicodeAttribute()
+    category_rates = JSONAttribute(default=dict)
+    fee_per_point = UnicodeAttribute(default="0")
+    status = UnicodeAttribute(default="active")
+    key_ids = JSONAttribute(default=list)
+    created_at = UnicodeAttribute()
+    partners = PartnerListingIndex()
+
+
+class ApiKeyItem(Model):
+    class Meta:
+        table_name = "directory"
+
+    pk = UnicodeAttribute(hash_key=True)  # KEY#<key_id>
+    key_id = UnicodeAttribute()
+    partner_id = UnicodeAttribute()
+    secret_hash = UnicodeAttribute()
+    # Copied from the partner on every status change, so that authenticating a key is one read.
+    partner_status = UnicodeAttribute(default="active")
+    revoked_at = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+
+
+class ProgramItem(Model):
+    class Meta:
+        table_name = "directory"
+
+    pk = UnicodeAttribute(hash_key=True)  # PROGRAM
+    version = VersionAttribute()
+    document = JSONAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class AliasItem(Model):
+    class Meta:
+        table_name = "directory"
+
+    pk = UnicodeAttribute(hash_key=True)  # CARD#<number> | EMAIL#<hmac> | PHONE#<hmac>
+    member_id = UnicodeAttribute()
+
+
+class OperatorKeyItem(Model):
+    class Meta:
+        table_name = "directory"
+
+    pk = UnicodeAttribute(hash_key=True)  # OPKEY#<sha256 of the key>
+    name = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+TABLE_OF_MODEL: dict[type[Model], str] = {
+    WalletItem: "members",
+    EntryItem: "ledger",
+    OperationItem: "operations",
+    PartnerItem: "directory",
+    ApiKeyItem: "directory",
+    ProgramItem: "directory",
+    AliasItem: "directory",
+    OperatorKeyItem: "directory",
+}

@@ -1,0 +1,85 @@
+"""Wallet items <-> domain wallets."""
+
+from __future__ import annotations
+
+import zlib
+from datetime import datetime
+
+from ..domain.timefmt import iso
+from ..domain.wallet import Hold, MonthActivity, Portion, Wallet
+from .errors import get_or_none, translated
+from .models import WalletItem
+
+
+def load_wallet(member_id: str) -> Wallet | None:
+    with translated():
+        item = get_or_none(WalletItem, member_id, consistent_read=True)
+    return None if item is None else to_wallet(item)
+
+
+def to_wallet(item: WalletItem) -> Wallet:
+    return Wallet(
+        member_id=item.member_id,
+        card_number=item.card_number,
+        tier=item.tier,
+        tier_reached_on=item.tier_reached_on,
+        review_on=item.review_on,
+        status=item.status,
+        version=item.version or 0,
+        entry_seq=int(item.entry_seq),
+        lots={tuple(key.split("|", 1)): int(points) for key, points in item.lots.items()},  # type: ignore[misc]
+        debts={issuer: int(points) for issuer, points in item.debts.items()},
+        holds={hold_id: _hold(hold_id, raw) for hold_id, raw in item.holds.items()},
+        activity={month: MonthActivity(**raw) for month, raw in item.activity.items()},
+        birth_date=item.birth_date,
+        referral_code=item.referral_code,
+        created_at=item.created_at,
+    )
+
+
+def to_item(wallet: Wallet, *, sweep_shards: int) -> WalletItem:
+    next_expiry = wallet.next_hold_expiry()
+    item = WalletItem(
+        member_id=wallet.member_id,
+        entry_seq=wallet.entry_seq,
+        status=wallet.status,
+        card_number=wallet.card_number,
+        tier=wallet.tier,
+        tier_reached_on=wallet.tier_reached_on,
+        review_on=wallet.review_on,
+        lots={f"{expires_on}|{issuer}": points for (expires_on, issuer), points in wallet.lots.items()},
+        debts=dict(wallet.debts),
+        holds={hold_id: _raw_hold(hold) for hold_id, hold in wallet.holds.items()},
+        activity={month: vars(figures) for month, figures in wallet.activity.items()},
+        birth_date=wallet.birth_date,
+        referral_code=wallet.referral_code,
+        created_at=wallet.created_at,
+        hold_shard=None if next_expiry is None else sweep_shard(wallet.member_id, sweep_shards),
+        next_hold_expiry=None if next_expiry is None else iso(next_expiry),
+    )
+    if wallet.version:  # pynamodb turns it into the condition `version = read version`, and bumps it
+        item.version = wallet.version
+    return item
+
+
+def sweep_shard(member_id: str, shards: int) -> str:
+    return f"HOLDS#{zlib.crc32(member_id.encode()) % shards:03d}"
+
+
+def _hold(hold_id: str, raw: dict) -> Hold:  # type: ignore[type-arg]
+    return Hold(
+        hold_id=hold_id,
+        partner_id=raw["partner_id"],
+        points=int(raw["points"]),
+        expires_at=datetime.fromisoformat(raw["expires_at"].replace("Z", "+00:00")),
+        portions=[Portion.from_dict(p) for p in raw["portions"]],
+    )
+
+
+def _raw_hold(hold: Hold) -> dict:  # type: ignore[type-arg]
+    return {
+        "partner_id": hold.partner_id,
+        "points": hold.points,
+        "expires_at": iso(hold.expires_at),
+        "portions": [p.to_dict() for p in hold.portions],
+    }

@@ -1,0 +1,64 @@
+"""Create this stage's tables, bucket and queue from infra/resources.json (the one declaration),
+against whatever endpoint boto3 is pointed at: moto in tests, the embedded moto server locally."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from chalicelib.settings import Settings
+
+INFRA = Path(__file__).resolve().parent.parent / "infra" / "resources.json"
+
+# Logical id in infra/ -> the settings field holding this stage's physical name.
+TABLE_SETTINGS = {
+    "MembersTable": "members_table",
+    "LedgerTable": "ledger_table",
+    "OperationsTable": "operations_table",
+    "DirectoryTable": "directory_table",
+}
+
+
+def declared_resources() -> dict[str, Any]:
+    return json.loads(INFRA.read_text())["Resources"]
+
+
+def create_table_requests(settings: Settings) -> list[dict[str, Any]]:
+    """CreateTable arguments for every AWS::DynamoDB::Table declared in infra/."""
+    requests = []
+    for logical_id, resource in declared_resources().items():
+        if resource.get("Type") != "AWS::DynamoDB::Table":  # (overrides of chalice resources have none)
+            continue
+        props = resource["Properties"]
+        request: dict[str, Any] = {
+            "TableName": getattr(settings, TABLE_SETTINGS[logical_id]),
+            "AttributeDefinitions": props["AttributeDefinitions"],
+            "KeySchema": props["KeySchema"],
+            "BillingMode": props["BillingMode"],
+        }
+        if props.get("GlobalSecondaryIndexes"):
+            request["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+        if props.get("SSESpecification", {}).get("SSEEnabled"):
+            request["SSESpecification"] = {"Enabled": True}
+        requests.append(request)
+    return requests
+
+
+def create_all(settings: Settings) -> dict[str, str]:
+    """Tables (idempotent), the statements bucket and the jobs queue; returns what it made."""
+    dynamodb = boto3.client("dynamodb", region_name=settings.region)
+    existing = set(dynamodb.list_tables()["TableNames"])
+    for request in create_table_requests(settings):
+        if request["TableName"] not in existing:
+            dynamodb.create_table(**request)
+    s3 = boto3.client("s3", region_name=settings.region)
+    s3.create_bucket(
+        Bucket=settings.statements_bucket, CreateBucketConfiguration={"LocationConstraint": settings.region}
+    )
+    queue_url = boto3.client("sqs", region_name=settings.region).create_queue(QueueName="coalition-local-jobs")[
+        "QueueUrl"
+    ]
+    return {"queue_url": queue_url}

@@ -1,0 +1,158 @@
+"""The app as a partner, member or operator calls it, through chalice's test client."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from .aws import ADMIN_KEY
+
+PROGRAM = {
+    "currency": "EUR",
+    "point_value": "0.01",
+    "expiry_months": 24,
+    "tier_metric": "qualifying_points",
+    "tiers": [
+        {"name": "member", "threshold": 0, "earn_multiplier": "1"},
+        {"name": "silver", "threshold": 2000, "earn_multiplier": "1.25"},
+        {"name": "gold", "threshold": 5000, "earn_multiplier": "1.5"},
+    ],
+}
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+    @property
+    def error_code(self) -> str | None:
+        body = self.json
+        return body.get("error", {}).get("code") if isinstance(body, dict) else None
+
+    @property
+    def replayed(self) -> bool:
+        return {k.lower(): v for k, v in self.headers.items()}.get("idempotent-replay") == "true"
+
+
+class ApiClient:
+    def __init__(self, client: Any, container: Any) -> None:
+        self._client = client
+        self.container = container
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        body: Any = None,
+        raw: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        sent = {"Content-Type": "application/json", **(headers or {})}
+        if token is not None:
+            sent["Authorization"] = f"Bearer {token}"
+        payload = raw if raw is not None else (None if body is None else json.dumps(body))
+        response = getattr(self._client.http, method.lower())(path, headers=sent, body=payload)
+        return Reply(response.status_code, dict(response.headers), response.body)
+
+    def get(self, path: str, **kw: Any) -> Reply:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, body: Any = None, **kw: Any) -> Reply:
+        return self.request("POST", path, body=body, **kw)
+
+    def put(self, path: str, body: Any = None, **kw: Any) -> Reply:
+        return self.request("PUT", path, body=body, **kw)
+
+    def patch(self, path: str, body: Any = None, **kw: Any) -> Reply:
+        return self.request("PATCH", path, body=body, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Reply:
+        return self.request("DELETE", path, **kw)
+
+
+@dataclass
+class Member:
+    member_id: str
+    card_number: str
+    token: str
+
+
+class Coalition:
+    """Factories: a programme, partners with keys, members with tokens, purchases."""
+
+    admin = ADMIN_KEY
+
+    def __init__(self, api: ApiClient) -> None:
+        self.api = api
+        self._ids = itertools.count(1)
+        self.program_set = False
+
+    def program(self, **changes: Any) -> dict[str, Any]:
+        reply = self.api.put("/v1/admin/program", {**PROGRAM, **changes}, token=self.admin)
+        assert reply.status == 200, reply.json
+        self.program_set = True
+        return reply.json
+
+    def partner(self, partner_id: str, earn_rate: str = "1", currency: str = "EUR", **extra: Any) -> str:
+        """Creates the partner and returns a fresh API key for it."""
+        if not self.program_set:
+            self.program()
+        body = {
+            "partner_id": partner_id,
+            "name": partner_id.title(),
+            "currency": currency,
+            "earn_rate": earn_rate,
+            **extra,
+        }
+        reply = self.api.post("/v1/admin/partners", body, token=self.admin)
+        assert reply.status == 201, reply.json
+        return self.key(partner_id)
+
+    def key(self, partner_id: str) -> str:
+        reply = self.api.post(f"/v1/admin/partners/{partner_id}/keys", token=self.admin)
+        assert reply.status == 201, reply.json
+        return reply.json["api_key"]
+
+    def member(self, partner_key: str, **identity: Any) -> Member:
+        reply = self.api.post(
+            "/v1/members", identity or {"email": f"member{next(self._ids)}@example.com"}, token=partner_key
+        )
+        assert reply.status == 201, reply.json
+        token = self.api.post("/v1/dev/member-token", {"member_id": reply.json["member_id"]}, token=self.admin)
+        assert token.status == 201, token.json
+        return Member(reply.json["member_id"], reply.json["card_number"], token.json["token"])
+
+    def purchase(self, partner_key: str, member: Member, amount: str, **extra: Any) -> Reply:
+        body = {
+            "transaction_id": extra.pop("transaction_id", f"t-{next(self._ids)}"),
+            "member": {"member_id": member.member_id},
+            "amount": amount,
+            "currency": extra.pop("currency", "EUR"),
+            "occurred_at": extra.pop("occurred_at", "2026-11-23T09:00:00Z"),
+            "channel": extra.pop("channel", "store"),
+            **extra,
+        }
+        return self.api.post("/v1/transactions", body, token=partner_key)
+
+    def redeem(self, partner_key: str, member: Member, points: int, redemption_id: str | None = None) -> Reply:
+        body = {
+            "redemption_id": redemption_id or f"r-{next(self._ids)}",
+            "member": {"member_id": member.member_id},
+            "points": points,
+        }
+        return self.api.post("/v1/redemptions", body, token=partner_key)
+
+    def me(self, member: Member) -> dict[str, Any]:
+        reply = self.api.get("/v1/me", token=member.token)
+        assert reply.status == 200, reply.json
+        return reply.json

@@ -1,0 +1,109 @@
+"""moto helpers: settings for a test stage, a DynamoDB call meter and fault injector, table dumps."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import boto3
+import botocore.client
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from chalicelib.settings import Settings
+
+ADMIN_KEY = "test-admin-key"
+
+
+def make_settings(jwt_key_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "stage": "local",
+        "region": "eu-west-1",
+        "admin_key": ADMIN_KEY,
+        "pii_hmac_key": "test-pii-key",
+        "local_jwt_private_key_path": str(jwt_key_path),
+        "config_cache_seconds": 0,  # every request reads: revocations and suspensions act at once
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+def rsa_key_file(path: Path) -> Path:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return path
+
+
+@dataclass
+class Call:
+    operation: str
+    params: dict[str, Any]
+
+    @property
+    def items(self) -> int:
+        if self.operation == "TransactWriteItems":
+            return len(self.params["TransactItems"])
+        if self.operation == "BatchGetItem":
+            return sum(len(t["Keys"]) for t in self.params["RequestItems"].values())
+        return 1
+
+
+@dataclass
+class DynamoMeter:
+    """Counts DynamoDB calls (moto reports no consumed capacity for transactions, so we count ourselves),
+    and can inject faults before or after a call reaches moto."""
+
+    calls: list[Call] = field(default_factory=list)
+    faults: list[Callable[[Call, Callable[[], Any]], Any]] = field(default_factory=list)
+    serialise: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __enter__(self) -> DynamoMeter:
+        original = botocore.client.BaseClient._make_api_call
+        meter = self
+
+        def metered(client: Any, operation: str, params: dict[str, Any]) -> Any:
+            if client.meta.service_model.service_name != "dynamodb":
+                return original(client, operation, params)
+            call = Call(operation, params)
+            meter.calls.append(call)
+
+            def proceed() -> Any:
+                if meter.serialise:  # DynamoDB applies each call atomically; moto does not
+                    with meter._lock:
+                        return original(client, operation, params)
+                return original(client, operation, params)
+
+            for fault in list(meter.faults):
+                return fault(call, proceed)
+            return proceed()
+
+        self._patch = mock.patch.object(botocore.client.BaseClient, "_make_api_call", metered)
+        self._patch.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._patch.stop()
+
+    def reset(self) -> None:
+        self.calls.clear()
+
+    def counts(self) -> Counter[str]:
+        return Counter(call.operation for call in self.calls)
+
+
+def table_snapshot(settings: Settings) -> dict[str, list[dict[str, Any]]]:
+    """Every item of every table, to prove that a refused request wrote nothing."""
+    client = boto3.client("dynamodb", region_name=settings.region)
+    snapshot = {}
+    for name in (settings.members_table, settings.ledger_table, settings.operations_table, settings.directory_table):
+        items = client.scan(TableName=name, ConsistentRead=True)["Items"]
+        snapshot[name] = sorted(items, key=repr)
+    return snapshot
