@@ -1,0 +1,125 @@
+"""A small demo coalition, booked through the same use cases the API calls."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from chalicelib.bootstrap import Container
+from chalicelib.services import burning, earning, members, partners, programs
+from chalicelib.services.auth import partner_profile
+from chalicelib.services.requests import (
+    EnrolRequest,
+    PartnerCreate,
+    ProgramDocument,
+    PurchaseRequest,
+    RedemptionRequest,
+)
+from chalicelib.settings import Settings
+
+PROGRAM = {
+    "currency": "EUR",
+    "point_value": "0.01",
+    "expiry_months": 24,
+    "tier_metric": "qualifying_points",
+    "tiers": [
+        {"name": "member", "threshold": 0, "earn_multiplier": "1"},
+        {"name": "silver", "threshold": 2000, "earn_multiplier": "1.25"},
+        {"name": "gold", "threshold": 5000, "earn_multiplier": "1.5"},
+    ],
+    "bonuses": {"first_purchase": {"points": 200, "funder": "operator"}},
+    "activities": {"review": {"points": 50, "max_per_day": 1}},
+}
+
+PARTNERS = [
+    {"partner_id": "freshmart", "name": "FreshMart Supermarkets", "currency": "EUR", "earn_rate": "1",
+     "category_rates": {"alcohol": "0"}, "fee_per_point": "0.002"},
+    {"partner_id": "fuelco", "name": "FuelCo Stations", "currency": "EUR", "earn_rate": "2",
+     "category_rates": {"fuel": "0.5"}},
+    {"partner_id": "cinemax", "name": "Cinemax", "currency": "EUR", "earn_rate": "3"},
+]
+
+
+@dataclass
+class Demo:
+    keys: dict[str, str] = field(default_factory=dict)
+    members: list[dict[str, str]] = field(default_factory=list)
+    member_token: str = ""
+
+
+def seed_demo(settings: Settings) -> Demo:
+    container = Container(settings)
+    rt = container.runtime
+    demo = Demo()
+    programs.set_program(rt, ProgramDocument.model_validate(PROGRAM))
+    for partner in PARTNERS:
+        partners.create_partner(rt, PartnerCreate.model_validate(partner))
+        demo.keys[partner["partner_id"]] = partners.issue_api_key(rt, partner["partner_id"])["api_key"]
+    people = [("ana@example.com", "+33612345678"), ("ben@example.com", None), ("chloe@example.com", None)]
+    for email, phone in people:
+        enrolled = members.enrol_member(rt, "freshmart", EnrolRequest(email=email, phone=phone))
+        demo.members.append({"email": email, **enrolled})
+    now = rt.now()
+    for n, (partner_id, member, amount) in enumerate(
+        [("freshmart", 0, "84.20"), ("fuelco", 0, "60.00"), ("cinemax", 1, "24.00"), ("freshmart", 2, "12.35")]
+    ):
+        purchase = PurchaseRequest.model_validate(
+            {
+                "transaction_id": f"demo-{n + 1}",
+                "member": {"member_id": demo.members[member]["member_id"]},
+                "amount": amount,
+                "currency": "EUR",
+                "occurred_at": (now - timedelta(hours=3 - n)).isoformat(),
+                "channel": "store",
+            }
+        )
+        earning.earn_points(rt, partner_profile(rt, partner_id), purchase)
+    burning.redeem_points(
+        rt, "cinemax",
+        RedemptionRequest.model_validate(
+            {"redemption_id": "demo-r1", "member": {"member_id": demo.members[0]["member_id"]}, "points": 50}
+        ),
+    )
+    demo.member_token = container.member_keys.mint(rt, demo.members[0]["member_id"], ttl=timedelta(hours=12))
+    return demo
+
+
+def print_guide(demo: Demo, settings: Settings, base: str) -> None:
+    """The keys, and curl lines that work as printed (paste the exports first)."""
+    admin = settings.admin_key.get_secret_value() if settings.admin_key else "(none)"
+    ana = demo.members[0]
+    json_header = "-H 'Content-Type: application/json'"
+    purchase = (
+        f'{{"transaction_id":"try-1","member":{{"card_number":"{ana["card_number"]}"}},"amount":"35.00",'
+        f'"currency":"EUR","occurred_at":"{_now_z()}","channel":"store",'
+        f'"items":[{{"sku":"diesel","category":"fuel","amount":"30.00"}}]}}'
+    )
+    lines = [
+        "",
+        "Demo coalition ready.",
+        *[f"  member {m['email']:<18} {m['member_id']}  card {m['card_number']}" for m in demo.members],
+        "",
+        "Paste these exports, then any curl below:",
+        f"  export API={base}",
+        f"  export ADMIN_KEY={admin}",
+        *[f"  export {pid.upper()}_KEY={key}" for pid, key in demo.keys.items()],
+        f"  export MEMBER_TOKEN={demo.member_token}",
+        "",
+        '  curl -s "$API/v1/program"',
+        '  curl -s -H "Authorization: Bearer $FUELCO_KEY" "$API/v1/members?email=ana@example.com"',
+        f"""  curl -s -X POST "$API/v1/transactions" -H "Authorization: Bearer $FUELCO_KEY" {json_header} -d '{purchase}'""",
+        f"""  curl -s -X POST "$API/v1/redemptions" -H "Authorization: Bearer $CINEMAX_KEY" {json_header} """
+        """-d '{"redemption_id":"try-r1","member":{"email":"ana@example.com"},"points":40}'""",
+        '  curl -s -H "Authorization: Bearer $MEMBER_TOKEN" "$API/v1/me"',
+        '  curl -s -H "Authorization: Bearer $MEMBER_TOKEN" "$API/v1/me/entries?limit=5"',
+        f"""  curl -s -X POST "$API/v1/dev/member-token" -H "Authorization: Bearer $ADMIN_KEY" {json_header} """
+        f"""-d '{{"member_id":"{demo.members[1]['member_id']}"}}'""",
+        "",
+        f"Serving on {base} (Ctrl-C stops the API and the embedded AWS).",
+    ]
+    print("\n".join(lines), flush=True)
+
+
+def _now_z() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
