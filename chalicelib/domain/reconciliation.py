@@ -1,0 +1,77 @@
+"""The ledger invariants as pure functions (DESIGN.md invariants 1 and 2).
+
+1. Per member: Σ entry points = lots − debts + held, and Σ entry held = held.
+2. Per issuer: issued − returned − redeemed − expired (from the entries' attribution)
+   = Σ members' (lots − debts) + open holds of that issuer (from the wallets).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .ledger import Entry
+from .wallet import Wallet
+
+ISSUING = {"earn", "bonus", "activity"}  # attribution = points the issuer put out
+DISCHARGING = {"redeem", "capture", "return", "expire"}  # attribution = points taken back out of circulation
+# hold and void move points between lots and holds of the same issuer: liability unchanged
+
+
+@dataclass(frozen=True)
+class MemberCheck:
+    member_id: str
+    ledger_points: int
+    wallet_balance: int
+    ledger_held: int
+    wallet_held: int
+
+    @property
+    def ok(self) -> bool:
+        return self.ledger_points == self.wallet_balance and self.ledger_held == self.wallet_held
+
+
+def check_member(wallet: Wallet, entries: Iterable[Entry]) -> MemberCheck:
+    entries = list(entries)
+    return MemberCheck(
+        wallet.member_id,
+        ledger_points=sum(e.points for e in entries),
+        wallet_balance=wallet.balance,
+        ledger_held=sum(e.held for e in entries),
+        wallet_held=wallet.held,
+    )
+
+
+def liability_from_entries(entries: Iterable[Entry]) -> Counter[str]:
+    outstanding: Counter[str] = Counter()
+    for entry in entries:
+        sign = 1 if entry.type in ISSUING else -1 if entry.type in DISCHARGING else 0
+        if entry.type == "adjust":
+            sign = 1 if entry.points >= 0 else -1
+        for portion in entry.attribution:
+            outstanding[portion.issuer] += sign * portion.points
+    return outstanding
+
+
+def liability_from_wallets(wallets: Iterable[Wallet]) -> Counter[str]:
+    outstanding: Counter[str] = Counter()
+    for wallet in wallets:
+        for (_expires_on, issuer), points in wallet.lots.items():
+            outstanding[issuer] += points
+        for issuer, points in wallet.debts.items():
+            outstanding[issuer] -= points
+        for hold in wallet.holds.values():
+            for portion in hold.portions:
+                outstanding[portion.issuer] += portion.points
+    return outstanding
+
+
+def liability_differences(entries: Iterable[Entry], wallets: Iterable[Wallet]) -> dict[str, tuple[int, int]]:
+    """Issuers whose two figures differ: {issuer: (from entries, from wallets)}. Empty when invariant 2 holds."""
+    from_entries = liability_from_entries(entries)
+    from_wallets = liability_from_wallets(wallets)
+    return {
+        issuer: (from_entries[issuer], from_wallets[issuer])
+        for issuer in set(from_entries) | set(from_wallets)
+        if from_entries[issuer] != from_wallets[issuer]
+    }
