@@ -1,0 +1,99 @@
+"""Cost is a feature: DynamoDB calls per request, counted, at 5 and at 500 entries of history."""
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.services import earning
+from chalicelib.services.auth import partner_profile
+from chalicelib.services.requests import PurchaseRequest
+from chalicelib.store.models import EntryItem
+
+
+def grow_history(container, member_id: str, partner_id: str, entries: int) -> None:
+    """Book purchases through the use case (not HTTP: faster) until the member has `entries` entries."""
+    rt = container.runtime
+    partner = partner_profile(rt, partner_id)
+    for n in range(len(list(EntryItem.query(member_id))), entries):
+        request = PurchaseRequest.model_validate(
+            {"transaction_id": f"history-{n}", "member": {"member_id": member_id}, "amount": "1.00",
+             "currency": "EUR", "occurred_at": "2026-11-23T09:00:00Z", "channel": "store"}
+        )
+        earning.earn_points(rt, partner, request)
+
+
+def measure(coalition, meter, key, member, tag: str) -> dict[str, list[str]]:
+    calls = {}
+    for name, send in {
+        "GET /v1/me": lambda: coalition.api.get("/v1/me", token=member.token),
+        "POST /v1/transactions": lambda: coalition.purchase(key, member, "10.00", transaction_id=f"cost-{tag}"),
+        "POST /v1/redemptions": lambda: coalition.redeem(key, member, 3, redemption_id=f"cost-{tag}"),
+        "GET /v1/me/entries": lambda: coalition.api.get("/v1/me/entries?limit=25", token=member.token),
+    }.items():
+        meter.reset()
+        reply = send()
+        assert reply.status in (200, 201), reply.json
+        calls[name] = [call.operation for call in meter.calls]
+    return calls
+
+
+WARM = {  # a warm container: the API key, the partner and the programme come from memory
+    "GET /v1/me": ["GetItem"],
+    "POST /v1/transactions": ["GetItem", "TransactWriteItems"],
+    "POST /v1/redemptions": ["GetItem", "TransactWriteItems"],
+    "GET /v1/me/entries": ["Query"],
+}
+COLD = {  # every read made: + the API key; + partner profile and programme for an earn; + programme for /v1/me
+    "GET /v1/me": ["GetItem", "GetItem"],
+    "POST /v1/transactions": ["GetItem", "GetItem", "GetItem", "GetItem", "TransactWriteItems"],
+    "POST /v1/redemptions": ["GetItem", "GetItem", "TransactWriteItems"],
+    "GET /v1/me/entries": ["Query"],
+}
+
+
+@pytest.mark.slow
+def test_calls_per_request_do_not_grow_with_history(coalition, container, meter):
+    key = coalition.partner("shop")
+    member = coalition.member(key)
+    cache = container.runtime.cache
+
+    def both_modes(tag: str) -> tuple[dict, dict]:
+        cache._seconds = 0
+        cold = measure(coalition, meter, key, member, f"{tag}-cold")
+        cache._seconds = 30
+        coalition.purchase(key, member, "1.00")  # fills the cache
+        warm = measure(coalition, meter, key, member, f"{tag}-warm")
+        return cold, warm
+
+    grow_history(container, member.member_id, "shop", 5)
+    at_5 = both_modes("small")
+    grow_history(container, member.member_id, "shop", 500)
+    at_500 = both_modes("large")
+
+    assert at_5 == at_500 == (COLD, WARM)
+
+
+def test_a_card_number_costs_one_alias_read_more(coalition, container, meter):
+    container.runtime.cache._seconds = 30
+    key = coalition.partner("shop")
+    member = coalition.member(key)
+    coalition.purchase(key, member, "1.00")
+    meter.reset()
+
+    body = {"redemption_id": "by-card", "member": {"card_number": member.card_number}, "points": 1}
+    assert coalition.api.post("/v1/redemptions", body, token=key).status == 201
+
+    assert [c.operation for c in meter.calls] == ["GetItem", "GetItem", "TransactWriteItems"]
+    assert [c.items for c in meter.calls][-1] == 3  # operation record + wallet + one ledger entry
+
+
+def test_a_replay_costs_a_read_of_the_stored_answer_and_writes_nothing(coalition, meter):
+    key = coalition.partner("shop")
+    member = coalition.member(key)
+    coalition.purchase(key, member, "10.00", transaction_id="t1")
+    meter.reset()
+
+    replay = coalition.purchase(key, member, "10.00", transaction_id="t1")
+
+    assert replay.replayed
+    writes = [c for c in meter.calls if c.operation in ("TransactWriteItems", "PutItem", "UpdateItem")]
+    assert len(writes) == 1  # the attempt, cancelled by the operation record's condition
