@@ -1,5 +1,6 @@
 """`make run`: the embedded AWS (moto's server) on 127.0.0.1, tables from infra/, a demo coalition,
 and the API served by `chalice local` on 127.0.0.1:8000. Ctrl-C stops everything."""
+
 from __future__ import annotations
 
 import logging
@@ -64,7 +65,17 @@ def main() -> int:
         demo = seed_demo(settings)
         print_guide(demo, settings, f"http://{HOST}:{api_port}")
         chalice = subprocess.Popen(
-            [str(Path(sys.executable).parent / "chalice"), "local", "--host", HOST, "--port", str(api_port), "--stage", "local", "--no-autoreload"],
+            [
+                str(Path(sys.executable).parent / "chalice"),
+                "local",
+                "--host",
+                HOST,
+                "--port",
+                str(api_port),
+                "--stage",
+                "local",
+                "--no-autoreload",
+            ],
             cwd=ROOT,
             env={**os.environ, **env},
         )

@@ -1,4 +1,5 @@
 """A small demo coalition, booked through the same use cases the API calls."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -31,10 +32,21 @@ PROGRAM = {
 }
 
 PARTNERS = [
-    {"partner_id": "freshmart", "name": "FreshMart Supermarkets", "currency": "EUR", "earn_rate": "1",
-     "category_rates": {"alcohol": "0"}, "fee_per_point": "0.002"},
-    {"partner_id": "fuelco", "name": "FuelCo Stations", "currency": "EUR", "earn_rate": "2",
-     "category_rates": {"fuel": "0.5"}},
+    {
+        "partner_id": "freshmart",
+        "name": "FreshMart Supermarkets",
+        "currency": "EUR",
+        "earn_rate": "1",
+        "category_rates": {"alcohol": "0"},
+        "fee_per_point": "0.002",
+    },
+    {
+        "partner_id": "fuelco",
+        "name": "FuelCo Stations",
+        "currency": "EUR",
+        "earn_rate": "2",
+        "category_rates": {"fuel": "0.5"},
+    },
     {"partner_id": "cinemax", "name": "Cinemax", "currency": "EUR", "earn_rate": "3"},
 ]
 
@@ -74,7 +86,8 @@ def seed_demo(settings: Settings) -> Demo:
         )
         earning.earn_points(rt, partner_profile(rt, partner_id), purchase)
     burning.redeem_points(
-        rt, "cinemax",
+        rt,
+        "cinemax",
         RedemptionRequest.model_validate(
             {"redemption_id": "demo-r1", "member": {"member_id": demo.members[0]["member_id"]}, "points": 50}
         ),
@@ -112,7 +125,7 @@ def print_guide(demo: Demo, settings: Settings, base: str) -> None:
         '  curl -s -H "Authorization: Bearer $MEMBER_TOKEN" "$API/v1/me"',
         '  curl -s -H "Authorization: Bearer $MEMBER_TOKEN" "$API/v1/me/entries?limit=5"',
         f"""  curl -s -X POST "$API/v1/dev/member-token" -H "Authorization: Bearer $ADMIN_KEY" {json_header} """
-        f"""-d '{{"member_id":"{demo.members[1]['member_id']}"}}'""",
+        f"""-d '{{"member_id":"{demo.members[1]["member_id"]}"}}'""",
         "",
         f"Serving on {base} (Ctrl-C stops the API and the embedded AWS).",
     ]

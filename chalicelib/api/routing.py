@@ -17,7 +17,7 @@ from chalice.app import Request
 from pydantic import BaseModel, ValidationError
 
 from ..bootstrap import Container
-from ..domain.errors import DomainError, Forbidden, InvalidRequest
+from ..domain.errors import DomainError, Forbidden, InvalidRequest, RetryLater, TransientFailure
 from ..observability import logger
 from ..services.auth import Principal
 from ..services.operations import Reply
@@ -108,6 +108,9 @@ def endpoint(
                 return _respond(view(call, **params), status)
             except DomainError as error:
                 return from_domain(error)
+            except TransientFailure:  # a read outside a retried write (auth, lookups): the caller retries
+                logger.warning("transient DynamoDB failure", extra={"path": path, "method": method})
+                return from_domain(RetryLater("the service is busy; retry the same request"))
             except ValidationError as error:
                 return from_validation(error)
             except Exception:  # noqa: BLE001 - the last line of defence: log the cause, answer without it

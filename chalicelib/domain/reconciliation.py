@@ -4,6 +4,7 @@
 2. Per issuer: issued − returned − redeemed − expired (from the entries' attribution)
    = Σ members' (lots − debts) + open holds of that issuer (from the wallets).
 """
+
 from __future__ import annotations
 
 from collections import Counter

@@ -5,6 +5,7 @@ pynamodb gives every model, and every transaction, a Connection of its own, and 
 its own botocore client: ~0.1 s apiece, paid on every cold start. One shared Connection (botocore clients
 are thread-safe) knows every table's schema and serves them all.
 """
+
 from __future__ import annotations
 
 from pynamodb.connection import Connection
@@ -27,12 +28,13 @@ def table_names(settings: Settings) -> dict[str, str]:
 
 def configure_models(settings: Settings) -> None:
     names = table_names(settings)
-    # botocore retries throttling once itself; the services retry the whole operation after that.
-    shared = Connection(region=settings.region, max_retry_attempts=1)
+    # botocore retries throttling of single calls (standard mode: backoff with jitter); the services also
+    # retry a whole operation whose transaction was cancelled by a conflict.
+    shared = Connection(region=settings.region, max_retry_attempts=3)
     for model, table in TABLE_OF_MODEL.items():
         model.Meta.table_name = names[table]
         model.Meta.region = settings.region
-        model.Meta.max_retry_attempts = 1
+        model.Meta.max_retry_attempts = 3
         model._connection = None  # forget a connection built for other settings
         table_connection = model._get_connection()
         meta = table_connection.get_meta_table()

@@ -1,4 +1,5 @@
 """Earn, burn, holds and returns through the HTTP API, with the ledger invariants checked after each story."""
+
 from __future__ import annotations
 
 from tests.support.ledger import assert_invariants
@@ -8,9 +9,7 @@ def test_earn_applies_category_rates_and_floors_once_per_transaction(coalition):
     key = coalition.partner("fuelco", earn_rate="2", category_rates={"fuel": "0.5"})
     member = coalition.member(key)
 
-    reply = coalition.purchase(
-        key, member, "35.99", items=[{"sku": "diesel", "category": "fuel", "amount": "30.01"}]
-    )
+    reply = coalition.purchase(key, member, "35.99", items=[{"sku": "diesel", "category": "fuel", "amount": "30.01"}])
 
     # 30.01 × 0.5 + 5.98 × 2 = 15.005 + 11.96 = 26.965 -> 26 (one floor for the whole transaction)
     assert reply.status == 201
@@ -39,7 +38,11 @@ def test_crossing_a_threshold_upgrades_at_once_and_the_next_earn_uses_the_multip
     me = coalition.me(member)
     assert me["tier"] == "silver"
     assert me["tier_progress"] == {
-        "metric": "qualifying_points", "current": 3750, "next_tier": "gold", "needed": 1250, "review_on": "2027-11-23",
+        "metric": "qualifying_points",
+        "current": 3750,
+        "next_tier": "gold",
+        "needed": 1250,
+        "review_on": "2027-11-23",
     }
 
 
@@ -81,8 +84,9 @@ def test_hold_then_partial_capture_releases_the_rest(coalition):
     member = coalition.member(key)
     coalition.purchase(key, member, "100.00")
 
-    hold = coalition.api.post("/v1/holds", {"hold_id": "h1", "member": {"card_number": member.card_number},
-                                            "points": 80}, token=key)
+    hold = coalition.api.post(
+        "/v1/holds", {"hold_id": "h1", "member": {"card_number": member.card_number}, "points": 80}, token=key
+    )
     assert hold.status == 201 and hold.json["available_points"] == 20 and hold.json["points"] == 80
     assert coalition.me(member)["held_points"] == 80
 
@@ -101,8 +105,9 @@ def test_void_gives_the_points_back(coalition):
     key = coalition.partner("shop")
     member = coalition.member(key)
     coalition.purchase(key, member, "40.00")
-    coalition.api.post("/v1/holds", {"hold_id": "h1", "member": {"member_id": member.member_id}, "points": 40},
-                       token=key)
+    coalition.api.post(
+        "/v1/holds", {"hold_id": "h1", "member": {"member_id": member.member_id}, "points": 40}, token=key
+    )
 
     void = coalition.api.post("/v1/holds/h1/void", token=key)
 
@@ -115,8 +120,11 @@ def test_an_expired_hold_cannot_be_captured_and_releases_at_the_next_use(coaliti
     key = coalition.partner("shop")
     member = coalition.member(key)
     coalition.purchase(key, member, "40.00")
-    coalition.api.post("/v1/holds", {"hold_id": "h1", "member": {"member_id": member.member_id}, "points": 30,
-                                     "ttl_seconds": 60}, token=key)
+    coalition.api.post(
+        "/v1/holds",
+        {"hold_id": "h1", "member": {"member_id": member.member_id}, "points": 30, "ttl_seconds": 60},
+        token=key,
+    )
     clock.advance(seconds=61)
 
     assert coalition.me(member)["available_points"] == 40  # read paths already count it released
@@ -136,8 +144,16 @@ def test_the_hold_sweep_releases_expired_holds_of_due_members_only(coalition, cl
     due, not_due = coalition.member(key), coalition.member(key)
     for member, ttl in ((due, 60), (not_due, 3600)):
         coalition.purchase(key, member, "10.00")
-        coalition.api.post("/v1/holds", {"hold_id": f"h-{member.member_id}", "member": {"member_id": member.member_id},
-                                         "points": 10, "ttl_seconds": ttl}, token=key)
+        coalition.api.post(
+            "/v1/holds",
+            {
+                "hold_id": f"h-{member.member_id}",
+                "member": {"member_id": member.member_id},
+                "points": 10,
+                "ttl_seconds": ttl,
+            },
+            token=key,
+        )
     clock.advance(seconds=120)
     meter.reset()
 

@@ -1,4 +1,5 @@
 """Cost is a feature: DynamoDB calls per request, counted, at 5 and at 500 entries of history."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,8 +16,14 @@ def grow_history(container, member_id: str, partner_id: str, entries: int) -> No
     partner = partner_profile(rt, partner_id)
     for n in range(len(list(EntryItem.query(member_id))), entries):
         request = PurchaseRequest.model_validate(
-            {"transaction_id": f"history-{n}", "member": {"member_id": member_id}, "amount": "1.00",
-             "currency": "EUR", "occurred_at": "2026-11-23T09:00:00Z", "channel": "store"}
+            {
+                "transaction_id": f"history-{n}",
+                "member": {"member_id": member_id},
+                "amount": "1.00",
+                "currency": "EUR",
+                "occurred_at": "2026-11-23T09:00:00Z",
+                "channel": "store",
+            }
         )
         earning.earn_points(rt, partner, request)
 

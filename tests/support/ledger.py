@@ -1,4 +1,5 @@
 """Read the whole state back (tests only) and check the ledger invariants on it."""
+
 from __future__ import annotations
 
 from chalicelib.domain.reconciliation import check_member, liability_differences, liability_from_wallets
