@@ -119,7 +119,8 @@ def print_guide(demo: Demo, settings: Settings, base: str) -> None:
         "",
         '  curl -s "$API/v1/program"',
         '  curl -s -H "Authorization: Bearer $FUELCO_KEY" "$API/v1/members?email=ana@example.com"',
-        f"""  curl -s -X POST "$API/v1/transactions" -H "Authorization: Bearer $FUELCO_KEY" {json_header} -d '{purchase}'""",
+        f"""  curl -s -X POST "$API/v1/transactions" -H "Authorization: Bearer $FUELCO_KEY" {json_header} """
+        f"""-d '{purchase}'""",
         f"""  curl -s -X POST "$API/v1/redemptions" -H "Authorization: Bearer $CINEMAX_KEY" {json_header} """
         """-d '{"redemption_id":"try-r1","member":{"email":"ana@example.com"},"points":40}'""",
         '  curl -s -H "Authorization: Bearer $MEMBER_TOKEN" "$API/v1/me"',

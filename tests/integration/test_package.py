@@ -1,0 +1,79 @@
+"""`chalice package` with infra/ merged: a template cfn-lint accepts, and a zip with no dev tools in it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory):
+    out = tmp_path_factory.mktemp("package") / "dev"
+    env = {**os.environ, "AWS_DEFAULT_REGION": "eu-west-1"}
+    env.pop("STAGE", None)
+    subprocess.run(
+        [
+            str(BIN / "chalice"),
+            "package",
+            "--stage",
+            "dev",
+            "--pkg-format",
+            "cloudformation",
+            "--merge-template",
+            "infra/resources.json",
+            str(out),
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    yield out
+    shutil.rmtree(out, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_the_merged_template_passes_cfn_lint(package):
+    result = subprocess.run([str(BIN / "cfn-lint"), str(package / "sam.json")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_the_template_declares_protected_tables_a_private_bucket_and_queues_with_a_dlq(package):
+    resources = json.loads((package / "sam.json").read_text())["Resources"]
+    tables = {name: r["Properties"] for name, r in resources.items() if r["Type"] == "AWS::DynamoDB::Table"}
+    assert set(tables) == {"MembersTable", "LedgerTable", "OperationsTable", "DirectoryTable"}
+    for props in tables.values():
+        assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert props["DeletionProtectionEnabled"] is True
+        assert props["BillingMode"] == "PAY_PER_REQUEST"
+    bucket = resources["StatementsBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert "deadLetterTargetArn" in resources["JobsQueue"]["Properties"]["RedrivePolicy"]
+    consumer = resources["RunJobShard"]["Properties"]["Events"]["RunJobShardSqsEventSource"]["Properties"]
+    assert consumer["Queue"] == {"Fn::Sub": "${JobsQueue.Arn}"}
+
+
+@pytest.mark.slow
+def test_the_deployment_zip_ships_no_test_or_dev_tools(package):
+    archive = package / "deployment.zip"
+    with zipfile.ZipFile(archive) as zipped:
+        top_level = {name.split("/", 1)[0].lower() for name in zipped.namelist()}
+    for tool in ("moto", "pytest", "_pytest", "hypothesis", "cfnlint", "ruff", "localdev", "tests"):
+        assert tool not in top_level, tool
+    assert {"app.py", "chalicelib", "pynamodb", "aws_lambda_powertools", "pydantic", "jwt"} <= top_level
+    size_mb = archive.stat().st_size / 1e6
+    print(f"deployment.zip: {size_mb:.1f} MB")
+    assert size_mb < 50  # Lambda's limit for a directly uploaded zip
