@@ -97,6 +97,7 @@ def endpoint(
             try:
                 container: Container = bp.current_app.container  # type: ignore[attr-defined]
                 request = bp.current_request
+                _ensure_correlation_id(request, bp)
                 principal = None
                 if audience is not None:
                     principal = container.authenticate(request.headers.get("authorization"))
@@ -121,6 +122,17 @@ def endpoint(
         return view
 
     return decorate
+
+
+def _ensure_correlation_id(request: Request, bp: Blueprint) -> None:
+    """API Gateway's request id (set by the logger middleware); chalice local has none, so fall back to
+    the caller's X-Correlation-Id or the Lambda request id: every log line of a request carries one."""
+    if logger.get_correlation_id():
+        return
+    context = getattr(bp.current_app, "lambda_context", None)
+    logger.set_correlation_id(
+        request.headers.get("x-correlation-id") or getattr(context, "aws_request_id", None) or "unknown"
+    )
 
 
 def _respond(result: Any, status: int) -> Response:

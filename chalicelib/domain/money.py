@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from .errors import InvalidRequest
 
@@ -64,6 +65,9 @@ MINOR_UNITS: dict[str, int] = {
     "ZAR": 2,
 }
 
+# Plain decimal text only: no exponent, sign, spaces, separators, NaN or Infinity.
+PLAIN_DECIMAL = re.compile(r"^[0-9]{1,20}(\.[0-9]{1,20})?$")
+
 # One purchase above this is a data error, not a sale (it also keeps point arithmetic far from overflow).
 MAX_AMOUNT = Decimal("10000000")
 
@@ -78,12 +82,9 @@ def parse_amount(value: object, currency: str, field: str = "amount") -> Decimal
     """A positive amount given as a decimal string, with no more decimals than the currency has."""
     if not isinstance(value, str):
         raise InvalidRequest(f'{field} must be a decimal string such as "42.50"', field=field)
-    try:
-        amount = Decimal(value.strip())
-    except InvalidOperation:
-        raise InvalidRequest(f"{field} is not a decimal number", field=field) from None
-    if not amount.is_finite():
-        raise InvalidRequest(f"{field} must be a finite number", field=field)
+    if not PLAIN_DECIMAL.match(value):
+        raise InvalidRequest(f'{field} must be a plain positive decimal such as "42.50"', field=field)
+    amount = Decimal(value)
     if amount <= 0:
         raise InvalidRequest(f"{field} must be greater than zero", field=field)
     if amount > MAX_AMOUNT:
@@ -97,13 +98,10 @@ def parse_amount(value: object, currency: str, field: str = "amount") -> Decimal
 
 def parse_rate(value: object, field: str) -> Decimal:
     """A non-negative decimal string such as an earn rate ("1.5") or a fee per point ("0.002")."""
-    if not isinstance(value, str):
-        raise InvalidRequest(f'{field} must be a decimal string such as "1.5"', field=field)
-    try:
-        rate = Decimal(value.strip())
-    except InvalidOperation:
-        raise InvalidRequest(f"{field} is not a decimal number", field=field) from None
-    if not rate.is_finite() or rate < 0 or rate > 1000:
+    if not isinstance(value, str) or not PLAIN_DECIMAL.match(value):
+        raise InvalidRequest(f'{field} must be a plain decimal string such as "1.5"', field=field)
+    rate = Decimal(value)
+    if rate > 1000:
         raise InvalidRequest(f"{field} must be between 0 and 1000", field=field)
     return rate
 

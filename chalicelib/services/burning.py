@@ -36,7 +36,7 @@ def redeem_points(rt: Runtime, partner_id: str, request: RedemptionRequest) -> R
             "points": request.points,
             "available_points": wallet.available,
         }
-        return Outcome(201, body, [entry])
+        return Outcome(201, body, [entry], metrics={"PointsRedeemed": request.points})
 
     return execute(rt, operation, member_id, decide)
 
@@ -65,7 +65,13 @@ def place_hold(rt: Runtime, partner_id: str, request: HoldRequest) -> Reply:
             "expires_at": iso(expires_at),
             "available_points": wallet.available,
         }
-        return Outcome(201, body, [entry], {"points": request.points, "expires_at": iso(expires_at)})
+        return Outcome(
+            201,
+            body,
+            [entry],
+            {"points": request.points, "expires_at": iso(expires_at)},
+            metrics={"PointsHeld": request.points},
+        )
 
     return execute(rt, operation, member_id, decide)
 
@@ -97,7 +103,7 @@ def capture_hold(rt: Runtime, partner_id: str, hold_id: str, request: CaptureReq
             "released_points": hold.points - points,
             "available_points": wallet.available,
         }
-        return Outcome(201, body, [entry])
+        return Outcome(201, body, [entry], metrics={"PointsRedeemed": points})
 
     return execute(rt, operation, member_id, decide)
 

@@ -75,7 +75,7 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
             "returned_amount": "0",
             "returned_points": 0,
         }
-        return Outcome(201, body, [entry], facts)
+        return Outcome(201, body, [entry], facts, metrics={"PointsIssued": earn.points})
 
     return execute(rt, operation, member_id, decide)
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from ..domain.errors import (
     ConcurrencyConflict,
     DomainError,
@@ -27,7 +29,7 @@ from ..domain.errors import (
 )
 from ..domain.ledger import Entry, OperationRecord, new_entry, operation_key
 from ..domain.wallet import Wallet
-from ..observability import logger
+from ..observability import logger, metrics
 from ..store.bookings import Booking, commit
 from ..store.operations import find_operation
 from ..store.wallets import load_wallet
@@ -55,6 +57,7 @@ class Outcome:
     entries: list[Entry] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
     changed_operations: list[OperationRecord] = field(default_factory=list)
+    metrics: dict[str, int] = field(default_factory=dict)  # business metrics, emitted once committed
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,8 @@ def _attempt(rt: Runtime, operation: Operation, member_id: str, decide: Decide) 
         changed_operations=outcome.changed_operations,
     )
     commit(booking, rt.settings)
+    for name, value in outcome.metrics.items():
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
     return Reply(outcome.status, text)
 
 

@@ -81,6 +81,13 @@ def return_purchase(rt: Runtime, partner_id: str, transaction_id: str, request: 
             "available_points": wallet.available,
             "owed_points": wallet.debt_points,
         }
-        return Outcome(201, body, [entry], {"transaction_id": transaction_id}, changed_operations=[updated])
+        return Outcome(
+            201,
+            body,
+            [entry],
+            {"transaction_id": transaction_id},
+            changed_operations=[updated],
+            metrics={"PointsReturned": reversed_total},
+        )
 
     return execute(rt, operation, purchase.member_id, decide)
