@@ -63,11 +63,23 @@ def new_entry(
         partner_id=partner_id,
         points=points,
         held=held,
-        breakdown=breakdown,
+        breakdown=breakdown if breakdown is not None else default_breakdown(type, partner_id, points, held),
         attribution=list(attribution or []),
         reference=reference,
         booked_at=booked_at,
     )
+
+
+def default_breakdown(type: str, partner_id: str, points: int, held: int) -> list[dict[str, Any]]:
+    """Every entry explains itself to the member; lines sum to the entry's points."""
+    details = {
+        "redeem": f"{-points} points spent at {partner_id}",
+        "hold": f"{held} points reserved by {partner_id}",
+        "capture": f"{-points} reserved points spent at {partner_id}"
+        + (f", {-held + points} released" if -held + points else ""),
+        "void": f"{-held} reserved points released by {partner_id}",
+    }
+    return [{"rule": type, "points": points, "detail": details.get(type, type)}]
 
 
 @dataclass

@@ -165,7 +165,7 @@ def release_expired_holds(wallet: Wallet, now: datetime, limit: int = 20) -> lis
                 held=-hold.points,
                 attribution=hold.portions,
                 reference=hold.hold_id,
-                breakdown=[{"rule": "hold_expired", "points": hold.points, "detail": "hold expired unused"}],
+                breakdown=[{"rule": "hold_expired", "points": 0, "detail": f"{hold.points} reserved points released"}],
                 booked_at=iso(now),
             )
         )

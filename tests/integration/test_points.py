@@ -239,3 +239,24 @@ def test_generated_card_numbers_pass_the_luhn_check(coalition):
     digits = [int(d) for d in reversed(card)]
     total = sum(digits[0::2]) + sum(sum(divmod(2 * d, 10)) for d in digits[1::2])
     assert len(card) == 16 and total % 10 == 0
+
+
+def test_every_entry_explains_itself_and_its_lines_sum_to_its_points(coalition):
+    key = coalition.partner("shop")
+    member = coalition.member(key)
+    coalition.purchase(key, member, "30.00", transaction_id="t1")
+    coalition.redeem(key, member, 5)
+    coalition.api.post(
+        "/v1/holds", {"hold_id": "h1", "member": {"member_id": member.member_id}, "points": 9}, token=key
+    )
+    coalition.api.post("/v1/holds/h1/capture", {"points": 4}, token=key)
+    coalition.api.post("/v1/transactions/t1/returns", {"return_id": "r1", "amount": "3.00"}, token=key)
+
+    entries = coalition.api.get("/v1/me/entries", token=member.token).json["entries"]
+
+    assert [e["type"] for e in entries] == ["return", "capture", "hold", "redeem", "earn"]
+    for entry in entries:
+        assert sum(line["points"] for line in entry["breakdown"]) == entry["points"], entry
+        assert all(line["detail"] for line in entry["breakdown"])
+    capture = entries[1]["breakdown"][0]
+    assert capture == {"rule": "capture", "points": -4, "detail": "4 reserved points spent at shop, 5 released"}
