@@ -32,12 +32,11 @@ def main(sizes: list[int]) -> None:
 
     import app as application
     from chalicelib.bootstrap import Container
+    from chalicelib.observability import metrics
     from localdev.infra import create_all
     from tests.integration.test_request_costs import grow_history
     from tests.support.api import ApiClient, Coalition
     from tests.support.aws import DynamoMeter, make_settings, rsa_key_file
-
-    from chalicelib.observability import metrics
 
     metrics.add_metric = lambda **_: None  # the history is booked outside a Lambda invocation: no EMF flush
     key_path = rsa_key_file(Path(tempfile.mkdtemp()) / "jwt.pem")
