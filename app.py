@@ -9,6 +9,7 @@ from chalicelib.api.admin import admin_api
 from chalicelib.api.member import member_api
 from chalicelib.api.partner import partner_api
 from chalicelib.api.public import public_api
+from chalicelib.api.settlements import settlement_api
 from chalicelib.bootstrap import Container
 from chalicelib.jobs import dispatch
 from chalicelib.observability import logger, metrics
@@ -23,7 +24,7 @@ app.register_middleware(
 )
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 
-for blueprint in (public_api, partner_api, member_api, admin_api):
+for blueprint in (public_api, partner_api, member_api, admin_api, settlement_api):
     app.register_blueprint(blueprint)
 
 # The route table is fixed at import, so this one environment read decides it: the member-token
@@ -38,6 +39,12 @@ if os.environ.get("STAGE") == "local":
 def sweep_holds(event):
     """Release expired holds: one queue message per shard."""
     return dispatch.fan_out(app.container.runtime, "hold-sweep")
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def close_settlement_days(event):
+    """Close every settlement day that is due (its grace after midnight UTC has passed), catching up."""
+    return dispatch.close_due_settlements(app.container.runtime)
 
 
 @app.on_sqs_message(queue="coalition-jobs", batch_size=1)

@@ -15,6 +15,7 @@ class Settings(BaseModel):
     ledger_table: str = "coalition-local-ledger"
     operations_table: str = "coalition-local-operations"
     directory_table: str = "coalition-local-directory"
+    settlements_table: str = "coalition-local-settlements"
     statements_bucket: str = "coalition-local-statements"
     jobs_queue_url: str | None = None
     # Operator credential of the local stage (other stages store hashed operator keys in the directory).
@@ -29,6 +30,9 @@ class Settings(BaseModel):
     # Partners, keys and the programme are cached per Lambda container this long (0 = always read).
     config_cache_seconds: float = Field(default=30, ge=0)
     settlement_shards: int = Field(default=16, ge=1, le=256)
+    # A day closes this long after midnight UTC: longer than any request can take, so nothing booked
+    # on the day can still be in flight when it closes.
+    settlement_grace_minutes: int = Field(default=15, ge=1, le=24 * 60)
     sweep_shards: int = Field(default=8, ge=1, le=256)
     write_attempts: int = Field(default=4, ge=1, le=10)  # for transient failures
     conflict_attempts: int = Field(default=40, ge=1)  # for optimistic-lock conflicts on a busy wallet
@@ -47,6 +51,8 @@ class Settings(BaseModel):
             "ledger_table": "LEDGER_TABLE",
             "operations_table": "OPERATIONS_TABLE",
             "directory_table": "DIRECTORY_TABLE",
+            "settlements_table": "SETTLEMENTS_TABLE",
+            "settlement_grace_minutes": "SETTLEMENT_GRACE_MINUTES",
             "statements_bucket": "STATEMENTS_BUCKET",
             "jobs_queue_url": "JOBS_QUEUE_URL",
             "admin_key": "COALITION_ADMIN_KEY",

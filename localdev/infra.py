@@ -19,6 +19,7 @@ TABLE_SETTINGS = {
     "LedgerTable": "ledger_table",
     "OperationsTable": "operations_table",
     "DirectoryTable": "directory_table",
+    "SettlementsTable": "settlements_table",
 }
 
 

@@ -60,6 +60,6 @@ def put_program(call: Call, body: ProgramDocument) -> dict[str, Any]:
 @endpoint(admin_api, "/v1/admin/jobs/{job}", "POST", audience="operator", status=202)
 def run_job(call: Call, job: str) -> dict[str, Any]:
     """Run a scheduled job now."""
-    if job not in dispatch.SHARD_RUNNERS:
-        raise NotFound(f"unknown job {job}; known: {', '.join(sorted(dispatch.SHARD_RUNNERS))}")
+    if job not in dispatch.SHARDED_JOBS:
+        raise NotFound(f"unknown job {job}; known: {', '.join(sorted(dispatch.SHARDED_JOBS))}")
     return {"job_id": f"{job}-{uuid.uuid4().hex[:12]}", **dispatch.fan_out(call.rt, job)}

@@ -67,6 +67,7 @@ class Wallet:
     birth_date: str | None = None
     referral_code: str | None = None
     created_at: str = ""
+    first_purchase_at: str | None = None
 
     # ---- figures -----------------------------------------------------------------------------
     @property
@@ -179,6 +180,17 @@ class Wallet:
             if portion.points > take:
                 self.credit(portion.issuer, portion.points - take, portion.expires_on)
         return hold, captured
+
+    def expire_lots(self, as_of: str) -> list[Portion]:
+        """Remove the lots whose validity ended before `as_of` (an ISO date): their points expire."""
+        expired = [
+            Portion(expires_on, issuer, points)
+            for (expires_on, issuer), points in sorted(self.lots.items())
+            if expires_on < as_of
+        ]
+        for portion in expired:
+            del self.lots[(portion.expires_on, portion.issuer)]
+        return expired
 
     def expired_holds(self, now: datetime) -> list[Hold]:
         return sorted((h for h in self.holds.values() if h.expires_at <= now), key=lambda h: h.expires_at)

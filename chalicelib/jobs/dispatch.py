@@ -9,38 +9,37 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import boto3
-
 from ..observability import logger
 from ..services.runtime import Runtime
-from . import hold_sweep
+from . import hold_sweep, settlement_close
+from .queue import enqueue
 
-ShardRunner = Callable[[Runtime, str], int]
-SHARD_RUNNERS: dict[str, tuple[Callable[[Runtime], list[str]], ShardRunner]] = {
+# Jobs the operator can start by name: how to list their shards, and how to run one.
+SHARDED_JOBS: dict[str, tuple[Callable[[Runtime], list[str]], Callable[[Runtime, str], int]]] = {
     hold_sweep.JOB: (hold_sweep.shard_names, hold_sweep.sweep_shard),
+}
+
+MESSAGE_HANDLERS: dict[str, Callable[[Runtime, dict[str, Any]], int]] = {
+    hold_sweep.JOB: lambda rt, m: hold_sweep.sweep_shard(rt, m["shard"]),
+    settlement_close.JOB: lambda rt, m: settlement_close.run_shard(rt, m["day"], int(m["shard"])),
 }
 
 
 def fan_out(rt: Runtime, job: str) -> dict[str, Any]:
-    shards_of, run_shard = SHARD_RUNNERS[job]
+    shards_of, run_shard = SHARDED_JOBS[job]
     shards = shards_of(rt)
-    queue_url = rt.settings.jobs_queue_url
-    if not queue_url:
-        done = sum(run_shard(rt, shard) for shard in shards)
-        return {"job": job, "shards": len(shards), "inline": True, "processed": done}
-    sqs = boto3.client("sqs", region_name=rt.settings.region)
-    for start in range(0, len(shards), 10):  # SendMessageBatch takes 10 at a time
-        batch = shards[start : start + 10]
-        sqs.send_message_batch(
-            QueueUrl=queue_url,
-            Entries=[{"Id": str(i), "MessageBody": json.dumps({"job": job, "shard": s})} for i, s in enumerate(batch)],
-        )
-    logger.info("job fanned out", extra={"job": job, "shards": len(shards)})
-    return {"job": job, "shards": len(shards), "inline": False}
+    if enqueue(rt, [{"job": job, "shard": shard} for shard in shards]):
+        logger.info("job fanned out", extra={"job": job, "shards": len(shards)})
+        return {"job": job, "shards": len(shards), "inline": False}
+    done = sum(run_shard(rt, shard) for shard in shards)
+    return {"job": job, "shards": len(shards), "inline": True, "processed": done}
+
+
+def close_due_settlements(rt: Runtime) -> dict[str, Any]:
+    return settlement_close.close_due(rt)
 
 
 def run_message(rt: Runtime, body: str) -> int:
     """One shard of one job. Idempotent: a redelivered message finds nothing left to do."""
     message = json.loads(body)
-    _, run_shard = SHARD_RUNNERS[message["job"]]
-    return run_shard(rt, message["shard"])
+    return MESSAGE_HANDLERS[message["job"]](rt, message)

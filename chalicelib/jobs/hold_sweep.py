@@ -6,14 +6,10 @@ Query for the members that are due, never a Scan. The schedule fans out one mess
 
 from __future__ import annotations
 
-from ..domain.errors import ConcurrencyConflict, TransientFailure
-from ..observability import logger
-from ..services.operations import release_expired_holds
+from ..services.operations import apply_to_wallet
 from ..services.runtime import Runtime, iso
-from ..store.bookings import Booking, commit
 from ..store.errors import translated
 from ..store.models import WalletItem
-from ..store.wallets import load_wallet
 
 JOB = "hold-sweep"
 
@@ -30,17 +26,4 @@ def sweep_shard(rt: Runtime, shard: str) -> int:
 
 
 def _release(rt: Runtime, member_id: str) -> int:
-    for _ in range(rt.settings.conflict_attempts):
-        wallet = load_wallet(member_id)
-        if wallet is None:
-            return 0
-        entries = release_expired_holds(wallet, rt.now())
-        if not entries:
-            return 0
-        try:
-            commit(Booking(wallet=wallet, entries=entries), rt.settings)
-            return len(entries)
-        except (ConcurrencyConflict, TransientFailure):
-            continue  # the member was busy: read again (a redelivered message is just as safe)
-    logger.warning("hold sweep gave up on a busy member", extra={"member_id": member_id})
-    return 0
+    return len(apply_to_wallet(rt, member_id, lambda wallet, now: []))

@@ -57,11 +57,36 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
             reference=request.transaction_id,
             booked_at=iso(now),
         )
+        entries = [entry]
+        bonus = first_purchase_bonus(program.extras) if wallet.first_purchase_at is None else None
+        wallet.first_purchase_at = wallet.first_purchase_at or iso(now)
+        if bonus is not None:
+            funder, points = bonus
+            wallet.credit(funder, points, expires_on)
+            line = {
+                "rule": "first_purchase_bonus",
+                "points": points,
+                "detail": f"first purchase in the coalition, funded by {funder}",
+            }
+            entries.append(
+                new_entry(
+                    wallet,
+                    "bonus",
+                    partner.partner_id,
+                    points,
+                    breakdown=[line],
+                    attribution=[Portion(expires_on, funder, points)],
+                    reference=request.transaction_id,
+                    booked_at=iso(now),
+                )
+            )
+            breakdown = [*breakdown, line]
+        total = sum(e.points for e in entries)
         body = {
             "entry_id": entry.entry_id,
             "transaction_id": request.transaction_id,
             "member_id": wallet.member_id,
-            "points": earn.points,
+            "points": total,
             "breakdown": breakdown,
             "available_points": wallet.available,
             "tier": wallet.tier,
@@ -75,9 +100,18 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
             "returned_amount": "0",
             "returned_points": 0,
         }
-        return Outcome(201, body, [entry], facts, metrics={"PointsIssued": earn.points})
+        return Outcome(201, body, entries, facts, metrics={"PointsIssued": total})
 
     return execute(rt, operation, member_id, decide)
+
+
+def first_purchase_bonus(extras: dict) -> tuple[str, int] | None:  # type: ignore[type-arg]
+    """(funder, points) of the programme's first-purchase bonus, if it has one."""
+    rule = (extras.get("bonuses") or {}).get("first_purchase") or {}
+    points = rule.get("points")
+    if not isinstance(points, int) or points <= 0:
+        return None
+    return str(rule.get("funder") or "operator"), points
 
 
 def _check_occurred_at(occurred_at: datetime, now: datetime) -> datetime:

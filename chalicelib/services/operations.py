@@ -174,3 +174,28 @@ def release_expired_holds(wallet: Wallet, now: datetime, limit: int = 20) -> lis
 
 def _backoff(attempt: int, cap: float) -> None:
     time.sleep(random.uniform(0, min(cap, 0.005 * 2**attempt)))
+
+
+def apply_to_wallet(rt: Runtime, member_id: str, change: Callable[[Wallet, datetime], list[Entry]]) -> list[Entry]:
+    """A change the system makes on its own (a sweep, an expiry): no operation record, since the change
+    finds nothing left to do when repeated. Retries conflicts and transient failures like execute()."""
+    transient_left = rt.settings.write_attempts
+    for attempt in range(rt.settings.conflict_attempts):
+        wallet = load_wallet(member_id)
+        if wallet is None:
+            return []
+        now = rt.now()
+        entries = release_expired_holds(wallet, now) + change(wallet, now)
+        if not entries:
+            return []
+        try:
+            commit(Booking(wallet=wallet, entries=entries), rt.settings)
+            return entries
+        except ConcurrencyConflict:
+            _backoff(attempt, cap=0.05)
+        except TransientFailure:
+            transient_left -= 1
+            if transient_left <= 0:
+                raise
+            _backoff(attempt, cap=0.4)
+    raise RetryLater(f"member {member_id} stayed busy")

@@ -12,6 +12,7 @@ from ..domain.errors import InvalidRequest, NotFound
 from ..domain.money import parse_currency, parse_rate, to_str
 from ..domain.program import Partner
 from ..store import directory
+from . import settlement
 from .requests import PartnerCreate, PartnerPatch
 from .runtime import Runtime, iso
 
@@ -40,6 +41,7 @@ def create_partner(rt: Runtime, request: PartnerCreate) -> dict[str, Any]:
     if partner.partner_id == "operator":
         raise InvalidRequest("'operator' is the operator's own party id", field="partner_id")
     directory.create_partner(partner, iso(rt.now()))
+    settlement.mark_epoch(rt)
     rt.cache.forget("partners")
     return partner_view(partner)
 

@@ -11,6 +11,8 @@
 | directory  | PARTNER#id, KEY#id,      | partner profile, API key hash,        | partners: listing / pk               |
 |            | PROGRAM, OPKEY#hash,     | programme, operator key hash,         |   (partner profiles only)            |
 |            | CARD#n, EMAIL#h, PHONE#h | identity alias -> member_id           |                                      |
+| settlements| DAY#d, MONTH#m / part   | closed period (ALL), shard flows      |                                      |
+|            | CURSOR / LAST_CLOSED     | (PART#n), where closing stands        |                                      |
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class WalletItem(Model):
     birth_date = UnicodeAttribute(null=True)
     referral_code = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
+    first_purchase_at = UnicodeAttribute(null=True)
     # Present only while the member has open holds, so the hold sweep reads only who is due.
     hold_shard = UnicodeAttribute(null=True)
     next_hold_expiry = UnicodeAttribute(null=True)
@@ -181,3 +184,26 @@ TABLE_OF_MODEL: dict[type[Model], str] = {
     AliasItem: "directory",
     OperatorKeyItem: "directory",
 }
+
+
+class SettlementItem(Model):
+    """Settlements: (DAY#2026-11-23 | MONTH#2026-11, ALL) the closed period; (DAY#…, PART#007) one shard's
+    point flows while a fanned-out close is under way; (CURSOR, LAST_CLOSED | EPOCH) where closing stands."""
+
+    class Meta:
+        table_name = "settlements"
+
+    period = UnicodeAttribute(hash_key=True)
+    part = UnicodeAttribute(range_key=True)
+    document = UnicodeAttribute(null=True)  # the operator's JSON, byte for byte on every read
+    currency = UnicodeAttribute(null=True)
+    point_value = UnicodeAttribute(null=True)
+    flows = JSONAttribute(null=True)
+    transfers = JSONAttribute(null=True)
+    outstanding = JSONAttribute(null=True)
+    parties = JSONAttribute(null=True)
+    value = UnicodeAttribute(null=True)  # cursor items: a date
+    closed_at = UnicodeAttribute(null=True)
+
+
+TABLE_OF_MODEL[SettlementItem] = "settlements"

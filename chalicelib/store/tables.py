@@ -23,6 +23,7 @@ def table_names(settings: Settings) -> dict[str, str]:
         "ledger": settings.ledger_table,
         "operations": settings.operations_table,
         "directory": settings.directory_table,
+        "settlements": settings.settlements_table,
     }
 
 

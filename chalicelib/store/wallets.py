@@ -34,6 +34,7 @@ def to_wallet(item: WalletItem) -> Wallet:
         birth_date=item.birth_date,
         referral_code=item.referral_code,
         created_at=item.created_at,
+        first_purchase_at=item.first_purchase_at,
     )
 
 
@@ -54,6 +55,7 @@ def to_item(wallet: Wallet, *, sweep_shards: int) -> WalletItem:
         birth_date=wallet.birth_date,
         referral_code=wallet.referral_code,
         created_at=wallet.created_at,
+        first_purchase_at=wallet.first_purchase_at,
         hold_shard=None if next_expiry is None else sweep_shard(wallet.member_id, sweep_shards),
         next_hold_expiry=None if next_expiry is None else iso(next_expiry),
     )

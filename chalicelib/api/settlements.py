@@ -1,0 +1,42 @@
+"""Settlement endpoints: each partner its own statement; the operator the whole period, and closing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from ..domain.errors import InvalidRequest
+from ..services import settlement
+from .errors import json_response
+from .routing import Call, endpoint
+
+settlement_api = Blueprint(__name__)
+
+
+@endpoint(settlement_api, "/v1/settlements/{period}", "GET", audience="partner")
+def partner_statement(call: Call, period: str) -> Any:
+    """This partner's statement for a closed day or month (?format=csv for CSV)."""
+    statement = settlement.partner_statement(call.partner_id, period)
+    output = call.query("format") or "json"
+    if output == "csv":
+        return Response(
+            body=settlement.statement_csv(statement),
+            status_code=200,
+            headers={"Content-Type": "text/csv; charset=utf-8"},
+        )
+    if output != "json":
+        raise InvalidRequest("format is json or csv", field="format")
+    return statement
+
+
+@endpoint(settlement_api, "/v1/admin/settlements/{date}/close", "POST", audience="operator", status=201)
+def close_day(call: Call, date: str) -> Response:
+    """Close a settlement day (idempotent: a closed day answers the same document)."""
+    return json_response(201, settlement.close_day(call.rt, date))
+
+
+@endpoint(settlement_api, "/v1/admin/settlements/{period}", "GET", audience="operator")
+def operator_settlement(call: Call, period: str) -> Response:
+    """All partners' settlement for a closed day or month: matrix, net positions, payments."""
+    return json_response(200, settlement.operator_view(period))

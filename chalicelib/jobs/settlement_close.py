@@ -1,0 +1,59 @@
+"""Closing due settlement days, fanned out per shard through the jobs queue.
+
+The schedule finds the next due day and sends one message per shard; each shard's consumer reads that
+day's entries of its shard, stores its part, and the consumer that stores the last part finalizes the day
+(the stored close is conditional, so two finalizers cannot both win) and fans out the next due day.
+Without a queue the same functions run inline.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from ..domain.errors import RuleViolation
+from ..domain.settlement import PointFlows
+from ..services import settlement
+from ..services.runtime import Runtime
+from ..store import settlements
+from .queue import enqueue
+
+JOB = "settle-shard"
+
+
+def next_due_day(rt: Runtime) -> str | None:
+    last = settlements.cursor(settlement.LAST_CLOSED)
+    epoch = settlements.cursor(settlement.EPOCH)
+    if epoch is None:
+        return None
+    day = (date.fromisoformat(last) + timedelta(days=1)).isoformat() if last else epoch
+    return day if rt.now() >= settlement.day_closes_at(rt, day) else None
+
+
+def close_due(rt: Runtime) -> dict[str, object]:
+    day = next_due_day(rt)
+    if day is None:
+        return {"due": None}
+    messages = [{"job": JOB, "day": day, "shard": n} for n in range(rt.settings.settlement_shards)]
+    if enqueue(rt, messages):
+        return {"due": day, "fanned_out": len(messages)}
+    return {"due": day, "closed": settlement.close_due_days(rt)}
+
+
+def run_shard(rt: Runtime, day: str, shard: int) -> int:
+    """One shard of one day. A redelivered message rewrites the same part and changes nothing."""
+    if settlements.get_document(day) is not None:
+        return 0
+    flows = settlement.aggregate_shard(rt, day, shard)
+    settlements.save_part(day, shard, flows)
+    parts = settlements.parts(day)
+    if len(parts) == rt.settings.settlement_shards:
+        merged = PointFlows()
+        for part in parts.values():
+            merged.merge(part)
+        try:
+            settlement.check_closable(rt, day)
+        except RuleViolation:
+            return flows.entries
+        settlement.finalize_day(rt, day, merged)
+        close_due(rt)  # the next day, if it is due too
+    return flows.entries

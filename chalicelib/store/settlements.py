@@ -1,0 +1,113 @@
+"""Closed settlement periods, the shard parts of a close under way, and the closing cursor.
+
+A day's entries are read through the ledger's by_settlement_day index: one Query per (partner, shard)
+key of that day, so a close reads that day's entries and nothing older.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from pynamodb.exceptions import PutError
+
+from ..domain.ledger import Entry
+from ..domain.settlement import PointFlows, Settlement, Transfer
+from .errors import translated
+from .ledger import to_entry
+from .models import EntryItem, SettlementItem
+
+ALL = "ALL"
+CURSOR = "CURSOR"
+
+
+def day_entries(partner_id: str, day: str, shard: int) -> Iterator[Entry]:
+    with translated():
+        for item in EntryItem.by_settlement_day.query(f"{partner_id}#{day}#{shard:03d}"):
+            yield to_entry(item)
+
+
+def period_key(period: str) -> str:
+    return f"MONTH#{period}" if len(period) == 7 else f"DAY#{period}"
+
+
+def get_closed(period: str) -> Settlement | None:
+    item = _get(period_key(period), ALL)
+    return None if item is None else _to_settlement(period, item)
+
+
+def get_document(period: str) -> str | None:
+    item = _get(period_key(period), ALL)
+    return None if item is None else item.document
+
+
+def save_closed(settlement: Settlement, document: str) -> bool:
+    """Store a closed period once; False if it was closed already (by a concurrent close)."""
+    item = SettlementItem(
+        period=period_key(settlement.period),
+        part=ALL,
+        document=document,
+        currency=settlement.currency,
+        point_value=format(settlement.point_value, "f"),
+        flows=settlement.flows.to_dict(),
+        transfers=[[t.payer, t.payee, t.kind, str(t.amount)] for t in settlement.transfers],
+        outstanding=settlement.outstanding,
+        parties=settlement.parties,
+        closed_at=settlement.closed_at,
+    )
+    try:
+        with translated():
+            item.save(condition=SettlementItem.period.does_not_exist())
+        return True
+    except PutError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+
+
+def save_part(day: str, shard: int, flows: PointFlows) -> None:
+    """One shard's flows (rewritten identically if a message is redelivered)."""
+    with translated():
+        SettlementItem(period=period_key(day), part=f"PART#{shard:03d}", flows=flows.to_dict()).save()
+
+
+def parts(day: str) -> dict[int, PointFlows]:
+    with translated():
+        items = SettlementItem.query(period_key(day), SettlementItem.part.startswith("PART#"), consistent_read=True)
+        return {int(item.part[5:]): PointFlows.from_dict(item.flows) for item in items}
+
+
+def cursor(name: str) -> str | None:
+    item = _get(CURSOR, name)
+    return None if item is None else item.value
+
+
+def set_cursor(name: str, value: str, *, only_if_absent: bool = False) -> None:
+    item = SettlementItem(period=CURSOR, part=name, value=value)
+    try:
+        with translated():
+            item.save(condition=SettlementItem.part.does_not_exist() if only_if_absent else None)
+    except PutError as error:
+        if not (only_if_absent and error.cause_response_code == "ConditionalCheckFailedException"):
+            raise
+
+
+def _get(period: str, part: str) -> SettlementItem | None:
+    with translated():
+        try:
+            return SettlementItem.get(period, part, consistent_read=True)
+        except SettlementItem.DoesNotExist:
+            return None
+
+
+def _to_settlement(period: str, item: SettlementItem) -> Settlement:
+    return Settlement(
+        period=period,
+        currency=item.currency,
+        point_value=Decimal(item.point_value),
+        flows=PointFlows.from_dict(item.flows),
+        outstanding={k: int(v) for k, v in item.outstanding.items()},
+        transfers=[Transfer(payer, payee, kind, Decimal(amount)) for payer, payee, kind, amount in item.transfers],
+        parties=list(item.parties),
+        closed_at=item.closed_at,
+    )
