@@ -103,8 +103,13 @@ def table_snapshot(settings: Settings) -> dict[str, list[dict[str, Any]]]:
     """Every item of every table, to prove that a refused request wrote nothing."""
     client = boto3.client("dynamodb", region_name=settings.region)
     snapshot = {}
-    tables = (settings.members_table, settings.ledger_table, settings.operations_table, settings.directory_table,
-              settings.settlements_table)
+    tables = (
+        settings.members_table,
+        settings.ledger_table,
+        settings.operations_table,
+        settings.directory_table,
+        settings.settlements_table,
+    )
     for name in tables:
         items = client.scan(TableName=name, ConsistentRead=True)["Items"]
         snapshot[name] = sorted(items, key=repr)

@@ -1,0 +1,184 @@
+"""A worked example, computed by hand: three partners and the operator over one month.
+
+alpha (earn 1 pt/EUR, fee 0.002 EUR per issued point), bravo (2 pt/EUR), charlie (1 pt/EUR); point value
+0.01 EUR; first-purchase bonus 200 points funded by the operator; points valid 1 month after the month.
+
+2026-11-30  m1 buys 100.00 at alpha  -> alpha 100 + operator 200 (bonus)
+            m1 buys  50.00 at bravo  -> bravo 100
+            m2 buys  30.00 at bravo  -> bravo 60 + operator 200 (bonus)
+            m1 redeems 250 at charlie, FIFO (same expiry, issuer ids in order):
+                                        alpha 100, bravo 100, operator 50
+            m1 returns 40.00 of the 100.00 at alpha -> 40 alpha points clawed back: none left, a debt of 40
+            m2 holds 100 at charlie (bravo 60, operator 40), captures 70 (bravo 60, operator 10), 30 released
+2027-01-01  the lots valid until 2026-12-31 expire: m1 operator 150, m2 operator 190
+
+Day 2026-11-30 by hand:
+  matrix   alpha->charlie 100, bravo->charlie 160, operator->charlie 60
+  money    alpha pays charlie 1.00, bravo pays charlie 1.60, operator pays charlie 0.60
+  fees     alpha: (100 issued - 40 returned) x 0.002 = 0.12, paid to the operator
+  nets     alpha -1.12, bravo -1.60, charlie +3.20, operator -0.60 + 0.12 = -0.48      (sum 0.00)
+  outstanding at day end: alpha 100-40-100 = -40 (m1's debt), bravo 0, operator 400-60 = 340
+Day 2027-01-01: breakage operator 340; outstanding operator 0; no money moves.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, datetime, timezone
+
+import pytest
+
+from chalicelib.services.expiry import expire_points
+from tests.support.ledger import assert_invariants
+
+
+@pytest.fixture
+def example(coalition, container, clock):
+    clock.now = datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc)
+    container.settings.settlement_shards = 2  # 33 days close in this test: keep each close small
+    coalition.program(expiry_months=1, bonuses={"first_purchase": {"points": 200, "funder": "operator"}})
+    alpha = coalition.partner("alpha", earn_rate="1", fee_per_point="0.002")
+    bravo = coalition.partner("bravo", earn_rate="2")
+    charlie = coalition.partner("charlie", earn_rate="1")
+    m1, m2 = coalition.member(alpha), coalition.member(bravo)
+    at = {"occurred_at": "2026-11-30T09:00:00Z"}
+
+    first = coalition.purchase(alpha, m1, "100.00", transaction_id="a-1", **at)
+    assert first.json["points"] == 300 and first.json["breakdown"][-1]["rule"] == "first_purchase_bonus"
+    assert coalition.purchase(bravo, m1, "50.00", transaction_id="b-1", **at).json["points"] == 100
+    assert coalition.purchase(bravo, m2, "30.00", transaction_id="b-2", **at).json["points"] == 260
+    assert coalition.redeem(charlie, m1, 250, redemption_id="c-1").status == 201
+    returned = coalition.api.post(
+        "/v1/transactions/a-1/returns", {"return_id": "a-1-r", "amount": "40.00"}, token=alpha
+    )
+    assert returned.json["points_reversed"] == 40 and returned.json["owed_points"] == 40
+    hold = {"hold_id": "c-h1", "member": {"member_id": m2.member_id}, "points": 100}
+    assert coalition.api.post("/v1/holds", hold, token=charlie).status == 201
+    assert coalition.api.post("/v1/holds/c-h1/capture", {"points": 70}, token=charlie).status == 201
+    assert_invariants()
+
+    clock.now = datetime(2027, 1, 1, 10, 0, tzinfo=timezone.utc)
+    expired = [expire_points(container.runtime, m.member_id, date(2027, 1, 1)) for m in (m1, m2)]
+    assert expired == [150, 190]
+    assert_invariants()
+
+    clock.now = datetime(2027, 1, 2, 1, 0, tzinfo=timezone.utc)
+    for day in ["2026-11-30"] + [f"2026-12-{d:02d}" for d in range(1, 32)] + ["2027-01-01"]:
+        reply = coalition.api.post(f"/v1/admin/settlements/{day}/close", token=coalition.admin)
+        assert reply.status == 201, (day, reply.json)
+    return {"alpha": alpha, "bravo": bravo, "charlie": charlie}
+
+
+def test_the_day_settles_as_computed_by_hand(coalition, example):
+    day = coalition.api.get("/v1/admin/settlements/2026-11-30", token=coalition.admin).json
+
+    assert day["matrix"] == {"alpha": {"charlie": 100}, "bravo": {"charlie": 160}, "operator": {"charlie": 60}}
+    assert day["net_positions"] == {"alpha": "-1.12", "bravo": "-1.60", "charlie": "3.20", "operator": "-0.48"}
+    assert day["net_total"] == "0.00"
+    assert day["payments"] == [
+        {"from": "alpha", "to": "operator", "amount": "1.12"},
+        {"from": "bravo", "to": "operator", "amount": "1.60"},
+        {"from": "operator", "to": "charlie", "amount": "3.20"},
+    ]
+    assert day["outstanding"] == {"alpha": -40, "bravo": 0, "charlie": 0, "operator": 340}
+    assert day["operator"]["issued_points"] == 400 and day["operator"]["fees_received"] == "0.12"
+
+
+def test_each_partner_sees_its_own_statement_only(coalition, example):
+    alpha = coalition.api.get("/v1/settlements/2026-11-30", token=example["alpha"]).json
+    charlie = coalition.api.get("/v1/settlements/2026-11-30", token=example["charlie"]).json
+
+    assert alpha == {
+        "period": "2026-11-30",
+        "partner_id": "alpha",
+        "currency": "EUR",
+        "point_value": "0.01",
+        "issued_points": 100,
+        "returned_points": 40,
+        "fees": "0.12",
+        "redeemed_here": {},
+        "redeemed_elsewhere": {"charlie": 100},
+        "expired_points": 0,
+        "outstanding_points": -40,
+        "receivable": "0.00",
+        "payable": "1.12",
+        "net": "-1.12",
+        "closed_at": alpha["closed_at"],
+    }
+    assert charlie["redeemed_here"] == {"alpha": 100, "bravo": 160, "operator": 60}
+    assert (charlie["receivable"], charlie["payable"], charlie["net"]) == ("3.20", "0.00", "3.20")
+    assert "matrix" not in charlie and "partners" not in charlie
+
+
+def test_the_csv_statement_holds_the_same_figures_as_the_json(coalition, example):
+    as_json = coalition.api.get("/v1/settlements/2026-11-30", token=example["alpha"]).json
+    as_csv = coalition.api.get("/v1/settlements/2026-11-30?format=csv", token=example["alpha"])
+
+    assert as_csv.headers.get("Content-Type", as_csv.headers.get("content-type")).startswith("text/csv")
+    rows = dict(csv.reader(io.StringIO(as_csv.body.decode())))
+    rows.pop("field")
+    flat = {}
+    for field, value in as_json.items():
+        if isinstance(value, dict):
+            flat.update({f"{field}.{k}": str(v) for k, v in value.items()})
+        else:
+            flat[field] = str(value)
+    assert rows == flat
+
+
+def test_breakage_shows_on_the_expiry_day_and_months_add_up(coalition, example):
+    expiry_day = coalition.api.get("/v1/admin/settlements/2027-01-01", token=coalition.admin).json
+    november = coalition.api.get("/v1/admin/settlements/2026-11", token=coalition.admin).json
+    december = coalition.api.get("/v1/admin/settlements/2026-12", token=coalition.admin).json
+
+    assert expiry_day["breakage"] == {"operator": 340}
+    assert expiry_day["outstanding"]["operator"] == 0 and expiry_day["net_total"] == "0.00"
+    assert november["net_positions"] == {"alpha": "-1.12", "bravo": "-1.60", "charlie": "3.20", "operator": "-0.48"}
+    assert december["entries"] == 0 and december["outstanding"]["operator"] == 340
+    assert coalition.api.get("/v1/admin/settlements/2027-01", token=coalition.admin).status == 404  # not over
+
+
+def test_closing_again_returns_the_same_bytes_and_changes_nothing(coalition, example, settings):
+    from tests.support.aws import table_snapshot
+
+    before = table_snapshot(settings)
+    first = coalition.api.get("/v1/admin/settlements/2026-11-30", token=coalition.admin)
+    again = coalition.api.post("/v1/admin/settlements/2026-11-30/close", token=coalition.admin)
+
+    assert again.status == 201 and again.body == first.body
+    assert table_snapshot(settings) == before
+
+
+def test_statements_are_stored_in_s3_as_json_and_csv(example, settings):
+    import boto3
+
+    s3 = boto3.client("s3", region_name=settings.region)
+    keys = {
+        o["Key"]
+        for o in s3.list_objects_v2(Bucket=settings.statements_bucket, Prefix="settlements/2026-11-30/")["Contents"]
+    }
+    assert {
+        "settlements/2026-11-30/all.json",
+        "settlements/2026-11-30/alpha.json",
+        "settlements/2026-11-30/alpha.csv",
+        "settlements/2026-11-30/operator.json",
+    } <= keys
+    stored = json.loads(
+        s3.get_object(Bucket=settings.statements_bucket, Key="settlements/2026-11-30/alpha.json")["Body"].read()
+    )
+    assert stored["net"] == "-1.12"
+
+
+def test_periods_that_are_not_closed_or_not_due_are_refused(coalition, api, clock):
+    key = coalition.partner("alpha")
+
+    assert coalition.api.get("/v1/settlements/2026-11-23", token=key).status == 404
+    not_over = coalition.api.post("/v1/admin/settlements/2026-11-23/close", token=coalition.admin)
+    assert (not_over.status, not_over.error_code) == (422, "rule_violation")
+    clock.advance(days=2)
+    out_of_order = coalition.api.post("/v1/admin/settlements/2026-11-24/close", token=coalition.admin)
+    assert (out_of_order.status, out_of_order.error_code) == (422, "rule_violation")
+    bad = coalition.api.post("/v1/admin/settlements/yesterday/close", token=coalition.admin)
+    assert (bad.status, bad.error_code) == (400, "invalid_request")
