@@ -81,3 +81,12 @@ def coalition(api):
 def meter():
     with DynamoMeter() as recorded:
         yield recorded
+
+
+@pytest.fixture(autouse=True)
+def _no_metrics_left_over():
+    """Use cases called outside a Lambda invocation add metrics nobody flushes: drop them after each test."""
+    yield
+    from chalicelib.observability import metrics
+
+    metrics.clear_metrics()

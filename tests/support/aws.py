@@ -45,6 +45,7 @@ def rsa_key_file(path: Path) -> Path:
 class Call:
     operation: str
     params: dict[str, Any]
+    returned: int = 0  # items a Query/Scan/GetItem answered with
 
     @property
     def items(self) -> int:
@@ -81,9 +82,10 @@ class DynamoMeter:
                         return original(client, operation, params)
                 return original(client, operation, params)
 
-            for fault in list(meter.faults):
-                return fault(call, proceed)
-            return proceed()
+            result = meter.faults[0](call, proceed) if meter.faults else proceed()
+            if isinstance(result, dict):
+                call.returned = result.get("Count", 1 if "Item" in result else 0)
+            return result
 
         self._patch = mock.patch.object(botocore.client.BaseClient, "_make_api_call", metered)
         self._patch.start()
