@@ -92,7 +92,7 @@ def seed_demo(settings: Settings) -> Demo:
             {"redemption_id": "demo-r1", "member": {"member_id": demo.members[0]["member_id"]}, "points": 50}
         ),
     )
-    demo.member_token = container.member_keys.mint(rt, demo.members[0]["member_id"], ttl=timedelta(hours=12))
+    demo.member_token = container.member_keys.mint(demo.members[0]["member_id"], ttl=timedelta(hours=12))
     return demo
 
 

@@ -20,5 +20,5 @@ def member_token(call: Call, body: MemberTokenRequest) -> dict[str, Any]:
     if not call.rt.settings.is_local:  # defence in depth: app.py does not even register this elsewhere
         raise NotFound("no such route")
     member_overview(call.rt, body.member_id)  # 404 for an unknown member
-    token = call.container.member_keys.mint(call.rt, body.member_id)
+    token = call.container.member_keys.mint(body.member_id)
     return {"member_id": body.member_id, "token": token, "token_type": "Bearer", "expires_in": 3600}

@@ -7,7 +7,8 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from ..domain.errors import InvalidRequest
-from ..services import settlement
+from ..services import reconciliation as reconciliation_service
+from ..services import reports, settlement
 from .errors import json_response
 from .routing import Call, endpoint
 
@@ -40,3 +41,20 @@ def close_day(call: Call, date: str) -> Response:
 def operator_settlement(call: Call, period: str) -> Response:
     """All partners' settlement for a closed day or month: matrix, net positions, payments."""
     return json_response(200, settlement.operator_view(period))
+
+
+@endpoint(settlement_api, "/v1/admin/reconciliation", "GET", audience="operator")
+def reconciliation(call: Call) -> dict[str, Any]:
+    """The ledger invariants checked live, one segment page at a time (?segment=&segments=&limit=&cursor=)."""
+    segment, segments = call.query("segment") or "0", call.query("segments") or "1"
+    if not (segment.isdigit() and segments.isdigit()):
+        raise InvalidRequest("segment and segments are whole numbers", field="segment")
+    return reconciliation_service.reconcile(
+        call.rt, int(segment), int(segments), call.limit(default=100), call.query("cursor")
+    )
+
+
+@endpoint(settlement_api, "/v1/reports/summary", "GET", audience="partner")
+def report_summary(call: Call) -> dict[str, Any]:
+    """This partner's KPIs over ?from=YYYY-MM-DD&to=YYYY-MM-DD (at most 92 days)."""
+    return reports.summary(call.rt, call.partner_id, call.query("from"), call.query("to"))

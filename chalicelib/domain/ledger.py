@@ -25,6 +25,7 @@ class Entry:
     attribution: list[Portion] = field(default_factory=list)
     reference: str | None = None
     booked_at: str = ""
+    member_id: str = ""
 
     def public(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -67,6 +68,7 @@ def new_entry(
         attribution=list(attribution or []),
         reference=reference,
         booked_at=booked_at,
+        member_id=wallet.member_id,
     )
 
 

@@ -42,6 +42,13 @@ def record_purchase(wallet: Wallet, occurred_on: date, partner_id: str, points: 
         month.partners.append(partner_id)
 
 
+def record_redemption(wallet: Wallet, on: date, partner_id: str) -> None:
+    """Where points were spent, by month: for cross-brand reach, not for tiers."""
+    month = wallet.activity.setdefault(month_key(on), MonthActivity())
+    if partner_id not in month.redeemed_at:
+        month.redeemed_at.append(partner_id)
+
+
 def record_return(wallet: Wallet, occurred_on: date, points: int, amount: Decimal) -> None:
     month = wallet.activity.get(month_key(occurred_on))
     if month is None:  # the month has left the window already: nothing left to correct

@@ -47,7 +47,8 @@ class MonthActivity:
     qualifying_points: int = 0
     spend: str = "0"
     purchases: int = 0
-    partners: list[str] = field(default_factory=list)
+    partners: list[str] = field(default_factory=list)  # where the member bought
+    redeemed_at: list[str] = field(default_factory=list)  # where the member spent points
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -131,11 +131,11 @@ class MemberKeys:
                 raise Unauthenticated(f"invalid member token: {error}") from None
         raise Unauthenticated("member tokens are not configured on this stage")
 
-    def mint(self, rt: Runtime, member_id: str, ttl: timedelta = timedelta(hours=1)) -> str:
+    def mint(self, member_id: str, ttl: timedelta = timedelta(hours=1)) -> str:
         """Local stage only: a member token for trying the member API."""
         if self._private_key is None:
             raise Forbidden("member tokens are minted only on the local stage")
-        now = rt.now()
+        now = datetime.now(timezone.utc)  # wall-clock time, as the verifier (PyJWT) uses: not the app's clock
         claims = {
             "sub": member_id,
             "iss": self._settings.member_jwt_issuer,

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from ..domain.errors import InvalidRequest, NotFound
 from ..domain.ledger import new_entry, operation_key
+from ..domain.tiers import record_redemption
 from ..domain.wallet import Wallet
 from ..store.operations import find_operation
 from .members import resolve_member
@@ -20,6 +21,7 @@ def redeem_points(rt: Runtime, partner_id: str, request: RedemptionRequest) -> R
 
     def decide(wallet: Wallet, now: datetime) -> Outcome:
         spent = wallet.spend(request.points)
+        record_redemption(wallet, now.date(), partner_id)
         entry = new_entry(
             wallet,
             "redeem",
@@ -86,6 +88,7 @@ def capture_hold(rt: Runtime, partner_id: str, hold_id: str, request: CaptureReq
         if points > hold.points:
             raise InvalidRequest(f"cannot capture {points} points of a {hold.points}-point hold", field="points")
         _, captured = wallet.capture_hold(hold_id, points)
+        record_redemption(wallet, now.date(), partner_id)
         entry = new_entry(
             wallet,
             "capture",

@@ -48,6 +48,7 @@ def to_entry(item: EntryItem) -> Entry:
         attribution=[Portion.from_dict(p) for p in item.attribution or []],
         reference=item.reference,
         booked_at=item.booked_at,
+        member_id=item.member_id,
     )
 
 
