@@ -3,7 +3,7 @@
 import os
 
 from aws_lambda_powertools.logging import correlation_paths
-from chalice import Chalice, ConvertToMiddleware, Rate
+from chalice import Chalice, ConvertToMiddleware, Cron, Rate
 
 from chalicelib.api.admin import admin_api
 from chalicelib.api.member import member_api
@@ -39,6 +39,18 @@ if os.environ.get("STAGE") == "local":
 def sweep_holds(event):
     """Release expired holds: one queue message per shard."""
     return dispatch.fan_out(app.container.runtime, "hold-sweep")
+
+
+@app.schedule(Cron(30, 0, "*", "*", "?", "*"))
+def review_tiers(event):
+    """Daily tier review (00:30 UTC): one queue message per shard of the members due."""
+    return dispatch.fan_out(app.container.runtime, "tier-review")
+
+
+@app.schedule(Cron(45, 0, "*", "*", "?", "*"))
+def expire_points(event):
+    """Daily expiry (00:45 UTC): points whose validity ended yesterday, one message per shard."""
+    return dispatch.fan_out(app.container.runtime, "expiry")
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS))

@@ -33,7 +33,8 @@ class Settings(BaseModel):
     # A day closes this long after midnight UTC: longer than any request can take, so nothing booked
     # on the day can still be in flight when it closes.
     settlement_grace_minutes: int = Field(default=15, ge=1, le=24 * 60)
-    sweep_shards: int = Field(default=8, ge=1, le=256)
+    # Shards of the sparse job indexes (holds, reviews, expiries): a job reads them in parallel.
+    job_shards: int = Field(default=16, ge=1, le=256)
     write_attempts: int = Field(default=4, ge=1, le=10)  # for transient failures
     conflict_attempts: int = Field(default=40, ge=1)  # for optimistic-lock conflicts on a busy wallet
 

@@ -10,7 +10,7 @@ from chalice import Blueprint, Response
 from ..domain.errors import NotFound
 from ..jobs import dispatch
 from ..services import partners, programs
-from ..services.requests import PartnerCreate, PartnerPatch, ProgramDocument
+from ..services.requests import JobRequest, PartnerCreate, PartnerPatch, ProgramDocument
 from ..store import directory
 from .routing import Call, endpoint
 
@@ -60,6 +60,7 @@ def put_program(call: Call, body: ProgramDocument) -> dict[str, Any]:
 @endpoint(admin_api, "/v1/admin/jobs/{job}", "POST", audience="operator", status=202)
 def run_job(call: Call, job: str) -> dict[str, Any]:
     """Run a scheduled job now."""
-    if job not in dispatch.SHARDED_JOBS:
-        raise NotFound(f"unknown job {job}; known: {', '.join(sorted(dispatch.SHARDED_JOBS))}")
-    return {"job_id": f"{job}-{uuid.uuid4().hex[:12]}", **dispatch.fan_out(call.rt, job)}
+    if job not in dispatch.JOBS:
+        raise NotFound(f"unknown job {job}; known: {', '.join(sorted(dispatch.JOBS))}")
+    request = call.body(JobRequest)
+    return {"job_id": f"{job}-{uuid.uuid4().hex[:12]}", **dispatch.fan_out(call.rt, job, request.as_of)}

@@ -7,7 +7,7 @@ from typing import Any
 
 from .wallet import Portion, Wallet
 
-ENTRY_TYPES = ("earn", "bonus", "activity", "redeem", "hold", "capture", "void", "return", "expire", "adjust")
+ENTRY_TYPES = ("earn", "bonus", "activity", "redeem", "hold", "capture", "void", "return", "expire", "adjust", "tier")
 
 
 @dataclass
@@ -70,6 +70,12 @@ def new_entry(
         booked_at=booked_at,
         member_id=wallet.member_id,
     )
+
+
+def tier_entry(wallet: Wallet, change: Any, booked_at: str) -> Entry:
+    """A tier decision in the member's history: no points move, the reason is the breakdown."""
+    line = {"rule": change.rule, "points": 0, "detail": change.detail, "tier": change.to_tier}
+    return new_entry(wallet, "tier", "operator", 0, breakdown=[line], booked_at=booked_at)
 
 
 def default_breakdown(type: str, partner_id: str, points: int, held: int) -> list[dict[str, Any]]:

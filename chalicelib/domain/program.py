@@ -40,6 +40,9 @@ class Program:
         # A tier removed from the programme: its holders earn as the base tier until review.
         return self.base_tier
 
+    def has_tier(self, name: str) -> bool:
+        return any(tier.name == name for tier in self.tiers)
+
     def tier_rank(self, name: str) -> int:
         for rank, tier in enumerate(self.tiers):
             if tier.name == name:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -78,12 +79,65 @@ def add_months(day: date, months: int) -> date:
     return date(year, month0 + 1, min(day.day, calendar.monthrange(year, month0 + 1)[1]))
 
 
-def upgrade_if_earned(wallet: Wallet, program: Program, today: date) -> Tier | None:
+@dataclass(frozen=True)
+class TierChange:
+    """A tier decision with its reason, for the member's history."""
+
+    rule: str  # tier_upgrade | tier_kept | tier_lowered | tier_reassigned
+    from_tier: str
+    to_tier: str
+    detail: str
+
+
+def upgrade_if_earned(wallet: Wallet, program: Program, today: date) -> TierChange | None:
     """Upgrade at once when the metric crosses a higher threshold; the new tier is kept 12 months."""
-    earned = tier_earned(program, metric_value(wallet, program.tier_metric, today))
+    value = metric_value(wallet, program.tier_metric, today)
+    earned = tier_earned(program, value)
+    # A tier that left the programme counts as the base tier until its review (tier_rank gives 0).
     if program.tier_rank(earned.name) <= program.tier_rank(wallet.tier):
         return None
-    wallet.tier = earned.name
-    wallet.tier_reached_on = today.isoformat()
-    wallet.review_on = add_months(today, 12).isoformat()
-    return earned
+    change = TierChange("tier_upgrade", wallet.tier, earned.name,
+                        f"{_figure(value)} {_metric_words(program)} reaches {earned.name} ({_figure(earned.threshold)})")
+    _enter(wallet, program, earned, today)
+    return change
+
+
+def review(wallet: Wallet, program: Program, as_of: date) -> TierChange | None:
+    """The yearly review: keep the tier if still earned (the review moves 12 months on), else drop one level
+    at most (soft landing). None when the member is not due."""
+    if wallet.review_on is None or wallet.review_on > as_of.isoformat():
+        return None
+    value = metric_value(wallet, program.tier_metric, as_of)
+    earned = tier_earned(program, value)
+    words = f"{_figure(value)} {_metric_words(program)} in the 12 months to {as_of.isoformat()}"
+    if not program.has_tier(wallet.tier):
+        change = TierChange("tier_reassigned", wallet.tier, earned.name, f"{wallet.tier} left the programme; {words}")
+        _enter(wallet, program, earned, as_of)
+        return change
+    rank = program.tier_rank(wallet.tier)
+    if program.tier_rank(earned.name) >= rank:
+        kept = program.tiers[rank]
+        wallet.review_on = add_months(date.fromisoformat(wallet.review_on), 12).isoformat()
+        return TierChange("tier_kept", kept.name, kept.name, f"{words} keep {kept.name} ({_figure(kept.threshold)})")
+    lower = program.tiers[rank - 1]
+    change = TierChange("tier_lowered", wallet.tier, lower.name,
+                        f"{words} are below {wallet.tier} ({_figure(program.tiers[rank].threshold)}): "
+                        f"one level down at most")
+    _enter(wallet, program, lower, as_of)
+    return change
+
+
+def _enter(wallet: Wallet, program: Program, tier: Tier, on: date) -> None:
+    wallet.tier = tier.name
+    wallet.tier_reached_on = on.isoformat()
+    # The base tier has nothing to review: no review date keeps the member out of the review index.
+    wallet.review_on = None if tier.name == program.base_tier.name else add_months(on, 12).isoformat()
+
+
+def _metric_words(program: Program) -> str:
+    return {"qualifying_points": "qualifying points", "spend": program.currency, "purchases": "purchases",
+            "distinct_partners": "partners"}[program.tier_metric]
+
+
+def _figure(value: Decimal) -> str:
+    return str(int(value)) if value == value.to_integral_value() else format(value, "f")

@@ -57,7 +57,7 @@ class Wallet:
     card_number: str
     tier: str
     tier_reached_on: str
-    review_on: str
+    review_on: str | None  # None on the base tier: nothing to review
     status: str = "active"
     version: int = 0
     entry_seq: int = 0

@@ -1,38 +1,78 @@
-"""The job mechanism: a schedule enqueues one message per shard; the queue consumer runs one shard.
+"""The job mechanism: a schedule (or the operator) enqueues one message per shard; the queue consumer runs
+one shard. Without a queue (local stage) the shards run inline, through the same functions.
 
-Without a queue (local stage) the shards run inline, through the same functions.
+A message is {"job", "shard", ...parameters}; every shard run is idempotent, so a redelivered message
+finds nothing left to do.
 """
-
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from ..domain.errors import InvalidRequest
 from ..observability import logger
 from ..services.runtime import Runtime
-from . import hold_sweep, settlement_close
+from . import due_members, hold_sweep, settlement_close, tier_reevaluation
 from .queue import enqueue
 
-# Jobs the operator can start by name: how to list their shards, and how to run one.
-SHARDED_JOBS: dict[str, tuple[Callable[[Runtime], list[str]], Callable[[Runtime, str], int]]] = {
-    hold_sweep.JOB: (hold_sweep.shard_names, hold_sweep.sweep_shard),
+
+@dataclass(frozen=True)
+class ShardedJob:
+    shards: Callable[[Runtime], list[str]]
+    run: Callable[[Runtime, dict[str, Any]], int]  # one shard, from its message
+    dated: bool = False  # takes an as_of date (default: today, UTC)
+
+
+def _as_of(message: dict[str, Any]) -> date:
+    return date.fromisoformat(message["as_of"])
+
+
+JOBS: dict[str, ShardedJob] = {
+    hold_sweep.JOB: ShardedJob(hold_sweep.shard_names, lambda rt, m: hold_sweep.sweep_shard(rt, m["shard"])),
+    due_members.TIER_REVIEW: ShardedJob(
+        due_members.review_shards, lambda rt, m: due_members.review_shard(rt, m["shard"], _as_of(m)), dated=True
+    ),
+    due_members.EXPIRY: ShardedJob(
+        due_members.expiry_shards, lambda rt, m: due_members.expiry_shard(rt, m["shard"], _as_of(m)), dated=True
+    ),
+    tier_reevaluation.JOB: ShardedJob(
+        tier_reevaluation.segment_names, lambda rt, m: tier_reevaluation.run_segment(rt, m["shard"], m.get("cursor"))
+    ),
 }
 
 MESSAGE_HANDLERS: dict[str, Callable[[Runtime, dict[str, Any]], int]] = {
-    hold_sweep.JOB: lambda rt, m: hold_sweep.sweep_shard(rt, m["shard"]),
+    **{name: job.run for name, job in JOBS.items()},
     settlement_close.JOB: lambda rt, m: settlement_close.run_shard(rt, m["day"], int(m["shard"])),
 }
 
 
-def fan_out(rt: Runtime, job: str) -> dict[str, Any]:
-    shards_of, run_shard = SHARDED_JOBS[job]
-    shards = shards_of(rt)
-    if enqueue(rt, [{"job": job, "shard": shard} for shard in shards]):
-        logger.info("job fanned out", extra={"job": job, "shards": len(shards)})
-        return {"job": job, "shards": len(shards), "inline": False}
-    done = sum(run_shard(rt, shard) for shard in shards)
-    return {"job": job, "shards": len(shards), "inline": True, "processed": done}
+def fan_out(rt: Runtime, name: str, as_of: str | None = None) -> dict[str, Any]:
+    job = JOBS[name]
+    parameters: dict[str, Any] = {}
+    if job.dated:
+        parameters["as_of"] = _checked_as_of(rt, as_of)
+    messages = [{"job": name, "shard": shard, **parameters} for shard in job.shards(rt)]
+    if enqueue(rt, messages):
+        logger.info("job fanned out", extra={"job": name, "shards": len(messages)})
+        return {"job": name, **parameters, "shards": len(messages), "inline": False}
+    done = sum(job.run(rt, message) for message in messages)
+    return {"job": name, **parameters, "shards": len(messages), "inline": True, "processed": done}
+
+
+def _checked_as_of(rt: Runtime, as_of: str | None) -> str:
+    today = rt.now().date()
+    if as_of is None:
+        return today.isoformat()
+    try:
+        day = date.fromisoformat(as_of)
+    except ValueError:
+        raise InvalidRequest("as_of is a date (YYYY-MM-DD)", field="as_of") from None
+    if day > today:
+        raise InvalidRequest("as_of cannot be in the future", field="as_of")
+    return day.isoformat()
 
 
 def close_due_settlements(rt: Runtime) -> dict[str, Any]:
@@ -40,6 +80,5 @@ def close_due_settlements(rt: Runtime) -> dict[str, Any]:
 
 
 def run_message(rt: Runtime, body: str) -> int:
-    """One shard of one job. Idempotent: a redelivered message finds nothing left to do."""
     message = json.loads(body)
     return MESSAGE_HANDLERS[message["job"]](rt, message)

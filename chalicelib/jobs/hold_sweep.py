@@ -15,7 +15,7 @@ JOB = "hold-sweep"
 
 
 def shard_names(rt: Runtime) -> list[str]:
-    return [f"HOLDS#{n:03d}" for n in range(rt.settings.sweep_shards)]
+    return [f"HOLDS#{n:03d}" for n in range(rt.settings.job_shards)]
 
 
 def sweep_shard(rt: Runtime, shard: str) -> int:

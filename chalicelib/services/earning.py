@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from ..domain.earning import PurchaseLine, purchase_points, split_purchase
 from ..domain.errors import CurrencyMismatch, InvalidRequest, RuleViolation
-from ..domain.ledger import new_entry
+from ..domain.ledger import new_entry, tier_entry
 from ..domain.money import parse_amount, parse_currency, to_str
 from ..domain.program import Partner
 from ..domain.tiers import forget_old_months, record_purchase, upgrade_if_earned
@@ -45,7 +45,7 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
         wallet.credit(partner.partner_id, earn.points, expires_on)
         record_purchase(wallet, occurred_at.date(), partner.partner_id, earn.points, amount)
         forget_old_months(wallet, now.date())
-        upgrade_if_earned(wallet, program, now.date())
+        upgraded = upgrade_if_earned(wallet, program, now.date())
         breakdown = [line.to_dict() for line in earn.breakdown]
         entry = new_entry(
             wallet,
@@ -81,6 +81,8 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
                 )
             )
             breakdown = [*breakdown, line]
+        if upgraded is not None:
+            entries.append(tier_entry(wallet, upgraded, iso(now)))
         total = sum(e.points for e in entries)
         body = {
             "entry_id": entry.entry_id,

@@ -84,7 +84,7 @@ def new_wallet(program: Program, card: str, now: datetime, request: EnrolRequest
         card_number=card,
         tier=program.base_tier.name,
         tier_reached_on=today.isoformat(),
-        review_on=add_months(today, 12).isoformat(),
+        review_on=None,
         birth_date=None if request.birth_date is None else request.birth_date.isoformat(),
         referral_code=request.referral_code,
         created_at=iso(now),

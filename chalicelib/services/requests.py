@@ -145,6 +145,10 @@ class ProgramDocument(BaseModel):
         return self
 
 
+class JobRequest(Strict):
+    as_of: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")] | None = None
+
+
 class MemberTokenRequest(Strict):
     member_id: str
 

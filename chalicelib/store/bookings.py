@@ -44,7 +44,7 @@ def commit(booking: Booking, settings: Settings) -> None:
         puts.append(("conflict", operation_item(record)))
     for alias in booking.new_aliases:
         puts.append((f"alias:{alias}", AliasItem(pk=alias, member_id=booking.wallet.member_id)))
-    puts.append(("conflict", to_item(booking.wallet, sweep_shards=settings.sweep_shards)))
+    puts.append(("conflict", to_item(booking.wallet, job_shards=settings.job_shards)))
     for entry in booking.entries:
         puts.append(("conflict", entry_item(entry, booking.wallet.member_id, settings.settlement_shards)))
 

@@ -4,6 +4,10 @@
 |------------|--------------------------|---------------------------------------|--------------------------------------|
 | members    | member_id                | wallet: version, lots, debts, holds,  | holds_due: hold_shard /              |
 |            |                          | tier, activity per month, identity    |   next_hold_expiry (open holds only) |
+|            |                          |                                       | reviews_due: review_shard /          |
+|            |                          |                                       |   review_on (above the base tier)    |
+|            |                          |                                       | expiries_due: expiry_shard /         |
+|            |                          |                                       |   next_expiry (members with lots)    |
 | ledger     | member_id / seq          | entry: type, partner, points, held,   | by_settlement_day: settle_key        |
 |            |                          | breakdown, attribution, booked_at     |   (partner#day#shard) / booked_at    |
 | operations | op_key (partner#kind#id) | idempotency record: fingerprint,      |                                      |
@@ -36,6 +40,24 @@ class HoldsDueIndex(GlobalSecondaryIndex["WalletItem"]):
     next_hold_expiry = UnicodeAttribute(range_key=True)
 
 
+class ReviewsDueIndex(GlobalSecondaryIndex["WalletItem"]):
+    class Meta:
+        index_name = "reviews_due"
+        projection = KeysOnlyProjection()
+
+    review_shard = UnicodeAttribute(hash_key=True)
+    review_on = UnicodeAttribute(range_key=True)
+
+
+class ExpiriesDueIndex(GlobalSecondaryIndex["WalletItem"]):
+    class Meta:
+        index_name = "expiries_due"
+        projection = KeysOnlyProjection()
+
+    expiry_shard = UnicodeAttribute(hash_key=True)
+    next_expiry = UnicodeAttribute(range_key=True)
+
+
 class WalletItem(Model):
     class Meta:
         table_name = "members"
@@ -47,7 +69,7 @@ class WalletItem(Model):
     card_number = UnicodeAttribute()
     tier = UnicodeAttribute()
     tier_reached_on = UnicodeAttribute()
-    review_on = UnicodeAttribute()
+    review_on = UnicodeAttribute(null=True)  # members above the base tier only
     lots = JSONAttribute(default=dict)  # {"2028-11-30|issuer": points}
     debts = JSONAttribute(default=dict)  # {issuer: points}
     holds = JSONAttribute(default=dict)  # {hold_id: {partner_id, points, expires_at, portions}}
@@ -60,6 +82,13 @@ class WalletItem(Model):
     hold_shard = UnicodeAttribute(null=True)
     next_hold_expiry = UnicodeAttribute(null=True)
     holds_due = HoldsDueIndex()
+    # Present only for members above the base tier: the tier review reads who is due, nobody else.
+    review_shard = UnicodeAttribute(null=True)
+    reviews_due = ReviewsDueIndex()
+    # Present only while the member has lots: the expiry job reads who has points ending, nobody else.
+    expiry_shard = UnicodeAttribute(null=True)
+    next_expiry = UnicodeAttribute(null=True)
+    expiries_due = ExpiriesDueIndex()
 
 
 class SettlementDayIndex(GlobalSecondaryIndex["EntryItem"]):

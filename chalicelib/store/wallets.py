@@ -38,8 +38,9 @@ def to_wallet(item: WalletItem) -> Wallet:
     )
 
 
-def to_item(wallet: Wallet, *, sweep_shards: int) -> WalletItem:
-    next_expiry = wallet.next_hold_expiry()
+def to_item(wallet: Wallet, *, job_shards: int) -> WalletItem:
+    next_hold_expiry = wallet.next_hold_expiry()
+    next_lot_expiry = min((expires_on for expires_on, _ in wallet.lots), default=None)
     item = WalletItem(
         member_id=wallet.member_id,
         entry_seq=wallet.entry_seq,
@@ -56,16 +57,19 @@ def to_item(wallet: Wallet, *, sweep_shards: int) -> WalletItem:
         referral_code=wallet.referral_code,
         created_at=wallet.created_at,
         first_purchase_at=wallet.first_purchase_at,
-        hold_shard=None if next_expiry is None else sweep_shard(wallet.member_id, sweep_shards),
-        next_hold_expiry=None if next_expiry is None else iso(next_expiry),
+        hold_shard=None if next_hold_expiry is None else job_shard("HOLDS", wallet.member_id, job_shards),
+        next_hold_expiry=None if next_hold_expiry is None else iso(next_hold_expiry),
+        review_shard=None if wallet.review_on is None else job_shard("REVIEW", wallet.member_id, job_shards),
+        expiry_shard=None if next_lot_expiry is None else job_shard("EXPIRY", wallet.member_id, job_shards),
+        next_expiry=next_lot_expiry,
     )
     if wallet.version:  # pynamodb turns it into the condition `version = read version`, and bumps it
         item.version = wallet.version
     return item
 
 
-def sweep_shard(member_id: str, shards: int) -> str:
-    return f"HOLDS#{zlib.crc32(member_id.encode()) % shards:03d}"
+def job_shard(job: str, member_id: str, shards: int) -> str:
+    return f"{job}#{zlib.crc32(member_id.encode()) % shards:03d}"
 
 
 def _hold(hold_id: str, raw: dict) -> Hold:  # type: ignore[type-arg]

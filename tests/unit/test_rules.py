@@ -89,7 +89,8 @@ def test_an_earn_crossing_a_threshold_upgrades_and_sets_the_review_a_year_later(
 
     upgraded = upgrade_if_earned(w, program, date(2026, 11, 23))
 
-    assert upgraded == SILVER and (w.tier, w.review_on) == ("silver", "2027-11-23")
+    assert upgraded.to_tier == "silver" and (w.tier, w.review_on) == ("silver", "2027-11-23")
+    assert upgraded.detail == "2100 qualifying points reaches silver (2000)"
     forget_old_months(w, date(2027, 1, 1))  # December 2025 leaves the window
     assert list(w.activity) == ["2026-11"]
 
@@ -107,4 +108,4 @@ def test_distinct_partners_counts_each_partner_once_across_months():
         record_purchase(w, day, partner, 1, Decimal(1))
     assert upgrade_if_earned(w, program, date(2026, 3, 6)) is None
     record_purchase(w, date(2026, 3, 7), "c", 1, Decimal(1))
-    assert upgrade_if_earned(w, program, date(2026, 3, 7)).name == "explorer"
+    assert upgrade_if_earned(w, program, date(2026, 3, 7)).to_tier == "explorer"
