@@ -96,8 +96,12 @@ def upgrade_if_earned(wallet: Wallet, program: Program, today: date) -> TierChan
     # A tier that left the programme counts as the base tier until its review (tier_rank gives 0).
     if program.tier_rank(earned.name) <= program.tier_rank(wallet.tier):
         return None
-    change = TierChange("tier_upgrade", wallet.tier, earned.name,
-                        f"{_figure(value)} {_metric_words(program)} reaches {earned.name} ({_figure(earned.threshold)})")
+    change = TierChange(
+        "tier_upgrade",
+        wallet.tier,
+        earned.name,
+        f"{_figure(value)} {_metric_words(program)} reaches {earned.name} ({_figure(earned.threshold)})",
+    )
     _enter(wallet, program, earned, today)
     return change
 
@@ -120,9 +124,12 @@ def review(wallet: Wallet, program: Program, as_of: date) -> TierChange | None:
         wallet.review_on = add_months(date.fromisoformat(wallet.review_on), 12).isoformat()
         return TierChange("tier_kept", kept.name, kept.name, f"{words} keep {kept.name} ({_figure(kept.threshold)})")
     lower = program.tiers[rank - 1]
-    change = TierChange("tier_lowered", wallet.tier, lower.name,
-                        f"{words} are below {wallet.tier} ({_figure(program.tiers[rank].threshold)}): "
-                        f"one level down at most")
+    change = TierChange(
+        "tier_lowered",
+        wallet.tier,
+        lower.name,
+        f"{words} are below {wallet.tier} ({_figure(program.tiers[rank].threshold)}): one level down at most",
+    )
     _enter(wallet, program, lower, as_of)
     return change
 
@@ -135,8 +142,12 @@ def _enter(wallet: Wallet, program: Program, tier: Tier, on: date) -> None:
 
 
 def _metric_words(program: Program) -> str:
-    return {"qualifying_points": "qualifying points", "spend": program.currency, "purchases": "purchases",
-            "distinct_partners": "partners"}[program.tier_metric]
+    return {
+        "qualifying_points": "qualifying points",
+        "spend": program.currency,
+        "purchases": "purchases",
+        "distinct_partners": "partners",
+    }[program.tier_metric]
 
 
 def _figure(value: Decimal) -> str:

@@ -4,6 +4,7 @@ one shard. Without a queue (local stage) the shards run inline, through the same
 A message is {"job", "shard", ...parameters}; every shard run is idempotent, so a redelivered message
 finds nothing left to do.
 """
+
 from __future__ import annotations
 
 import json

@@ -1,6 +1,7 @@
 """Full tier re-evaluation after a rule change: the explicit operator job that does read every member,
 in parallel Scan segments (one message per segment), page by page (a page that leaves more behind sends
 itself a continuation message, so no run nears Lambda's 15 minutes)."""
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,14 @@ def run_segment(rt: Runtime, segment: str, cursor: str | None = None) -> int:
     start: dict[str, Any] | None = json.loads(cursor) if cursor else None
     while True:
         with translated():
-            page = WalletItem.scan(segment=int(segment), total_segments=rt.settings.job_shards, limit=PAGE,
-                                   page_size=PAGE, last_evaluated_key=start, attributes_to_get=["member_id"])
+            page = WalletItem.scan(
+                segment=int(segment),
+                total_segments=rt.settings.job_shards,
+                limit=PAGE,
+                page_size=PAGE,
+                last_evaluated_key=start,
+                attributes_to_get=["member_id"],
+            )
             member_ids = [item.member_id for item in page]
             start = page.last_evaluated_key
         changed += sum(1 for member_id in member_ids if reevaluate_member(rt, member_id))

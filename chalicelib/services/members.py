@@ -10,7 +10,7 @@ from typing import Any
 
 from ..domain.errors import IdentifierTaken, InvalidRequest, MemberExists, NotFound, RetryLater, TransientFailure
 from ..domain.program import Program
-from ..domain.tiers import add_months, metric_value
+from ..domain.tiers import metric_value
 from ..domain.wallet import Wallet
 from ..settings import Settings
 from ..store import directory

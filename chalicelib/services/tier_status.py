@@ -1,4 +1,5 @@
 """Tier review and re-evaluation of one member (the jobs call these for each member that is due)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -1,5 +1,6 @@
 """The expiry job: lots whose validity has ended leave first-to-expire first, with their issuers, and their
 points appear as breakage in the day's settlement."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone

@@ -1,4 +1,5 @@
 """The yearly tier review: keep, soft landing, one level a year, with the reason in the member's history."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -62,8 +63,9 @@ def test_soft_landing_drops_one_level_per_review(coalition, clock):
     assert (me["tier"], me["tier_progress"]["review_on"]) == ("member", None)  # the base tier has no review
     lowered = [line for line in tier_entries(coalition, member) if line["rule"] == "tier_lowered"]
     assert [line["tier"] for line in lowered] == ["member", "silver"]
-    assert lowered[1]["detail"] == ("0 qualifying points in the 12 months to 2027-11-23 are below gold (5000): "
-                                    "one level down at most")
+    assert lowered[1]["detail"] == (
+        "0 qualifying points in the 12 months to 2027-11-23 are below gold (5000): one level down at most"
+    )
 
 
 def test_missed_review_days_are_caught_up(coalition, clock):
@@ -76,10 +78,13 @@ def test_missed_review_days_are_caught_up(coalition, clock):
 
 
 def test_distinct_partners_as_the_tier_metric(coalition, clock):
-    coalition.program(tier_metric="distinct_partners", tiers=[
-        {"name": "member", "threshold": 0, "earn_multiplier": "1"},
-        {"name": "explorer", "threshold": 3, "earn_multiplier": "1.2"},
-    ])
+    coalition.program(
+        tier_metric="distinct_partners",
+        tiers=[
+            {"name": "member", "threshold": 0, "earn_multiplier": "1"},
+            {"name": "explorer", "threshold": 3, "earn_multiplier": "1.2"},
+        ],
+    )
     keys = [coalition.partner(name) for name in ("shop-a", "shop-b", "shop-c")]
     member = coalition.member(keys[0])
 
@@ -94,11 +99,13 @@ def test_a_full_re_evaluation_upgrades_members_after_a_rule_change(coalition, cl
     members = [coalition.member(key) for _ in range(3)]
     for member, amount in zip(members, ("1500.00", "900.00", "100.00"), strict=True):
         coalition.purchase(key, member, amount)
-    coalition.program(tiers=[
-        {"name": "member", "threshold": 0, "earn_multiplier": "1"},
-        {"name": "silver", "threshold": 800, "earn_multiplier": "1.25"},  # was 2,000
-        {"name": "gold", "threshold": 1200, "earn_multiplier": "1.5"},
-    ])
+    coalition.program(
+        tiers=[
+            {"name": "member", "threshold": 0, "earn_multiplier": "1"},
+            {"name": "silver", "threshold": 800, "earn_multiplier": "1.25"},  # was 2,000
+            {"name": "gold", "threshold": 1200, "earn_multiplier": "1.5"},
+        ]
+    )
 
     job = coalition.api.post("/v1/admin/jobs/tier-reevaluation", token=coalition.admin).json
 
