@@ -6,37 +6,26 @@ at one partner, spread over 200 members. Prints the hottest keys and what they m
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from datetime import datetime, timezone
-from pathlib import Path
 
-os.environ.update(
-    {
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_DEFAULT_REGION": "eu-west-1",
-        "STAGE": "local",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-    }
-)
+from bench import prepare
+
+KEY_PATH = prepare()
 
 import moto  # noqa: E402
 
 
 def main(transactions: int) -> None:
     from chalicelib.bootstrap import Container
-    from chalicelib.observability import metrics
     from chalicelib.services import members, partners
     from chalicelib.services.requests import EnrolRequest, PartnerCreate
     from localdev.infra import create_all
     from tests.settlement.test_settlement_costs import book_purchases, partition_keys
-    from tests.support.aws import DynamoMeter, make_settings, rsa_key_file
+    from tests.support.aws import DynamoMeter, make_settings
     from tests.support.clock import Clock
 
-    metrics.add_metric = lambda **_: None  # booked outside a Lambda invocation: no EMF flush
-    settings = make_settings(rsa_key_file(Path(tempfile.mkdtemp()) / "jwt.pem"))
+    settings = make_settings(KEY_PATH)
     clock = Clock(datetime(2026, 11, 23, 9, tzinfo=timezone.utc))
     with moto.mock_aws(), DynamoMeter() as meter:
         create_all(settings)

@@ -7,22 +7,13 @@ Latency through moto says little about DynamoDB; the call and item counts are wh
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 import time
-from pathlib import Path
 from statistics import median
 
-os.environ.update(
-    {
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_DEFAULT_REGION": "eu-west-1",
-        "STAGE": "local",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-    }
-)
+from bench import prepare
+
+KEY_PATH = prepare()
 
 import moto  # noqa: E402
 
@@ -32,14 +23,12 @@ def main(sizes: list[int]) -> None:
 
     import app as application
     from chalicelib.bootstrap import Container
-    from chalicelib.observability import metrics
     from localdev.infra import create_all
     from tests.integration.test_request_costs import grow_history
     from tests.support.api import ApiClient, Coalition
-    from tests.support.aws import DynamoMeter, make_settings, rsa_key_file
+    from tests.support.aws import DynamoMeter, make_settings
 
-    metrics.add_metric = lambda **_: None  # the history is booked outside a Lambda invocation: no EMF flush
-    key_path = rsa_key_file(Path(tempfile.mkdtemp()) / "jwt.pem")
+    key_path = KEY_PATH
     with moto.mock_aws(), DynamoMeter() as meter:
         settings = make_settings(key_path, config_cache_seconds=300)
         create_all(settings)

@@ -8,22 +8,13 @@ with the table; on DynamoDB it does not. The items read are what AWS bills.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 import time
 from datetime import datetime, timezone
-from pathlib import Path
 
-os.environ.update(
-    {
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_DEFAULT_REGION": "eu-west-1",
-        "STAGE": "local",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-    }
-)
+from bench import prepare
+
+KEY_PATH = prepare()
 
 import moto  # noqa: E402
 
@@ -31,17 +22,15 @@ import moto  # noqa: E402
 def main(populations: list[int]) -> None:
     from chalicelib.bootstrap import Container
     from chalicelib.jobs import dispatch
-    from chalicelib.observability import metrics
     from chalicelib.services import programs
     from chalicelib.services.requests import ProgramDocument
     from localdev.infra import create_all
     from tests.jobs.test_job_costs import items_read, seed_members
     from tests.support.api import PROGRAM
-    from tests.support.aws import DynamoMeter, make_settings, rsa_key_file
+    from tests.support.aws import DynamoMeter, make_settings
     from tests.support.clock import Clock
 
-    metrics.add_metric = lambda **_: None
-    key_path = rsa_key_file(Path(tempfile.mkdtemp()) / "jwt.pem")
+    key_path = KEY_PATH
     print(f"{'members':>8} {'due':>5} {'queries':>8} {'items read':>10} {'read/due':>8} {'ms/due member':>14}")
     for total in populations:
         settings = make_settings(key_path, config_cache_seconds=300)

@@ -29,7 +29,7 @@ def get_partner(call: Call, partner_id: str) -> dict[str, Any]:
     partner = directory.get_partner(partner_id)
     if partner is None:
         raise NotFound(f"partner {partner_id} does not exist")
-    return partners.partner_view(partner)
+    return partner.view()
 
 
 @endpoint(admin_api, "/v1/admin/partners/{partner_id}", "PATCH", audience="operator")

@@ -79,6 +79,18 @@ class Partner:
     def active(self) -> bool:
         return self.status == "active"
 
+    def view(self) -> dict[str, Any]:
+        """The partner as the API shows it (decimals as strings)."""
+        return {
+            "partner_id": self.partner_id,
+            "name": self.name,
+            "currency": self.currency,
+            "earn_rate": format(self.earn_rate, "f"),
+            "category_rates": {k: format(v, "f") for k, v in sorted(self.category_rates.items())},
+            "fee_per_point": format(self.fee_per_point, "f"),
+            "status": self.status,
+        }
+
     def rate_for(self, category: str | None) -> Decimal:
         if category is not None and category in self.category_rates:
             return self.category_rates[category]

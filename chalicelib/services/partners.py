@@ -9,24 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 from ..domain.errors import InvalidRequest, NotFound
-from ..domain.money import parse_currency, parse_rate, to_str
+from ..domain.money import parse_currency, parse_rate
 from ..domain.program import Partner
 from ..store import directory
 from . import settlement
 from .requests import PartnerCreate, PartnerPatch
 from .runtime import Runtime, iso
-
-
-def partner_view(partner: Partner) -> dict[str, Any]:
-    return {
-        "partner_id": partner.partner_id,
-        "name": partner.name,
-        "currency": partner.currency,
-        "earn_rate": to_str(partner.earn_rate),
-        "category_rates": {k: to_str(v) for k, v in sorted(partner.category_rates.items())},
-        "fee_per_point": to_str(partner.fee_per_point),
-        "status": partner.status,
-    }
 
 
 def create_partner(rt: Runtime, request: PartnerCreate) -> dict[str, Any]:
@@ -43,7 +31,7 @@ def create_partner(rt: Runtime, request: PartnerCreate) -> dict[str, Any]:
     directory.create_partner(partner, iso(rt.now()))
     settlement.mark_epoch(rt)
     rt.cache.forget("partners")
-    return partner_view(partner)
+    return partner.view()
 
 
 def update_partner(rt: Runtime, partner_id: str, patch: PartnerPatch) -> dict[str, Any]:
@@ -65,7 +53,7 @@ def update_partner(rt: Runtime, partner_id: str, patch: PartnerPatch) -> dict[st
     directory.save_partner(updated, rt.settings)
     for key in ("partners", f"partner:{partner_id}"):
         rt.cache.forget(key)
-    return partner_view(updated)
+    return updated.view()
 
 
 def issue_api_key(rt: Runtime, partner_id: str) -> dict[str, str]:

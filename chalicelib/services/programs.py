@@ -49,13 +49,9 @@ def published_program(rt: Runtime) -> dict[str, Any]:
 
 
 def _public_partner(partner: Partner) -> dict[str, Any]:
-    return {
-        "partner_id": partner.partner_id,
-        "name": partner.name,
-        "currency": partner.currency,
-        "earn_rate": to_str(partner.earn_rate),
-        "category_rates": {k: to_str(v) for k, v in sorted(partner.category_rates.items())},
-    }
+    """What members may see of a partner: its earn rates, not its commercial terms (fees)."""
+    view = partner.view()
+    return {field: view[field] for field in ("partner_id", "name", "currency", "earn_rate", "category_rates")}
 
 
 def decimal_or_int(value: Decimal) -> int | str:
