@@ -6,10 +6,11 @@ from typing import Any
 
 from chalice import Blueprint
 
-from ..services import burning, earning, members, returns
+from ..services import activities, burning, earning, members, returns
 from ..services.auth import partner_profile
 from ..services.operations import Reply
 from ..services.requests import (
+    ActivityRequest,
     CaptureRequest,
     EnrolRequest,
     HoldRequest,
@@ -70,3 +71,9 @@ def capture_hold(call: Call, hold_id: str, body: CaptureRequest) -> Reply:
 def void_hold(call: Call, hold_id: str) -> Reply:
     """Release a hold's points."""
     return burning.void_hold(call.rt, call.partner_id, hold_id)
+
+
+@endpoint(partner_api, "/v1/activities", "POST", audience="partner")
+def post_activity(call: Call, body: ActivityRequest) -> Reply:
+    """Non-purchase engagement (review, newsletter sign-up …): points per the programme's activity rules."""
+    return activities.record_activity(call.rt, call.partner_id, body)

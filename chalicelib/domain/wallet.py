@@ -69,6 +69,7 @@ class Wallet:
     referral_code: str | None = None
     created_at: str = ""
     first_purchase_at: str | None = None
+    engagements: dict[str, dict] = field(default_factory=dict)  # activity type -> {total, days: {day: n}}
 
     # ---- figures -----------------------------------------------------------------------------
     @property

@@ -108,12 +108,9 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
 
 
 def first_purchase_bonus(extras: dict) -> tuple[str, int] | None:  # type: ignore[type-arg]
-    """(funder, points) of the programme's first-purchase bonus, if it has one."""
-    rule = (extras.get("bonuses") or {}).get("first_purchase") or {}
-    points = rule.get("points")
-    if not isinstance(points, int) or points <= 0:
-        return None
-    return str(rule.get("funder") or "operator"), points
+    """(funder, points) of the programme's first-purchase bonus, if it has one (validated on PUT)."""
+    rule = (extras.get("bonuses") or {}).get("first_purchase")
+    return None if not rule else (rule.get("funder", "operator"), int(rule["points"]))
 
 
 def _check_occurred_at(occurred_at: datetime, now: datetime) -> datetime:

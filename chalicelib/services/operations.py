@@ -69,6 +69,17 @@ class Reply:
 
 Decide = Callable[[Wallet, datetime], Outcome]
 
+# The request field that carries each kind of operation's id (what a 409 points at).
+ID_FIELD = {
+    "purchase": "transaction_id",
+    "return": "return_id",
+    "redemption": "redemption_id",
+    "hold": "hold_id",
+    "capture": "hold_id",
+    "void": "hold_id",
+    "activity": "activity_id",
+}
+
 
 def fingerprint(*parts: Any) -> str:
     canonical = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
@@ -146,7 +157,7 @@ def _replay(operation: Operation) -> Reply:
         raise RetryLater("could not read the earlier result; retry with the same id")
     if record.fingerprint != operation.fingerprint:
         raise IdempotencyConflict(
-            f"{operation.operation_id} was already used for a different request", field=f"{operation.kind}_id"
+            f"{operation.operation_id} was already used for a different request", field=ID_FIELD[operation.kind]
         )
     return Reply(record.status_code, record.body, replayed=True)
 

@@ -118,6 +118,40 @@ class PartnerPatch(Strict):
     fee_per_point: Decimal_ | None = None
 
 
+class ActivityRequest(Strict):
+    activity_id: OperationId
+    member: MemberRef
+    type: Category
+    occurred_at: datetime
+
+    model_config = ConfigDict(extra="forbid", strict=False, frozen=True)  # occurred_at arrives as text
+
+    @model_validator(mode="after")
+    def aware_time(self) -> ActivityRequest:
+        if self.occurred_at.tzinfo is None:
+            raise ValueError("occurred_at needs a time zone, e.g. 2026-11-22T10:15:00Z")
+        return self
+
+
+class ActivityRuleDocument(Strict):
+    points: Annotated[int, Field(strict=True, gt=0, le=1_000_000)]
+    max_per_day: Annotated[int, Field(strict=True, ge=1)] | None = None
+    max_total: Annotated[int, Field(strict=True, ge=1)] | None = None
+    funder: PartnerId | None = None
+
+
+class FirstPurchaseBonus(Strict):
+    points: Annotated[int, Field(strict=True, gt=0, le=1_000_000)]
+    funder: PartnerId = "operator"
+
+
+class Bonuses(BaseModel):
+    # Other bonus kinds (birthday, referral …) are stored as given until they are implemented.
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+
+    first_purchase: FirstPurchaseBonus | None = None
+
+
 class TierRule(Strict):
     name: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_\-]{0,31}$")]
     threshold: Annotated[int, Field(strict=True, ge=0)]
@@ -133,6 +167,8 @@ class ProgramDocument(BaseModel):
     expiry_months: Annotated[int, Field(strict=True, ge=1, le=120)]
     tier_metric: Literal["qualifying_points", "spend", "purchases", "distinct_partners"] = "qualifying_points"
     tiers: Annotated[list[TierRule], Field(min_length=1, max_length=10)]
+    bonuses: Bonuses | None = None
+    activities: dict[Category, ActivityRuleDocument] | None = None
 
     @model_validator(mode="after")
     def tiers_ascend(self) -> ProgramDocument:

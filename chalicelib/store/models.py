@@ -78,6 +78,7 @@ class WalletItem(Model):
     referral_code = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     first_purchase_at = UnicodeAttribute(null=True)
+    engagements = JSONAttribute(default=dict)  # activity type -> {total, days: {day: count}} (caps)
     # Present only while the member has open holds, so the hold sweep reads only who is due.
     hold_shard = UnicodeAttribute(null=True)
     next_hold_expiry = UnicodeAttribute(null=True)

@@ -35,6 +35,7 @@ def to_wallet(item: WalletItem) -> Wallet:
         referral_code=item.referral_code,
         created_at=item.created_at,
         first_purchase_at=item.first_purchase_at,
+        engagements=dict(item.engagements or {}),
     )
 
 
@@ -57,6 +58,7 @@ def to_item(wallet: Wallet, *, job_shards: int) -> WalletItem:
         referral_code=wallet.referral_code,
         created_at=wallet.created_at,
         first_purchase_at=wallet.first_purchase_at,
+        engagements=wallet.engagements,
         hold_shard=None if next_hold_expiry is None else job_shard("HOLDS", wallet.member_id, job_shards),
         next_hold_expiry=None if next_hold_expiry is None else iso(next_hold_expiry),
         review_shard=None if wallet.review_on is None else job_shard("REVIEW", wallet.member_id, job_shards),

@@ -75,6 +75,7 @@ def test_the_same_id_with_another_body_is_a_conflict_and_writes_nothing(coalitio
     reply = coalition.api.post("/v1/transactions", purchase_body(member, amount="60.00"), token=key)
 
     assert reply.status == 409 and reply.error_code == "idempotency_conflict"
+    assert reply.json["error"]["field"] == "transaction_id"
     assert table_snapshot(settings) == before
 
 

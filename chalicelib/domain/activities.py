@@ -1,0 +1,48 @@
+"""Engagement activities (a review, a newsletter sign-up, an e-learning module …): points per type, with caps.
+
+The wallet keeps, per activity type, the total ever counted and the counts of the last days, so a cap is
+checked inside the same conditional write as the points it guards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import RuleViolation
+from .wallet import Wallet
+
+DAYS_KEPT = 7  # activities may be posted up to this many days late
+
+
+@dataclass(frozen=True)
+class ActivityRule:
+    type: str
+    points: int
+    max_per_day: int | None = None
+    max_total: int | None = None
+    funder: str | None = None  # who issues (and pays for) the points; default: the partner posting it
+
+
+def activity_rules(extras: dict[str, Any]) -> dict[str, ActivityRule]:
+    rules = extras.get("activities") or {}
+    return {
+        name: ActivityRule(
+            name, int(rule["points"]), rule.get("max_per_day"), rule.get("max_total"), rule.get("funder")
+        )
+        for name, rule in rules.items()
+    }
+
+
+def count_activity(wallet: Wallet, rule: ActivityRule, day: str) -> None:
+    """Count one more activity of this type on `day`, or refuse it if a cap is reached."""
+    counts = wallet.engagements.setdefault(rule.type, {"total": 0, "days": {}})
+    days: dict[str, int] = counts["days"]
+    if rule.max_total is not None and counts["total"] >= rule.max_total:
+        raise RuleViolation(f"{rule.type} earns points {rule.max_total} time(s) at most", field="type")
+    if rule.max_per_day is not None and days.get(day, 0) >= rule.max_per_day:
+        raise RuleViolation(f"{rule.type} earns points {rule.max_per_day} time(s) a day at most", field="type")
+    counts["total"] += 1
+    days[day] = days.get(day, 0) + 1
+    for old in sorted(days)[:-DAYS_KEPT]:
+        del days[old]
