@@ -123,6 +123,9 @@ def print_guide(demo: Demo, settings: Settings, base: str) -> None:
         f"""-d '{purchase}'""",
         f"""  curl -s -X POST "$API/v1/redemptions" -H "Authorization: Bearer $CINEMAX_KEY" {json_header} """
         """-d '{"redemption_id":"try-r1","member":{"email":"ana@example.com"},"points":40}'""",
+        f"""  curl -s -X POST "$API/v1/activities" -H "Authorization: Bearer $FRESHMART_KEY" {json_header} """
+        f"""-d '{{"activity_id":"try-a1","member":{{"email":"ben@example.com"}},"type":"review","""
+        f""""occurred_at":"{_now_z()}"}}'""",
         '  curl -s -H "Authorization: Bearer $MEMBER_TOKEN" "$API/v1/me"',
         '  curl -s -H "Authorization: Bearer $MEMBER_TOKEN" "$API/v1/me/entries?limit=5"',
         f"""  curl -s -X POST "$API/v1/dev/member-token" -H "Authorization: Bearer $ADMIN_KEY" {json_header} """
