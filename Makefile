@@ -19,8 +19,9 @@ run: install  ## embedded AWS on 127.0.0.1, tables from infra/, a demo coalition
 test: install  ## the whole suite against moto
 	$(PY) -m pytest
 
-lint: install
+lint: install  ## ruff everywhere; mypy (strict on domain and services, see pyproject.toml)
 	$(VENV)/bin/ruff check app.py chalicelib localdev tests bench
+	$(VENV)/bin/mypy chalicelib
 
 package: install  ## the CloudFormation package (infra/ merged) and its lint
 	rm -rf build/dev

@@ -68,4 +68,4 @@ class Settings(BaseModel):
         values = {field: env[var] for field, var in names.items() if env.get(var)}
         if "region" not in values and env.get("AWS_DEFAULT_REGION"):
             values["region"] = env["AWS_DEFAULT_REGION"]
-        return cls(**values)
+        return cls.model_validate(values)

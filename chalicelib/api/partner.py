@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 
 from ..services import activities, burning, earning, members, returns
 from ..services.auth import partner_profile

@@ -12,8 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from chalice import Blueprint, Response
-from chalice.app import Request
+from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
 
 from ..bootstrap import Container
@@ -52,7 +51,8 @@ class Call:
         return model.model_validate_json(raw)
 
     def query(self, name: str) -> str | None:
-        return (self.request.query_params or {}).get(name)
+        params = self.request.query_params
+        return None if params is None else params.get(name)
 
     def limit(self, default: int = 25) -> int:
         raw = self.query("limit")
@@ -93,7 +93,7 @@ def endpoint(
         )
 
         @functools.wraps(view)
-        def handler(**params: str) -> Response:
+        def handler(**params: Any) -> Response:
             try:
                 container: Container = bp.current_app.container  # type: ignore[attr-defined]
                 request = bp.current_request
@@ -105,7 +105,7 @@ def endpoint(
                         raise Forbidden(f"this endpoint is for {audience}s, not {principal.kind}s")
                 call = Call(container, request, principal)
                 if body_model is not None:
-                    params["body"] = call.body(body_model)  # type: ignore[assignment]
+                    params["body"] = call.body(body_model)
                 return _respond(view(call, **params), status)
             except DomainError as error:
                 return from_domain(error)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint, Response
+from chalice.app import Blueprint, Response
 
 from ..domain.errors import InvalidRequest
 from ..services import reconciliation as reconciliation_service

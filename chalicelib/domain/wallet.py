@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from .errors import HoldNotOpen, InsufficientPoints
 
@@ -69,7 +70,7 @@ class Wallet:
     referral_code: str | None = None
     created_at: str = ""
     first_purchase_at: str | None = None
-    engagements: dict[str, dict] = field(default_factory=dict)  # activity type -> {total, days: {day: n}}
+    engagements: dict[str, dict[str, Any]] = field(default_factory=dict)  # type -> {total, days: {day: n}}
 
     # ---- figures -----------------------------------------------------------------------------
     @property

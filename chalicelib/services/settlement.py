@@ -141,7 +141,7 @@ def close_month(rt: Runtime, month: str) -> None:
 
 def close_due_days(rt: Runtime) -> list[str]:
     """The schedule: close every day that is due, in order (catches up missed runs)."""
-    closed = []
+    closed: list[str] = []
     last = settlements.cursor(LAST_CLOSED)
     epoch = settlements.cursor(EPOCH)
     if epoch is None:

@@ -15,6 +15,8 @@ import zlib
 from dataclasses import dataclass, field
 
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from ..domain.errors import ConcurrencyConflict, DuplicateOperation, IdentifierTaken
@@ -37,7 +39,7 @@ class Booking:
 
 
 def commit(booking: Booking, settings: Settings) -> None:
-    puts: list[tuple[str, object]] = []  # (what failed means, item)
+    puts: list[tuple[str, Model]] = []  # (what failed means, item)
     if booking.new_operation is not None:
         puts.append(("duplicate", operation_item(booking.new_operation)))
     for record in booking.changed_operations:
@@ -58,7 +60,7 @@ def commit(booking: Booking, settings: Settings) -> None:
         raise
 
 
-def _creation_condition(item: object, meaning: str):  # type: ignore[no-untyped-def]
+def _creation_condition(item: Model, meaning: str) -> Condition | None:
     if meaning == "duplicate":
         return OperationItem.op_key.does_not_exist()
     if meaning.startswith("alias:"):

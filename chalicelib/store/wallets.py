@@ -27,7 +27,7 @@ def to_wallet(item: WalletItem) -> Wallet:
         status=item.status,
         version=item.version or 0,
         entry_seq=int(item.entry_seq),
-        lots={tuple(key.split("|", 1)): int(points) for key, points in item.lots.items()},  # type: ignore[misc]
+        lots={tuple(key.split("|", 1)): int(points) for key, points in item.lots.items()},
         debts={issuer: int(points) for issuer, points in item.debts.items()},
         holds={hold_id: _hold(hold_id, raw) for hold_id, raw in item.holds.items()},
         activity={month: MonthActivity(**raw) for month, raw in item.activity.items()},
