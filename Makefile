@@ -16,8 +16,8 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: install  ## embedded AWS on 127.0.0.1, tables from infra/, a demo coalition, the API on 127.0.0.1:8000
 	$(PY) -m localdev.run
 
-test: install  ## the whole suite against moto
-	$(PY) -m pytest
+test: install  ## the whole suite against moto, on two worker processes (each with its own moto)
+	$(PY) -m pytest -n 2
 
 lint: install  ## ruff everywhere; mypy (strict on domain and services, see pyproject.toml)
 	$(VENV)/bin/ruff check app.py chalicelib localdev tests bench
