@@ -7,10 +7,10 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from ..domain.errors import NotFound
+from ..domain.errors import InvalidRequest, NotFound
 from ..jobs import dispatch
-from ..services import partners, programs
-from ..services.requests import JobRequest, PartnerCreate, PartnerPatch, ProgramDocument
+from ..services import campaigns, partners, programs
+from ..services.requests import CampaignRequest, JobRequest, PartnerCreate, PartnerPatch, ProgramDocument
 from ..store import directory
 from .routing import Call, endpoint
 
@@ -64,3 +64,24 @@ def run_job(call: Call, job: str) -> dict[str, Any]:
         raise NotFound(f"unknown job {job}; known: {', '.join(sorted(dispatch.JOBS))}")
     request = call.body(JobRequest)
     return {"job_id": f"{job}-{uuid.uuid4().hex[:12]}", **dispatch.fan_out(call.rt, job, request.as_of)}
+
+
+@endpoint(admin_api, "/v1/admin/campaigns", "POST", audience="operator", status=201)
+def create_campaign(call: Call, body: CampaignRequest) -> dict[str, Any]:
+    """Start a campaign: a multiplier or fixed points on matching purchases, funded by a partner or the operator."""
+    return campaigns.save_campaign(call.rt, body, create=True)
+
+
+@endpoint(admin_api, "/v1/admin/campaigns/{campaign_id}", "PUT", audience="operator")
+def replace_campaign(call: Call, campaign_id: str, body: CampaignRequest) -> dict[str, Any]:
+    """Replace a campaign (its id in the path and the body must agree)."""
+    if body.campaign_id != campaign_id:
+        raise InvalidRequest("campaign_id in the body differs from the path", field="campaign_id")
+    return campaigns.save_campaign(call.rt, body, create=False)
+
+
+@endpoint(admin_api, "/v1/admin/campaigns/{campaign_id}", "DELETE", audience="operator")
+def delete_campaign(call: Call, campaign_id: str) -> Response:
+    """End a campaign now."""
+    campaigns.delete_campaign(call.rt, campaign_id)
+    return Response(body="", status_code=204)

@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from ..services import programs
+from ..services import publication
 from .openapi import openapi_document
 from .routing import Call, endpoint
 
@@ -16,7 +16,7 @@ public_api = Blueprint(__name__)
 @endpoint(public_api, "/v1/program", "GET", audience=None)
 def program(call: Call) -> dict[str, Any]:
     """The published rules."""
-    return programs.published_program(call.rt)
+    return publication.published_program(call.rt)
 
 
 @endpoint(public_api, "/v1/openapi.json", "GET", audience=None)

@@ -71,6 +71,7 @@ class Wallet:
     created_at: str = ""
     first_purchase_at: str | None = None
     engagements: dict[str, dict[str, Any]] = field(default_factory=dict)  # type -> {total, days: {day: n}}
+    campaign_counts: dict[str, int] = field(default_factory=dict)  # campaign id -> times it rewarded the member
 
     # ---- figures -----------------------------------------------------------------------------
     @property

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
+from typing import Any
 
+from ..domain.campaigns import campaign_awards
 from ..domain.earning import PurchaseLine, purchase_points, split_purchase
 from ..domain.errors import CurrencyMismatch, InvalidRequest, RuleViolation
 from ..domain.ledger import new_entry, tier_entry
@@ -11,6 +14,7 @@ from ..domain.money import parse_amount, parse_currency, to_str
 from ..domain.program import Partner
 from ..domain.tiers import forget_old_months, record_purchase, upgrade_if_earned
 from ..domain.wallet import Portion, Wallet
+from .campaigns import all_campaigns
 from .members import resolve_member
 from .operations import Operation, Outcome, Reply, execute, fingerprint
 from .programs import current_program
@@ -39,13 +43,14 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
         partner.partner_id, "purchase", request.transaction_id, fingerprint(request.model_dump(mode="json"))
     )
 
+    campaigns = [c for c in all_campaigns(rt) if c.applies(occurred_at, partner.partner_id, request.channel)]
+    lines = [(line, partner.rate_for(line.category)) for line in split_purchase(amount, items)]
+
     def decide(wallet: Wallet, now: datetime) -> Outcome:
-        earn = purchase_points(amount, currency, items, partner, program.tier(wallet.tier))
+        tier = program.tier(wallet.tier)  # the tier before this purchase: it may upgrade below
         expires_on = program.expires_on(now.date()).isoformat()
+        earn = purchase_points(amount, currency, items, partner, tier)
         wallet.credit(partner.partner_id, earn.points, expires_on)
-        record_purchase(wallet, occurred_at.date(), partner.partner_id, earn.points, amount)
-        forget_old_months(wallet, now.date())
-        upgraded = upgrade_if_earned(wallet, program, now.date())
         breakdown = [line.to_dict() for line in earn.breakdown]
         entry = new_entry(
             wallet,
@@ -58,16 +63,10 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
             booked_at=iso(now),
         )
         entries = [entry]
-        bonus = first_purchase_bonus(program.extras) if wallet.first_purchase_at is None else None
-        wallet.first_purchase_at = wallet.first_purchase_at or iso(now)
-        if bonus is not None:
-            funder, points = bonus
+        points_by_issuer = Counter({partner.partner_id: earn.points})
+
+        def bonus(funder: str, points: int, line: dict[str, Any]) -> None:
             wallet.credit(funder, points, expires_on)
-            line = {
-                "rule": "first_purchase_bonus",
-                "points": points,
-                "detail": f"first purchase in the coalition, funded by {funder}",
-            }
             entries.append(
                 new_entry(
                     wallet,
@@ -80,7 +79,37 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
                     booked_at=iso(now),
                 )
             )
-            breakdown = [*breakdown, line]
+            breakdown.append(line)
+
+        eligible = [
+            c
+            for c in campaigns
+            if (not c.tiers or wallet.tier in c.tiers)
+            and (c.max_per_member is None or wallet.campaign_counts.get(c.campaign_id, 0) < c.max_per_member)
+        ]
+        for award in campaign_awards(eligible, lines, tier.earn_multiplier):
+            bonus(award.campaign.funder, award.points, award.line())
+            wallet.campaign_counts[award.campaign.campaign_id] = (
+                wallet.campaign_counts.get(award.campaign.campaign_id, 0) + 1
+            )
+            points_by_issuer[award.campaign.funder] += award.points  # a return takes campaign points back too
+        first_purchase = first_purchase_bonus(program.extras) if wallet.first_purchase_at is None else None
+        wallet.first_purchase_at = wallet.first_purchase_at or iso(now)
+        if first_purchase is not None:
+            funder, points = first_purchase
+            bonus(
+                funder,
+                points,
+                {
+                    "rule": "first_purchase_bonus",
+                    "points": points,
+                    "detail": f"first purchase in the coalition, funded by {funder}",
+                },
+            )
+
+        record_purchase(wallet, occurred_at.date(), partner.partner_id, earn.points, amount)
+        forget_old_months(wallet, now.date())
+        upgraded = upgrade_if_earned(wallet, program, now.date())
         if upgraded is not None:
             entries.append(tier_entry(wallet, upgraded, iso(now)))
         total = sum(e.points for e in entries)
@@ -97,7 +126,7 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
             "amount": to_str(amount),
             "currency": currency,
             "occurred_on": occurred_at.date().isoformat(),
-            "points_by_issuer": {partner.partner_id: earn.points} if earn.points else {},
+            "points_by_issuer": {issuer: points for issuer, points in points_by_issuer.items() if points},
             "qualifying_points": earn.points,
             "returned_amount": "0",
             "returned_points": 0,

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..domain.errors import InvalidRequest
 from ..domain.money import parse_currency, parse_rate, to_str
-from ..domain.program import DEFAULT_PROGRAM, Partner, Program, program_document
+from ..domain.program import DEFAULT_PROGRAM, Program, program_document
 from ..store import directory
 from .requests import ProgramDocument
 from .runtime import Runtime, iso
@@ -34,24 +34,6 @@ def set_program(rt: Runtime, request: ProgramDocument) -> dict[str, Any]:
 
 def published_rules(program: Program) -> dict[str, Any]:
     return program_document(program)
-
-
-def published_program(rt: Runtime) -> dict[str, Any]:
-    """GET /v1/program: enough to recompute any earn by hand."""
-    program = current_program(rt)
-    partners = rt.cache.get("partners", directory.list_partners)
-    return {
-        **published_rules(program),
-        "rounding": "points = floor(amount × rate × tier multiplier), once per transaction",
-        "partners": [_public_partner(p) for p in sorted(partners, key=lambda p: p.partner_id) if p.active],
-        "campaigns": [],
-    }
-
-
-def _public_partner(partner: Partner) -> dict[str, Any]:
-    """What members may see of a partner: its earn rates, not its commercial terms (fees)."""
-    view = partner.view()
-    return {field: view[field] for field in ("partner_id", "name", "currency", "earn_rate", "category_rates")}
 
 
 def decimal_or_int(value: Decimal) -> int | str:

@@ -152,6 +152,33 @@ class Bonuses(BaseModel):
     first_purchase: FirstPurchaseBonus | None = None
 
 
+class CampaignRequest(Strict):
+    campaign_id: OperationId
+    name: Name
+    starts_at: datetime
+    ends_at: datetime
+    funder: PartnerId
+    partners: Annotated[list[PartnerId], Field(max_length=200)] | None = None
+    categories: Annotated[list[Category], Field(max_length=100)] | None = None
+    channel: Literal["store", "online"] | None = None
+    tiers: Annotated[list[str], Field(max_length=10)] | None = None
+    multiplier: Decimal_ | None = None
+    points: Annotated[int, Field(strict=True, gt=0, le=1_000_000)] | None = None
+    max_per_member: Annotated[int, Field(strict=True, ge=1)] | None = None
+
+    model_config = ConfigDict(extra="forbid", strict=False, frozen=True)  # dates arrive as text
+
+    @model_validator(mode="after")
+    def consistent(self) -> CampaignRequest:
+        if (self.multiplier is None) == (self.points is None):
+            raise ValueError("give exactly one of multiplier and points")
+        if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
+            raise ValueError("starts_at and ends_at need a time zone, e.g. 2026-12-01T00:00:00Z")
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
 class TierRule(Strict):
     name: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_\-]{0,31}$")]
     threshold: Annotated[int, Field(strict=True, ge=0)]

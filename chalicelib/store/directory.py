@@ -5,14 +5,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from ..domain.campaigns import Campaign
 from ..domain.errors import AlreadyExists, ConcurrencyConflict, NotFound
 from ..domain.program import ApiKey, Partner, Program, program_from_document
 from ..settings import Settings
 from .errors import get_or_none, translated
-from .models import AliasItem, ApiKeyItem, OperatorKeyItem, PartnerItem, ProgramItem
+from .models import AliasItem, ApiKeyItem, CampaignItem, OperatorKeyItem, PartnerItem, ProgramItem
 from .tables import connection
 
 PROGRAM_PK = "PROGRAM"
@@ -118,6 +119,37 @@ def get_api_key(key_id: str) -> ApiKey | None:
 def operator_key_exists(key_hash: str) -> bool:
     with translated():
         return get_or_none(OperatorKeyItem, f"OPKEY#{key_hash}") is not None
+
+
+# ---- campaigns ---------------------------------------------------------------------------------
+def save_campaign(document: dict[str, Any], updated_at: str, *, create: bool) -> None:
+    """Create (refused if it exists) or replace (refused if it does not) a campaign."""
+    item = CampaignItem(pk=f"CAMPAIGN#{document['campaign_id']}", document=document, updated_at=updated_at)
+    condition = CampaignItem.pk.does_not_exist() if create else CampaignItem.pk.exists()
+    try:
+        with translated():
+            item.save(condition=condition)
+    except PutError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        if create:
+            raise AlreadyExists(f"campaign {document['campaign_id']} exists", field="campaign_id") from error
+        raise NotFound(f"campaign {document['campaign_id']} does not exist") from error
+
+
+def delete_campaign(campaign_id: str) -> None:
+    try:
+        with translated():
+            CampaignItem(pk=f"CAMPAIGN#{campaign_id}").delete(condition=CampaignItem.pk.exists())
+    except DeleteError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            raise NotFound(f"campaign {campaign_id} does not exist") from error
+        raise
+
+
+def list_campaigns() -> list[Campaign]:
+    with translated():
+        return [Campaign.from_document(item.document) for item in CampaignItem.campaigns.query("campaign")]
 
 
 # ---- programme ---------------------------------------------------------------------------------

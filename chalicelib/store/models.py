@@ -12,8 +12,8 @@
 |            |                          | breakdown, attribution, booked_at     |   (partner#day#shard) / booked_at    |
 | operations | op_key (partner#kind#id) | idempotency record: fingerprint,      |                                      |
 |            |                          | status, body; purchase/hold facts     |                                      |
-| directory  | PARTNER#id, KEY#id,      | partner profile, API key hash,        | partners: listing / pk               |
-|            | PROGRAM, OPKEY#hash,     | programme, operator key hash,         |   (partner profiles only)            |
+| directory  | PARTNER#id, KEY#id,      | partner profile, API key hash,        | listings: listing / pk               |
+|            | PROGRAM, OPKEY#hash,     | programme, operator key hash,         |   (partners, campaigns)              |
 |            | CARD#n, EMAIL#h, PHONE#h | identity alias -> member_id           |                                      |
 | settlements| DAY#d, MONTH#m / part   | closed period (ALL), shard flows      |                                      |
 |            | CURSOR / LAST_CLOSED     | (PART#n), where closing stands        |                                      |
@@ -79,6 +79,7 @@ class WalletItem(Model):
     created_at = UnicodeAttribute()
     first_purchase_at = UnicodeAttribute(null=True)
     engagements = JSONAttribute(default=dict)  # activity type -> {total, days: {day: count}} (caps)
+    campaign_counts = JSONAttribute(default=dict)  # campaign id -> times it rewarded the member (caps)
     # Present only while the member has open holds, so the hold sweep reads only who is due.
     hold_shard = UnicodeAttribute(null=True)
     next_hold_expiry = UnicodeAttribute(null=True)
@@ -138,7 +139,7 @@ class OperationItem(Model):
 
 class PartnerListingIndex(GlobalSecondaryIndex["PartnerItem"]):
     class Meta:
-        index_name = "partners"
+        index_name = "listings"
         projection = AllProjection()
 
     listing = UnicodeAttribute(hash_key=True)
@@ -161,6 +162,26 @@ class PartnerItem(Model):
     key_ids = JSONAttribute(default=list)
     created_at = UnicodeAttribute()
     partners = PartnerListingIndex()
+
+
+class CampaignListingIndex(GlobalSecondaryIndex["CampaignItem"]):
+    class Meta:
+        index_name = "listings"
+        projection = AllProjection()
+
+    listing = UnicodeAttribute(hash_key=True)
+    pk = UnicodeAttribute(range_key=True)
+
+
+class CampaignItem(Model):
+    class Meta:
+        table_name = "directory"
+
+    pk = UnicodeAttribute(hash_key=True)  # CAMPAIGN#<id>
+    listing = UnicodeAttribute(default="campaign")
+    document = JSONAttribute()  # the campaign as the operator defined it (validated)
+    updated_at = UnicodeAttribute()
+    campaigns = CampaignListingIndex()
 
 
 class ApiKeyItem(Model):
@@ -209,6 +230,7 @@ TABLE_OF_MODEL: dict[type[Model], str] = {
     EntryItem: "ledger",
     OperationItem: "operations",
     PartnerItem: "directory",
+    CampaignItem: "directory",
     ApiKeyItem: "directory",
     ProgramItem: "directory",
     AliasItem: "directory",

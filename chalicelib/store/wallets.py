@@ -36,6 +36,7 @@ def to_wallet(item: WalletItem) -> Wallet:
         created_at=item.created_at,
         first_purchase_at=item.first_purchase_at,
         engagements=dict(item.engagements or {}),
+        campaign_counts=dict(item.campaign_counts or {}),
     )
 
 
@@ -59,6 +60,7 @@ def to_item(wallet: Wallet, *, job_shards: int) -> WalletItem:
         created_at=wallet.created_at,
         first_purchase_at=wallet.first_purchase_at,
         engagements=wallet.engagements,
+        campaign_counts=wallet.campaign_counts,
         hold_shard=None if next_hold_expiry is None else job_shard("HOLDS", wallet.member_id, job_shards),
         next_hold_expiry=None if next_hold_expiry is None else iso(next_hold_expiry),
         review_shard=None if wallet.review_on is None else job_shard("REVIEW", wallet.member_id, job_shards),

@@ -49,9 +49,9 @@ WARM = {  # a warm container: the API key, the partner and the programme come fr
     "POST /v1/redemptions": ["GetItem", "TransactWriteItems"],
     "GET /v1/me/entries": ["Query"],
 }
-COLD = {  # every read made: + the API key; + partner profile and programme for an earn; + programme for /v1/me
+COLD = {  # every read made: + the API key; + partner, programme and campaigns for an earn; + programme for /v1/me
     "GET /v1/me": ["GetItem", "GetItem"],
-    "POST /v1/transactions": ["GetItem", "GetItem", "GetItem", "GetItem", "TransactWriteItems"],
+    "POST /v1/transactions": ["GetItem", "GetItem", "GetItem", "Query", "GetItem", "TransactWriteItems"],
     "POST /v1/redemptions": ["GetItem", "GetItem", "TransactWriteItems"],
     "GET /v1/me/entries": ["Query"],
 }

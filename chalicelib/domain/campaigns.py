@@ -1,0 +1,102 @@
+"""Campaigns: a date window × partners × categories × channel × tiers that multiplies the points of the
+matching purchase lines, or adds fixed points, funded by a partner or the operator, capped per member.
+
+Points of an earn = floor(Σ line amount × rate × tier multiplier × multipliers of the campaigns matching
+the line) + fixed points; each campaign's line in the breakdown is what it adds to the floor before it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from .earning import PurchaseLine, floor_points
+
+
+@dataclass(frozen=True)
+class Campaign:
+    campaign_id: str
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+    funder: str
+    multiplier: Decimal | None = None
+    points: int | None = None
+    partners: tuple[str, ...] = ()  # empty: every partner
+    categories: tuple[str, ...] = ()  # empty: every line
+    channel: str | None = None
+    tiers: tuple[str, ...] = ()
+    max_per_member: int | None = None
+
+    def active(self, at: datetime) -> bool:
+        return self.starts_at <= at < self.ends_at
+
+    def applies(self, at: datetime, partner_id: str, channel: str) -> bool:
+        """Does the purchase fall in this campaign (window, partner, channel)? The member's tier and the
+        per-member cap are checked against the wallet: see rewards()."""
+        return (
+            self.active(at)
+            and (not self.partners or partner_id in self.partners)
+            and (self.channel is None or self.channel == channel)
+        )
+
+    def rewards(self, tier: str, times_rewarded: int) -> bool:
+        return (not self.tiers or tier in self.tiers) and (
+            self.max_per_member is None or times_rewarded < self.max_per_member
+        )
+
+    def matches(self, line: PurchaseLine) -> bool:
+        return not self.categories or line.category in self.categories
+
+    @classmethod
+    def from_document(cls, doc: dict[str, Any]) -> Campaign:
+        return cls(
+            campaign_id=doc["campaign_id"],
+            name=doc["name"],
+            starts_at=datetime.fromisoformat(doc["starts_at"].replace("Z", "+00:00")),
+            ends_at=datetime.fromisoformat(doc["ends_at"].replace("Z", "+00:00")),
+            funder=doc["funder"],
+            multiplier=None if doc.get("multiplier") is None else Decimal(doc["multiplier"]),
+            points=doc.get("points"),
+            partners=tuple(doc.get("partners") or ()),
+            categories=tuple(doc.get("categories") or ()),
+            channel=doc.get("channel"),
+            tiers=tuple(doc.get("tiers") or ()),
+            max_per_member=doc.get("max_per_member"),
+        )
+
+
+@dataclass(frozen=True)
+class CampaignAward:
+    campaign: Campaign
+    points: int
+
+    def line(self) -> dict[str, Any]:
+        how = f"× {format(self.campaign.multiplier, 'f')}" if self.campaign.multiplier else "fixed points"
+        scope = f" on {', '.join(self.campaign.categories)}" if self.campaign.categories else ""
+        return {
+            "rule": f"campaign:{self.campaign.campaign_id}",
+            "points": self.points,
+            "detail": f"{self.campaign.name}: {how}{scope}, funded by {self.campaign.funder}",
+        }
+
+
+def campaign_awards(
+    campaigns: list[Campaign], lines: list[tuple[PurchaseLine, Decimal]], tier_multiplier: Decimal
+) -> list[CampaignAward]:
+    """What each applicable campaign adds. `lines` are (line, partner rate); multipliers compound in
+    campaign id order, each award being the increase of the floored total it causes."""
+    exact = {id(line): line.amount * rate * tier_multiplier for line, rate in lines}
+    awards = []
+    for campaign in sorted(campaigns, key=lambda c: c.campaign_id):
+        if campaign.multiplier is not None:
+            before = floor_points(sum(exact.values(), Decimal(0)))
+            for line, _ in lines:
+                if campaign.matches(line):
+                    exact[id(line)] *= campaign.multiplier
+            awards.append(CampaignAward(campaign, floor_points(sum(exact.values(), Decimal(0))) - before))
+        elif campaign.points and any(campaign.matches(line) for line, _ in lines):
+            awards.append(CampaignAward(campaign, campaign.points))
+    return [award for award in awards if award.points > 0]

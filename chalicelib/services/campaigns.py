@@ -1,0 +1,71 @@
+"""Operator use cases on campaigns, and the campaigns an earn sees (cached like the programme)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from ..domain.campaigns import Campaign
+from ..domain.errors import InvalidRequest
+from ..domain.money import parse_rate
+from ..domain.settlement import OPERATOR
+from ..store import directory
+from .programs import current_program
+from .requests import CampaignRequest
+from .runtime import Runtime, iso
+
+
+def all_campaigns(rt: Runtime) -> list[Campaign]:
+    return rt.cache.get("campaigns", directory.list_campaigns)
+
+
+def save_campaign(rt: Runtime, request: CampaignRequest, *, create: bool) -> dict[str, Any]:
+    _check(rt, request)
+    document = request.model_dump(mode="json", exclude_none=True)
+    document["starts_at"], document["ends_at"] = iso(request.starts_at), iso(request.ends_at)
+    directory.save_campaign(document, iso(rt.now()), create=create)
+    rt.cache.forget("campaigns")
+    return document
+
+
+def delete_campaign(rt: Runtime, campaign_id: str) -> None:
+    directory.delete_campaign(campaign_id)
+    rt.cache.forget("campaigns")
+
+
+def public_campaigns(rt: Runtime, at: datetime) -> list[dict[str, Any]]:
+    """What GET /v1/program publishes: campaigns running now or later, without their funding."""
+    return [
+        {
+            "campaign_id": c.campaign_id,
+            "name": c.name,
+            "starts_at": iso(c.starts_at),
+            "ends_at": iso(c.ends_at),
+            "partners": list(c.partners),
+            "categories": list(c.categories),
+            "channel": c.channel,
+            "tiers": list(c.tiers),
+            "max_per_member": c.max_per_member,
+            **({"multiplier": format(c.multiplier, "f")} if c.multiplier is not None else {"points": c.points}),
+        }
+        for c in sorted(all_campaigns(rt), key=lambda c: c.campaign_id)
+        if c.ends_at > at
+    ]
+
+
+def _check(rt: Runtime, request: CampaignRequest) -> None:
+    if request.multiplier is not None:
+        multiplier = parse_rate(request.multiplier, "multiplier")
+        if not Decimal(1) < multiplier <= Decimal(20):
+            raise InvalidRequest("multiplier must be above 1 and at most 20", field="multiplier")
+    known = {p.partner_id for p in directory.list_partners()}
+    if request.funder != OPERATOR and request.funder not in known:
+        raise InvalidRequest(f"funder {request.funder} is neither the operator nor a partner", field="funder")
+    for partner_id in request.partners or []:
+        if partner_id not in known:
+            raise InvalidRequest(f"{partner_id} is not a partner", field="partners")
+    tiers = {tier.name for tier in current_program(rt).tiers}
+    for tier in request.tiers or []:
+        if tier not in tiers:
+            raise InvalidRequest(f"{tier} is not a tier of the programme", field="tiers")
