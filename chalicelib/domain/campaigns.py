@@ -29,6 +29,7 @@ class Campaign:
     channel: str | None = None
     tiers: tuple[str, ...] = ()
     max_per_member: int | None = None
+    rule: str | None = None  # the breakdown's rule name, when not "campaign:<id>" (the birthday month)
 
     def active(self, at: datetime) -> bool:
         return self.starts_at <= at < self.ends_at
@@ -77,7 +78,7 @@ class CampaignAward:
         how = f"× {format(self.campaign.multiplier, 'f')}" if self.campaign.multiplier else "fixed points"
         scope = f" on {', '.join(self.campaign.categories)}" if self.campaign.categories else ""
         return {
-            "rule": f"campaign:{self.campaign.campaign_id}",
+            "rule": self.campaign.rule or f"campaign:{self.campaign.campaign_id}",
             "points": self.points,
             "detail": f"{self.campaign.name}: {how}{scope}, funded by {self.campaign.funder}",
         }
@@ -100,3 +101,20 @@ def campaign_awards(
         elif campaign.points and any(campaign.matches(line) for line, _ in lines):
             awards.append(CampaignAward(campaign, campaign.points))
     return [award for award in awards if award.points > 0]
+
+
+def birthday_campaign(extras: dict[str, Any], birth_date: str | None, purchase_at: datetime) -> Campaign | None:
+    """The programme's birthday-month multiplier, as a campaign of one member's birthday month."""
+    bonuses = extras.get("bonuses") or {}
+    multiplier = bonuses.get("birthday_month_multiplier")
+    if not multiplier or not birth_date or int(birth_date[5:7]) != purchase_at.month:
+        return None
+    return Campaign(
+        campaign_id="birthday_month",
+        name="Birthday month",
+        starts_at=purchase_at,
+        ends_at=purchase_at,
+        funder=bonuses.get("birthday_funder", "operator"),
+        multiplier=Decimal(multiplier),
+        rule="birthday_month",
+    )

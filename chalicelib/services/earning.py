@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..domain.campaigns import campaign_awards
+from ..domain.campaigns import birthday_campaign, campaign_awards
 from ..domain.earning import PurchaseLine, purchase_points, split_purchase
 from ..domain.errors import CurrencyMismatch, InvalidRequest, RuleViolation
 from ..domain.ledger import new_entry, tier_entry
@@ -81,17 +81,13 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
             )
             breakdown.append(line)
 
-        eligible = [
-            c
-            for c in campaigns
-            if (not c.tiers or wallet.tier in c.tiers)
-            and (c.max_per_member is None or wallet.campaign_counts.get(c.campaign_id, 0) < c.max_per_member)
-        ]
-        for award in campaign_awards(eligible, lines, tier.earn_multiplier):
+        counts = wallet.campaign_counts
+        eligible = [c for c in campaigns if c.rewards(wallet.tier, counts.get(c.campaign_id, 0))]
+        birthday = birthday_campaign(program.extras, wallet.birth_date, occurred_at)
+        for award in campaign_awards(eligible + ([birthday] if birthday else []), lines, tier.earn_multiplier):
             bonus(award.campaign.funder, award.points, award.line())
-            wallet.campaign_counts[award.campaign.campaign_id] = (
-                wallet.campaign_counts.get(award.campaign.campaign_id, 0) + 1
-            )
+            if award.campaign.max_per_member is not None:  # count only what a cap needs: the item stays small
+                counts[award.campaign.campaign_id] = counts.get(award.campaign.campaign_id, 0) + 1
             points_by_issuer[award.campaign.funder] += award.points  # a return takes campaign points back too
         first_purchase = first_purchase_bonus(program.extras) if wallet.first_purchase_at is None else None
         wallet.first_purchase_at = wallet.first_purchase_at or iso(now)

@@ -26,7 +26,10 @@ def set_program(rt: Runtime, request: ProgramDocument) -> dict[str, Any]:
             raise InvalidRequest(
                 "an earn multiplier below 1 would take points away", field=f"tiers[{index}].earn_multiplier"
             )
-    document = request.model_dump(mode="json")
+    birthday = request.bonuses.birthday_month_multiplier if request.bonuses else None
+    if birthday is not None and parse_rate(birthday, "bonuses.birthday_month_multiplier") <= 1:
+        raise InvalidRequest("a birthday multiplier must be above 1", field="bonuses.birthday_month_multiplier")
+    document = request.model_dump(mode="json", exclude_none=True)
     version = directory.put_program(document, iso(rt.now()))
     rt.cache.forget("program")
     return {**published_rules(current_program(rt)), "version": version}

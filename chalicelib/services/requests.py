@@ -150,6 +150,8 @@ class Bonuses(BaseModel):
     model_config = ConfigDict(extra="allow", strict=True, frozen=True)
 
     first_purchase: FirstPurchaseBonus | None = None
+    birthday_month_multiplier: Decimal_ | None = None
+    birthday_funder: PartnerId = "operator"
 
 
 class CampaignRequest(Strict):

@@ -127,3 +127,20 @@ def test_inconsistent_campaigns_are_refused(coalition):
         assert (reply.status, reply.error_code) == (400, "invalid_request"), name
         if field:
             assert reply.json["error"]["field"] == field, name
+
+
+def test_the_birthday_month_multiplies_a_members_points_funded_by_the_operator(coalition):
+    coalition.program(bonuses={"birthday_month_multiplier": "2"})
+    key = coalition.partner("shop")
+    november = coalition.member(key, email="nov@example.com", birth_date="1990-11-02")
+    may = coalition.member(key, email="may@example.com", birth_date="1990-05-02")
+
+    birthday = coalition.purchase(key, november, "15.50")
+    ordinary = coalition.purchase(key, may, "15.50")
+
+    assert birthday.json["breakdown"] == [
+        {"rule": "base_rate", "points": 15, "detail": birthday.json["breakdown"][0]["detail"]},
+        {"rule": "birthday_month", "points": 16, "detail": "Birthday month: × 2, funded by operator"},
+    ]
+    assert ordinary.json["points"] == 15
+    assert assert_invariants() == {"shop": 30, "operator": 16}
