@@ -4,10 +4,10 @@ currencies, rates) are kept as given here and parsed by the use cases, which kno
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 OperationId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$")]
 PartnerId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9\-]{1,39}$")]
@@ -65,18 +65,12 @@ class PurchaseRequest(Strict):
     member: MemberRef
     amount: Decimal_
     currency: str
-    occurred_at: datetime
+    occurred_at: AwareDatetime
     channel: Literal["store", "online"]
     store_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     items: Annotated[list[PurchaseItem], Field(max_length=200)] | None = None
 
     model_config = ConfigDict(extra="forbid", strict=False, frozen=True)  # occurred_at arrives as text
-
-    @model_validator(mode="after")
-    def aware_time(self) -> PurchaseRequest:
-        if self.occurred_at.tzinfo is None:
-            raise ValueError("occurred_at needs a time zone, e.g. 2026-11-22T10:15:00Z")
-        return self
 
 
 class ReturnRequest(Strict):
@@ -122,15 +116,9 @@ class ActivityRequest(Strict):
     activity_id: OperationId
     member: MemberRef
     type: Category
-    occurred_at: datetime
+    occurred_at: AwareDatetime
 
     model_config = ConfigDict(extra="forbid", strict=False, frozen=True)  # occurred_at arrives as text
-
-    @model_validator(mode="after")
-    def aware_time(self) -> ActivityRequest:
-        if self.occurred_at.tzinfo is None:
-            raise ValueError("occurred_at needs a time zone, e.g. 2026-11-22T10:15:00Z")
-        return self
 
 
 class ActivityRuleDocument(Strict):
@@ -157,8 +145,8 @@ class Bonuses(BaseModel):
 class CampaignRequest(Strict):
     campaign_id: OperationId
     name: Name
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
     funder: PartnerId
     partners: Annotated[list[PartnerId], Field(max_length=200)] | None = None
     categories: Annotated[list[Category], Field(max_length=100)] | None = None
@@ -174,8 +162,6 @@ class CampaignRequest(Strict):
     def consistent(self) -> CampaignRequest:
         if (self.multiplier is None) == (self.points is None):
             raise ValueError("give exactly one of multiplier and points")
-        if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
-            raise ValueError("starts_at and ends_at need a time zone, e.g. 2026-12-01T00:00:00Z")
         if self.ends_at <= self.starts_at:
             raise ValueError("ends_at must be after starts_at")
         return self

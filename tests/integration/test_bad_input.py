@@ -146,6 +146,15 @@ CASES = {
         "invalid_request",
         "occurred_at",
     ),
+    "a time without a zone": (
+        "POST",
+        "/v1/transactions",
+        {"occurred_at": "2026-11-23T09:00:00"},
+        "partner",
+        400,
+        "invalid_request",
+        "occurred_at",
+    ),
     "purchase from last year": (
         "POST",
         "/v1/transactions",
