@@ -29,16 +29,13 @@ LAST_CLOSED = "LAST_CLOSED"
 
 
 def parse_period(text: str) -> str:
+    """A day (YYYY-MM-DD) or a month (YYYY-MM), as given; anything else is a 400."""
+    pattern = {10: "%Y-%m-%d", 7: "%Y-%m"}.get(len(text))
     try:
-        if len(text) == 7:
-            datetime.strptime(text, "%Y-%m")
+        if pattern is not None and datetime.strptime(text, pattern):
             return text
-        return date.fromisoformat(text).isoformat() if len(text) == 10 else _bad_period(text)
     except ValueError:
-        return _bad_period(text)
-
-
-def _bad_period(text: str) -> str:
+        pass
     raise InvalidRequest(f"{text!r} is not a period: use YYYY-MM-DD or YYYY-MM", field="period")
 
 
