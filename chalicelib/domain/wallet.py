@@ -67,7 +67,8 @@ class Wallet:
     holds: dict[str, Hold] = field(default_factory=dict)
     activity: dict[str, MonthActivity] = field(default_factory=dict)  # "YYYY-MM" -> figures
     birth_date: str | None = None
-    referral_code: str | None = None
+    referral_code: str | None = None  # the member's own code, to share
+    referred_by: str | None = None  # the member whose code they enrolled with
     created_at: str = ""
     first_purchase_at: str | None = None
     engagements: dict[str, dict[str, Any]] = field(default_factory=dict)  # type -> {total, days: {day: n}}

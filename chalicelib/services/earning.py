@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from ..domain.campaigns import birthday_campaign, campaign_awards
 from ..domain.earning import PurchaseLine, purchase_points, split_purchase
 from ..domain.errors import CurrencyMismatch, InvalidRequest, RuleViolation
-from ..domain.ledger import new_entry, tier_entry
+from ..domain.ledger import Entry, new_entry, tier_entry
 from ..domain.money import parse_amount, parse_currency, to_str
 from ..domain.program import Partner
+from ..domain.settlement import OPERATOR
 from ..domain.tiers import forget_old_months, record_purchase, upgrade_if_earned
 from ..domain.wallet import Portion, Wallet
+from ..store.wallets import load_wallet
 from .campaigns import all_campaigns
 from .members import resolve_member
 from .operations import Operation, Outcome, Reply, execute, fingerprint
@@ -89,19 +92,17 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
             if award.campaign.max_per_member is not None:  # count only what a cap needs: the item stays small
                 counts[award.campaign.campaign_id] = counts.get(award.campaign.campaign_id, 0) + 1
             points_by_issuer[award.campaign.funder] += award.points  # a return takes campaign points back too
-        first_purchase = first_purchase_bonus(program.extras) if wallet.first_purchase_at is None else None
+        others = []
+        if wallet.first_purchase_at is None:
+            first_purchase = first_purchase_bonus(program.extras)
+            if first_purchase is not None:
+                funder, points = first_purchase
+                detail = f"first purchase in the coalition, funded by {funder}"
+                bonus(funder, points, {"rule": "first_purchase_bonus", "points": points, "detail": detail})
+            referral = (program.extras.get("bonuses") or {}).get("referral")
+            if referral and wallet.referred_by:
+                others = reward_referral(wallet, referral, bonus, expires_on, now)
         wallet.first_purchase_at = wallet.first_purchase_at or iso(now)
-        if first_purchase is not None:
-            funder, points = first_purchase
-            bonus(
-                funder,
-                points,
-                {
-                    "rule": "first_purchase_bonus",
-                    "points": points,
-                    "detail": f"first purchase in the coalition, funded by {funder}",
-                },
-            )
 
         record_purchase(wallet, occurred_at.date(), partner.partner_id, earn.points, amount)
         forget_old_months(wallet, now.date())
@@ -127,9 +128,50 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
             "returned_amount": "0",
             "returned_points": 0,
         }
-        return Outcome(201, body, entries, facts, metrics={"PointsIssued": total})
+        issued = total + sum(e.points for _, other_entries in others for e in other_entries)
+        return Outcome(201, body, entries, facts, metrics={"PointsIssued": issued}, others=others)
 
     return execute(rt, operation, member_id, decide)
+
+
+def reward_referral(
+    wallet: Wallet,
+    rule: dict[str, Any],
+    bonus: Callable[[str, int, dict[str, Any]], None],
+    expires_on: str,
+    now: datetime,
+) -> list[tuple[Wallet, list[Entry]]]:
+    """The referee's first purchase: points to both sides, funded by the referral rule's funder. The referrer's
+    wallet is written in the same transaction (its version is a condition too)."""
+    funder = rule.get("funder", "operator")
+    if rule.get("referee_points"):
+        points = int(rule["referee_points"])
+        bonus(
+            funder,
+            points,
+            {"rule": "referral_bonus", "points": points, "detail": f"welcome of a referred member, funded by {funder}"},
+        )
+    referrer = load_wallet(wallet.referred_by or "")
+    if referrer is None or not rule.get("referrer_points"):
+        return []
+    points = int(rule["referrer_points"])
+    referrer.credit(funder, points, expires_on)
+    line = {
+        "rule": "referral_bonus",
+        "points": points,
+        "detail": f"{wallet.member_id} made a first purchase, funded by {funder}",
+    }
+    entry = new_entry(
+        referrer,
+        "bonus",
+        OPERATOR,
+        points,
+        breakdown=[line],
+        attribution=[Portion(expires_on, funder, points)],
+        reference=wallet.member_id,
+        booked_at=iso(now),
+    )
+    return [(referrer, [entry])]
 
 
 def first_purchase_bonus(extras: dict) -> tuple[str, int] | None:  # type: ignore[type-arg]

@@ -8,7 +8,15 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from ..domain.errors import IdentifierTaken, InvalidRequest, MemberExists, NotFound, RetryLater, TransientFailure
+from ..domain.errors import (
+    IdentifierTaken,
+    InvalidRequest,
+    MemberExists,
+    NotFound,
+    RetryLater,
+    RuleViolation,
+    TransientFailure,
+)
 from ..domain.program import Program
 from ..domain.tiers import metric_value
 from ..domain.wallet import Wallet
@@ -52,10 +60,16 @@ def enrol_member(rt: Runtime, partner_id: str, request: EnrolRequest) -> dict[st
         1900 <= request.birth_date.year and request.birth_date <= rt.now().date()
     ):
         raise InvalidRequest("birth_date is not plausible", field="birth_date")
+    referrer = None
+    if request.referral_code is not None:
+        referrer = directory.find_member_id(referral_alias(request.referral_code))
+        if referrer is None:
+            raise RuleViolation("no member has this referral code", field="referral_code")
     for _ in range(rt.settings.write_attempts):
         card = request.card_number or generate_card_number()
         wallet = new_wallet(program, card, rt.now(), request)
-        aliases = [alias_for(rt.settings, "card_number", card)]
+        wallet.referred_by = referrer
+        aliases = [alias_for(rt.settings, "card_number", card), referral_alias(wallet.referral_code or "")]
         if request.email:
             aliases.append(alias_for(rt.settings, "email", request.email))
         if request.phone:
@@ -63,8 +77,10 @@ def enrol_member(rt: Runtime, partner_id: str, request: EnrolRequest) -> dict[st
         try:
             commit(Booking(wallet=wallet, new_aliases=aliases), rt.settings)
         except IdentifierTaken as taken:
-            if request.card_number is None and taken.alias_key.startswith("CARD#"):
-                continue  # a generated card number collided: draw another
+            if taken.alias_key.startswith("REF#") or (
+                request.card_number is None and taken.alias_key.startswith("CARD#")
+            ):
+                continue  # a generated card number or referral code collided: draw another
             existing = directory.find_member_id(taken.alias_key)
             raise MemberExists(
                 "a member with this identifier already exists",
@@ -73,7 +89,12 @@ def enrol_member(rt: Runtime, partner_id: str, request: EnrolRequest) -> dict[st
             ) from None
         except TransientFailure:
             continue
-        return {"member_id": wallet.member_id, "card_number": card, "tier": wallet.tier}
+        return {
+            "member_id": wallet.member_id,
+            "card_number": card,
+            "tier": wallet.tier,
+            "referral_code": wallet.referral_code,
+        }
     raise RetryLater("could not enrol the member now; retry")
 
 
@@ -86,9 +107,18 @@ def new_wallet(program: Program, card: str, now: datetime, request: EnrolRequest
         tier_reached_on=today.isoformat(),
         review_on=None,
         birth_date=None if request.birth_date is None else request.birth_date.isoformat(),
-        referral_code=request.referral_code,
+        referral_code=generate_referral_code(),
         created_at=iso(now),
     )
+
+
+def referral_alias(code: str) -> str:
+    return f"REF#{code.upper()}"
+
+
+def generate_referral_code() -> str:
+    """8 characters a member can read out: no 0/O or 1/I to confuse."""
+    return "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(8))
 
 
 def generate_card_number() -> str:
@@ -121,6 +151,7 @@ def member_overview(rt: Runtime, member_id: str) -> dict[str, Any]:
     return {
         "member_id": wallet.member_id,
         "card_number": wallet.card_number,
+        "referral_code": wallet.referral_code,
         "status": wallet.status,
         "tier": wallet.tier,
         "available_points": wallet.available_at(now),

@@ -58,6 +58,7 @@ class Outcome:
     data: dict[str, Any] = field(default_factory=dict)
     changed_operations: list[OperationRecord] = field(default_factory=list)
     metrics: dict[str, int] = field(default_factory=dict)  # business metrics, emitted once committed
+    others: list[tuple[Wallet, list[Entry]]] = field(default_factory=list)  # other members' wallets changed
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,7 @@ def _attempt(rt: Runtime, operation: Operation, member_id: str, decide: Decide) 
         entries=released + outcome.entries,
         new_operation=record,
         changed_operations=outcome.changed_operations,
+        others=outcome.others,
     )
     commit(booking, rt.settings)
     for name, value in outcome.metrics.items():

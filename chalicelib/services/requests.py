@@ -133,13 +133,19 @@ class FirstPurchaseBonus(Strict):
     funder: PartnerId = "operator"
 
 
+class ReferralBonus(Strict):
+    referrer_points: Annotated[int, Field(strict=True, ge=0, le=1_000_000)]
+    referee_points: Annotated[int, Field(strict=True, ge=0, le=1_000_000)]
+    funder: PartnerId = "operator"
+
+
 class Bonuses(BaseModel):
-    # Other bonus kinds (birthday, referral …) are stored as given until they are implemented.
-    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
     first_purchase: FirstPurchaseBonus | None = None
     birthday_month_multiplier: Decimal_ | None = None
     birthday_funder: PartnerId = "operator"
+    referral: ReferralBonus | None = None
 
 
 class CampaignRequest(Strict):

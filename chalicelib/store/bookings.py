@@ -4,7 +4,7 @@ Items, in this order (cancellation reasons come back in the same order):
   1. the new operation record        attribute_not_exists(op_key)  -> DuplicateOperation
   2. operation records it changes     version = read version       -> ConcurrencyConflict
   3. new identity aliases             attribute_not_exists(pk)     -> IdentifierTaken
-  4. the wallet                       version = read version       -> ConcurrencyConflict
+  4. the wallet(s)                    version = read version       -> ConcurrencyConflict
   5. the ledger entries               attribute_not_exists(seq)    (numbered from the wallet: cannot clash
                                                                      unless the wallet condition fails too)
 """
@@ -36,6 +36,8 @@ class Booking:
     new_operation: OperationRecord | None = None
     changed_operations: list[OperationRecord] = field(default_factory=list)
     new_aliases: list[str] = field(default_factory=list)
+    # Another member's wallet changed by the same operation (a referrer's bonus), with its entries.
+    others: list[tuple[Wallet, list[Entry]]] = field(default_factory=list)
 
 
 def commit(booking: Booking, settings: Settings) -> None:
@@ -49,6 +51,9 @@ def commit(booking: Booking, settings: Settings) -> None:
     puts.append(("conflict", to_item(booking.wallet, job_shards=settings.job_shards)))
     for entry in booking.entries:
         puts.append(("conflict", entry_item(entry, booking.wallet.member_id, settings.settlement_shards)))
+    for wallet, entries in booking.others:
+        puts.append(("conflict", to_item(wallet, job_shards=settings.job_shards)))
+        puts.extend(("conflict", entry_item(e, wallet.member_id, settings.settlement_shards)) for e in entries)
 
     try:
         with translated():

@@ -12,7 +12,7 @@
 |            |                          | breakdown, attribution, booked_at     |   (partner#day#shard) / booked_at    |
 | operations | op_key (partner#kind#id) | idempotency record: fingerprint,      |                                      |
 |            |                          | status, body; purchase/hold facts     |                                      |
-| directory  | PARTNER#id, KEY#id,      | partner profile, API key hash,        | listings: listing / pk               |
+| directory  | PARTNER#id, KEY#id, REF# | partner profile, API key hash,        | listings: listing / pk               |
 |            | PROGRAM, OPKEY#hash,     | programme, operator key hash,         |   (partners, campaigns)              |
 |            | CARD#n, EMAIL#h, PHONE#h | identity alias -> member_id           |                                      |
 | settlements| DAY#d, MONTH#m / part   | closed period (ALL), shard flows      |                                      |
@@ -76,6 +76,7 @@ class WalletItem(Model):
     activity = JSONAttribute(default=dict)  # {"YYYY-MM": {qualifying_points, spend, purchases, partners}}
     birth_date = UnicodeAttribute(null=True)
     referral_code = UnicodeAttribute(null=True)
+    referred_by = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     first_purchase_at = UnicodeAttribute(null=True)
     engagements = JSONAttribute(default=dict)  # activity type -> {total, days: {day: count}} (caps)
