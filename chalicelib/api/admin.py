@@ -9,8 +9,8 @@ from chalice.app import Blueprint, Response
 
 from ..domain.errors import InvalidRequest, NotFound
 from ..jobs import dispatch
-from ..services import campaigns, partners, programs
-from ..services.requests import CampaignRequest, JobRequest, PartnerCreate, PartnerPatch, ProgramDocument
+from ..services import campaigns, members, partners, programs
+from ..services.requests import CampaignRequest, JobRequest, MemberPatch, PartnerCreate, PartnerPatch, ProgramDocument
 from ..store import directory
 from .routing import Call, endpoint
 
@@ -49,6 +49,12 @@ def revoke_key(call: Call, partner_id: str, key_id: str) -> Response:
     """Revoke an API key."""
     partners.revoke_api_key(call.rt, partner_id, key_id)
     return Response(body="", status_code=204)
+
+
+@endpoint(admin_api, "/v1/admin/members/{member_id}", "PATCH", audience="operator")
+def patch_member(call: Call, member_id: str, body: MemberPatch) -> dict[str, Any]:
+    """Suspend, close or reactivate a member."""
+    return members.set_member_status(call.rt, member_id, body.status)
 
 
 @endpoint(admin_api, "/v1/admin/program", "PUT", audience="operator")

@@ -7,7 +7,20 @@ from typing import Any
 
 from .wallet import Portion, Wallet
 
-ENTRY_TYPES = ("earn", "bonus", "activity", "redeem", "hold", "capture", "void", "return", "expire", "adjust", "tier")
+ENTRY_TYPES = (
+    "earn",
+    "bonus",
+    "activity",
+    "redeem",
+    "hold",
+    "capture",
+    "void",
+    "return",
+    "expire",
+    "adjust",
+    "tier",
+    "status",
+)
 
 
 @dataclass

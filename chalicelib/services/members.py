@@ -17,6 +17,7 @@ from ..domain.errors import (
     RuleViolation,
     TransientFailure,
 )
+from ..domain.ledger import Entry, new_entry
 from ..domain.program import Program
 from ..domain.tiers import metric_value
 from ..domain.wallet import Wallet
@@ -25,6 +26,7 @@ from ..store import directory
 from ..store.bookings import Booking, commit
 from ..store.ledger import list_entries
 from ..store.wallets import load_wallet
+from .operations import apply_to_wallet
 from .programs import current_program, decimal_or_int
 from .requests import EnrolRequest, MemberRef, valid_member_id
 from .runtime import Runtime, iso
@@ -185,3 +187,20 @@ def _wallet(member_id: str) -> Wallet:
     if wallet is None:
         raise NotFound("member not found")
     return wallet
+
+
+def set_member_status(rt: Runtime, member_id: str, status: str) -> dict[str, Any]:
+    """Suspend, close or reactivate a member: partner operations on an inactive member are refused
+    (422 member_inactive); the change is an entry of its own in the member's history."""
+    _wallet(member_id)  # 404 for an unknown member
+
+    def change(wallet: Wallet, now: datetime) -> list[Entry]:
+        if wallet.status == status:
+            return []
+        line = {"rule": "status", "points": 0, "detail": f"account {wallet.status} -> {status} (operator)"}
+        wallet.status = status
+        return [new_entry(wallet, "status", "operator", 0, breakdown=[line], booked_at=iso(now))]
+
+    apply_to_wallet(rt, member_id, change)
+    wallet = _wallet(member_id)
+    return {"member_id": member_id, "status": wallet.status}

@@ -202,6 +202,10 @@ class ProgramDocument(BaseModel):
         return self
 
 
+class MemberPatch(Strict):
+    status: Literal["active", "suspended", "closed"]
+
+
 class JobRequest(Strict):
     as_of: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")] | None = None
 

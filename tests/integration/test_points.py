@@ -260,3 +260,36 @@ def test_every_entry_explains_itself_and_its_lines_sum_to_its_points(coalition):
         assert all(line["detail"] for line in entry["breakdown"])
     capture = entries[1]["breakdown"][0]
     assert capture == {"rule": "capture", "points": -4, "detail": "4 reserved points spent at shop, 5 released"}
+
+
+def test_a_suspended_member_cannot_earn_or_spend_until_reactivated(coalition, settings):
+    from tests.support.aws import table_snapshot
+
+    key = coalition.partner("shop")
+    member = coalition.member(key)
+    coalition.purchase(key, member, "10.00")
+
+    suspended = coalition.api.patch(
+        f"/v1/admin/members/{member.member_id}", {"status": "suspended"}, token=coalition.admin
+    )
+    before = table_snapshot(settings)
+    refused = [coalition.purchase(key, member, "5.00"), coalition.redeem(key, member, 1)]
+    assert table_snapshot(settings) == before
+    coalition.api.patch(f"/v1/admin/members/{member.member_id}", {"status": "active"}, token=coalition.admin)
+    accepted = coalition.redeem(key, member, 1)
+
+    assert suspended.json == {"member_id": member.member_id, "status": "suspended"}
+    assert [(r.status, r.error_code) for r in refused] == [(422, "member_inactive")] * 2
+    assert accepted.status == 201
+    history = [
+        e["breakdown"][0]["detail"]
+        for e in coalition.api.get("/v1/me/entries", token=member.token).json["entries"]
+        if e["type"] == "status"
+    ]
+    assert history == ["account suspended -> active (operator)", "account active -> suspended (operator)"]
+    assert (
+        coalition.api.patch(
+            "/v1/admin/members/m_00000000000000000000", {"status": "closed"}, token=coalition.admin
+        ).status
+        == 404
+    )
