@@ -18,7 +18,7 @@ ENTRY_TYPES = (
     "return",
     "expire",
     "adjust",
-    "tier",
+    "tier",  # tier and status entries record decisions in the member's history; they move no points
     "status",
 )
 
