@@ -151,44 +151,19 @@ def test_a_referred_members_first_purchase_rewards_both_sides_once(coalition):
     key = coalition.partner("shop")
     ana = coalition.member(key, email="ana@example.com")
     code = coalition.me(ana)["referral_code"]
-    enrolled = coalition.api.post("/v1/members", {"email": "ben@example.com", "referral_code": code.lower()}, token=key)
-    ben_token = coalition.api.post(
-        "/v1/dev/member-token", {"member_id": enrolled.json["member_id"]}, token=coalition.admin
-    ).json["token"]
+    ben = coalition.member(key, email="ben@example.com", referral_code=code.lower())  # codes are case-blind
 
-    first = coalition.api.post(
-        "/v1/transactions",
-        {
-            "transaction_id": "t1",
-            "member": {"email": "ben@example.com"},
-            "amount": "10.00",
-            "currency": "EUR",
-            "occurred_at": "2026-11-23T09:00:00Z",
-            "channel": "store",
-        },
-        token=key,
-    )
-    second = coalition.api.post(
-        "/v1/transactions",
-        {
-            "transaction_id": "t2",
-            "member": {"email": "ben@example.com"},
-            "amount": "10.00",
-            "currency": "EUR",
-            "occurred_at": "2026-11-23T09:00:00Z",
-            "channel": "store",
-        },
-        token=key,
-    )
+    first = coalition.purchase(key, ben, "10.00")
+    second = coalition.purchase(key, ben, "10.00")
 
-    assert enrolled.status == 201 and len(enrolled.json["referral_code"]) == 8
+    assert len(code) == 8
     assert first.json["points"] == 10 + 250 and second.json["points"] == 10
     assert coalition.me(ana)["available_points"] == 500
     ana_entries = coalition.api.get("/v1/me/entries", token=ana.token).json["entries"]
     assert [(e["type"], e["points"], e["breakdown"][0]["rule"]) for e in ana_entries] == [
         ("bonus", 500, "referral_bonus")
     ]
-    assert coalition.api.get("/v1/me", token=ben_token).json["available_points"] == 270
+    assert coalition.me(ben)["available_points"] == 270
     assert assert_invariants() == {"shop": 20, "operator": 750}
 
 
