@@ -7,25 +7,11 @@ from typing import Any
 
 from .wallet import Portion, Wallet
 
-ENTRY_TYPES = (
-    "earn",
-    "bonus",
-    "activity",
-    "redeem",
-    "hold",
-    "capture",
-    "void",
-    "return",
-    "expire",
-    "adjust",
-    "tier",  # tier and status entries record decisions in the member's history; they move no points
-    "status",
-)
-
 
 @dataclass
 class Entry:
-    """One movement. `points` is the signed change of the member's lots − debts + held;
+    """One movement: earn, bonus, activity, redeem, hold, capture, void, return, expire; or a decision that moves
+    no points (tier, status). `points` is the signed change of the member's lots − debts + held;
     `held` the signed change of held points; `attribution` says whose points moved (issuer, lot expiry)."""
 
     seq: int

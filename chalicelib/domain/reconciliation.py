@@ -12,11 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .ledger import Entry
+from .settlement import PointFlows
 from .wallet import Wallet
-
-ISSUING = {"earn", "bonus", "activity"}  # attribution = points the issuer put out
-DISCHARGING = {"redeem", "capture", "return", "expire"}  # attribution = points taken back out of circulation
-# hold and void move points between lots and holds of the same issuer: liability unchanged
 
 
 @dataclass(frozen=True)
@@ -44,14 +41,10 @@ def check_member(wallet: Wallet, entries: Iterable[Entry]) -> MemberCheck:
 
 
 def liability_from_entries(entries: Iterable[Entry]) -> Counter[str]:
-    outstanding: Counter[str] = Counter()
+    flows = PointFlows()
     for entry in entries:
-        sign = 1 if entry.type in ISSUING else -1 if entry.type in DISCHARGING else 0
-        if entry.type == "adjust":
-            sign = 1 if entry.points >= 0 else -1
-        for portion in entry.attribution:
-            outstanding[portion.issuer] += sign * portion.points
-    return outstanding
+        flows.add(entry)
+    return Counter({issuer: flows.liability_change(issuer) for issuer in flows.parties()})
 
 
 def liability_from_wallets(wallets: Iterable[Wallet]) -> Counter[str]:

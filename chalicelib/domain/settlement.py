@@ -18,6 +18,11 @@ from .ledger import Entry
 
 OPERATOR = "operator"
 CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+# How each entry type's attribution moves an issuer's liability (hold, void, tier, status: it does not).
+ISSUING = frozenset({"earn", "bonus", "activity"})
+SPENDING = frozenset({"redeem", "capture"})
 
 
 def cents(amount: Decimal) -> Decimal:
@@ -37,15 +42,14 @@ class PointFlows:
     def add(self, entry: Entry) -> None:
         self.entries += 1
         for portion in entry.attribution:
-            if entry.type in ("earn", "bonus", "activity"):
+            if entry.type in ISSUING:
                 self.issued[portion.issuer] += portion.points
             elif entry.type == "return":
                 self.returned[portion.issuer] += portion.points
             elif entry.type == "expire":
                 self.expired[portion.issuer] += portion.points
-            elif entry.type in ("redeem", "capture"):
+            elif entry.type in SPENDING:
                 self.redeemed.setdefault(portion.issuer, Counter())[entry.partner_id] += portion.points
-            # hold and void move points within the member's wallet: no liability changes hands
 
     def merge(self, other: PointFlows) -> None:
         self.issued.update(other.issued)
@@ -57,6 +61,20 @@ class PointFlows:
 
     def redeemed_from(self, issuer: str) -> int:
         return sum(self.redeemed.get(issuer, Counter()).values())
+
+    def liability_change(self, issuer: str) -> int:
+        """issued − returned − redeemed − expired: how these entries moved the issuer's outstanding points."""
+        return (
+            self.issued.get(issuer, 0)
+            - self.returned.get(issuer, 0)
+            - self.redeemed_from(issuer)
+            - self.expired.get(issuer, 0)
+        )
+
+    def outstanding_after(self, before: dict[str, int]) -> dict[str, int]:
+        return {
+            issuer: before.get(issuer, 0) + self.liability_change(issuer) for issuer in set(before) | self.parties()
+        }
 
     def parties(self) -> set[str]:
         found = set(self.issued) | set(self.returned) | set(self.expired) | set(self.redeemed)
@@ -106,7 +124,7 @@ class Settlement:
     closed_at: str
 
     def net_positions(self) -> dict[str, Decimal]:
-        nets = {party: Decimal("0.00") for party in self.parties}
+        nets = {party: ZERO for party in self.parties}
         for transfer in self.transfers:
             nets[transfer.payer] -= transfer.amount
             nets[transfer.payee] += transfer.amount
@@ -115,10 +133,10 @@ class Settlement:
     def statement(self, party: str) -> dict[str, Any]:
         """One party's own part: what API.md calls a partner statement (the operator has one too)."""
         flows = self.flows
-        receivable = sum((t.amount for t in self.transfers if t.payee == party and t.kind == "redemption"), CENT * 0)
-        fees_paid = sum((t.amount for t in self.transfers if t.payer == party and t.kind == "fee"), CENT * 0)
-        fees_received = sum((t.amount for t in self.transfers if t.payee == party and t.kind == "fee"), CENT * 0)
-        payable = sum((t.amount for t in self.transfers if t.payer == party and t.kind == "redemption"), CENT * 0)
+        receivable = sum((t.amount for t in self.transfers if t.payee == party and t.kind == "redemption"), ZERO)
+        fees_paid = sum((t.amount for t in self.transfers if t.payer == party and t.kind == "fee"), ZERO)
+        fees_received = sum((t.amount for t in self.transfers if t.payee == party and t.kind == "fee"), ZERO)
+        payable = sum((t.amount for t in self.transfers if t.payer == party and t.kind == "redemption"), ZERO)
         redeemed_here = {i: r[party] for i, r in sorted(flows.redeemed.items()) if r.get(party)}
         redeemed_elsewhere = {r: n for r, n in sorted(flows.redeemed.get(party, Counter()).items()) if r != party and n}
         statement = {
@@ -171,7 +189,7 @@ class Settlement:
             "breakage": {i: n for i, n in sorted(self.flows.expired.items()) if n},
             "outstanding": dict(sorted(self.outstanding.items())),
             "net_positions": {p: str(n) for p, n in sorted(nets.items())},
-            "net_total": str(sum(nets.values(), Decimal("0.00"))),
+            "net_total": str(sum(nets.values(), ZERO)),
             "payments": self.payments(),
             "transfers": [
                 {"from": t.payer, "to": t.payee, "kind": t.kind, "amount": str(t.amount)} for t in self.transfers
@@ -198,16 +216,8 @@ def settle_day(
         net_issued = flows.issued.get(partner, 0) - flows.returned.get(partner, 0)
         if partner != OPERATOR and fee and net_issued:
             transfers.append(Transfer(partner, OPERATOR, "fee", cents(net_issued * fee)))
-    issuers = set(previous_outstanding) | flows.parties()
-    outstanding = {
-        issuer: previous_outstanding.get(issuer, 0)
-        + flows.issued.get(issuer, 0)
-        - flows.returned.get(issuer, 0)
-        - flows.redeemed_from(issuer)
-        - flows.expired.get(issuer, 0)
-        for issuer in issuers
-    }
-    parties = sorted(issuers | set(fees_per_point) | {OPERATOR})
+    outstanding = flows.outstanding_after(previous_outstanding)
+    parties = sorted(set(outstanding) | set(fees_per_point) | {OPERATOR})
     return Settlement(day, currency, point_value, flows, outstanding, transfers, parties, closed_at)
 
 
@@ -220,7 +230,7 @@ def combine(period: str, days: list[Settlement], closed_at: str) -> Settlement:
         flows.merge(day.flows)
         parties |= set(day.parties)
         for t in day.transfers:
-            merged[(t.payer, t.payee, t.kind)] = merged.get((t.payer, t.payee, t.kind), Decimal("0.00")) + t.amount
+            merged[(t.payer, t.payee, t.kind)] = merged.get((t.payer, t.payee, t.kind), ZERO) + t.amount
     transfers = [Transfer(payer, payee, kind, amount) for (payer, payee, kind), amount in sorted(merged.items())]
     last = days[-1]
     return Settlement(

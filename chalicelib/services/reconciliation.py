@@ -105,9 +105,7 @@ def _coalition_liability(rt: Runtime, from_wallets: Counter[str]) -> dict[str, A
         for shard in range(rt.settings.settlement_shards):
             flows.merge(settlement.aggregate_shard(rt, day.isoformat(), shard))
         for issuer in flows.parties():
-            outstanding[issuer] += (
-                flows.issued[issuer] - flows.returned[issuer] - flows.redeemed_from(issuer) - flows.expired[issuer]
-            )
+            outstanding[issuer] += flows.liability_change(issuer)
         day += timedelta(days=1)
     issuers = sorted(set(outstanding) | set(from_wallets))
     return {

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from ..domain.errors import InvalidRequest
+from ..domain.settlement import ISSUING, SPENDING
 from ..domain.tiers import month_key
 from ..store import settlements
 from ..store.errors import translated
@@ -21,9 +22,6 @@ from . import settlement
 from .runtime import Runtime
 
 MAX_DAYS = 92
-PURCHASES = ("earn",)
-ISSUING = ("earn", "bonus", "activity")
-SPENDING = ("redeem", "capture")
 
 
 def summary(rt: Runtime, partner_id: str, start_text: str | None, end_text: str | None) -> dict[str, Any]:
@@ -36,7 +34,7 @@ def summary(rt: Runtime, partner_id: str, start_text: str | None, end_text: str 
         for shard in range(rt.settings.settlement_shards):
             for entry in settlements.day_entries(partner_id, day.isoformat(), shard):
                 served.add(entry.member_id)
-                if entry.type in PURCHASES:
+                if entry.type == "earn":
                     purchases[entry.member_id] += 1
                 if entry.type in ISSUING:
                     issued += sum(p.points for p in entry.attribution if p.issuer == partner_id)
