@@ -11,7 +11,7 @@ from decimal import ROUND_FLOOR, Decimal
 
 from .errors import InvalidRequest
 from .money import to_str
-from .program import Partner, Tier
+from .program import Tier
 
 
 @dataclass(frozen=True)
@@ -49,12 +49,12 @@ def split_purchase(amount: Decimal, items: list[PurchaseLine]) -> list[PurchaseL
     return [*items, PurchaseLine(None, rest)] if rest else list(items)
 
 
-def purchase_points(amount: Decimal, currency: str, items: list[PurchaseLine], partner: Partner, tier: Tier) -> Earn:
-    lines = split_purchase(amount, items)
-    base_exact = sum((line.amount * partner.rate_for(line.category) for line in lines), Decimal(0))
+def purchase_points(amount: Decimal, currency: str, lines: list[tuple[PurchaseLine, Decimal]], tier: Tier) -> Earn:
+    """`lines` are the purchase's lines (split_purchase) with the partner's rate for each."""
+    base_exact = sum((line.amount * rate for line, rate in lines), Decimal(0))
     base = floor_points(base_exact)
     total = floor_points(base_exact * tier.earn_multiplier)
-    rates = sorted({(line.category, partner.rate_for(line.category)) for line in lines}, key=str)
+    rates = sorted({(line.category, rate) for line, rate in lines}, key=str)
     rate_text = ", ".join(
         f"{to_str(rate)} pt/{currency}" + (f" on {category}" if category else "") for category, rate in rates
     )

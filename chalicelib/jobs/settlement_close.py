@@ -8,8 +8,6 @@ Without a queue the same functions run inline.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from ..domain.errors import RuleViolation
 from ..domain.settlement import PointFlows
 from ..services import settlement
@@ -20,17 +18,8 @@ from .queue import enqueue
 JOB = "settle-shard"
 
 
-def next_due_day(rt: Runtime) -> str | None:
-    last = settlements.cursor(settlement.LAST_CLOSED)
-    epoch = settlements.cursor(settlement.EPOCH)
-    if epoch is None:
-        return None
-    day = (date.fromisoformat(last) + timedelta(days=1)).isoformat() if last else epoch
-    return day if rt.now() >= settlement.day_closes_at(rt, day) else None
-
-
 def close_due(rt: Runtime) -> dict[str, object]:
-    day = next_due_day(rt)
+    day = settlement.next_due_day(rt)
     if day is None:
         return {"due": None}
     messages = [{"job": JOB, "day": day, "shard": n} for n in range(rt.settings.settlement_shards)]

@@ -39,7 +39,8 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
         PurchaseLine(item.category, parse_amount(item.amount, currency, field=f"items[{n}].amount"))
         for n, item in enumerate(request.items or [])
     ]
-    split_purchase(amount, items)  # refuses items adding up to more than the amount
+    # Split once (this refuses items adding up to more than the amount): the lines with their partner rates.
+    lines = [(line, partner.rate_for(line.category)) for line in split_purchase(amount, items)]
     occurred_at = _check_occurred_at(request.occurred_at, rt.now())
     member_id = resolve_member(rt, request.member)
     operation = Operation(
@@ -47,12 +48,11 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
     )
 
     campaigns = [c for c in all_campaigns(rt) if c.applies(occurred_at, partner.partner_id, request.channel)]
-    lines = [(line, partner.rate_for(line.category)) for line in split_purchase(amount, items)]
 
     def decide(wallet: Wallet, now: datetime) -> Outcome:
         tier = program.tier(wallet.tier)  # the tier before this purchase: it may upgrade below
         expires_on = program.expires_on(now.date()).isoformat()
-        earn = purchase_points(amount, currency, items, partner, tier)
+        earn = purchase_points(amount, currency, lines, tier)
         wallet.credit(partner.partner_id, earn.points, expires_on)
         breakdown = [line.to_dict() for line in earn.breakdown]
         entry = new_entry(

@@ -136,18 +136,22 @@ def close_month(rt: Runtime, month: str) -> None:
         publish(rt, settlement, document)
 
 
-def close_due_days(rt: Runtime) -> list[str]:
-    """The schedule: close every day that is due, in order (catches up missed runs)."""
-    closed: list[str] = []
+def next_due_day(rt: Runtime) -> str | None:
+    """The day after the last closed one (the epoch at first), if its grace has passed."""
     last = settlements.cursor(LAST_CLOSED)
     epoch = settlements.cursor(EPOCH)
     if epoch is None:
-        return closed
-    day = date.fromisoformat(last) + timedelta(days=1) if last else date.fromisoformat(epoch)
-    while rt.now() >= day_closes_at(rt, day.isoformat()):
-        close_day(rt, day.isoformat())
-        closed.append(day.isoformat())
-        day += timedelta(days=1)
+        return None
+    day = (date.fromisoformat(last) + timedelta(days=1)).isoformat() if last else epoch
+    return day if rt.now() >= day_closes_at(rt, day) else None
+
+
+def close_due_days(rt: Runtime) -> list[str]:
+    """The schedule without a queue: close every day that is due, in order (catches up missed runs)."""
+    closed: list[str] = []
+    while (day := next_due_day(rt)) is not None:
+        close_day(rt, day)
+        closed.append(day)
     return closed
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.domain.earning import PurchaseLine, purchase_points, reversed_points
+from chalicelib.domain.earning import PurchaseLine, purchase_points, reversed_points, split_purchase
 from chalicelib.domain.errors import InvalidRequest
 from chalicelib.domain.money import parse_amount
 from chalicelib.domain.program import DEFAULT_PROGRAM, Partner, Program, Tier
@@ -21,7 +21,8 @@ SILVER = Tier("silver", Decimal(2000), Decimal("1.25"))
 
 
 def test_points_floor_once_over_all_lines_and_the_breakdown_sums_to_them():
-    earn = purchase_points(Decimal("35.99"), "EUR", [PurchaseLine("fuel", Decimal("30.01"))], PARTNER, SILVER)
+    lines = split_purchase(Decimal("35.99"), [PurchaseLine("fuel", Decimal("30.01"))])
+    earn = purchase_points(Decimal("35.99"), "EUR", [(line, PARTNER.rate_for(line.category)) for line in lines], SILVER)
 
     # (30.01 × 0.5 + 5.98 × 2) × 1.25 = 33.70625 -> 33; base floor(26.965) = 26, tier line 7
     assert earn.points == 33
