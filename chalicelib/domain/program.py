@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
+
+from .timefmt import add_months, end_of_month
 
 TIER_METRICS = ("qualifying_points", "spend", "purchases", "distinct_partners")
 
@@ -51,9 +52,7 @@ class Program:
 
     def expires_on(self, earned_on: date) -> date:
         """Points expire N months after the end of the month they were earned in."""
-        month_index = earned_on.year * 12 + (earned_on.month - 1) + self.expiry_months
-        year, month = divmod(month_index, 12)
-        return date(year, month + 1, calendar.monthrange(year, month + 1)[1])
+        return end_of_month(add_months(earned_on.replace(day=1), self.expiry_months))
 
 
 DEFAULT_PROGRAM = Program(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from .program import Program, Tier
+from .timefmt import add_months
 from .wallet import MonthActivity, Wallet
 
 WINDOW_MONTHS = 12
@@ -71,12 +71,6 @@ def tier_earned(program: Program, value: Decimal) -> Tier:
         if value >= tier.threshold:
             earned = tier
     return earned
-
-
-def add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    year, month0 = divmod(index, 12)
-    return date(year, month0 + 1, min(day.day, calendar.monthrange(year, month0 + 1)[1]))
 
 
 @dataclass(frozen=True)

@@ -202,5 +202,4 @@ def set_member_status(rt: Runtime, member_id: str, status: str) -> dict[str, Any
         return [new_entry(wallet, "status", "operator", 0, breakdown=[line], booked_at=iso(now))]
 
     apply_to_wallet(rt, member_id, change)
-    wallet = _wallet(member_id)
-    return {"member_id": member_id, "status": wallet.status}
+    return {"member_id": member_id, "status": status}  # set now, or already so
