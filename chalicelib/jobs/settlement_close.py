@@ -32,7 +32,7 @@ def run_shard(rt: Runtime, day: str, shard: int) -> int:
     """One shard of one day. A redelivered message rewrites the same part and changes nothing."""
     if settlements.get_document(day) is not None:
         return 0
-    flows = settlement.aggregate_shard(rt, day, shard)
+    flows = settlement.aggregate_shard(day, shard, settlement.party_ids())
     settlements.save_part(day, shard, flows)
     parts = settlements.parts(day)
     if len(parts) == rt.settings.settlement_shards:

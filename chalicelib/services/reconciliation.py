@@ -19,7 +19,6 @@ from typing import Any
 
 from ..domain.errors import InvalidRequest
 from ..domain.reconciliation import check_member, liability_from_entries, liability_from_wallets
-from ..domain.settlement import PointFlows
 from ..store import settlements
 from ..store.errors import translated
 from ..store.ledger import all_entries
@@ -101,9 +100,7 @@ def _coalition_liability(rt: Runtime, from_wallets: Counter[str]) -> dict[str, A
         return {"ok": not +from_wallets, "by_issuer": {}}
     day = date.fromisoformat(last) + timedelta(days=1) if last else date.fromisoformat(epoch)
     while day <= rt.now().date():
-        flows = PointFlows()
-        for shard in range(rt.settings.settlement_shards):
-            flows.merge(settlement.aggregate_shard(rt, day.isoformat(), shard))
+        flows = settlement.aggregate_day(rt, day.isoformat())
         for issuer in flows.parties():
             outstanding[issuer] += flows.liability_change(issuer)
         day += timedelta(days=1)

@@ -59,10 +59,7 @@ def close_day(rt: Runtime, day_text: str) -> str:
     if stored is not None:
         return stored
     check_closable(rt, day)
-    flows = PointFlows()
-    for shard in range(rt.settings.settlement_shards):
-        flows.merge(aggregate_shard(rt, day, shard))
-    return finalize_day(rt, day, flows)
+    return finalize_day(rt, day, aggregate_day(rt, day))
 
 
 def check_closable(rt: Runtime, day: str) -> None:
@@ -81,10 +78,19 @@ def day_closes_at(rt: Runtime, day: str) -> datetime:
     return midnight + timedelta(minutes=rt.settings.settlement_grace_minutes)
 
 
-def aggregate_shard(rt: Runtime, day: str, shard: int) -> PointFlows:
+def aggregate_day(rt: Runtime, day: str) -> PointFlows:
+    """Every shard of one day, inline (the parties listed once for all of them)."""
+    parties = party_ids()
+    flows = PointFlows()
+    for shard in range(rt.settings.settlement_shards):
+        flows.merge(aggregate_shard(day, shard, parties))
+    return flows
+
+
+def aggregate_shard(day: str, shard: int, parties: list[str]) -> PointFlows:
     """One shard of one day: a Query per party on that day's key, nothing else."""
     flows = PointFlows()
-    for party in party_ids():
+    for party in parties:
         for entry in settlements.day_entries(party, day, shard):
             flows.add(entry)
     return flows
