@@ -104,10 +104,6 @@ class ApiKey:
     partner_status: str
     revoked: bool
 
-    @property
-    def usable(self) -> bool:
-        return not self.revoked and self.partner_status == "active"
-
 
 def program_from_document(document: dict[str, Any], version: int = 0) -> Program:
     """The stored programme document (already validated on PUT) as a Program."""

@@ -32,11 +32,7 @@ def set_program(rt: Runtime, request: ProgramDocument) -> dict[str, Any]:
     document = request.model_dump(mode="json", exclude_none=True)
     version = directory.put_program(document, iso(rt.now()))
     rt.cache.forget("program")
-    return {**published_rules(current_program(rt)), "version": version}
-
-
-def published_rules(program: Program) -> dict[str, Any]:
-    return program_document(program)
+    return {**program_document(current_program(rt)), "version": version}
 
 
 def decimal_or_int(value: Decimal) -> int | str:

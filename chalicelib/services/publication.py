@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..domain.program import Partner
+from ..domain.program import Partner, program_document
 from ..store import directory
 from .campaigns import public_campaigns
-from .programs import current_program, published_rules
+from .programs import current_program
 from .runtime import Runtime
 
 ROUNDING = (
@@ -21,7 +21,7 @@ def published_program(rt: Runtime) -> dict[str, Any]:
     program = current_program(rt)
     partners = rt.cache.get("partners", directory.list_partners)
     return {
-        **published_rules(program),
+        **program_document(program),
         "rounding": ROUNDING,
         "partners": [public_partner(p) for p in sorted(partners, key=lambda p: p.partner_id) if p.active],
         "campaigns": public_campaigns(rt, rt.now()),
