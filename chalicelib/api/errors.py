@@ -23,6 +23,7 @@ STATUS_OF_CODE = {
     "currency_mismatch": 422,
     "hold_not_open": 422,
     "return_exceeds_purchase": 422,
+    "reversal_exceeds_redemption": 422,
     "period_closed": 422,
     "rule_violation": 422,
     "throttled": 429,

@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from ..services import activities, burning, earning, members, returns
+from ..services import activities, burning, earning, members, returns, reversals
 from ..services.auth import partner_profile
 from ..services.operations import Reply
 from ..services.requests import (
@@ -18,6 +18,7 @@ from ..services.requests import (
     PurchaseRequest,
     RedemptionRequest,
     ReturnRequest,
+    ReversalRequest,
 )
 from .routing import Call, endpoint
 
@@ -55,6 +56,12 @@ def post_redemption(call: Call, body: RedemptionRequest) -> Reply:
     return burning.redeem_points(call.rt, call.partner_id, body)
 
 
+@endpoint(partner_api, "/v1/redemptions/{redemption_id}/reversals", "POST", audience="partner")
+def reverse_redemption(call: Call, redemption_id: str, body: ReversalRequest) -> Reply:
+    """Give back (part of) the points of a redemption this partner made (a cancelled purchase)."""
+    return reversals.reverse_spending(call.rt, call.partner_id, "redemption", redemption_id, body)
+
+
 @endpoint(partner_api, "/v1/holds", "POST", audience="partner")
 def post_hold(call: Call, body: HoldRequest) -> Reply:
     """Reserve points until captured, voided or expired."""
@@ -71,6 +78,12 @@ def capture_hold(call: Call, hold_id: str, body: CaptureRequest) -> Reply:
 def void_hold(call: Call, hold_id: str) -> Reply:
     """Release a hold's points."""
     return burning.void_hold(call.rt, call.partner_id, hold_id)
+
+
+@endpoint(partner_api, "/v1/holds/{hold_id}/reversals", "POST", audience="partner")
+def reverse_capture(call: Call, hold_id: str, body: ReversalRequest) -> Reply:
+    """Give back (part of) the points this partner captured from a hold."""
+    return reversals.reverse_spending(call.rt, call.partner_id, "capture", hold_id, body)
 
 
 @endpoint(partner_api, "/v1/activities", "POST", audience="partner")

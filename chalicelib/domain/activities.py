@@ -1,7 +1,9 @@
 """Engagement activities (a review, a newsletter sign-up, an e-learning module …): points per type, with caps.
 
-The wallet keeps, per activity type, the total ever counted and the counts of the last days, so a cap is
-checked inside the same conditional write as the points it guards.
+The wallet keeps, per activity type, the total ever counted and the count of the day, so a cap is checked
+inside the same conditional write as the points it guards. A daily cap counts activities by the day they
+are booked (server time, UTC), not the day they claim to have happened: a batch of late or backdated
+postings earns one day's cap, and the wallet never needs more than today's count.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 from .errors import RuleViolation
 from .wallet import Wallet
 
-DAYS_KEPT = 7  # activities may be posted up to this many days late
+MAX_DAYS_LATE = 6  # an activity may be posted up to this many days after it happened
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ def activity_rules(extras: dict[str, Any]) -> dict[str, ActivityRule]:
 
 
 def count_activity(wallet: Wallet, rule: ActivityRule, day: str) -> None:
-    """Count one more activity of this type on `day`, or refuse it if a cap is reached."""
+    """Count one more activity of this type booked on `day`, or refuse it if a cap is reached."""
     counts = wallet.engagements.setdefault(rule.type, {"total": 0, "days": {}})
     days: dict[str, int] = counts["days"]
     if rule.max_total is not None and counts["total"] >= rule.max_total:
@@ -44,5 +46,5 @@ def count_activity(wallet: Wallet, rule: ActivityRule, day: str) -> None:
         raise RuleViolation(f"{rule.type} earns points {rule.max_per_day} time(s) a day at most", field="type")
     counts["total"] += 1
     days[day] = days.get(day, 0) + 1
-    for old in sorted(days)[:-DAYS_KEPT]:
-        del days[old]
+    for other in [d for d in days if d != day]:  # only the booking day's count can still matter
+        del days[other]

@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from .earning import PurchaseLine, floor_points
+from .earning import BreakdownLine, PurchaseLine, floor_points
 
 
 @dataclass(frozen=True)
@@ -73,15 +73,16 @@ class Campaign:
 class CampaignAward:
     campaign: Campaign
     points: int
+    weights: tuple[Decimal, ...] = ()  # per line, what a multiplier added to it (empty for fixed points)
 
-    def line(self) -> dict[str, Any]:
+    def line(self) -> BreakdownLine:
         how = f"× {format(self.campaign.multiplier, 'f')}" if self.campaign.multiplier else "fixed points"
         scope = f" on {', '.join(self.campaign.categories)}" if self.campaign.categories else ""
-        return {
-            "rule": self.campaign.rule or f"campaign:{self.campaign.campaign_id}",
-            "points": self.points,
-            "detail": f"{self.campaign.name}: {how}{scope}, funded by {self.campaign.funder}",
-        }
+        return BreakdownLine(
+            self.campaign.rule or f"campaign:{self.campaign.campaign_id}",
+            self.points,
+            f"{self.campaign.name}: {how}{scope}, funded by {self.campaign.funder}",
+        )
 
 
 def campaign_awards(
@@ -89,25 +90,31 @@ def campaign_awards(
 ) -> list[CampaignAward]:
     """What each applicable campaign adds. `lines` are (line, partner rate); multipliers compound in
     campaign id order, each award being the increase of the floored total it causes."""
-    exact = {id(line): line.amount * rate * tier_multiplier for line, rate in lines}
+    exact = [line.amount * rate * tier_multiplier for line, rate in lines]
     awards = []
     for campaign in sorted(campaigns, key=lambda c: c.campaign_id):
         if campaign.multiplier is not None:
-            before = floor_points(sum(exact.values(), Decimal(0)))
-            for line, _ in lines:
+            before = list(exact)
+            for index, (line, _) in enumerate(lines):
                 if campaign.matches(line):
-                    exact[id(line)] *= campaign.multiplier
-            awards.append(CampaignAward(campaign, floor_points(sum(exact.values(), Decimal(0))) - before))
+                    exact[index] *= campaign.multiplier
+            points = floor_points(sum(exact, Decimal(0))) - floor_points(sum(before, Decimal(0)))
+            awards.append(CampaignAward(campaign, points, tuple(a - b for a, b in zip(exact, before, strict=True))))
         elif campaign.points and any(campaign.matches(line) for line, _ in lines):
             awards.append(CampaignAward(campaign, campaign.points))
     return [award for award in awards if award.points > 0]
 
 
-def birthday_campaign(extras: dict[str, Any], birth_date: str | None, purchase_at: datetime) -> Campaign | None:
-    """The programme's birthday-month multiplier, as a campaign of one member's birthday month."""
+def birthday_campaign(
+    extras: dict[str, Any], birth_date: str | None, recorded_on: str | None, purchase_at: datetime
+) -> Campaign | None:
+    """The programme's birthday-month multiplier, as a campaign of one member's birthday month. A birth date
+    counts from the month after it was recorded: setting one at the till cannot earn the multiplier at once."""
     bonuses = extras.get("bonuses") or {}
     multiplier = bonuses.get("birthday_month_multiplier")
     if not multiplier or not birth_date or int(birth_date[5:7]) != purchase_at.month:
+        return None
+    if recorded_on is None or recorded_on >= purchase_at.date().replace(day=1).isoformat():
         return None
     return Campaign(
         campaign_id="birthday_month",

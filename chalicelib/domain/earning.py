@@ -18,6 +18,7 @@ from .program import Tier
 class PurchaseLine:
     category: str | None
     amount: Decimal
+    sku: str | None = None  # None: the part of the amount no item covers
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class BreakdownLine:
 class Earn:
     points: int
     breakdown: list[BreakdownLine]
+    weights: list[Decimal]  # per line: the exact points it contributed (a return by line takes back its share)
 
 
 def floor_points(value: Decimal) -> int:
@@ -53,7 +55,8 @@ def purchase_points(amount: Decimal, currency: str, lines: list[tuple[PurchaseLi
     """`lines` are the purchase's lines (split_purchase) with the partner's rate for each."""
     base_exact = sum((line.amount * rate for line, rate in lines), Decimal(0))
     base = floor_points(base_exact)
-    total = floor_points(base_exact * tier.earn_multiplier)
+    weights = [line.amount * rate * tier.earn_multiplier for line, rate in lines]
+    total = floor_points(sum(weights, Decimal(0)))
     rates = sorted({(line.category, rate) for line, rate in lines}, key=str)
     rate_text = ", ".join(
         f"{to_str(rate)} pt/{currency}" + (f" on {category}" if category else "") for category, rate in rates
@@ -63,12 +66,4 @@ def purchase_points(amount: Decimal, currency: str, lines: list[tuple[PurchaseLi
         breakdown.append(
             BreakdownLine("tier_multiplier", total - base, f"{tier.name} tier × {to_str(tier.earn_multiplier)}")
         )
-    return Earn(total, breakdown)
-
-
-def reversed_points(purchase_points_total: int, amount: Decimal, returned_before: Decimal, returning: Decimal) -> int:
-    """Points to take back for a return, proportional to the amount and exact over cumulative returns:
-    a full return, in any number of parts, reverses exactly the points the purchase earned."""
-    before = floor_points(purchase_points_total * returned_before / amount)
-    after = floor_points(purchase_points_total * (returned_before + returning) / amount)
-    return after - before
+    return Earn(total, breakdown, weights)

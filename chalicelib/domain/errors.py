@@ -64,6 +64,10 @@ class ReturnExceedsPurchase(DomainError):
     code = "return_exceeds_purchase"
 
 
+class ReversalExceedsRedemption(DomainError):
+    code = "reversal_exceeds_redemption"
+
+
 class RuleViolation(DomainError):
     code = "rule_violation"
 

@@ -54,6 +54,53 @@ class Program:
         """Points expire N months after the end of the month they were earned in."""
         return end_of_month(add_months(earned_on.replace(day=1), self.expiry_months))
 
+    def first_purchase_rule(self) -> FirstPurchaseRule | None:
+        rule = (self.extras.get("bonuses") or {}).get("first_purchase")
+        if not rule:
+            return None
+        return FirstPurchaseRule(int(rule["points"]), rule.get("funder", OPERATOR), Decimal(rule.get("min_amount", 0)))
+
+    def referral_rule(self) -> ReferralRule | None:
+        rule = (self.extras.get("bonuses") or {}).get("referral")
+        if not rule:
+            return None
+        return ReferralRule(int(rule["referrer_points"]), int(rule["referee_points"]), rule.get("funder", OPERATOR))
+
+    def limits(self) -> EarningLimits:
+        given = self.extras.get("limits") or {}
+        return EarningLimits(
+            int(given.get("max_points_per_transaction", DEFAULT_LIMITS.max_points_per_transaction)),
+            int(given.get("max_points_per_member_per_day", DEFAULT_LIMITS.max_points_per_member_per_day)),
+        )
+
+
+OPERATOR = "operator"
+
+
+@dataclass(frozen=True)
+class FirstPurchaseRule:
+    points: int
+    funder: str
+    min_amount: Decimal  # a purchase below this is not a "first purchase" for the bonus (nor for referrals)
+
+
+@dataclass(frozen=True)
+class ReferralRule:
+    referrer_points: int
+    referee_points: int
+    funder: str
+
+
+@dataclass(frozen=True)
+class EarningLimits:
+    """Anti-fraud ceilings: a purchase or a member's day above them is refused (422 rule_violation)."""
+
+    max_points_per_transaction: int
+    max_points_per_member_per_day: int
+
+
+DEFAULT_LIMITS = EarningLimits(max_points_per_transaction=1_000_000, max_points_per_member_per_day=2_000_000)
+
 
 DEFAULT_PROGRAM = Program(
     currency="EUR",
@@ -145,4 +192,5 @@ def program_document(program: Program) -> dict[str, Any]:
             for t in program.tiers
         ],
         **program.extras,
+        "limits": vars(program.limits()),
     }

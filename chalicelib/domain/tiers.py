@@ -50,12 +50,16 @@ def record_redemption(wallet: Wallet, on: date, partner_id: str) -> None:
         month.redeemed_at.append(partner_id)
 
 
-def record_return(wallet: Wallet, occurred_on: date, points: int, amount: Decimal) -> None:
+def record_return(wallet: Wallet, occurred_on: date, points: int, amount: Decimal, *, whole: bool) -> None:
+    """Take a return's qualifying points and spend back out of the month the purchase counted in; a purchase
+    returned whole no longer counts as a purchase either."""
     month = wallet.activity.get(month_key(occurred_on))
     if month is None:  # the month has left the window already: nothing left to correct
         return
     month.qualifying_points = max(0, month.qualifying_points - points)
     month.spend = str(max(Decimal(0), Decimal(month.spend) - amount))
+    if whole:
+        month.purchases = max(0, month.purchases - 1)
 
 
 def forget_old_months(wallet: Wallet, today: date) -> None:
@@ -77,7 +81,7 @@ def tier_earned(program: Program, value: Decimal) -> Tier:
 class TierChange:
     """A tier decision with its reason, for the member's history."""
 
-    rule: str  # tier_upgrade | tier_kept | tier_lowered | tier_reassigned
+    rule: str  # tier_upgrade | tier_kept | tier_lowered | tier_reassigned | tier_returned
     from_tier: str
     to_tier: str
     detail: str
@@ -100,6 +104,32 @@ def upgrade_if_earned(wallet: Wallet, program: Program, today: date) -> TierChan
     return change
 
 
+def redecide_after_return(wallet: Wallet, program: Program, today: date) -> TierChange | None:
+    """A returned purchase may have been what reached the tier: the member keeps the higher of what is still
+    earned and the tier a review granted (the floor), never more than they hold now."""
+    value = metric_value(wallet, program.tier_metric, today)
+    earned = tier_earned(program, value)
+    floor_rank = program.tier_rank(wallet.tier_floor) if wallet.tier_floor else 0
+    rank = max(program.tier_rank(earned.name), floor_rank)
+    if rank >= program.tier_rank(wallet.tier):
+        return None
+    kept = program.tiers[rank]
+    change = TierChange(
+        "tier_returned",
+        wallet.tier,
+        kept.name,
+        f"a return leaves {_figure(value)} {_metric_words(program)}: below {wallet.tier} "
+        f"({_figure(program.tier(wallet.tier).threshold)})",
+    )
+    wallet.tier = kept.name
+    if kept.name == program.base_tier.name:
+        wallet.review_on = None
+    elif wallet.tier_floor == kept.name:
+        wallet.review_on = wallet.tier_floor_review_on
+    # else: a tier still earned keeps the review date of the tier it replaces.
+    return change
+
+
 def review(wallet: Wallet, program: Program, as_of: date) -> TierChange | None:
     """The yearly review: keep the tier if still earned (the review moves 12 months on), else drop one level
     at most (soft landing). None when the member is not due."""
@@ -111,11 +141,13 @@ def review(wallet: Wallet, program: Program, as_of: date) -> TierChange | None:
     if not program.has_tier(wallet.tier):
         change = TierChange("tier_reassigned", wallet.tier, earned.name, f"{wallet.tier} left the programme; {words}")
         _enter(wallet, program, earned, as_of)
+        _set_floor(wallet)
         return change
     rank = program.tier_rank(wallet.tier)
     if program.tier_rank(earned.name) >= rank:
         kept = program.tiers[rank]
         wallet.review_on = add_months(date.fromisoformat(wallet.review_on), 12).isoformat()
+        _set_floor(wallet)
         return TierChange("tier_kept", kept.name, kept.name, f"{words} keep {kept.name} ({_figure(kept.threshold)})")
     lower = program.tiers[rank - 1]
     change = TierChange(
@@ -125,7 +157,14 @@ def review(wallet: Wallet, program: Program, as_of: date) -> TierChange | None:
         f"{words} are below {wallet.tier} ({_figure(program.tiers[rank].threshold)}): one level down at most",
     )
     _enter(wallet, program, lower, as_of)
+    _set_floor(wallet)
     return change
+
+
+def _set_floor(wallet: Wallet) -> None:
+    """What a review decides is kept until the next review, whatever is returned meanwhile."""
+    wallet.tier_floor = wallet.tier
+    wallet.tier_floor_review_on = wallet.review_on
 
 
 def _enter(wallet: Wallet, program: Program, tier: Tier, on: date) -> None:

@@ -34,6 +34,26 @@ class Portion:
         return cls(str(raw["expires_on"]), str(raw["issuer"]), int(raw["points"]))  # type: ignore[call-overload]
 
 
+def reversal_portions(spent: list[Portion], already_reversed: int, points: int) -> list[Portion]:
+    """The portions a reversal of `points` gives back, from what a redemption spent (in the order it took
+    them). Reversals give back last-taken first (the latest expiry), so repeated partial reversals walk
+    the same list without overlap and, together, never exceed what was spent."""
+    skip, left, given = already_reversed, points, []
+    for portion in reversed(spent):
+        available = portion.points - min(skip, portion.points)
+        skip = max(0, skip - portion.points)
+        take = min(available, left)
+        if take:
+            given.append(Portion(portion.expires_on, portion.issuer, take))
+            left -= take
+    return given
+
+
+def hold_key(partner_id: str, hold_id: str) -> str:
+    """Holds belong to the partner that opened them: two partners may use the same hold id on one member."""
+    return f"{partner_id}#{hold_id}"
+
+
 @dataclass
 class Hold:
     hold_id: str
@@ -41,6 +61,10 @@ class Hold:
     points: int
     expires_at: datetime
     portions: list[Portion]
+
+    @property
+    def key(self) -> str:
+        return hold_key(self.partner_id, self.hold_id)
 
 
 @dataclass
@@ -64,7 +88,7 @@ class Wallet:
     entry_seq: int = 0
     lots: dict[tuple[str, str], int] = field(default_factory=dict)  # (expires_on, issuer) -> points
     debts: dict[str, int] = field(default_factory=dict)  # issuer -> points owed back
-    holds: dict[str, Hold] = field(default_factory=dict)
+    holds: dict[str, Hold] = field(default_factory=dict)  # hold_key(partner, hold id) -> hold
     activity: dict[str, MonthActivity] = field(default_factory=dict)  # "YYYY-MM" -> figures
     birth_date: str | None = None
     referral_code: str | None = None  # the member's own code, to share
@@ -73,6 +97,14 @@ class Wallet:
     first_purchase_at: str | None = None
     engagements: dict[str, dict[str, Any]] = field(default_factory=dict)  # type -> {total, days: {day: n}}
     campaign_counts: dict[str, int] = field(default_factory=dict)  # campaign id -> times it rewarded the member
+    # The tier kept whatever purchases are returned: the base tier at enrolment, then what a review decided
+    # (None: the base tier). A return lowers the tier to no less than this, or what is still earned.
+    tier_floor: str | None = None
+    tier_floor_review_on: str | None = None
+    # Directory keys of the member's identifiers (card, email/phone hashes, referral code): released on closing.
+    aliases: list[str] = field(default_factory=list)
+    birth_date_recorded_on: str | None = None  # a birthday month counts once the date was known before it began
+    issued_today: tuple[str, int] = ("", 0)  # (booking day, points credited that day): the daily earning limit
 
     # ---- figures -----------------------------------------------------------------------------
     @property
@@ -154,27 +186,32 @@ class Wallet:
             taken.append(Portion(NO_EXPIRY, issuer, remaining))
         return taken
 
+    def give_back(self, portions: list[Portion]) -> None:
+        """Points spent earlier come back with their issuer and expiry (a reversal of a redemption)."""
+        for portion in portions:
+            self.credit(portion.issuer, portion.points, portion.expires_on)
+
     def place_hold(self, hold_id: str, partner_id: str, points: int, expires_at: datetime) -> Hold:
         hold = Hold(hold_id, partner_id, points, expires_at, self.spend(points))
-        self.holds[hold_id] = hold
+        self.holds[hold.key] = hold
         return hold
 
-    def open_hold(self, hold_id: str, now: datetime) -> Hold:
-        hold = self.holds.get(hold_id)
+    def open_hold(self, partner_id: str, hold_id: str, now: datetime) -> Hold:
+        hold = self.holds.get(hold_key(partner_id, hold_id))
         if hold is None or hold.expires_at <= now:
             raise HoldNotOpen(f"hold {hold_id} is not open (captured, voided or expired)")
         return hold
 
-    def release_hold(self, hold_id: str) -> Hold:
+    def release_hold(self, key: str) -> Hold:
         """Give the held points back to their lots (void or expiry)."""
-        hold = self.holds.pop(hold_id)
-        for portion in hold.portions:
-            self.credit(portion.issuer, portion.points, portion.expires_on)
+        hold = self.holds.pop(key)
+        self.give_back(hold.portions)
         return hold
 
-    def capture_hold(self, hold_id: str, points: int) -> tuple[Hold, list[Portion]]:
-        """Spend `points` of the hold (first-to-expire first); the rest goes back to the lots."""
-        hold = self.holds.pop(hold_id)
+    def capture_hold(self, key: str, points: int) -> tuple[Hold, list[Portion]]:
+        """Spend `points` of the hold (first-to-expire first); the rest goes back to the lots. Held points are
+        protected while held: they are spent even if their lot's validity ended meanwhile."""
+        hold = self.holds.pop(key)
         captured: list[Portion] = []
         remaining = points
         for portion in sorted(hold.portions):
@@ -196,6 +233,12 @@ class Wallet:
         for portion in expired:
             del self.lots[(portion.expires_on, portion.issuer)]
         return expired
+
+    def count_issued(self, today: str, points: int) -> int:
+        """Add to the points credited on `today` (booking day); returns the day's total."""
+        day, total = self.issued_today
+        self.issued_today = (today, (total if day == today else 0) + points)
+        return self.issued_today[1]
 
     def expired_holds(self, now: datetime) -> list[Hold]:
         return sorted((h for h in self.holds.values() if h.expires_at <= now), key=lambda h: h.expires_at)

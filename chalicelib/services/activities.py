@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from ..domain.activities import DAYS_KEPT, activity_rules, count_activity
+from ..domain import limits
+from ..domain.activities import MAX_DAYS_LATE, ActivityRule, activity_rules, count_activity
 from ..domain.errors import InvalidRequest, RuleViolation
 from ..domain.ledger import new_entry
+from ..domain.program import Program
 from ..domain.wallet import Portion, Wallet
 from .members import resolve_member
-from .operations import Operation, Outcome, Reply, execute, fingerprint
+from .operations import Decide, Operation, Outcome, Reply, fingerprint, run_operation
 from .programs import current_program
 from .requests import ActivityRequest
 from .runtime import Runtime, iso
@@ -18,22 +20,29 @@ CLOCK_SKEW = timedelta(minutes=5)
 
 
 def record_activity(rt: Runtime, partner_id: str, request: ActivityRequest) -> Reply:
-    program = current_program(rt)
-    rule = activity_rules(program.extras).get(request.type)
-    if rule is None:
-        known = ", ".join(sorted(activity_rules(program.extras))) or "none"
-        raise RuleViolation(f"{request.type} is not an activity of the programme (known: {known})", field="type")
-    if request.occurred_at > rt.now() + CLOCK_SKEW:
-        raise InvalidRequest("occurred_at is in the future", field="occurred_at")
-    if request.occurred_at < rt.now() - timedelta(days=DAYS_KEPT - 1):
-        # The wallet keeps daily counts this long: older activity could slip past a daily cap.
-        raise RuleViolation(f"activities can be posted up to {DAYS_KEPT - 1} days late", field="occurred_at")
-    member_id = resolve_member(rt, request.member)
     operation = Operation(partner_id, "activity", request.activity_id, fingerprint(request.model_dump(mode="json")))
+
+    def prepare() -> tuple[str, Decide]:
+        program = current_program(rt)
+        rule = activity_rules(program.extras).get(request.type)
+        if rule is None:
+            known = ", ".join(sorted(activity_rules(program.extras))) or "none"
+            raise RuleViolation(f"{request.type} is not an activity of the programme (known: {known})", field="type")
+        if request.occurred_at > rt.now() + CLOCK_SKEW:
+            raise InvalidRequest("occurred_at is in the future", field="occurred_at")
+        if request.occurred_at.date() < rt.now().date() - timedelta(days=MAX_DAYS_LATE):
+            raise RuleViolation(f"activities can be posted up to {MAX_DAYS_LATE} days late", field="occurred_at")
+        return resolve_member(rt, request.member), _decide(program, partner_id, request, rule)
+
+    return run_operation(rt, operation, prepare)
+
+
+def _decide(program: Program, partner_id: str, request: ActivityRequest, rule: ActivityRule) -> Decide:
     issuer = rule.funder or partner_id
 
     def decide(wallet: Wallet, now: datetime) -> Outcome:
-        count_activity(wallet, rule, request.occurred_at.date().isoformat())
+        count_activity(wallet, rule, now.date().isoformat())
+        limits.count_daily(program, wallet, rule.points, now.date())
         expires_on = program.expires_on(now.date()).isoformat()
         wallet.credit(issuer, rule.points, expires_on)
         caps = [
@@ -67,4 +76,4 @@ def record_activity(rt: Runtime, partner_id: str, request: ActivityRequest) -> R
         }
         return Outcome(201, body, [entry], metrics={"PointsIssued": rule.points})
 
-    return execute(rt, operation, member_id, decide)
+    return decide

@@ -1,25 +1,29 @@
-"""earn_points: a purchase at a partner earns points issued by that partner."""
+"""earn_points: a purchase at a partner earns points issued by that partner, plus the bonuses it qualifies for.
+
+The awards are a pure calculation (domain/awards.py); this use case validates the purchase, applies the
+awards to the wallet(s) as ledger entries, and keeps what its returns will need (domain/purchases.py).
+"""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from decimal import Decimal
 
-from ..domain.campaigns import birthday_campaign, campaign_awards
-from ..domain.earning import PurchaseLine, purchase_points, split_purchase
+from ..domain import limits
+from ..domain.awards import Award, Purchase, purchase_awards
+from ..domain.campaigns import Campaign, birthday_campaign
+from ..domain.earning import PurchaseLine, split_purchase
 from ..domain.errors import CurrencyMismatch, InvalidRequest, RuleViolation
 from ..domain.ledger import Entry, new_entry, tier_entry
-from ..domain.money import parse_amount, parse_currency, to_str
-from ..domain.program import Partner
-from ..domain.settlement import OPERATOR
+from ..domain.money import parse_amount, parse_currency
+from ..domain.program import OPERATOR, Partner, Program
+from ..domain.purchases import FixedAward, ProportionalAward, PurchaseFacts, SoldLine
 from ..domain.tiers import forget_old_months, record_purchase, upgrade_if_earned
 from ..domain.wallet import Portion, Wallet
 from ..store.wallets import load_wallet
 from .campaigns import all_campaigns
 from .members import resolve_member
-from .operations import Operation, Outcome, Reply, execute, fingerprint
+from .operations import Decide, Operation, Outcome, Reply, fingerprint, run_operation
 from .programs import current_program
 from .requests import PurchaseRequest
 from .runtime import Runtime, iso
@@ -27,157 +31,188 @@ from .runtime import Runtime, iso
 # A till may post late (offline), but not from another season; and never from the future.
 MAX_POSTING_DELAY = timedelta(days=90)
 CLOCK_SKEW = timedelta(minutes=5)
+# Time-bound bonuses (campaigns, the birthday month) count a purchase by when it happened, if it is posted
+# within this grace: an offline till catching up keeps them, a purchase posted weeks later earns base and tier.
+BONUS_POSTING_GRACE = timedelta(days=7)
 
 
 def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Reply:
-    program = current_program(rt)
-    currency = parse_currency(request.currency)
-    if currency != partner.currency:
-        raise CurrencyMismatch(f"{partner.partner_id} trades in {partner.currency}, not {currency}", field="currency")
-    amount = parse_amount(request.amount, currency)
-    items = [
-        PurchaseLine(item.category, parse_amount(item.amount, currency, field=f"items[{n}].amount"))
-        for n, item in enumerate(request.items or [])
-    ]
-    # Split once (this refuses items adding up to more than the amount): the lines with their partner rates.
-    lines = [(line, partner.rate_for(line.category)) for line in split_purchase(amount, items)]
-    occurred_at = _check_occurred_at(request.occurred_at, rt.now())
-    member_id = resolve_member(rt, request.member)
     operation = Operation(
         partner.partner_id, "purchase", request.transaction_id, fingerprint(request.model_dump(mode="json"))
     )
 
-    campaigns = [c for c in all_campaigns(rt) if c.applies(occurred_at, partner.partner_id, request.channel)]
-
-    def decide(wallet: Wallet, now: datetime) -> Outcome:
-        tier = program.tier(wallet.tier)  # the tier before this purchase: it may upgrade below
-        expires_on = program.expires_on(now.date()).isoformat()
-        earn = purchase_points(amount, currency, lines, tier)
-        wallet.credit(partner.partner_id, earn.points, expires_on)
-        breakdown = [line.to_dict() for line in earn.breakdown]
-        entry = new_entry(
-            wallet,
-            "earn",
-            partner.partner_id,
-            earn.points,
-            breakdown=breakdown,
-            attribution=[Portion(expires_on, partner.partner_id, earn.points)] if earn.points else [],
-            reference=request.transaction_id,
-            booked_at=iso(now),
-        )
-        entries = [entry]
-        points_by_issuer = Counter({partner.partner_id: earn.points})
-
-        def bonus(funder: str, points: int, line: dict[str, Any]) -> None:
-            wallet.credit(funder, points, expires_on)
-            entries.append(
-                new_entry(
-                    wallet,
-                    "bonus",
-                    partner.partner_id,
-                    points,
-                    breakdown=[line],
-                    attribution=[Portion(expires_on, funder, points)],
-                    reference=request.transaction_id,
-                    booked_at=iso(now),
-                )
+    def prepare() -> tuple[str, Decide]:
+        program = current_program(rt)
+        currency = parse_currency(request.currency)
+        if currency != partner.currency:
+            raise CurrencyMismatch(
+                f"{partner.partner_id} trades in {partner.currency}, not {currency}", field="currency"
             )
-            breakdown.append(line)
-
-        counts = wallet.campaign_counts
-        eligible = [c for c in campaigns if c.rewards(wallet.tier, counts.get(c.campaign_id, 0))]
-        birthday = birthday_campaign(program.extras, wallet.birth_date, occurred_at)
-        for award in campaign_awards(eligible + ([birthday] if birthday else []), lines, tier.earn_multiplier):
-            bonus(award.campaign.funder, award.points, award.line())
-            if award.campaign.max_per_member is not None:  # count only what a cap needs: the item stays small
-                counts[award.campaign.campaign_id] = counts.get(award.campaign.campaign_id, 0) + 1
-            points_by_issuer[award.campaign.funder] += award.points  # a return takes campaign points back too
-        others = []
-        if wallet.first_purchase_at is None:
-            first_purchase = first_purchase_bonus(program.extras)
-            if first_purchase is not None:
-                funder, points = first_purchase
-                detail = f"first purchase in the coalition, funded by {funder}"
-                bonus(funder, points, {"rule": "first_purchase_bonus", "points": points, "detail": detail})
-            referral = (program.extras.get("bonuses") or {}).get("referral")
-            if referral and wallet.referred_by:
-                others = reward_referral(wallet, referral, bonus, expires_on, now)
-        wallet.first_purchase_at = wallet.first_purchase_at or iso(now)
-
-        record_purchase(wallet, occurred_at.date(), partner.partner_id, earn.points, amount)
-        forget_old_months(wallet, now.date())
-        upgraded = upgrade_if_earned(wallet, program, now.date())
-        if upgraded is not None:
-            entries.append(tier_entry(wallet, upgraded, iso(now)))
-        total = sum(e.points for e in entries)
-        body = {
-            "entry_id": entry.entry_id,
-            "transaction_id": request.transaction_id,
-            "member_id": wallet.member_id,
-            "points": total,
-            "breakdown": breakdown,
-            "available_points": wallet.available,
-            "tier": wallet.tier,
-        }
-        facts = {
-            "amount": to_str(amount),
-            "currency": currency,
-            "occurred_on": occurred_at.date().isoformat(),
-            "points_by_issuer": {issuer: points for issuer, points in points_by_issuer.items() if points},
-            "qualifying_points": earn.points,
-            "returned_amount": "0",
-            "returned_points": 0,
-        }
-        issued = total + sum(e.points for _, other_entries in others for e in other_entries)
-        return Outcome(201, body, entries, facts, metrics={"PointsIssued": issued}, others=others)
-
-    return execute(rt, operation, member_id, decide)
-
-
-def reward_referral(
-    wallet: Wallet,
-    rule: dict[str, Any],
-    bonus: Callable[[str, int, dict[str, Any]], None],
-    expires_on: str,
-    now: datetime,
-) -> list[tuple[Wallet, list[Entry]]]:
-    """The referee's first purchase: points to both sides, funded by the referral rule's funder. The referrer's
-    wallet is written in the same transaction (its version is a condition too)."""
-    funder = rule.get("funder", "operator")
-    if rule.get("referee_points"):
-        points = int(rule["referee_points"])
-        bonus(
-            funder,
-            points,
-            {"rule": "referral_bonus", "points": points, "detail": f"welcome of a referred member, funded by {funder}"},
+        amount = parse_amount(request.amount, currency)
+        items = [
+            PurchaseLine(item.category, parse_amount(item.amount, currency, field=f"items[{n}].amount"), item.sku)
+            for n, item in enumerate(request.items or [])
+        ]
+        # Split once (this refuses items adding up to more than the amount): the lines with their partner rates.
+        lines = [(line, partner.rate_for(line.category)) for line in split_purchase(amount, items)]
+        now = rt.now()
+        occurred_at = _check_occurred_at(request.occurred_at, now)
+        timely = now - occurred_at <= BONUS_POSTING_GRACE
+        campaigns = (
+            [c for c in all_campaigns(rt) if c.applies(occurred_at, partner.partner_id, request.channel)]
+            if timely
+            else []
         )
-    referrer = load_wallet(wallet.referred_by or "")
-    if referrer is None or not rule.get("referrer_points"):
-        return []
-    points = int(rule["referrer_points"])
-    referrer.credit(funder, points, expires_on)
-    line = {
-        "rule": "referral_bonus",
-        "points": points,
-        "detail": f"{wallet.member_id} made a first purchase, funded by {funder}",
+        member_id = resolve_member(rt, request.member)
+
+        def decide(wallet: Wallet, now: datetime) -> Outcome:
+            purchase = _purchase(program, partner, wallet, amount, currency, lines, occurred_at, campaigns, timely)
+            return _apply(program, partner, request, purchase, occurred_at, wallet, now)
+
+        return member_id, decide
+
+    return run_operation(rt, operation, prepare)
+
+
+def _purchase(
+    program: Program,
+    partner: Partner,
+    wallet: Wallet,
+    amount: Decimal,
+    currency: str,
+    lines: list[tuple[PurchaseLine, Decimal]],
+    occurred_at: datetime,
+    campaigns: list[Campaign],
+    timely: bool,
+) -> Purchase:
+    """The facts of this purchase for this member: which campaigns and first-purchase bonuses apply."""
+    counts = wallet.campaign_counts
+    eligible = [c for c in campaigns if c.rewards(wallet.tier, counts.get(c.campaign_id, 0))]
+    birthday = birthday_campaign(program.extras, wallet.birth_date, _birth_date_known_on(wallet), occurred_at)
+    if birthday is not None and timely:
+        eligible.append(birthday)
+    first_rule = program.first_purchase_rule()
+    # The member's first purchase that qualifies (at least the first-purchase bonus's minimum amount).
+    first = wallet.first_purchase_at is None and amount >= (first_rule.min_amount if first_rule else 0)
+    referral = program.referral_rule()
+    return Purchase(
+        partner_id=partner.partner_id,
+        amount=amount,
+        currency=currency,
+        lines=lines,
+        tier=program.tier(wallet.tier),
+        campaigns=eligible,
+        first_qualifying=first,
+        first_purchase=first_rule if first else None,
+        referral=(referral, wallet.referred_by) if first and referral and wallet.referred_by else None,
+    )
+
+
+def _birth_date_known_on(wallet: Wallet) -> str | None:
+    if wallet.birth_date is None:
+        return None
+    return wallet.birth_date_recorded_on or wallet.created_at[:10]
+
+
+def _apply(
+    program: Program,
+    partner: Partner,
+    request: PurchaseRequest,
+    purchase: Purchase,
+    occurred_at: datetime,
+    wallet: Wallet,
+    now: datetime,
+) -> Outcome:
+    awards = purchase_awards(purchase)
+    mine = [a for a in awards if a.member_id is None]
+    points = sum(a.points for a in mine)
+    limits.check_transaction(program, points)
+    limits.count_daily(program, wallet, points, now.date())
+    expires_on = program.expires_on(now.date()).isoformat()
+    entries = [_book(wallet, award, partner.partner_id, request.transaction_id, expires_on, now) for award in mine]
+    for award in mine:
+        if award.capped_campaign is not None:  # count only what a cap needs: the wallet item stays small
+            wallet.campaign_counts[award.capped_campaign] = wallet.campaign_counts.get(award.capped_campaign, 0) + 1
+    if purchase.first_qualifying:
+        wallet.first_purchase_at = iso(now)
+    others = _reward_others(awards, wallet, expires_on, now)
+
+    base = awards[0]
+    record_purchase(wallet, occurred_at.date(), partner.partner_id, base.points, purchase.amount)
+    forget_old_months(wallet, now.date())
+    upgraded = upgrade_if_earned(wallet, program, now.date())
+    if upgraded is not None:
+        entries.append(tier_entry(wallet, upgraded, iso(now)))
+    total = sum(a.points for a in mine)
+    body = {
+        "entry_id": entries[0].entry_id,
+        "transaction_id": request.transaction_id,
+        "member_id": wallet.member_id,
+        "points": total,
+        "breakdown": [line.to_dict() for award in mine for line in award.lines],
+        "available_points": wallet.available,
+        "tier": wallet.tier,
     }
-    entry = new_entry(
-        referrer,
-        "bonus",
-        OPERATOR,
-        points,
-        breakdown=[line],
-        attribution=[Portion(expires_on, funder, points)],
-        reference=wallet.member_id,
+    facts = _facts(purchase, awards, occurred_at, expires_on)
+    issued = total + sum(e.points for _, other_entries in others for e in other_entries)
+    return Outcome(201, body, entries, facts.to_dict(), metrics={"PointsIssued": issued}, others=others)
+
+
+def _book(wallet: Wallet, award: Award, partner_id: str, reference: str, expires_on: str, now: datetime) -> Entry:
+    """The award's points into the wallet, and its entry: `earn` for the partner's own points, `bonus` otherwise.
+    Each entry's breakdown is its own lines only, so it sums to the entry's points."""
+    wallet.credit(award.issuer, award.points, expires_on)
+    return new_entry(
+        wallet,
+        "earn" if award.rule == "base_rate" else "bonus",
+        partner_id,
+        award.points,
+        breakdown=[line.to_dict() for line in award.lines],
+        attribution=[Portion(expires_on, award.issuer, award.points)] if award.points else [],
+        reference=reference,
         booked_at=iso(now),
     )
-    return [(referrer, [entry])]
 
 
-def first_purchase_bonus(extras: dict) -> tuple[str, int] | None:  # type: ignore[type-arg]
-    """(funder, points) of the programme's first-purchase bonus, if it has one (validated on PUT)."""
-    rule = (extras.get("bonuses") or {}).get("first_purchase")
-    return None if not rule else (rule.get("funder", "operator"), int(rule["points"]))
+def _reward_others(
+    awards: list[Award], wallet: Wallet, expires_on: str, now: datetime
+) -> list[tuple[Wallet, list[Entry]]]:
+    """The referrer's bonus: their wallet is written in the same transaction (its version is a condition too)."""
+    others = []
+    for award in awards:
+        if award.member_id is None:
+            continue
+        other = load_wallet(award.member_id)
+        if other is None:
+            continue
+        other.credit(award.issuer, award.points, expires_on)
+        other.count_issued(now.date().isoformat(), award.points)
+        entry = new_entry(
+            other,
+            "bonus",
+            OPERATOR,  # the coalition's bonus, not a partner's sale
+            award.points,
+            breakdown=[line.to_dict() for line in award.lines],
+            attribution=[Portion(expires_on, award.issuer, award.points)],
+            reference=wallet.member_id,
+            booked_at=iso(now),
+        )
+        others.append((other, [entry]))
+    return others
+
+
+def _facts(purchase: Purchase, awards: list[Award], occurred_at: datetime, expires_on: str) -> PurchaseFacts:
+    kept = [award.kept_for_returns() for award in awards if award.points > 0]
+    return PurchaseFacts(
+        currency=purchase.currency,
+        amount=purchase.amount,
+        occurred_on=occurred_at.date().isoformat(),
+        expires_on=expires_on,
+        lines=[SoldLine(line.sku, line.category, line.amount) for line, _ in purchase.lines],
+        proportional=[k for k in kept if isinstance(k, ProportionalAward)],
+        fixed=[k for k in kept if isinstance(k, FixedAward)],
+        returned_by_line=[Decimal(0) for _ in purchase.lines],
+    )
 
 
 def _check_occurred_at(occurred_at: datetime, now: datetime) -> datetime:

@@ -76,6 +76,7 @@ def enrol_member(rt: Runtime, partner_id: str, request: EnrolRequest) -> dict[st
             aliases.append(alias_for(rt.settings, "email", request.email))
         if request.phone:
             aliases.append(alias_for(rt.settings, "phone", request.phone))
+        wallet.aliases = aliases  # kept (as keys, no clear PII) so that closing can release them
         try:
             commit(Booking(wallet=wallet, new_aliases=aliases), rt.settings)
         except IdentifierTaken as taken:
@@ -109,6 +110,7 @@ def new_wallet(program: Program, card: str, now: datetime, request: EnrolRequest
         tier_reached_on=today.isoformat(),
         review_on=None,
         birth_date=None if request.birth_date is None else request.birth_date.isoformat(),
+        birth_date_recorded_on=None if request.birth_date is None else today.isoformat(),
         referral_code=generate_referral_code(),
         created_at=iso(now),
     )
@@ -191,15 +193,20 @@ def _wallet(member_id: str) -> Wallet:
 
 def set_member_status(rt: Runtime, member_id: str, status: str) -> dict[str, Any]:
     """Suspend, close or reactivate a member: partner operations on an inactive member are refused
-    (422 member_inactive); the change is an entry of its own in the member's history."""
-    _wallet(member_id)  # 404 for an unknown member
+    (422 member_inactive); the change is an entry of its own in the member's history. Closing is final:
+    the member's card, email, phone and referral code are released (partners no longer find the member, and
+    the identifiers can enrol someone else); returns and reversals of past operations still apply."""
+    if _wallet(member_id).status == "closed" and status != "closed":  # 404 for an unknown member
+        raise RuleViolation("a closed member cannot be reopened: enrol the person again", field="status")
 
     def change(wallet: Wallet, now: datetime) -> list[Entry]:
         if wallet.status == status:
             return []
+        if wallet.status == "closed":
+            raise RuleViolation("a closed member cannot be reopened: enrol the person again", field="status")
         line = {"rule": "status", "points": 0, "detail": f"account {wallet.status} -> {status} (operator)"}
         wallet.status = status
         return [new_entry(wallet, "status", "operator", 0, breakdown=[line], booked_at=iso(now))]
 
-    apply_to_wallet(rt, member_id, change)
+    apply_to_wallet(rt, member_id, change, releasing_identifiers=status == "closed")
     return {"member_id": member_id, "status": status}  # set now, or already so

@@ -21,6 +21,7 @@ from ..domain.errors import (
     ConcurrencyConflict,
     DomainError,
     DuplicateOperation,
+    HoldNotOpen,
     IdempotencyConflict,
     MemberInactive,
     NotFound,
@@ -28,6 +29,7 @@ from ..domain.errors import (
     TransientFailure,
 )
 from ..domain.ledger import Entry, OperationRecord, new_entry, operation_key
+from ..domain.program import OPERATOR
 from ..domain.wallet import Wallet
 from ..observability import logger, metrics
 from ..store.bookings import Booking, commit
@@ -37,9 +39,33 @@ from .runtime import Runtime, iso
 
 
 @dataclass(frozen=True)
+class OperationKind:
+    """What the executor needs to know of each kind of partner operation."""
+
+    id_field: str  # the request field carrying the operation's id (what a 409 points at)
+    # The same id again with a different request: the contract's answer (409 idempotency_conflict, or for
+    # a hold already captured or voided, 422 hold_not_open as for any capture/void of a closed hold).
+    conflict: type[DomainError] = IdempotencyConflict
+    # Corrections of an earlier operation (returns, reversals) also apply to a suspended or closed member.
+    corrects: bool = False
+
+
+OPERATION_KINDS: dict[str, OperationKind] = {
+    "purchase": OperationKind("transaction_id"),
+    "return": OperationKind("return_id", corrects=True),
+    "redemption": OperationKind("redemption_id"),
+    "hold": OperationKind("hold_id"),
+    "capture": OperationKind("hold_id", conflict=HoldNotOpen),
+    "void": OperationKind("hold_id", conflict=HoldNotOpen),
+    "activity": OperationKind("activity_id"),
+    "reversal": OperationKind("reversal_id", corrects=True),
+}
+
+
+@dataclass(frozen=True)
 class Operation:
     partner_id: str
-    kind: str  # purchase, return, redemption, hold, capture, void
+    kind: str  # a key of OPERATION_KINDS
     operation_id: str
     fingerprint: str
 
@@ -69,17 +95,7 @@ class Reply:
 
 
 Decide = Callable[[Wallet, datetime], Outcome]
-
-# The request field that carries each kind of operation's id (what a 409 points at).
-ID_FIELD = {
-    "purchase": "transaction_id",
-    "return": "return_id",
-    "redemption": "redemption_id",
-    "hold": "hold_id",
-    "capture": "hold_id",
-    "void": "hold_id",
-    "activity": "activity_id",
-}
+Prepare = Callable[[], tuple[str, Decide]]  # validates what is new; returns (member id, decide)
 
 
 def fingerprint(*parts: Any) -> str:
@@ -89,6 +105,19 @@ def fingerprint(*parts: Any) -> str:
 
 def body_text(body: dict[str, Any]) -> str:
     return json.dumps(body, separators=(",", ":"))
+
+
+def run_operation(rt: Runtime, operation: Operation, prepare: Prepare) -> Reply:
+    """Validate, then execute exactly once. A call that validation refuses is first looked up: an exact
+    replay answers what the first call got (even after its posting window closed or the programme changed),
+    a different request under a used id answers the conflict. Only refusals pay for that extra read."""
+    try:
+        member_id, decide = prepare()
+    except DomainError:
+        if find_operation(operation.key) is not None:
+            return _replay(operation)
+        raise
+    return execute(rt, operation, member_id, decide)
 
 
 def execute(rt: Runtime, operation: Operation, member_id: str, decide: Decide) -> Reply:
@@ -119,9 +148,9 @@ def _attempt(rt: Runtime, operation: Operation, member_id: str, decide: Decide) 
         raise NotFound("member not found", field="member")
     now = rt.now()
     try:
-        if not wallet.active:
+        if not wallet.active and not OPERATION_KINDS[operation.kind].corrects:
             raise MemberInactive(f"member {member_id} is {wallet.status}")
-        released = release_expired_holds(wallet, now)
+        released = release_expired_holds(wallet, now) + expire_due_lots(wallet, now)
         outcome = decide(wallet, now)
     except DomainError:
         # A refusal writes nothing, unless this is a replay of a call that succeeded before.
@@ -158,9 +187,10 @@ def _replay(operation: Operation) -> Reply:
     if record is None:  # the condition failed on a record that is gone: cannot happen, records are kept
         raise RetryLater("could not read the earlier result; retry with the same id")
     if record.fingerprint != operation.fingerprint:
-        raise IdempotencyConflict(
-            f"{operation.operation_id} was already used for a different request", field=ID_FIELD[operation.kind]
-        )
+        kind = OPERATION_KINDS[operation.kind]
+        if kind.conflict is HoldNotOpen:
+            raise HoldNotOpen(f"hold {operation.operation_id} is not open (already {operation.kind}d)")
+        raise kind.conflict(f"{operation.operation_id} was already used for a different request", field=kind.id_field)
     return Reply(record.status_code, record.body, replayed=True)
 
 
@@ -168,7 +198,7 @@ def release_expired_holds(wallet: Wallet, now: datetime, limit: int = 20) -> lis
     """Expired holds give their points back at the member's next use (and by the scheduled sweep)."""
     entries = []
     for hold in wallet.expired_holds(now)[:limit]:
-        wallet.release_hold(hold.hold_id)
+        wallet.release_hold(hold.key)
         entries.append(
             new_entry(
                 wallet,
@@ -185,13 +215,34 @@ def release_expired_holds(wallet: Wallet, now: datetime, limit: int = 20) -> lis
     return entries
 
 
+def expire_due_lots(wallet: Wallet, now: datetime, booked_at: datetime | None = None) -> list[Entry]:
+    """Lots whose validity ended before today expire at the member's next write, as the nightly job would:
+    points past their date are never spent, and points given back after it (a void, a reversal) go straight
+    to breakage of their issuer."""
+    portions = wallet.expire_lots(now.date().isoformat())
+    if not portions:
+        return []
+    points = sum(p.points for p in portions)
+    line = {"rule": "expiry", "points": -points, "detail": f"points valid until {portions[-1].expires_on}"}
+    booked = iso(booked_at or now)
+    return [new_entry(wallet, "expire", OPERATOR, -points, breakdown=[line], attribution=portions, booked_at=booked)]
+
+
 def _backoff(attempt: int, cap: float) -> None:
     time.sleep(random.uniform(0, min(cap, 0.005 * 2**attempt)))
 
 
-def apply_to_wallet(rt: Runtime, member_id: str, change: Callable[[Wallet, datetime], list[Entry]]) -> list[Entry]:
+def apply_to_wallet(
+    rt: Runtime,
+    member_id: str,
+    change: Callable[[Wallet, datetime], list[Entry]],
+    *,
+    releasing_identifiers: bool = False,
+) -> list[Entry]:
     """A change the system makes on its own (a sweep, an expiry): no operation record, since the change
-    finds nothing left to do when repeated. Retries conflicts and transient failures like execute()."""
+    finds nothing left to do when repeated. Retries conflicts and transient failures like execute().
+    `releasing_identifiers`: the change frees the member's card, email, phone and referral code (closing),
+    deleted in the same transaction."""
     transient_left = rt.settings.write_attempts
     for attempt in range(rt.settings.conflict_attempts):
         wallet = load_wallet(member_id)
@@ -201,8 +252,11 @@ def apply_to_wallet(rt: Runtime, member_id: str, change: Callable[[Wallet, datet
         entries = release_expired_holds(wallet, now) + change(wallet, now)
         if not entries:
             return []
+        released = list(wallet.aliases) if releasing_identifiers else []
+        if releasing_identifiers:
+            wallet.aliases = []
         try:
-            commit(Booking(wallet=wallet, entries=entries), rt.settings)
+            commit(Booking(wallet=wallet, entries=entries, released_aliases=released), rt.settings)
             return entries
         except ConcurrencyConflict:
             _backoff(attempt, cap=0.05)

@@ -73,9 +73,21 @@ class PurchaseRequest(Strict):
     model_config = ConfigDict(extra="forbid", strict=False, frozen=True)  # occurred_at arrives as text
 
 
+class ReturnedItem(Strict):
+    sku: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    amount: Decimal_
+
+
 class ReturnRequest(Strict):
     return_id: OperationId
     amount: Decimal_
+    # The lines returned (by the purchase's sku); without them a return takes back its share of every line.
+    items: Annotated[list[ReturnedItem], Field(min_length=1, max_length=200)] | None = None
+
+
+class ReversalRequest(Strict):
+    reversal_id: OperationId
+    points: Points | None = None  # default: everything not reversed yet
 
 
 class RedemptionRequest(Strict):
@@ -131,6 +143,13 @@ class ActivityRuleDocument(Strict):
 class FirstPurchaseBonus(Strict):
     points: Annotated[int, Field(strict=True, gt=0, le=1_000_000)]
     funder: PartnerId = "operator"
+    # The least a purchase must amount to (and keep, after returns) to earn the bonus; "0": any purchase.
+    min_amount: Decimal_ = "0"
+
+
+class EarningLimits(Strict):
+    max_points_per_transaction: Annotated[int, Field(strict=True, ge=1, le=100_000_000)] = 1_000_000
+    max_points_per_member_per_day: Annotated[int, Field(strict=True, ge=1, le=100_000_000)] = 2_000_000
 
 
 class ReferralBonus(Strict):
@@ -190,6 +209,7 @@ class ProgramDocument(BaseModel):
     tiers: Annotated[list[TierRule], Field(min_length=1, max_length=10)]
     bonuses: Bonuses | None = None
     activities: dict[Category, ActivityRuleDocument] | None = None
+    limits: EarningLimits | None = None
 
     @model_validator(mode="after")
     def tiers_ascend(self) -> ProgramDocument:

@@ -1,93 +1,172 @@
-"""return_purchase: claw back a purchase's points in proportion to the amount returned."""
+"""return_purchase: a return undoes what its share of the purchase earned (domain/purchases.py).
+
+Points still valid are clawed back from their issuers' lots; what the member already spent becomes a debt
+to that issuer. Points whose validity ended are not taken again (they left as breakage). Fixed bonuses go
+back once the purchase no longer qualifies for them, the referrer's from the referrer's wallet, in the same
+transaction. The returned qualifying points leave their month, and the tier is re-decided at once.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
-from ..domain.earning import reversed_points
-from ..domain.errors import NotFound, ReturnExceedsPurchase
-from ..domain.ledger import new_entry, operation_key
+from ..domain.errors import NotFound
+from ..domain.ledger import Entry, OperationRecord, new_entry, operation_key, tier_entry
 from ..domain.money import parse_amount, to_str
-from ..domain.tiers import record_return
-from ..domain.wallet import Wallet
+from ..domain.program import OPERATOR, Program
+from ..domain.purchases import Clawback, PurchaseFacts, ReturnedLine
+from ..domain.tiers import record_return, redecide_after_return
+from ..domain.wallet import Portion, Wallet
 from ..store.operations import find_operation
-from .operations import Operation, Outcome, Reply, execute, fingerprint
+from ..store.wallets import load_wallet
+from .operations import Decide, Operation, Outcome, Reply, fingerprint, run_operation
+from .programs import current_program
 from .requests import ReturnRequest
 from .runtime import Runtime, iso
 
 
 def return_purchase(rt: Runtime, partner_id: str, transaction_id: str, request: ReturnRequest) -> Reply:
-    purchase_key = operation_key(partner_id, "purchase", transaction_id)
-    purchase = find_operation(purchase_key)
-    if purchase is None:
-        raise NotFound(f"transaction {transaction_id} not found")
-    parse_amount(request.amount, purchase.data["currency"])  # a bad amount is refused before any write
     operation = Operation(
         partner_id, "return", request.return_id, fingerprint(transaction_id, request.model_dump(mode="json"))
     )
+    purchase_key = operation_key(partner_id, "purchase", transaction_id)
 
-    def decide(wallet: Wallet, now: datetime) -> Outcome:
-        current = find_operation(purchase_key)  # fresh each attempt: concurrent returns race on its version
-        assert current is not None
-        facts = current.data
-        total = Decimal(facts["amount"])
-        returned_before = Decimal(facts["returned_amount"])
-        amount = parse_amount(request.amount, facts["currency"])
-        if returned_before + amount > total:
-            raise ReturnExceedsPurchase(
-                f"{to_str(returned_before)} of {to_str(total)} {facts['currency']} already returned; "
-                f"{to_str(amount)} more would exceed the purchase",
-                field="amount",
-            )
-        portions = []
-        reversed_total = 0
-        for issuer, points in sorted(facts["points_by_issuer"].items()):
-            taking = reversed_points(points, total, returned_before, amount)
-            if taking:
-                portions += wallet.claw_back(issuer, taking)
-                reversed_total += taking
-        record_return(wallet, date.fromisoformat(facts["occurred_on"]), reversed_total, amount)
-        entry = new_entry(
-            wallet,
-            "return",
-            partner_id,
-            -reversed_total,
-            attribution=portions,
-            reference=request.return_id,
-            booked_at=iso(now),
-            breakdown=[
-                {
-                    "rule": "return",
-                    "points": -reversed_total,
-                    "detail": f"{to_str(amount)} of {to_str(total)} {facts['currency']} returned on {transaction_id}",
-                }
-            ],
-        )
-        updated = replace(
-            current,
-            data={
-                **facts,
-                "returned_amount": to_str(returned_before + amount),
-                "returned_points": int(facts["returned_points"]) + reversed_total,
-            },
-        )
-        body = {
-            "entry_id": entry.entry_id,
-            "return_id": request.return_id,
-            "transaction_id": transaction_id,
-            "points_reversed": reversed_total,
-            "available_points": wallet.available,
-            "owed_points": wallet.debt_points,
+    def prepare() -> tuple[str, Decide]:
+        purchase = find_operation(purchase_key)
+        if purchase is None:
+            raise NotFound(f"transaction {transaction_id} not found")
+        currency = PurchaseFacts.from_dict(purchase.data).currency
+        amount = parse_amount(request.amount, currency)  # a bad amount is refused before any write
+        items = [
+            ReturnedLine(item.sku, parse_amount(item.amount, currency, field=f"items[{n}].amount"))
+            for n, item in enumerate(request.items or [])
+        ]
+        program = current_program(rt)
+
+        def decide(wallet: Wallet, now: datetime) -> Outcome:
+            current = find_operation(purchase_key)  # fresh each attempt: concurrent returns race on its version
+            assert current is not None
+            return _return(program, partner_id, transaction_id, request.return_id, current, amount, items, wallet, now)
+
+        return purchase.member_id, decide
+
+    return run_operation(rt, operation, prepare)
+
+
+def _return(
+    program: Program,
+    partner_id: str,
+    transaction_id: str,
+    return_id: str,
+    purchase: OperationRecord,
+    amount: Decimal,
+    items: list[ReturnedLine],
+    wallet: Wallet,
+    now: datetime,
+) -> Outcome:
+    facts = PurchaseFacts.from_dict(purchase.data)
+    clawbacks = facts.plan_return(amount, items or None)
+    # Points past their validity already left as breakage (or will tonight): they are not taken twice.
+    expired = facts.expires_on < now.date().isoformat()
+    mine = [c for c in clawbacks if c.member_id is None]
+    entry = _clawback_entry(wallet, mine, expired, partner_id, return_id, f"{to_str(amount)} {facts.currency}", now)
+    entries = [entry]
+    qualifying = sum(c.points for c in mine if c.qualifying)
+    record_return(wallet, date.fromisoformat(facts.occurred_on), qualifying, amount, whole=facts.kept_amount == 0)
+    changed = redecide_after_return(wallet, program, now.date())
+    if changed is not None:
+        entries.append(tier_entry(wallet, changed, iso(now)))
+    if any(c.rule == "first_purchase_bonus" for c in mine):
+        wallet.first_purchase_at = None  # the bonus went back: the next qualifying purchase earns it again
+    others = _referrers(clawbacks, expired, wallet.member_id, return_id, now)
+    body = {
+        "entry_id": entry.entry_id,
+        "return_id": return_id,
+        "transaction_id": transaction_id,
+        "points_reversed": -entry.points,
+        "breakdown": entry.breakdown,
+        "available_points": wallet.available,
+        "owed_points": wallet.debt_points,
+        "tier": wallet.tier,
+    }
+    return Outcome(
+        201,
+        body,
+        entries,
+        {"transaction_id": transaction_id},
+        changed_operations=[replace(purchase, data=facts.to_dict())],
+        metrics={"PointsReturned": -entry.points},
+        others=others,
+    )
+
+
+def _clawback_entry(
+    wallet: Wallet,
+    clawbacks: list[Clawback],
+    expired: bool,
+    partner_id: str,
+    reference: str,
+    what: str,
+    now: datetime,
+) -> Entry:
+    """One `return` entry: a breakdown line per award taken back, attribution per issuer (lots, then debt)."""
+    lines = []
+    portions: list[Portion] = []
+    if expired:
+        points = sum(c.points for c in clawbacks)
+        detail = f"{what} returned; the {points} points it earned had expired: nothing to take back"
+        lines.append({"rule": "return", "points": 0, "detail": detail})
+    else:
+        by_issuer: dict[str, int] = defaultdict(int)
+        for clawback in clawbacks:
+            by_issuer[clawback.issuer] += clawback.points
+            lines.append({"rule": f"return:{clawback.rule}", "points": -clawback.points, "detail": f"{what} returned"})
+        for issuer, points in sorted(by_issuer.items()):
+            portions += wallet.claw_back(issuer, points)
+        if not lines:
+            lines.append({"rule": "return", "points": 0, "detail": f"{what} returned; no points to take back"})
+    total = sum(line["points"] for line in lines)  # type: ignore[misc]
+    return new_entry(
+        wallet,
+        "return",
+        partner_id,
+        total,
+        attribution=portions,
+        reference=reference,
+        booked_at=iso(now),
+        breakdown=lines,
+    )
+
+
+def _referrers(
+    clawbacks: list[Clawback], expired: bool, referee: str, reference: str, now: datetime
+) -> list[tuple[Wallet, list[Entry]]]:
+    """A referral bonus paid to another member goes back from their wallet (a debt where already spent)."""
+    others = []
+    for clawback in clawbacks:
+        if clawback.member_id is None or expired:
+            continue
+        referrer = load_wallet(clawback.member_id)
+        if referrer is None:
+            continue
+        portions = referrer.claw_back(clawback.issuer, clawback.points)
+        line = {
+            "rule": f"return:{clawback.rule}",
+            "points": -clawback.points,
+            "detail": f"{referee} returned the first purchase that earned this bonus",
         }
-        return Outcome(
-            201,
-            body,
-            [entry],
-            {"transaction_id": transaction_id},
-            changed_operations=[updated],
-            metrics={"PointsReturned": reversed_total},
+        entry = new_entry(
+            referrer,
+            "return",
+            OPERATOR,
+            -clawback.points,
+            attribution=portions,
+            reference=reference,
+            booked_at=iso(now),
+            breakdown=[line],
         )
-
-    return execute(rt, operation, purchase.member_id, decide)
+        others.append((referrer, [entry]))
+    return others

@@ -4,6 +4,7 @@ Items, in this order (cancellation reasons come back in the same order):
   1. the new operation record        attribute_not_exists(op_key)  -> DuplicateOperation
   2. operation records it changes     version = read version       -> ConcurrencyConflict
   3. new identity aliases             attribute_not_exists(pk)     -> IdentifierTaken
+     released aliases (deleted)       member_id = this member       (someone else's: ConcurrencyConflict)
   4. the wallet(s)                    version = read version       -> ConcurrencyConflict
   5. the ledger entries               attribute_not_exists(seq)    (numbered from the wallet: cannot clash
                                                                      unless the wallet condition fails too)
@@ -36,6 +37,7 @@ class Booking:
     new_operation: OperationRecord | None = None
     changed_operations: list[OperationRecord] = field(default_factory=list)
     new_aliases: list[str] = field(default_factory=list)
+    released_aliases: list[str] = field(default_factory=list)  # identifiers freed (a closed member)
     # Another member's wallet changed by the same operation (a referrer's bonus), with its entries.
     others: list[tuple[Wallet, list[Entry]]] = field(default_factory=list)
 
@@ -60,8 +62,11 @@ def commit(booking: Booking, settings: Settings) -> None:
             with TransactWrite(connection=connection(settings)) as transaction:
                 for meaning, item in puts:
                     transaction.save(item, condition=_creation_condition(item, meaning))
+                for alias in booking.released_aliases:
+                    transaction.delete(AliasItem(pk=alias), condition=AliasItem.member_id == booking.wallet.member_id)
     except TransactWriteError as error:
-        _raise_for_cancellation(error, [meaning for meaning, _ in puts])
+        meanings = [meaning for meaning, _ in puts] + ["conflict"] * len(booking.released_aliases)
+        _raise_for_cancellation(error, meanings)
         raise
 
 

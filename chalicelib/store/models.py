@@ -72,7 +72,7 @@ class WalletItem(Model):
     review_on = UnicodeAttribute(null=True)  # members above the base tier only
     lots = JSONAttribute(default=dict)  # {"2028-11-30|issuer": points}
     debts = JSONAttribute(default=dict)  # {issuer: points}
-    holds = JSONAttribute(default=dict)  # {hold_id: {partner_id, points, expires_at, portions}}
+    holds = JSONAttribute(default=dict)  # {partner#hold_id: {hold_id, partner_id, points, expires_at, portions}}
     activity = JSONAttribute(default=dict)  # {"YYYY-MM": {qualifying_points, spend, purchases, partners}}
     birth_date = UnicodeAttribute(null=True)
     referral_code = UnicodeAttribute(null=True)
@@ -81,6 +81,11 @@ class WalletItem(Model):
     first_purchase_at = UnicodeAttribute(null=True)
     engagements = JSONAttribute(default=dict)  # activity type -> {total, days: {day: count}} (caps)
     campaign_counts = JSONAttribute(default=dict)  # campaign id -> times it rewarded the member (caps)
+    tier_floor = UnicodeAttribute(null=True)  # the tier a return cannot lower (set by reviews)
+    tier_floor_review_on = UnicodeAttribute(null=True)
+    aliases = JSONAttribute(default=list)  # directory keys of the member's identifiers (released on closing)
+    birth_date_recorded_on = UnicodeAttribute(null=True)
+    issued_today = JSONAttribute(null=True)  # [booking day, points credited that day] (daily earning limit)
     # Present only while the member has open holds, so the hold sweep reads only who is due.
     hold_shard = UnicodeAttribute(null=True)
     next_hold_expiry = UnicodeAttribute(null=True)

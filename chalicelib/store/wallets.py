@@ -29,7 +29,7 @@ def to_wallet(item: WalletItem) -> Wallet:
         entry_seq=int(item.entry_seq),
         lots={tuple(key.split("|", 1)): int(points) for key, points in item.lots.items()},
         debts={issuer: int(points) for issuer, points in item.debts.items()},
-        holds={hold_id: _hold(hold_id, raw) for hold_id, raw in item.holds.items()},
+        holds={hold.key: hold for hold in (_hold(key, raw) for key, raw in item.holds.items())},
         activity={month: MonthActivity(**raw) for month, raw in item.activity.items()},
         birth_date=item.birth_date,
         referral_code=item.referral_code,
@@ -38,6 +38,11 @@ def to_wallet(item: WalletItem) -> Wallet:
         first_purchase_at=item.first_purchase_at,
         engagements=dict(item.engagements or {}),
         campaign_counts=dict(item.campaign_counts or {}),
+        tier_floor=item.tier_floor,
+        tier_floor_review_on=item.tier_floor_review_on,
+        aliases=list(item.aliases or []),
+        birth_date_recorded_on=item.birth_date_recorded_on,
+        issued_today=(str(item.issued_today[0]), int(item.issued_today[1])) if item.issued_today else ("", 0),
     )
 
 
@@ -54,7 +59,7 @@ def to_item(wallet: Wallet, *, job_shards: int) -> WalletItem:
         review_on=wallet.review_on,
         lots={f"{expires_on}|{issuer}": points for (expires_on, issuer), points in wallet.lots.items()},
         debts=dict(wallet.debts),
-        holds={hold_id: _raw_hold(hold) for hold_id, hold in wallet.holds.items()},
+        holds={key: _raw_hold(hold) for key, hold in wallet.holds.items()},
         activity={month: vars(figures) for month, figures in wallet.activity.items()},
         birth_date=wallet.birth_date,
         referral_code=wallet.referral_code,
@@ -63,6 +68,11 @@ def to_item(wallet: Wallet, *, job_shards: int) -> WalletItem:
         first_purchase_at=wallet.first_purchase_at,
         engagements=wallet.engagements,
         campaign_counts=wallet.campaign_counts,
+        tier_floor=wallet.tier_floor,
+        tier_floor_review_on=wallet.tier_floor_review_on,
+        aliases=wallet.aliases,
+        birth_date_recorded_on=wallet.birth_date_recorded_on,
+        issued_today=list(wallet.issued_today) if wallet.issued_today[0] else None,
         hold_shard=None if next_hold_expiry is None else job_shard("HOLDS", wallet.member_id, job_shards),
         next_hold_expiry=None if next_hold_expiry is None else iso(next_hold_expiry),
         review_shard=None if wallet.review_on is None else job_shard("REVIEW", wallet.member_id, job_shards),
@@ -78,9 +88,10 @@ def job_shard(job: str, member_id: str, shards: int) -> str:
     return f"{job}#{zlib.crc32(member_id.encode()) % shards:03d}"
 
 
-def _hold(hold_id: str, raw: dict) -> Hold:  # type: ignore[type-arg]
+def _hold(key: str, raw: dict) -> Hold:  # type: ignore[type-arg]
+    # Items written before holds were keyed by partner carry the bare hold id as their key.
     return Hold(
-        hold_id=hold_id,
+        hold_id=raw.get("hold_id") or key.removeprefix(f"{raw['partner_id']}#"),
         partner_id=raw["partner_id"],
         points=int(raw["points"]),
         expires_at=datetime.fromisoformat(raw["expires_at"].replace("Z", "+00:00")),
@@ -90,6 +101,7 @@ def _hold(hold_id: str, raw: dict) -> Hold:  # type: ignore[type-arg]
 
 def _raw_hold(hold: Hold) -> dict:  # type: ignore[type-arg]
     return {
+        "hold_id": hold.hold_id,
         "partner_id": hold.partner_id,
         "points": hold.points,
         "expires_at": iso(hold.expires_at),

@@ -129,21 +129,26 @@ def test_inconsistent_campaigns_are_refused(coalition):
             assert reply.json["error"]["field"] == field, name
 
 
-def test_the_birthday_month_multiplies_a_members_points_funded_by_the_operator(coalition):
+def test_the_birthday_month_multiplies_a_members_points_funded_by_the_operator(coalition, clock):
     coalition.program(bonuses={"birthday_month_multiplier": "2"})
     key = coalition.partner("shop")
     november = coalition.member(key, email="nov@example.com", birth_date="1990-11-02")
     may = coalition.member(key, email="may@example.com", birth_date="1990-05-02")
 
-    birthday = coalition.purchase(key, november, "15.50")
-    ordinary = coalition.purchase(key, may, "15.50")
+    # A birth date counts from the month after it was recorded: set at the till in November, this November's
+    # purchase earns no multiplier (a partner cannot make any member's purchase a birthday purchase).
+    same_month = coalition.purchase(key, november, "15.50")
+    clock.advance(days=365)  # 2027-11-23
+    birthday = coalition.purchase(key, november, "15.50", occurred_at="2027-11-23T09:00:00Z")
+    ordinary = coalition.purchase(key, may, "15.50", occurred_at="2027-11-23T09:00:00Z")
 
+    assert same_month.json["points"] == 15
     assert birthday.json["breakdown"] == [
         {"rule": "base_rate", "points": 15, "detail": birthday.json["breakdown"][0]["detail"]},
         {"rule": "birthday_month", "points": 16, "detail": "Birthday month: × 2, funded by operator"},
     ]
     assert ordinary.json["points"] == 15
-    assert assert_invariants() == {"shop": 30, "operator": 16}
+    assert assert_invariants() == {"shop": 45, "operator": 16}
 
 
 def test_a_referred_members_first_purchase_rewards_both_sides_once(coalition):

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chalicelib.domain.errors import HoldNotOpen, InsufficientPoints
-from chalicelib.domain.wallet import NO_EXPIRY, Portion, Wallet
+from chalicelib.domain.wallet import NO_EXPIRY, Portion, Wallet, hold_key, reversal_portions
 
 NOW = datetime(2026, 11, 23, tzinfo=timezone.utc)
 
@@ -62,7 +62,7 @@ def test_a_partial_capture_spends_the_holds_earliest_points_and_releases_the_res
     w.place_hold("h", "shop", 12, NOW + timedelta(minutes=15))
     assert (w.available, w.held, w.balance) == (3, 12, 15)
 
-    _, captured = w.capture_hold("h", 8)
+    _, captured = w.capture_hold(hold_key("shop", "h"), 8)
 
     assert captured == [Portion("2026-12-31", "a", 5), Portion("2027-01-31", "b", 3)]
     assert w.lots == {("2027-01-31", "b"): 7} and w.held == 0
@@ -72,9 +72,9 @@ def test_an_expired_hold_is_not_open():
     w = wallet(a__2027_01_31=10)
     w.place_hold("h", "shop", 4, NOW)
     with pytest.raises(HoldNotOpen):
-        w.open_hold("h", NOW)
+        w.open_hold("shop", "h", NOW)
     assert [h.hold_id for h in w.expired_holds(NOW)] == ["h"]
-    w.release_hold("h")
+    w.release_hold(hold_key("shop", "h"))
     assert w.available == 10
 
 
@@ -111,3 +111,28 @@ def test_no_sequence_of_moves_breaks_the_wallets_own_invariants(moves):
         assert all(v > 0 for v in w.lots.values()) and all(v > 0 for v in w.debts.values())
         assert not ({issuer for _, issuer in w.lots} & set(w.debts)), "a lot and a debt of the same issuer"
         assert w.available >= 0
+
+
+def test_two_partners_may_use_the_same_hold_id_on_one_member():
+    w = wallet()
+    w.credit("shop", 50, "2028-11-30")
+    w.place_hold("h1", "cinema", 20, NOW + timedelta(minutes=15))
+    w.place_hold("h1", "grocer", 10, NOW + timedelta(minutes=15))
+
+    assert (w.held, w.available) == (30, 20)
+    with pytest.raises(HoldNotOpen):
+        w.open_hold("fuelco", "h1", NOW)
+    w.release_hold(w.open_hold("grocer", "h1", NOW).key)
+    assert (w.held, w.available) == (20, 30)
+    assert w.open_hold("cinema", "h1", NOW).points == 20
+
+
+def test_reversals_give_back_the_latest_expiry_first_and_never_overlap():
+    spent = [Portion("2026-12-31", "alpha", 5), Portion("2027-01-31", "bravo", 10), Portion("2027-01-31", "cinema", 3)]
+
+    first = reversal_portions(spent, 0, 4)
+    second = reversal_portions(spent, 4, 12)
+
+    assert first == [Portion("2027-01-31", "cinema", 3), Portion("2027-01-31", "bravo", 1)]
+    assert second == [Portion("2027-01-31", "bravo", 9), Portion("2026-12-31", "alpha", 3)]
+    assert reversal_portions(spent, 16, 2) == [Portion("2026-12-31", "alpha", 2)]

@@ -1,0 +1,226 @@
+"""What a purchase earned, kept with its operation record, so that its returns undo exactly that.
+
+Two kinds of award:
+- proportional: points computed from the purchase's lines (the partner's base and tier points, multiplier
+  campaigns, the birthday month). Each keeps, per line, the exact (unfloored) points that line contributed,
+  so a return takes back its share: by amount (every line alike) or by the lines it names (a 60.00 diesel
+  line earned at 0.5 takes back its 30 points, not 60/80 of the whole). Shares are exact fractions that add
+  up over any number of returns, and a purchase returned in full gives back exactly what it earned.
+- fixed: points the purchase earned by qualifying (first-purchase bonus, referral bonuses, fixed-points
+  campaigns): taken back whole once what is kept of the purchase no longer qualifies (nothing left, or
+  less than the rule's minimum amount).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from .errors import InvalidRequest, ReturnExceedsPurchase
+from .money import to_str
+
+
+@dataclass(frozen=True)
+class SoldLine:
+    """A line of the purchase as sold: an item (with its sku), or the part no item covers (sku None)."""
+
+    sku: str | None
+    category: str | None
+    amount: Decimal
+
+
+@dataclass
+class ProportionalAward:
+    issuer: str
+    rule: str
+    points: int
+    weights: list[Decimal]  # per sold line: the exact points that line contributed
+    qualifying: bool = False  # counts for tiers (the partner's base and tier points)
+    returned_share: Fraction = Fraction(0)
+    taken: int = 0
+
+    def take_share(self, share: Fraction) -> int:
+        """Points to take back when `share` more of the award is returned (exact over cumulative returns)."""
+        self.returned_share = min(Fraction(1), self.returned_share + share)
+        due = math.floor(self.points * self.returned_share)
+        taking, self.taken = due - self.taken, due
+        return taking
+
+    def line_share(self, returned: list[Decimal], lines: list[SoldLine]) -> Fraction:
+        """The share of this award that the returned amount of each line carries."""
+        total = sum(self.weights, Decimal(0))
+        if total == 0:
+            return Fraction(0)
+        carried = sum(
+            (
+                Fraction(w) * Fraction(r) / Fraction(line.amount)
+                for w, r, line in zip(self.weights, returned, lines, strict=True)
+            ),
+            Fraction(0),
+        )
+        return carried / Fraction(total)
+
+
+@dataclass
+class FixedAward:
+    issuer: str
+    rule: str
+    points: int
+    min_amount: Decimal = Decimal(0)  # taken back once what is kept falls below this, or to nothing
+    member_id: str | None = None  # another member's points (the referrer); None: the purchaser's
+    taken: bool = False
+
+
+@dataclass(frozen=True)
+class Clawback:
+    """Points of one award to take back from one member."""
+
+    issuer: str
+    rule: str
+    points: int
+    member_id: str | None  # None: the purchaser
+    qualifying: bool = False
+
+
+@dataclass(frozen=True)
+class ReturnedLine:
+    sku: str
+    amount: Decimal
+
+
+@dataclass
+class PurchaseFacts:
+    currency: str
+    amount: Decimal
+    occurred_on: str
+    expires_on: str  # the last valid day of every point the purchase earned
+    lines: list[SoldLine]
+    proportional: list[ProportionalAward] = field(default_factory=list)
+    fixed: list[FixedAward] = field(default_factory=list)
+    returned_amount: Decimal = Decimal(0)
+    returned_by_line: list[Decimal] = field(default_factory=list)
+
+    @property
+    def kept_amount(self) -> Decimal:
+        return self.amount - self.returned_amount
+
+    def plan_return(self, amount: Decimal, items: list[ReturnedLine] | None) -> list[Clawback]:
+        """Record a return of `amount` (of the named lines, or of the whole purchase alike) and say which
+        points go back. Refuses more than was bought, in total or per line."""
+        if self.returned_amount + amount > self.amount:
+            raise ReturnExceedsPurchase(
+                f"{to_str(self.returned_amount)} of {to_str(self.amount)} {self.currency} already returned; "
+                f"{to_str(amount)} more would exceed the purchase",
+                field="amount",
+            )
+        by_line = self._allocate(amount, items) if items else None
+        self.returned_amount += amount
+        clawbacks = []
+        for award in self.proportional:
+            if self.kept_amount == 0:
+                share = Fraction(1)  # all of it returned: whatever is left of every award, exactly
+            elif by_line is None:
+                share = Fraction(amount) / Fraction(self.amount)
+            else:
+                share = award.line_share(by_line, self.lines)
+            points = award.take_share(share)
+            if points:
+                clawbacks.append(Clawback(award.issuer, award.rule, points, None, award.qualifying))
+        for fixed in self.fixed:
+            if not fixed.taken and (self.kept_amount == 0 or self.kept_amount < fixed.min_amount):
+                fixed.taken = True
+                clawbacks.append(Clawback(fixed.issuer, fixed.rule, fixed.points, fixed.member_id))
+        return clawbacks
+
+    def _allocate(self, amount: Decimal, items: list[ReturnedLine]) -> list[Decimal]:
+        """Spread the returned items over the sold lines with their sku; returns the amount per line."""
+        if sum((item.amount for item in items), Decimal(0)) != amount:
+            raise InvalidRequest("amount must equal the sum of the returned items", field="amount")
+        returned = [Decimal(0)] * len(self.lines)
+        for n, item in enumerate(items):
+            left = item.amount
+            matching = [i for i, line in enumerate(self.lines) if line.sku == item.sku]
+            if not matching:
+                raise InvalidRequest(f"{item.sku} is not a line of this purchase", field=f"items[{n}].sku")
+            for i in matching:
+                room = self.lines[i].amount - self.returned_by_line[i] - returned[i]
+                take = min(room, left)
+                returned[i] += take
+                left -= take
+            if left:
+                raise ReturnExceedsPurchase(f"more of {item.sku} returned than was bought", field=f"items[{n}].amount")
+        self.returned_by_line = [before + now for before, now in zip(self.returned_by_line, returned, strict=True)]
+        return returned
+
+    # ---- stored form (the purchase's operation record) ------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "currency": self.currency,
+            "amount": to_str(self.amount),
+            "occurred_on": self.occurred_on,
+            "expires_on": self.expires_on,
+            "lines": [[line.sku, line.category, to_str(line.amount)] for line in self.lines],
+            "proportional": [
+                {
+                    "issuer": a.issuer,
+                    "rule": a.rule,
+                    "points": a.points,
+                    "weights": [to_str(w) for w in a.weights],
+                    "qualifying": a.qualifying,
+                    "returned_share": str(a.returned_share),
+                    "taken": a.taken,
+                }
+                for a in self.proportional
+            ],
+            "fixed": [
+                {
+                    "issuer": f.issuer,
+                    "rule": f.rule,
+                    "points": f.points,
+                    "min_amount": to_str(f.min_amount),
+                    "member_id": f.member_id,
+                    "taken": f.taken,
+                }
+                for f in self.fixed
+            ],
+            "returned_amount": to_str(self.returned_amount),
+            "returned_by_line": [to_str(r) for r in self.returned_by_line],
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> PurchaseFacts:
+        return cls(
+            currency=raw["currency"],
+            amount=Decimal(raw["amount"]),
+            occurred_on=raw["occurred_on"],
+            expires_on=raw["expires_on"],
+            lines=[SoldLine(sku, category, Decimal(amount)) for sku, category, amount in raw["lines"]],
+            proportional=[
+                ProportionalAward(
+                    issuer=a["issuer"],
+                    rule=a["rule"],
+                    points=int(a["points"]),
+                    weights=[Decimal(w) for w in a["weights"]],
+                    qualifying=bool(a["qualifying"]),
+                    returned_share=Fraction(a["returned_share"]),
+                    taken=int(a["taken"]),
+                )
+                for a in raw["proportional"]
+            ],
+            fixed=[
+                FixedAward(
+                    issuer=f["issuer"],
+                    rule=f["rule"],
+                    points=int(f["points"]),
+                    min_amount=Decimal(f["min_amount"]),
+                    member_id=f["member_id"],
+                    taken=bool(f["taken"]),
+                )
+                for f in raw["fixed"]
+            ],
+            returned_amount=Decimal(raw["returned_amount"]),
+            returned_by_line=[Decimal(r) for r in raw["returned_by_line"]],
+        )

@@ -1,0 +1,76 @@
+"""reverse_spending: a partner undoes (part of) a redemption or a captured hold it made (a cancelled ticket).
+
+The points go back to the member with the issuer and expiry they were spent with; points whose validity
+ended meanwhile go straight to breakage of their issuer. Settlement moves the money back on the day the
+reversal is booked (the redeemer pays the issuer). Partial and repeated reversals never exceed what was
+spent: the spending's operation record counts what has been reversed, under its version condition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from ..domain.errors import NotFound, ReversalExceedsRedemption
+from ..domain.ledger import new_entry, operation_key
+from ..domain.wallet import Portion, Wallet, reversal_portions
+from ..store.operations import find_operation
+from .operations import Decide, Operation, Outcome, Reply, expire_due_lots, fingerprint, run_operation
+from .requests import ReversalRequest
+from .runtime import Runtime, iso
+
+# What can be reversed: the kind of the spending's operation record, and the id field naming it.
+SPENDINGS = {"redemption": "redemption_id", "capture": "hold_id"}
+
+
+def reverse_spending(rt: Runtime, partner_id: str, kind: str, spending_id: str, request: ReversalRequest) -> Reply:
+    operation = Operation(
+        partner_id, "reversal", request.reversal_id, fingerprint(kind, spending_id, request.model_dump(mode="json"))
+    )
+    spending_key = operation_key(partner_id, kind, spending_id)
+
+    def prepare() -> tuple[str, Decide]:
+        spending = find_operation(spending_key)  # only the partner that spent finds its own record
+        if spending is None:
+            noun = "redemption" if kind == "redemption" else "captured hold"
+            raise NotFound(f"{noun} {spending_id} not found")
+
+        def decide(wallet: Wallet, now: datetime) -> Outcome:
+            current = find_operation(spending_key)  # fresh: concurrent reversals race on its version
+            assert current is not None
+            spent = [Portion.from_dict(p) for p in current.data["attribution"]]
+            total, already = int(current.data["points"]), int(current.data["reversed"])
+            points = total - already if request.points is None else request.points
+            if points <= 0 or already + points > total:
+                raise ReversalExceedsRedemption(
+                    f"{already} of the {total} points spent are already reversed; {points} more would exceed them",
+                    field="points",
+                )
+            given = reversal_portions(spent, already, points)
+            wallet.give_back(given)
+            line = {"rule": "reversal", "points": points, "detail": f"{points} points given back by {partner_id}"}
+            entry = new_entry(
+                wallet,
+                "reversal",
+                partner_id,
+                points,
+                breakdown=[line],
+                attribution=given,
+                reference=request.reversal_id,
+                booked_at=iso(now),
+            )
+            expired = expire_due_lots(wallet, now)  # given back after their validity ended: breakage
+            body = {
+                "entry_id": entry.entry_id,
+                "reversal_id": request.reversal_id,
+                SPENDINGS[kind]: spending_id,
+                "points": points,
+                "expired_points": -sum(e.points for e in expired),
+                "available_points": wallet.available,
+            }
+            updated = replace(current, data={**current.data, "reversed": already + points})
+            return Outcome(201, body, [entry, *expired], {SPENDINGS[kind]: spending_id}, changed_operations=[updated])
+
+        return spending.member_id, decide
+
+    return run_operation(rt, operation, prepare)

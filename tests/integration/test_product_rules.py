@@ -1,0 +1,157 @@
+"""Product rules decided in issue 7 (items 6, 7, 21–25): replays outlive windows, caps and limits cannot be beaten
+by dates, spending needs the card, closing releases identifiers."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from tests.support.aws import table_snapshot
+from tests.support.ledger import assert_invariants
+
+ACTIVITIES = {"review": {"points": 50, "max_per_day": 1}}
+
+
+def activity(coalition, key, member, activity_id, occurred_at):
+    body = {
+        "activity_id": activity_id,
+        "member": {"member_id": member.member_id},
+        "type": "review",
+        "occurred_at": occurred_at,
+    }
+    return coalition.api.post("/v1/activities", body, token=key)
+
+
+# ---- 6. a replay answers the stored reply whatever changed since --------------------------------------------
+def test_replays_after_the_posting_window_or_a_programme_change_answer_the_first_reply(coalition, clock, settings):
+    coalition.program(activities=ACTIVITIES)
+    shop = coalition.partner("shop")
+    member = coalition.member(shop)
+    purchase = coalition.purchase(shop, member, "10.00", transaction_id="t1")
+    review = activity(coalition, shop, member, "a1", "2026-11-23T09:00:00Z")
+    clock.advance(days=91)  # past both the 6-day activity and the 90-day purchase windows
+    coalition.program()  # the review activity no longer exists
+    before = table_snapshot(settings)
+
+    purchase_again = coalition.purchase(shop, member, "10.00", transaction_id="t1")
+    review_again = activity(coalition, shop, member, "a1", "2026-11-23T09:00:00Z")
+    conflicting = coalition.purchase(shop, member, "11.00", transaction_id="t1")
+
+    assert purchase_again.replayed and purchase_again.body == purchase.body
+    assert review_again.replayed and review_again.body == review.body
+    assert (conflicting.status, conflicting.error_code) == (409, "idempotency_conflict")
+    assert table_snapshot(settings) == before
+
+
+# ---- 7 and 21. daily caps count by booking day ----------------------------------------------------------------
+def test_a_daily_cap_cannot_be_beaten_by_claiming_other_days(coalition, clock):
+    coalition.program(activities=ACTIVITIES)
+    shop = coalition.partner("shop")
+    member = coalition.member(shop)
+    clock.now = datetime(2026, 11, 23, 23, 58, tzinfo=timezone.utc)
+    # Eight dates can be claimed (six days late … tomorrow within the clock skew): one review earns today.
+    claimed = ["2026-11-17T10:00:00Z"] + [f"2026-11-{d}T10:00:00Z" for d in range(18, 24)] + ["2026-11-24T00:01:00Z"]
+    replies = [activity(coalition, shop, member, f"a{n}", at) for n, at in enumerate(claimed)]
+    oldest_again = activity(coalition, shop, member, "a-old", "2026-11-17T11:00:00Z")
+
+    assert [r.status for r in replies] == [201] + [422] * 7
+    assert oldest_again.error_code == "rule_violation"
+    clock.advance(minutes=5)  # the next booking day
+    assert activity(coalition, shop, member, "a-next", "2026-11-18T12:00:00Z").status == 201
+    assert coalition.me(member)["available_points"] == 100
+
+
+def test_a_backdated_purchase_does_not_pick_up_a_past_campaign(coalition, clock):
+    shop = coalition.partner("shop")
+    coalition.api.post(
+        "/v1/admin/campaigns",
+        {
+            "campaign_id": "x5",
+            "name": "Five times",
+            "starts_at": "2026-09-01T00:00:00Z",
+            "ends_at": "2026-09-30T00:00:00Z",
+            "funder": "operator",
+            "multiplier": "5",
+        },
+        token=coalition.admin,
+    )
+    member = coalition.member(shop)
+
+    late = coalition.purchase(shop, member, "10.00", occurred_at="2026-09-15T10:00:00Z")  # posted 2 months late
+    clock.now = datetime(2026, 10, 3, 10, tzinfo=timezone.utc)
+    offline = coalition.purchase(shop, member, "10.00", occurred_at="2026-09-29T10:00:00Z")  # 4 days: in grace
+
+    assert [line["rule"] for line in late.json["breakdown"]] == ["base_rate"]
+    assert offline.json["points"] == 50
+
+
+# ---- 23. anti-fraud limits ---------------------------------------------------------------------------------------
+def test_points_per_transaction_and_per_member_per_day_are_limited(coalition, settings):
+    coalition.program(limits={"max_points_per_transaction": 5000, "max_points_per_member_per_day": 8000})
+    shop = coalition.partner("shop", earn_rate="10")
+    member = coalition.member(shop)
+    published = coalition.api.get("/v1/program").json["limits"]
+    assert published == {"max_points_per_transaction": 5000, "max_points_per_member_per_day": 8000}
+
+    huge = coalition.purchase(shop, member, "2000000.00")
+    first = coalition.purchase(shop, member, "450.00")
+    before = table_snapshot(settings)
+    second = coalition.purchase(shop, member, "400.00")  # 4,500 + 4,000 > 8,000 today
+
+    assert (huge.status, huge.error_code, huge.json["error"]["field"]) == (422, "rule_violation", "amount")
+    assert first.status == 201
+    assert (second.status, second.error_code) == (422, "rule_violation")
+    assert table_snapshot(settings) == before
+    assert coalition.me(member)["available_points"] == 4500
+
+
+# ---- 24. only a card number or a member id may spend ------------------------------------------------------------
+def test_an_email_or_phone_recognises_a_member_but_cannot_spend_their_points(coalition, settings):
+    shop = coalition.partner("shop")
+    member = coalition.member(shop, email="ana@example.com", phone="+33612345678")
+    coalition.purchase(shop, member, "50.00")
+    before = table_snapshot(settings)
+
+    by_email = coalition.api.post(
+        "/v1/redemptions", {"redemption_id": "r1", "member": {"email": "ana@example.com"}, "points": 10}, token=shop
+    )
+    by_phone = coalition.api.post(
+        "/v1/holds", {"hold_id": "h1", "member": {"phone": "+33612345678"}, "points": 10}, token=shop
+    )
+    by_card = coalition.api.post(
+        "/v1/redemptions",
+        {"redemption_id": "r2", "member": {"card_number": member.card_number}, "points": 10},
+        token=shop,
+    )
+
+    assert (by_email.status, by_email.error_code, by_email.json["error"]["field"]) == (
+        422,
+        "rule_violation",
+        "member.email",
+    )
+    assert (by_phone.status, by_phone.json["error"]["field"]) == (422, "member.phone")
+    assert by_card.status == 201
+    found = coalition.api.get("/v1/members?email=ana@example.com", token=shop)
+    assert found.status == 200  # recognising still works
+    assert before != table_snapshot(settings)  # only the card redemption wrote
+
+
+# ---- 25. closed members ---------------------------------------------------------------------------------------------
+def test_a_closed_member_is_no_longer_found_and_their_identifiers_are_free_again(coalition):
+    shop = coalition.partner("shop")
+    member = coalition.member(shop, email="ana@example.com", card_number="12345678")
+    coalition.purchase(shop, member, "20.00", transaction_id="t1")
+
+    closed = coalition.api.patch(f"/v1/admin/members/{member.member_id}", {"status": "closed"}, token=coalition.admin)
+
+    assert closed.status == 200
+    for query in ("email=ana@example.com", "card_number=12345678"):
+        assert coalition.api.get(f"/v1/members?{query}", token=shop).status == 404
+    reopened = coalition.api.patch(f"/v1/admin/members/{member.member_id}", {"status": "active"}, token=coalition.admin)
+    assert (reopened.status, reopened.error_code) == (422, "rule_violation")
+    assert coalition.redeem(shop, member, 5).error_code == "member_inactive"
+    # a return still corrects the closed member's points
+    ret = coalition.api.post("/v1/transactions/t1/returns", {"return_id": "r1", "amount": "20.00"}, token=shop)
+    assert ret.status == 201
+    again = coalition.api.post("/v1/members", {"email": "ana@example.com", "card_number": "12345678"}, token=shop)
+    assert again.status == 201 and again.json["member_id"] != member.member_id
+    assert assert_invariants() == {}

@@ -1,0 +1,326 @@
+"""Returns, reversals and holds that leak nothing (issue 7, items 1–9 and 27–28): each story ends with the
+ledger invariants checked and the liability each issuer still carries."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from tests.support.aws import table_snapshot
+from tests.support.ledger import assert_invariants
+
+TIERS_BY_SPEND = [
+    {"name": "member", "threshold": 0, "earn_multiplier": "1"},
+    {"name": "silver", "threshold": 2000, "earn_multiplier": "1.25"},
+    {"name": "gold", "threshold": 5000, "earn_multiplier": "1.5"},
+]
+
+
+def hold(coalition, key, member, hold_id, points, **extra):
+    body = {"hold_id": hold_id, "member": {"member_id": member.member_id}, "points": points, **extra}
+    return coalition.api.post("/v1/holds", body, token=key)
+
+
+def give_back(coalition, key, path, reversal_id, points=None):
+    body = {"reversal_id": reversal_id, **({} if points is None else {"points": points})}
+    return coalition.api.post(f"{path}/reversals", body, token=key)
+
+
+def entries(coalition, member, limit=100):
+    return coalition.api.get(f"/v1/me/entries?limit={limit}", token=member.token).json["entries"]
+
+
+# ---- 1. holds belong to (partner, hold id) -------------------------------------------------------------
+def test_two_partners_using_one_hold_id_on_one_member_keep_two_holds(coalition):
+    cinema, grocer = coalition.partner("cinema"), coalition.partner("grocer")
+    member = coalition.member(cinema)
+    coalition.purchase(cinema, member, "100.00")
+
+    assert hold(coalition, cinema, member, "h1", 30).status == 201
+    assert hold(coalition, grocer, member, "h1", 20).status == 201
+    assert coalition.me(member)["held_points"] == 50
+
+    captured = coalition.api.post("/v1/holds/h1/capture", {"points": 10}, token=grocer)
+    voided = coalition.api.post("/v1/holds/h1/void", token=cinema)
+
+    assert (captured.status, captured.json["points"], captured.json["released_points"]) == (201, 10, 10)
+    assert (voided.status, voided.json["available_points"]) == (200, 90)
+    me = coalition.me(member)
+    assert (me["available_points"], me["held_points"]) == (90, 0)
+    assert assert_invariants() == {"cinema": 90}
+
+
+# ---- 2. a returned purchase takes back the tier it reached ----------------------------------------------
+def test_a_tier_reached_by_a_purchase_that_is_returned_is_taken_back_at_once(coalition):
+    coalition.program(tiers=TIERS_BY_SPEND)
+    airline = coalition.partner("airline", earn_rate="1")
+    member = coalition.member(airline)
+    coalition.purchase(airline, member, "1000.00")  # 1,000 qualifying points: member
+    big = coalition.purchase(airline, member, "100000.00", transaction_id="big")
+    assert big.json["tier"] == "gold"
+
+    ret = coalition.api.post("/v1/transactions/big/returns", {"return_id": "r1", "amount": "100000.00"}, token=airline)
+
+    assert ret.status == 201 and ret.json["tier"] == "member"
+    me = coalition.me(member)
+    assert (
+        me["tier"] == "member" and me["tier_progress"]["current"] == 1000 and me["tier_progress"]["review_on"] is None
+    )
+    tier_lines = [e["breakdown"][0] for e in entries(coalition, member) if e["type"] == "tier"]
+    assert [(line["rule"], line["tier"]) for line in tier_lines] == [
+        ("tier_returned", "member"),
+        ("tier_upgrade", "gold"),
+    ]
+    later = coalition.purchase(airline, member, "100.00")
+    assert later.json["points"] == 100  # no gold multiplier any more
+    assert assert_invariants() == {"airline": 1100}
+
+
+def test_a_return_keeps_what_is_still_earned(coalition):
+    airline = coalition.partner("airline", earn_rate="1")
+    member = coalition.member(airline)
+    coalition.purchase(airline, member, "2500.00")  # silver
+    coalition.purchase(airline, member, "3000.00", transaction_id="t2")  # gold (2,500 + 3,750)
+
+    coalition.api.post("/v1/transactions/t2/returns", {"return_id": "r1", "amount": "3000.00"}, token=airline)
+
+    me = coalition.me(member)
+    assert me["tier"] == "silver" and me["tier_progress"]["current"] == 2500
+
+
+# ---- 3. bonuses tied to a purchase go back with it --------------------------------------------------------
+def test_a_first_purchase_bonus_goes_back_with_the_purchase_and_a_spent_one_becomes_a_debt(coalition):
+    coalition.program(bonuses={"first_purchase": {"points": 200, "funder": "operator", "min_amount": "5.00"}})
+    shop = coalition.partner("shop")
+    member = coalition.member(shop)
+    tiny = coalition.purchase(shop, member, "0.01")
+    first = coalition.purchase(shop, member, "10.00", transaction_id="t1")
+    assert tiny.json["points"] == 0  # below min_amount: no bonus, and not the "first purchase" either
+    assert first.json["points"] == 210
+    coalition.redeem(shop, member, 205)
+
+    ret = coalition.api.post("/v1/transactions/t1/returns", {"return_id": "r1", "amount": "10.00"}, token=shop)
+
+    assert ret.status == 201 and ret.json["points_reversed"] == 210
+    assert [(line["rule"], line["points"]) for line in ret.json["breakdown"]] == [
+        ("return:base_rate", -10),
+        ("return:first_purchase_bonus", -200),
+    ]
+    me = coalition.me(member)
+    assert (me["available_points"], me["owed_points"]) == (0, 205)  # 5 left were clawed back, 205 owed
+    # The bonus went back: the next qualifying purchase earns it again (and repays the operator first).
+    again = coalition.purchase(shop, member, "5.00")
+    assert again.json["points"] == 205
+    assert coalition.me(member)["owed_points"] == 0
+    assert assert_invariants() == {}  # the new points repaid both debts
+
+
+def test_a_referral_rewards_both_sides_and_a_full_return_takes_both_back(coalition):
+    coalition.program(bonuses={"referral": {"referrer_points": 500, "referee_points": 250, "funder": "operator"}})
+    shop = coalition.partner("shop")
+    ana = coalition.member(shop, email="ana@example.com")
+    ben = coalition.member(shop, email="ben@example.com", referral_code=coalition.me(ana)["referral_code"])
+    coalition.purchase(shop, ben, "20.00", transaction_id="t1")
+    assert coalition.me(ana)["available_points"] == 500
+
+    partial = coalition.api.post("/v1/transactions/t1/returns", {"return_id": "r1", "amount": "10.00"}, token=shop)
+    assert partial.json["points_reversed"] == 10  # still a kept purchase: the fixed bonuses stay
+    full = coalition.api.post("/v1/transactions/t1/returns", {"return_id": "r2", "amount": "10.00"}, token=shop)
+
+    assert full.json["points_reversed"] == 260
+    assert coalition.me(ana)["available_points"] == 0 and coalition.me(ben)["available_points"] == 0
+    ana_last = entries(coalition, ana, 1)[0]
+    assert (ana_last["type"], ana_last["points"], ana_last["breakdown"][0]["rule"]) == (
+        "return",
+        -500,
+        "return:referral_bonus",
+    )
+    assert assert_invariants() == {}
+
+
+def test_a_fixed_points_campaign_goes_back_on_a_full_return_only(coalition):
+    shop = coalition.partner("shop")
+    coalition.api.post(
+        "/v1/admin/campaigns",
+        {
+            "campaign_id": "welcome",
+            "name": "Welcome",
+            "starts_at": "2026-11-01T00:00:00Z",
+            "ends_at": "2026-12-01T00:00:00Z",
+            "funder": "shop",
+            "points": 100,
+        },
+        token=coalition.admin,
+    )
+    member = coalition.member(shop)
+    coalition.purchase(shop, member, "40.00", transaction_id="t1")
+
+    half = coalition.api.post("/v1/transactions/t1/returns", {"return_id": "r1", "amount": "20.00"}, token=shop)
+    rest = coalition.api.post("/v1/transactions/t1/returns", {"return_id": "r2", "amount": "20.00"}, token=shop)
+
+    assert (half.json["points_reversed"], rest.json["points_reversed"]) == (20, 120)
+    assert assert_invariants() == {}
+
+
+# ---- 4. reversals of redemptions and captures --------------------------------------------------------------
+def test_a_redemption_is_reversed_in_parts_with_its_attribution_and_never_beyond_what_was_spent(coalition, clock):
+    cinema, grocer = coalition.partner("cinema"), coalition.partner("grocer")
+    member = coalition.member(grocer)
+    coalition.purchase(grocer, member, "30.00")
+    clock.advance(days=10)  # December lot
+    coalition.purchase(cinema, member, "50.00", occurred_at="2026-12-03T09:00:00Z")
+    coalition.redeem(cinema, member, 60, redemption_id="ticket")  # grocer's 30 (Nov), then cinema's 30 (Dec)
+
+    first = give_back(coalition, cinema, "/v1/redemptions/ticket", "rv1", 40)
+    replay = give_back(coalition, cinema, "/v1/redemptions/ticket", "rv1", 40)
+    too_much = give_back(coalition, cinema, "/v1/redemptions/ticket", "rv2", 21)
+    rest = give_back(coalition, cinema, "/v1/redemptions/ticket", "rv3")
+    nothing_left = give_back(coalition, cinema, "/v1/redemptions/ticket", "rv4")
+    foreign = give_back(coalition, grocer, "/v1/redemptions/ticket", "rv5")
+
+    assert (first.status, first.json["points"], first.json["available_points"]) == (201, 40, 60)
+    assert replay.replayed and replay.body == first.body
+    assert (too_much.status, too_much.error_code) == (422, "reversal_exceeds_redemption")
+    assert (rest.status, rest.json["points"], rest.json["available_points"]) == (201, 20, 80)
+    assert (nothing_left.status, nothing_left.error_code) == (422, "reversal_exceeds_redemption")
+    assert foreign.status == 404  # only the partner that spent may reverse
+    reversals = [e for e in entries(coalition, member) if e["type"] == "reversal"]
+    assert [e["attribution"] for e in reversals] == [
+        [{"issuer": "grocer", "expires_on": "2028-11-30", "points": 20}],
+        [
+            {"issuer": "cinema", "expires_on": "2028-12-31", "points": 30},
+            {"issuer": "grocer", "expires_on": "2028-11-30", "points": 10},
+        ],
+    ]
+    assert assert_invariants() == {"grocer": 30, "cinema": 50}
+
+
+def test_a_captured_hold_is_reversed_and_points_past_their_validity_go_to_breakage(coalition, clock):
+    clock.now = datetime(2026, 11, 30, 10, tzinfo=timezone.utc)
+    coalition.program(expiry_months=1)  # November points valid until 2026-12-31
+    shop = coalition.partner("shop")
+    member = coalition.member(shop)
+    coalition.purchase(shop, member, "50.00", occurred_at="2026-11-30T09:00:00Z")
+    hold(coalition, shop, member, "h1", 40)
+    coalition.api.post("/v1/holds/h1/capture", {}, token=shop)
+    clock.now = datetime(2027, 1, 5, 10, tzinfo=timezone.utc)
+
+    reversal = give_back(coalition, shop, "/v1/holds/h1", "rv1")
+
+    assert (reversal.status, reversal.json["points"], reversal.json["expired_points"]) == (201, 40, 40)
+    assert reversal.json["available_points"] == 0
+    kinds = [(e["type"], e["points"]) for e in entries(coalition, member)[:3]]
+    assert kinds == [("expire", -40), ("reversal", 40), ("expire", -10)]
+    assert assert_invariants() == {}
+
+
+# ---- 5. every entry's breakdown sums to its own points --------------------------------------------------
+def test_an_earn_entry_explains_its_own_points_and_the_response_explains_the_whole(coalition):
+    coalition.program(bonuses={"first_purchase": {"points": 200, "funder": "operator"}})
+    shop = coalition.partner("shop")
+    member = coalition.member(shop)
+
+    reply = coalition.purchase(shop, member, "20.00")
+
+    assert reply.json["points"] == 220 and sum(line["points"] for line in reply.json["breakdown"]) == 220
+    for entry in entries(coalition, member):
+        assert sum(line["points"] for line in entry["breakdown"]) == entry["points"], entry
+    earn = next(e for e in entries(coalition, member) if e["type"] == "earn")
+    assert [line["rule"] for line in earn["breakdown"]] == ["base_rate"]
+
+
+# ---- 8. points that expired are not taken back again ------------------------------------------------------
+def test_a_return_after_the_points_expired_takes_nothing_and_leaves_no_debt(coalition, clock):
+    clock.now = datetime(2026, 11, 30, 10, tzinfo=timezone.utc)
+    coalition.program(expiry_months=1)
+    shop = coalition.partner("shop")
+    member = coalition.member(shop)
+    coalition.purchase(shop, member, "100.00", transaction_id="t1", occurred_at="2026-11-30T09:00:00Z")
+    clock.now = datetime(2027, 1, 2, 1, tzinfo=timezone.utc)
+    coalition.api.post("/v1/admin/jobs/expiry", {"as_of": "2027-01-01"}, token=coalition.admin)
+
+    ret = coalition.api.post("/v1/transactions/t1/returns", {"return_id": "r1", "amount": "100.00"}, token=shop)
+
+    assert (ret.status, ret.json["points_reversed"], ret.json["owed_points"]) == (201, 0, 0)
+    assert "had expired" in ret.json["breakdown"][0]["detail"]
+    assert assert_invariants() == {}
+
+
+# ---- 9. held points reaching their expiry ------------------------------------------------------------------
+def test_held_points_are_protected_while_held_and_expire_when_released(coalition, clock):
+    clock.now = datetime(2026, 11, 30, 10, tzinfo=timezone.utc)
+    coalition.program(expiry_months=1)
+    shop = coalition.partner("shop")
+    member = coalition.member(shop)
+    coalition.purchase(shop, member, "100.00", occurred_at="2026-11-30T09:00:00Z")  # valid until 2026-12-31
+    clock.now = datetime(2026, 12, 29, 10, tzinfo=timezone.utc)  # week-long holds across the validity's end
+    hold(coalition, shop, member, "capture-me", 30, ttl_seconds=7 * 24 * 3600)
+    hold(coalition, shop, member, "void-me", 30, ttl_seconds=7 * 24 * 3600)
+    clock.now = datetime(2027, 1, 2, 10, tzinfo=timezone.utc)  # the lots' validity ended on 2026-12-31
+
+    captured = coalition.api.post("/v1/holds/capture-me/capture", {"points": 20}, token=shop)
+    voided = coalition.api.post("/v1/holds/void-me/void", token=shop)
+
+    assert (captured.status, captured.json["points"], captured.json["available_points"]) == (201, 20, 0)
+    assert (voided.status, voided.json["available_points"]) == (200, 0)
+    expired = sum(-e["points"] for e in entries(coalition, member) if e["type"] == "expire")
+    assert expired == 80  # 40 free + 10 released by the capture + 30 by the void
+    assert assert_invariants() == {}
+
+
+# ---- 27. a second capture with another amount ---------------------------------------------------------------
+def test_capturing_a_captured_hold_again_with_another_amount_is_hold_not_open(coalition):
+    shop = coalition.partner("shop")
+    member = coalition.member(shop)
+    coalition.purchase(shop, member, "100.00")
+    hold(coalition, shop, member, "h1", 50)
+    first = coalition.api.post("/v1/holds/h1/capture", {"points": 20}, token=shop)
+
+    replay = coalition.api.post("/v1/holds/h1/capture", {"points": 20}, token=shop)
+    other = coalition.api.post("/v1/holds/h1/capture", {"points": 30}, token=shop)
+
+    assert replay.replayed and replay.body == first.body
+    assert (other.status, other.error_code) == (422, "hold_not_open")
+    assert coalition.me(member)["available_points"] == 80
+
+
+# ---- 28. returns by line ---------------------------------------------------------------------------------------
+def test_a_return_naming_its_lines_takes_back_what_those_lines_earned(coalition):
+    fuel = coalition.partner("fuelco", earn_rate="2", category_rates={"fuel": "0.5"})
+    member = coalition.member(fuel)
+    bought = coalition.purchase(
+        fuel, member, "80.00", transaction_id="t1", items=[{"sku": "diesel", "category": "fuel", "amount": "60.00"}]
+    )
+    assert bought.json["points"] == 70  # 60 × 0.5 + 20 × 2
+
+    line = coalition.api.post(
+        "/v1/transactions/t1/returns",
+        {"return_id": "r1", "amount": "60.00", "items": [{"sku": "diesel", "amount": "60.00"}]},
+        token=fuel,
+    )
+    again = coalition.api.post(
+        "/v1/transactions/t1/returns",
+        {"return_id": "r2", "amount": "1.00", "items": [{"sku": "diesel", "amount": "1.00"}]},
+        token=fuel,
+    )
+    rest = coalition.api.post("/v1/transactions/t1/returns", {"return_id": "r3", "amount": "20.00"}, token=fuel)
+
+    assert (line.status, line.json["points_reversed"]) == (201, 30)  # not 52 (60/80 of 70)
+    assert (again.status, again.error_code) == (422, "return_exceeds_purchase")
+    assert rest.json["points_reversed"] == 40
+    assert assert_invariants() == {}
+
+
+# ---- returns and reversals correct a member who can no longer earn or spend -------------------------------
+def test_a_suspended_member_still_has_their_purchases_returned(coalition, settings):
+    shop = coalition.partner("shop")
+    member = coalition.member(shop)
+    coalition.purchase(shop, member, "50.00", transaction_id="t1")
+    coalition.api.patch(f"/v1/admin/members/{member.member_id}", {"status": "suspended"}, token=coalition.admin)
+    before = table_snapshot(settings)
+    refused = coalition.redeem(shop, member, 10)
+    assert refused.error_code == "member_inactive" and table_snapshot(settings) == before
+
+    ret = coalition.api.post("/v1/transactions/t1/returns", {"return_id": "r1", "amount": "50.00"}, token=shop)
+
+    assert (ret.status, ret.json["points_reversed"]) == (201, 50)
+    assert assert_invariants() == {}

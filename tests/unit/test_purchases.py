@@ -1,0 +1,98 @@
+"""Returns undo exactly what their share of a purchase earned (pure domain, no AWS)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from chalicelib.domain.errors import InvalidRequest, ReturnExceedsPurchase
+from chalicelib.domain.purchases import FixedAward, ProportionalAward, PurchaseFacts, ReturnedLine, SoldLine
+
+
+def diesel_and_snacks() -> PurchaseFacts:
+    """80.00 at fuelco: a 60.00 diesel line at 0.5 point/EUR (30) and 20.00 of the rest at 2 (40) = 70 points,
+    a fuel campaign × 2 funded by the operator (+30 on diesel), and a 200-point first-purchase bonus."""
+    lines = [SoldLine("diesel", "fuel", Decimal("60.00")), SoldLine(None, None, Decimal("20.00"))]
+    return PurchaseFacts(
+        currency="EUR",
+        amount=Decimal("80.00"),
+        occurred_on="2026-11-23",
+        expires_on="2028-11-30",
+        lines=lines,
+        proportional=[
+            ProportionalAward("fuelco", "base_rate", 70, [Decimal(30), Decimal(40)], qualifying=True),
+            ProportionalAward("operator", "campaign:fuel", 30, [Decimal(30), Decimal(0)]),
+        ],
+        fixed=[FixedAward("operator", "first_purchase_bonus", 200, min_amount=Decimal("10.00"))],
+        returned_by_line=[Decimal(0), Decimal(0)],
+    )
+
+
+def taken(clawbacks) -> dict[str, int]:
+    return {c.rule: c.points for c in clawbacks}
+
+
+def test_returning_a_line_takes_back_what_that_line_earned_not_its_share_of_the_amount():
+    facts = diesel_and_snacks()
+
+    clawbacks = facts.plan_return(Decimal("60.00"), [ReturnedLine("diesel", Decimal("60.00"))])
+
+    # the diesel line earned 30 base points and all 30 campaign points; by amount it would have been 52 + 22
+    assert taken(clawbacks) == {"base_rate": 30, "campaign:fuel": 30}
+    assert facts.kept_amount == Decimal("20.00")
+
+
+def test_the_fixed_bonus_goes_back_once_what_is_kept_falls_below_its_minimum():
+    facts = diesel_and_snacks()
+
+    first = facts.plan_return(Decimal("65.00"), None)  # 15.00 kept: still qualifies
+    second = facts.plan_return(Decimal("6.00"), None)  # 9.00 kept: below 10.00
+
+    assert "first_purchase_bonus" not in taken(first)
+    assert taken(second)["first_purchase_bonus"] == 200
+    assert "first_purchase_bonus" not in taken(facts.plan_return(Decimal("9.00"), None))  # never twice
+
+
+def test_more_than_was_bought_is_refused_in_total_and_per_line():
+    facts = diesel_and_snacks()
+    with pytest.raises(ReturnExceedsPurchase):
+        facts.plan_return(Decimal("61.00"), [ReturnedLine("diesel", Decimal("61.00"))])
+    with pytest.raises(InvalidRequest):
+        facts.plan_return(Decimal("5.00"), [ReturnedLine("croissant", Decimal("5.00"))])
+    with pytest.raises(InvalidRequest):
+        facts.plan_return(Decimal("5.00"), [ReturnedLine("diesel", Decimal("4.00"))])  # items ≠ amount
+    facts.plan_return(Decimal("70.00"), None)
+    with pytest.raises(ReturnExceedsPurchase):
+        facts.plan_return(Decimal("10.01"), None)
+
+
+def test_the_stored_form_reads_back_identically():
+    facts = diesel_and_snacks()
+    facts.plan_return(Decimal("13.33"), None)
+    assert PurchaseFacts.from_dict(facts.to_dict()) == facts
+
+
+@given(st.data())
+def test_any_mix_of_returns_never_takes_more_and_a_full_return_takes_exactly_what_was_earned(data):
+    facts = diesel_and_snacks()
+    totals = {"base_rate": 0, "campaign:fuel": 0, "first_purchase_bonus": 0}
+    for _ in range(data.draw(st.integers(0, 6))):
+        kept = int(facts.kept_amount * 100)
+        if kept == 0:
+            break
+        diesel_left = int((facts.lines[0].amount - facts.returned_by_line[0]) * 100)
+        by_line = diesel_left > 0 and data.draw(st.booleans())
+        cents = data.draw(st.integers(1, min(diesel_left, kept) if by_line else kept))
+        amount = Decimal(cents) / 100
+        items = [ReturnedLine("diesel", amount)] if by_line else None
+        for rule, points in taken(facts.plan_return(amount, items)).items():
+            totals[rule] += points
+        assert totals["base_rate"] <= 70 and totals["campaign:fuel"] <= 30
+        facts = PurchaseFacts.from_dict(facts.to_dict())  # as stored between returns
+    if facts.kept_amount:
+        for rule, points in taken(facts.plan_return(facts.kept_amount, None)).items():
+            totals[rule] += points
+    assert totals == {"base_rate": 70, "campaign:fuel": 30, "first_purchase_bonus": 200}
