@@ -1,10 +1,9 @@
 """Closing due settlement days, fanned out per shard through the jobs queue.
 
-The schedule publishes the closed periods still missing from S3, finds the next due day and sends one
-message per shard; each shard's consumer reads that
-day's entries of its shard, stores its part, and the consumer that stores the last part finalizes the day
-(the stored close is conditional, so two finalizers cannot both win) and fans out the next due day.
-Without a queue the same functions run inline.
+The schedule first publishes the closed periods still missing from S3, then finds the next due day and sends
+one message per shard; each shard's consumer reads that day's entries of its shard, stores its part, and the
+consumer that stores the last part finalizes the day (the stored close is conditional, so two finalizers
+cannot both win) and fans out the next due day. Without a queue the same functions run inline.
 """
 
 from __future__ import annotations
