@@ -7,8 +7,8 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from ..domain.errors import InvalidRequest
+from ..services import publishing, reports, settlement
 from ..services import reconciliation as reconciliation_service
-from ..services import reports, settlement
 from .errors import json_response
 from .routing import Call, endpoint
 
@@ -22,7 +22,7 @@ def partner_statement(call: Call, period: str) -> Any:
     output = call.query("format") or "json"
     if output == "csv":
         return Response(
-            body=settlement.statement_csv(statement),
+            body=publishing.statement_csv(statement),
             status_code=200,
             headers={"Content-Type": "text/csv; charset=utf-8"},
         )

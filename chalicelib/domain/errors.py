@@ -97,3 +97,7 @@ class IdentifierTaken(Exception):
     def __init__(self, alias_key: str) -> None:
         super().__init__(alias_key)
         self.alias_key = alias_key
+
+
+class PublicationFailed(Exception):
+    """The statements bucket refused or did not answer: what was not published stays pending and is retried."""

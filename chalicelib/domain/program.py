@@ -11,6 +11,26 @@ from .timefmt import add_months, end_of_month
 
 TIER_METRICS = ("qualifying_points", "spend", "purchases", "distinct_partners")
 
+# Names the system itself uses, so no partner may take one: a settlement party (operator), a file or folder of
+# the statements bucket (coalition, parties, settlements, all: the former coalition file), and words that read as
+# a keyword rather than a brand in routes, logs and funder fields (admin, system, me, self, none, null, undefined).
+RESERVED_PARTNER_IDS = frozenset(
+    {
+        "operator",
+        "all",
+        "coalition",
+        "parties",
+        "settlements",
+        "admin",
+        "system",
+        "me",
+        "self",
+        "none",
+        "null",
+        "undefined",
+    }
+)
+
 
 @dataclass(frozen=True)
 class Tier:

@@ -2,9 +2,13 @@
 that moves for it. Pure: the store hands in a day's entries; nothing here reads or writes.
 
 Money lines are rounded to the cent one by one, and each line is paid by one party and received by
-another, so the net positions of all parties sum to exactly 0.00 by construction:
-- a cross-brand redemption line: issuer i pays redeemer r  round(R[i][r] × point value)   (i ≠ r);
-- a fee line: partner p pays the operator  round(net points p issued × p's fee per point).
+another, so the net positions of all parties sum to exactly 0.00 by construction. Per day and per pair:
+- cross-brand points (i ≠ r), net = points of issuer i redeemed at r − those r reversed that day:
+  net > 0: issuer i pays redeemer r  round(net × point value)        (kind "redemption");
+  net < 0: redeemer r pays issuer i back  round(−net × point value)  (kind "reversal");
+- fees, net = points partner p issued − points returned to it that day:
+  net > 0: p pays the operator  round(net × p's fee per point)       (kind "fee");
+  net < 0: the operator refunds p  round(−net × p's fee per point)   (kind "fee_refund").
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ ZERO = Decimal("0.00")
 # How each entry type's attribution moves an issuer's liability (hold, void, tier, status: it does not).
 ISSUING = frozenset({"earn", "bonus", "activity"})
 SPENDING = frozenset({"redeem", "capture"})
+REVERSING = frozenset({"reversal"})  # a redeemer gives spent points back: the issuer's liability again
 
 
 def cents(amount: Decimal) -> Decimal:
@@ -38,6 +43,7 @@ class PointFlows:
     expired: Counter[str] = field(default_factory=Counter)
     redeemed: dict[str, Counter[str]] = field(default_factory=dict)  # issuer -> redeemer -> points
     entries: int = 0
+    reversed: dict[str, Counter[str]] = field(default_factory=dict)  # issuer -> redeemer -> points given back
 
     def add(self, entry: Entry) -> None:
         self.entries += 1
@@ -50,24 +56,41 @@ class PointFlows:
                 self.expired[portion.issuer] += portion.points
             elif entry.type in SPENDING:
                 self.redeemed.setdefault(portion.issuer, Counter())[entry.partner_id] += portion.points
+            elif entry.type in REVERSING:  # the entry's partner is the redeemer that gives the points back
+                self.reversed.setdefault(portion.issuer, Counter())[entry.partner_id] += portion.points
 
     def merge(self, other: PointFlows) -> None:
         self.issued.update(other.issued)
         self.returned.update(other.returned)
         self.expired.update(other.expired)
-        for issuer, by_redeemer in other.redeemed.items():
-            self.redeemed.setdefault(issuer, Counter()).update(by_redeemer)
+        _merge_matrix(self.redeemed, other.redeemed)
+        _merge_matrix(self.reversed, other.reversed)
         self.entries += other.entries
 
     def redeemed_from(self, issuer: str) -> int:
         return sum(self.redeemed.get(issuer, Counter()).values())
 
+    def reversed_to(self, issuer: str) -> int:
+        return sum(self.reversed.get(issuer, Counter()).values())
+
+    def net_redeemed(self, issuer: str, redeemer: str) -> int:
+        """Points of `issuer` that `redeemer` kept: redeemed there minus reversed there (negative when a
+        reversal gives back more than that period's redemptions)."""
+        return self.redeemed.get(issuer, Counter())[redeemer] - self.reversed.get(issuer, Counter())[redeemer]
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """Every (issuer, redeemer) with a redemption or a reversal, in order."""
+        found = {(i, r) for matrix in (self.redeemed, self.reversed) for i, by_r in matrix.items() for r in by_r}
+        return sorted(found)
+
     def liability_change(self, issuer: str) -> int:
-        """issued − returned − redeemed − expired: how these entries moved the issuer's outstanding points."""
+        """issued − returned − redeemed + reversed − expired: how these entries moved the issuer's outstanding
+        points."""
         return (
             self.issued.get(issuer, 0)
             - self.returned.get(issuer, 0)
             - self.redeemed_from(issuer)
+            + self.reversed_to(issuer)
             - self.expired.get(issuer, 0)
         )
 
@@ -77,9 +100,9 @@ class PointFlows:
         }
 
     def parties(self) -> set[str]:
-        found = set(self.issued) | set(self.returned) | set(self.expired) | set(self.redeemed)
-        for by_redeemer in self.redeemed.values():
-            found |= set(by_redeemer)
+        found = set(self.issued) | set(self.returned) | set(self.expired) | set(self.redeemed) | set(self.reversed)
+        for issuer, redeemer in self.pairs():
+            found |= {issuer, redeemer}
         return found
 
     def to_dict(self) -> dict[str, Any]:
@@ -88,25 +111,33 @@ class PointFlows:
             "returned": dict(self.returned),
             "expired": dict(self.expired),
             "redeemed": {i: dict(r) for i, r in self.redeemed.items()},
+            "reversed": {i: dict(r) for i, r in self.reversed.items()},
             "entries": self.entries,
         }
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> PointFlows:
+        """Also reads flows stored before reversals existed (no "reversed" field: none)."""
         return cls(
-            Counter(raw["issued"]),
-            Counter(raw["returned"]),
-            Counter(raw["expired"]),
-            {i: Counter(r) for i, r in raw["redeemed"].items()},
-            int(raw["entries"]),
+            issued=Counter(raw["issued"]),
+            returned=Counter(raw["returned"]),
+            expired=Counter(raw["expired"]),
+            redeemed={i: Counter(r) for i, r in raw["redeemed"].items()},
+            entries=int(raw["entries"]),
+            reversed={i: Counter(r) for i, r in raw.get("reversed", {}).items()},
         )
+
+
+def _merge_matrix(into: dict[str, Counter[str]], other: dict[str, Counter[str]]) -> None:
+    for issuer, by_redeemer in other.items():
+        into.setdefault(issuer, Counter()).update(by_redeemer)
 
 
 @dataclass(frozen=True)
 class Transfer:
     payer: str
     payee: str
-    kind: str  # redemption | fee
+    kind: str  # redemption | reversal | fee | fee_refund
     amount: Decimal
 
 
@@ -131,14 +162,14 @@ class Settlement:
         return nets
 
     def statement(self, party: str) -> dict[str, Any]:
-        """One party's own part: what API.md calls a partner statement (the operator has one too)."""
+        """One party's own part: what API.md calls a partner statement (the operator has one too).
+
+        `receivable` is every line paid to the party (other issuers' points redeemed here, net of reversals;
+        reversals of its own points elsewhere; fee refunds; the operator's fees), `payable` every line it pays,
+        so receivable − payable = net. `fees` is what the party paid, `fee_refunds` what it got back."""
         flows = self.flows
-        receivable = sum((t.amount for t in self.transfers if t.payee == party and t.kind == "redemption"), ZERO)
-        fees_paid = sum((t.amount for t in self.transfers if t.payer == party and t.kind == "fee"), ZERO)
-        fees_received = sum((t.amount for t in self.transfers if t.payee == party and t.kind == "fee"), ZERO)
-        payable = sum((t.amount for t in self.transfers if t.payer == party and t.kind == "redemption"), ZERO)
-        redeemed_here = {i: r[party] for i, r in sorted(flows.redeemed.items()) if r.get(party)}
-        redeemed_elsewhere = {r: n for r, n in sorted(flows.redeemed.get(party, Counter()).items()) if r != party and n}
+        receivable = sum((t.amount for t in self.transfers if t.payee == party), ZERO)
+        payable = sum((t.amount for t in self.transfers if t.payer == party), ZERO)
         statement = {
             "period": self.period,
             "partner_id": party,
@@ -146,19 +177,29 @@ class Settlement:
             "point_value": format(self.point_value, "f"),
             "issued_points": flows.issued.get(party, 0),
             "returned_points": flows.returned.get(party, 0),
-            "fees": str(fees_paid),
-            "redeemed_here": redeemed_here,
-            "redeemed_elsewhere": redeemed_elsewhere,
+            "fees": str(self._paid(party, "fee")),
+            "fee_refunds": str(self._received(party, "fee_refund")),
+            "redeemed_here": _here(flows.redeemed, party),
+            "redeemed_elsewhere": _elsewhere(flows.redeemed, party),
+            "reversed_here": _here(flows.reversed, party),
+            "reversed_elsewhere": _elsewhere(flows.reversed, party),
             "expired_points": flows.expired.get(party, 0),
             "outstanding_points": self.outstanding.get(party, 0),
-            "receivable": str(receivable + fees_received),
-            "payable": str(payable + fees_paid),
-            "net": str(receivable + fees_received - payable - fees_paid),
+            "receivable": str(receivable),
+            "payable": str(payable),
+            "net": str(receivable - payable),
             "closed_at": self.closed_at,
         }
         if party == OPERATOR:
-            statement["fees_received"] = str(fees_received)
+            statement["fees_received"] = str(self._received(party, "fee"))
+            statement["fee_refunds_paid"] = str(self._paid(party, "fee_refund"))
         return statement
+
+    def _paid(self, party: str, kind: str) -> Decimal:
+        return sum((t.amount for t in self.transfers if t.payer == party and t.kind == kind), ZERO)
+
+    def _received(self, party: str, kind: str) -> Decimal:
+        return sum((t.amount for t in self.transfers if t.payee == party and t.kind == kind), ZERO)
 
     def payments(self) -> list[dict[str, str]]:
         """Through the operator as clearing house: debtors pay the operator, the operator pays creditors."""
@@ -173,7 +214,10 @@ class Settlement:
         return result
 
     def matrix(self) -> dict[str, dict[str, int]]:
-        return {i: dict(sorted(r.items())) for i, r in sorted(self.flows.redeemed.items())}
+        return _matrix(self.flows.redeemed)
+
+    def reversal_matrix(self) -> dict[str, dict[str, int]]:
+        return _matrix(self.flows.reversed)
 
     def document(self) -> dict[str, Any]:
         """The operator's view of the whole period."""
@@ -186,6 +230,7 @@ class Settlement:
             "partners": {p: self.statement(p) for p in self.parties if p != OPERATOR},
             "operator": self.statement(OPERATOR),
             "matrix": self.matrix(),
+            "reversals": self.reversal_matrix(),
             "breakage": {i: n for i, n in sorted(self.flows.expired.items()) if n},
             "outstanding": dict(sorted(self.outstanding.items())),
             "net_positions": {p: str(n) for p, n in sorted(nets.items())},
@@ -207,18 +252,40 @@ def settle_day(
     point_value: Decimal,
     closed_at: str,
 ) -> Settlement:
-    transfers = []
-    for issuer, by_redeemer in sorted(flows.redeemed.items()):
-        for redeemer, points in sorted(by_redeemer.items()):
-            if issuer != redeemer and points:
-                transfers.append(Transfer(issuer, redeemer, "redemption", cents(points * point_value)))
-    for partner, fee in sorted(fees_per_point.items()):
-        net_issued = flows.issued.get(partner, 0) - flows.returned.get(partner, 0)
-        if partner != OPERATOR and fee and net_issued:
-            transfers.append(Transfer(partner, OPERATOR, "fee", cents(net_issued * fee)))
+    transfers = redemption_transfers(flows, point_value) + fee_transfers(flows, fees_per_point)
     outstanding = flows.outstanding_after(previous_outstanding)
     parties = sorted(set(outstanding) | set(fees_per_point) | {OPERATOR})
     return Settlement(day, currency, point_value, flows, outstanding, transfers, parties, closed_at)
+
+
+def redemption_transfers(flows: PointFlows, point_value: Decimal) -> list[Transfer]:
+    """One line per cross-brand pair on the points the redeemer kept that day: the issuer pays the redeemer,
+    or, when reversals gave back more than was redeemed, the redeemer pays the issuer back."""
+    transfers = []
+    for issuer, redeemer in flows.pairs():
+        kept = flows.net_redeemed(issuer, redeemer)
+        if issuer == redeemer or kept == 0:
+            continue  # own points move no money
+        if kept > 0:
+            transfers.append(Transfer(issuer, redeemer, "redemption", cents(kept * point_value)))
+        else:
+            transfers.append(Transfer(redeemer, issuer, "reversal", cents(-kept * point_value)))
+    return transfers
+
+
+def fee_transfers(flows: PointFlows, fees_per_point: dict[str, Decimal]) -> list[Transfer]:
+    """The fee on points issued net of returns; a day whose returns exceed its issues refunds the fee on the
+    difference (the operator pays the partner), so no line is ever negative."""
+    transfers = []
+    for partner, fee in sorted(fees_per_point.items()):
+        net_issued = flows.issued.get(partner, 0) - flows.returned.get(partner, 0)
+        if partner == OPERATOR or not fee or not net_issued:
+            continue
+        if net_issued > 0:
+            transfers.append(Transfer(partner, OPERATOR, "fee", cents(net_issued * fee)))
+        else:
+            transfers.append(Transfer(OPERATOR, partner, "fee_refund", cents(-net_issued * fee)))
+    return transfers
 
 
 def combine(period: str, days: list[Settlement], closed_at: str) -> Settlement:
@@ -236,3 +303,17 @@ def combine(period: str, days: list[Settlement], closed_at: str) -> Settlement:
     return Settlement(
         period, last.currency, last.point_value, flows, dict(last.outstanding), transfers, sorted(parties), closed_at
     )
+
+
+def _here(matrix: dict[str, Counter[str]], party: str) -> dict[str, int]:
+    """{issuer: points} that moved at `party` (its own points included)."""
+    return {issuer: by_r[party] for issuer, by_r in sorted(matrix.items()) if by_r.get(party)}
+
+
+def _elsewhere(matrix: dict[str, Counter[str]], party: str) -> dict[str, int]:
+    """{redeemer: points} of `party`'s points that moved at other partners."""
+    return {r: n for r, n in sorted(matrix.get(party, Counter()).items()) if r != party and n}
+
+
+def _matrix(matrix: dict[str, Counter[str]]) -> dict[str, dict[str, int]]:
+    return {issuer: dict(sorted(by_r.items())) for issuer, by_r in sorted(matrix.items())}

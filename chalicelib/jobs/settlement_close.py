@@ -1,9 +1,9 @@
 """Closing due settlement days, fanned out per shard through the jobs queue.
 
-The schedule finds the next due day and sends one message per shard; each shard's consumer reads that
-day's entries of its shard, stores its part, and the consumer that stores the last part finalizes the day
-(the stored close is conditional, so two finalizers cannot both win) and fans out the next due day.
-Without a queue the same functions run inline.
+The schedule first publishes the closed periods still missing from S3, then finds the next due day and sends
+one message per shard; each shard's consumer reads that day's entries of its shard, stores its part, and the
+consumer that stores the last part finalizes the day (the stored close is conditional, so two finalizers
+cannot both win) and fans out the next due day. Without a queue the same functions run inline.
 """
 
 from __future__ import annotations
@@ -19,13 +19,15 @@ JOB = "settle-shard"
 
 
 def close_due(rt: Runtime) -> dict[str, object]:
+    """The hourly run: first publish what earlier closes could not (a cursor, not a scan), then close."""
+    published = settlement.publish_pending(rt)
     day = settlement.next_due_day(rt)
     if day is None:
-        return {"due": None}
+        return {"due": None, "published": published}
     messages = [{"job": JOB, "day": day, "shard": n} for n in range(rt.settings.settlement_shards)]
     if enqueue(rt, messages):
-        return {"due": day, "fanned_out": len(messages)}
-    return {"due": day, "closed": settlement.close_due_days(rt)}
+        return {"due": day, "fanned_out": len(messages), "published": published}
+    return {"due": day, "closed": settlement.close_due_days(rt), "published": published}
 
 
 def run_shard(rt: Runtime, day: str, shard: int) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..domain.errors import InvalidRequest, NotFound
 from ..domain.money import parse_currency, parse_rate
-from ..domain.program import Partner
+from ..domain.program import RESERVED_PARTNER_IDS, Partner
 from ..store import directory
 from . import settlement
 from .requests import PartnerCreate, PartnerPatch
@@ -18,6 +18,7 @@ from .runtime import Runtime, iso
 
 
 def create_partner(rt: Runtime, request: PartnerCreate) -> dict[str, Any]:
+    _refuse_reserved(request.partner_id)
     partner = Partner(
         partner_id=request.partner_id,
         name=request.name,
@@ -26,12 +27,18 @@ def create_partner(rt: Runtime, request: PartnerCreate) -> dict[str, Any]:
         category_rates=_category_rates(request.category_rates),
         fee_per_point=_fee(request.fee_per_point),
     )
-    if partner.partner_id == "operator":
-        raise InvalidRequest("'operator' is the operator's own party id", field="partner_id")
     directory.create_partner(partner, iso(rt.now()))
     settlement.mark_epoch(rt)
     rt.cache.forget("partners")
     return partner.view()
+
+
+def _refuse_reserved(partner_id: str) -> None:
+    if partner_id in RESERVED_PARTNER_IDS:
+        raise InvalidRequest(
+            f"{partner_id!r} is reserved (the system uses it as a party, file or keyword); choose another partner_id",
+            field="partner_id",
+        )
 
 
 def update_partner(rt: Runtime, partner_id: str, patch: PartnerPatch) -> dict[str, Any]:

@@ -3,6 +3,9 @@
 Reads the partner's own entries of each day in the range through the day index (never another partner's,
 never older days), then the wallets of the members it served (BatchGetItem, 100 at a time) for their
 month-by-month activity elsewhere. Cross-brand reach is therefore measured by calendar month.
+
+`points_redeemed` is net of reversals: points spent at this partner minus those it gave back in the range
+(`points_reversed`), so a cancelled purchase paid with points does not count as redeemed.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from ..domain.errors import InvalidRequest
-from ..domain.settlement import ISSUING, SPENDING
+from ..domain.settlement import ISSUING, REVERSING, SPENDING
 from ..domain.tiers import month_key
 from ..store import settlements
 from ..store.errors import translated
@@ -28,9 +31,9 @@ def summary(rt: Runtime, partner_id: str, start_text: str | None, end_text: str 
     start, end = _range(start_text, end_text)
     purchases: Counter[str] = Counter()
     served: set[str] = set()
-    issued = redeemed = 0
-    day = start
-    while day <= end:
+    issued = redeemed = reversed_points = 0
+    days = _days(start, end)
+    for day in days:
         for shard in range(rt.settings.settlement_shards):
             for entry in settlements.day_entries(partner_id, day.isoformat(), shard):
                 served.add(entry.member_id)
@@ -40,9 +43,10 @@ def summary(rt: Runtime, partner_id: str, start_text: str | None, end_text: str 
                     issued += sum(p.points for p in entry.attribution if p.issuer == partner_id)
                 if entry.type in SPENDING:
                     redeemed += -entry.points
-        day += timedelta(days=1)
+                if entry.type in REVERSING:
+                    reversed_points += entry.points
 
-    months = {month_key(start + timedelta(days=n)) for n in range((end - start).days + 1)}
+    months = {month_key(day) for day in days}
     elsewhere = sum(1 for wallet in _wallets(sorted(served)) if _active_elsewhere(wallet, partner_id, months))
     buyers = len(purchases)
     last_closed = settlements.cursor(settlement.LAST_CLOSED)
@@ -52,7 +56,8 @@ def summary(rt: Runtime, partner_id: str, start_text: str | None, end_text: str 
         "from": start.isoformat(),
         "to": end.isoformat(),
         "points_issued": issued,
-        "points_redeemed": redeemed,
+        "points_redeemed": redeemed - reversed_points,
+        "points_reversed": reversed_points,
         "outstanding_points": (closed.outstanding.get(partner_id, 0) if closed else 0),
         "outstanding_as_of": last_closed,
         "active_members": len(served),
@@ -71,6 +76,11 @@ def _range(start_text: str | None, end_text: str | None) -> tuple[date, date]:
     if end < start or (end - start).days >= MAX_DAYS:
         raise InvalidRequest(f"to must be on or after from, at most {MAX_DAYS} days later", field="to")
     return start, end
+
+
+def _days(start: date, end: date) -> list[date]:
+    """Counted from the start, never stepped past the end: the day after 9999-12-31 does not exist."""
+    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
 
 
 def _wallets(member_ids: list[str]):  # type: ignore[no-untyped-def]

@@ -4,28 +4,33 @@ A day D closes once D is over plus a grace longer than any request, so nothing b
 in flight. Days close in order (each needs the day before: outstanding liability carries over), from the
 settlement epoch (the day the first partner joined). A closed period never changes: it is stored once,
 under a condition, and served from storage byte for byte.
+
+What follows the stored close (the closing cursor, the month a last day completes, publication to S3) is
+redone by any later close call of that day and by every scheduled run, so a failure there delays it and
+loses nothing. Publication walks a cursor (PUBLISHED) from the last published day to the last closed day:
+it reads only what is pending.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.metrics import MetricUnit
 
-from ..domain.errors import InvalidRequest, NotFound, RuleViolation
-from ..domain.settlement import OPERATOR, PointFlows, Settlement, combine, settle_day
+from ..domain.errors import InvalidRequest, NotFound, PublicationFailed, RuleViolation, TransientFailure
+from ..domain.settlement import OPERATOR, PointFlows, combine, settle_day
 from ..observability import logger, metrics
 from ..store import directory, settlements
 from .programs import current_program
+from .publishing import publish_period
 from .runtime import Runtime, iso
 
 EPOCH = "EPOCH"
 LAST_CLOSED = "LAST_CLOSED"
+PUBLISHED = "PUBLISHED"  # every day up to this one, and every month such a day ends, is in S3
+PUBLISH_BATCH_DAYS = 31  # days one call publishes at most when catching up: the next run continues
 
 
 def parse_period(text: str) -> str:
@@ -57,15 +62,27 @@ def close_day(rt: Runtime, day_text: str) -> str:
         raise InvalidRequest("close a day (YYYY-MM-DD); months close with their last day", field="date")
     stored = settlements.get_document(day)
     if stored is not None:
+        resume_after_close(rt, day)
         return stored
     check_closable(rt, day)
     return finalize_day(rt, day, aggregate_day(rt, day))
+
+
+def resume_after_close(rt: Runtime, day: str) -> None:
+    """Redo what follows a stored close, in case it was cut short: the closing cursor (days close in order, so
+    every day up to a stored one is closed), the month it ends, publication."""
+    last = settlements.cursor(LAST_CLOSED)
+    if last is None or last < day:
+        settlements.advance_cursor(LAST_CLOSED, day)
+    publish_pending(rt)
 
 
 def check_closable(rt: Runtime, day: str) -> None:
     epoch = settlements.cursor(EPOCH)
     if epoch is None or day < epoch:
         raise RuleViolation(f"nothing to settle on {day}: the coalition's first day is {epoch}", field="date")
+    if day >= rt.now().date().isoformat():  # checked first: the end of 9999-12-31 is past the calendar's end
+        raise RuleViolation(f"{day} is not over yet", field="date")
     if rt.now() < day_closes_at(rt, day):
         raise RuleViolation(f"{day} can close from {iso(day_closes_at(rt, day))}", field="date")
     previous = (date.fromisoformat(day) - timedelta(days=1)).isoformat()
@@ -112,14 +129,17 @@ def finalize_day(rt: Runtime, day: str, flows: PointFlows) -> str:
     document = json.dumps(settlement.document(), separators=(",", ":"))
     if not settlements.save_closed(settlement, document):
         return settlements.get_document(day) or document  # a concurrent close stored it first
-    settlements.set_cursor(LAST_CLOSED, day)
-    publish(rt, settlement, document)
+    settlements.advance_cursor(LAST_CLOSED, day)
     metrics.add_metric(name="SettlementEntries", unit=MetricUnit.Count, value=flows.entries)
     logger.info("settlement day closed", extra={"day": day, "entries": flows.entries})
-    following = date.fromisoformat(day) + timedelta(days=1)
-    if following.day == 1:
+    if ends_month(day):
         close_month(rt, day[:7])
+    publish_pending(rt)
     return document
+
+
+def ends_month(day: str) -> bool:
+    return (date.fromisoformat(day) + timedelta(days=1)).day == 1
 
 
 def close_month(rt: Runtime, month: str) -> None:
@@ -137,9 +157,7 @@ def close_month(rt: Runtime, month: str) -> None:
     if not days:
         return
     settlement = combine(month, days, iso(rt.now()))
-    document = json.dumps(settlement.document(), separators=(",", ":"))
-    if settlements.save_closed(settlement, document):
-        publish(rt, settlement, document)
+    settlements.save_closed(settlement, json.dumps(settlement.document(), separators=(",", ":")))
 
 
 def next_due_day(rt: Runtime) -> str | None:
@@ -161,6 +179,47 @@ def close_due_days(rt: Runtime) -> list[str]:
     return closed
 
 
+# ---- publishing -------------------------------------------------------------------------------------------
+def publish_pending(rt: Runtime) -> list[str]:
+    """Publish the closed periods not in S3 yet, day by day in order from the PUBLISHED cursor, each day with
+    the month it ends. A failure is logged and leaves that day and the ones after it pending for the next
+    call; it never fails the close that called. Returns the periods published."""
+    published: list[str] = []
+    for day in unpublished_days(rt):
+        try:
+            published += _publish_day(rt, day)
+            settlements.advance_cursor(PUBLISHED, day)
+        except (PublicationFailed, TransientFailure) as error:
+            metrics.add_metric(name="SettlementPublicationFailures", unit=MetricUnit.Count, value=1)
+            logger.warning("settlement publication pending", extra={"day": day, "cause": str(error)})
+            break
+    return published
+
+
+def unpublished_days(rt: Runtime) -> list[str]:
+    """The closed days after the PUBLISHED cursor (from the epoch at first), at most PUBLISH_BATCH_DAYS."""
+    last = settlements.cursor(LAST_CLOSED)
+    if last is None:
+        return []
+    published = settlements.cursor(PUBLISHED)
+    if published is None:
+        first = date.fromisoformat(settlements.cursor(EPOCH) or last)
+    else:
+        first = date.fromisoformat(published) + timedelta(days=1)
+    pending = (date.fromisoformat(last) - first).days + 1
+    return [(first + timedelta(days=n)).isoformat() for n in range(min(max(pending, 0), PUBLISH_BATCH_DAYS))]
+
+
+def _publish_day(rt: Runtime, day: str) -> list[str]:
+    periods = [day]
+    if ends_month(day):
+        month = day[:7]
+        if settlements.get_document(month) is None:
+            close_month(rt, month)  # the close of this last day stopped before its month: finish it now
+        periods.append(month)
+    return [period for period in periods if publish_period(rt, period)]
+
+
 # ---- reading ----------------------------------------------------------------------------------------------
 def operator_view(period_text: str) -> str:
     period = parse_period(period_text)
@@ -176,36 +235,3 @@ def partner_statement(partner_id: str, period_text: str) -> dict[str, Any]:
     if settlement is None:
         raise NotFound(f"{period} is not closed")
     return settlement.statement(partner_id)
-
-
-def statement_csv(statement: dict[str, Any]) -> str:
-    """One `field,value` row per figure; maps flattened as field.key — the same figures as the JSON."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["field", "value"])
-    for field, value in statement.items():
-        if isinstance(value, dict):
-            for key, inner in value.items():
-                writer.writerow([f"{field}.{key}", inner])
-        else:
-            writer.writerow([field, value])
-    return out.getvalue()
-
-
-def publish(rt: Runtime, settlement: Settlement, document: str) -> None:
-    """JSON and CSV objects in S3: the operator's document, and each party's own statement."""
-    s3 = boto3.client("s3", region_name=rt.settings.region)
-    bucket = rt.settings.statements_bucket
-    prefix = f"settlements/{settlement.period}"
-    s3.put_object(Bucket=bucket, Key=f"{prefix}/all.json", Body=document.encode(), ContentType="application/json")
-    for party in settlement.parties:
-        statement = settlement.statement(party)
-        s3.put_object(
-            Bucket=bucket,
-            Key=f"{prefix}/{party}.json",
-            ContentType="application/json",
-            Body=json.dumps(statement, separators=(",", ":")).encode(),
-        )
-        s3.put_object(
-            Bucket=bucket, Key=f"{prefix}/{party}.csv", ContentType="text/csv", Body=statement_csv(statement).encode()
-        )

@@ -15,8 +15,9 @@
 | directory  | PARTNER#id, KEY#id, REF# | partner profile, API key hash,        | listings: listing / pk               |
 |            | PROGRAM, OPKEY#hash,     | programme, operator key hash,         |   (partners, campaigns)              |
 |            | CARD#n, EMAIL#h, PHONE#h | identity alias -> member_id           |                                      |
-| settlements| DAY#d, MONTH#m / part   | closed period (ALL), shard flows      |                                      |
-|            | CURSOR / LAST_CLOSED     | (PART#n), where closing stands        |                                      |
+| settlements| DAY#d, MONTH#m / part   | closed period (ALL) + published_at,   |                                      |
+|            | CURSOR / LAST_CLOSED,    | shard flows (PART#n), where closing   |                                      |
+|            |   EPOCH, PUBLISHED       |   and publishing stand                |                                      |
 """
 
 from __future__ import annotations
@@ -245,8 +246,9 @@ TABLE_OF_MODEL: dict[type[Model], str] = {
 
 
 class SettlementItem(Model):
-    """Settlements: (DAY#2026-11-23 | MONTH#2026-11, ALL) the closed period; (DAY#…, PART#007) one shard's
-    point flows while a fanned-out close is under way; (CURSOR, LAST_CLOSED | EPOCH) where closing stands."""
+    """Settlements: (DAY#2026-11-23 | MONTH#2026-11, ALL) the closed period, with `published_at` once its
+    objects are in S3; (DAY#…, PART#007) one shard's point flows while a fanned-out close is under way;
+    (CURSOR, LAST_CLOSED | EPOCH | PUBLISHED) where closing and publishing stand."""
 
     class Meta:
         table_name = "settlements"
@@ -262,6 +264,7 @@ class SettlementItem(Model):
     parties = JSONAttribute(null=True)
     value = UnicodeAttribute(null=True)  # cursor items: a date
     closed_at = UnicodeAttribute(null=True)
+    published_at = UnicodeAttribute(null=True)  # outside the document: publishing never changes a closed period
 
 
 TABLE_OF_MODEL[SettlementItem] = "settlements"

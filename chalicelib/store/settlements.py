@@ -7,9 +7,10 @@ key of that day, so a close reads that day's entries and nothing older.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, UpdateError
 
 from ..domain.ledger import Entry
 from ..domain.settlement import PointFlows, Settlement, Transfer
@@ -19,6 +20,16 @@ from .models import EntryItem, SettlementItem
 
 ALL = "ALL"
 CURSOR = "CURSOR"
+
+
+@dataclass(frozen=True)
+class StoredPeriod:
+    """A closed period as stored: its figures, the operator's document byte for byte, and whether (when) its
+    objects were published to S3."""
+
+    settlement: Settlement
+    document: str
+    published_at: str | None
 
 
 def day_entries(partner_id: str, day: str, shard: int) -> Iterator[Entry]:
@@ -39,6 +50,28 @@ def get_closed(period: str) -> Settlement | None:
 def get_document(period: str) -> str | None:
     item = _get(period_key(period), ALL)
     return None if item is None else item.document
+
+
+def get_stored(period: str) -> StoredPeriod | None:
+    """One GetItem: everything publishing a period needs."""
+    item = _get(period_key(period), ALL)
+    if item is None:
+        return None
+    return StoredPeriod(_to_settlement(period, item), item.document, item.published_at)
+
+
+def mark_published(period: str, published_at: str) -> None:
+    """Record that the period's objects are in S3 (the first time wins; a second publisher changes nothing)."""
+    item = SettlementItem(period=period_key(period), part=ALL)
+    try:
+        with translated():
+            item.update(
+                actions=[SettlementItem.published_at.set(published_at)],
+                condition=SettlementItem.period.exists() & SettlementItem.published_at.does_not_exist(),
+            )
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
 
 
 def save_closed(settlement: Settlement, document: str) -> bool:
@@ -89,6 +122,17 @@ def set_cursor(name: str, value: str, *, only_if_absent: bool = False) -> None:
             item.save(condition=SettlementItem.part.does_not_exist() if only_if_absent else None)
     except PutError as error:
         if not (only_if_absent and error.cause_response_code == "ConditionalCheckFailedException"):
+            raise
+
+
+def advance_cursor(name: str, value: str) -> None:
+    """Move a cursor forward only: a slower writer holding an older value cannot move it back."""
+    item = SettlementItem(period=CURSOR, part=name, value=value)
+    try:
+        with translated():
+            item.save(condition=SettlementItem.value.does_not_exist() | (SettlementItem.value < value))
+    except PutError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
             raise
 
 

@@ -57,13 +57,14 @@ def test_the_schedule_fans_out_and_the_last_shard_closes_the_day_once(coalition,
     result = scheduled(lambdas, "close_settlement_days")
     messages = drain(queue_url, settings.region)
 
-    assert result == {"due": "2026-11-23", "fanned_out": settings.settlement_shards}
+    assert result == {"due": "2026-11-23", "fanned_out": settings.settlement_shards, "published": []}
     assert len(messages) == settings.settlement_shards
     consume(lambdas, messages[:-1])
     assert settlements.get_document("2026-11-23") is None  # nothing closes before every shard has run
     consume(lambdas, messages[-1:])
     document = settlements.get_document("2026-11-23")
     assert document is not None and '"issued_points":60' in document
+    assert settlements.get_stored("2026-11-23").published_at == "2026-11-24T00:30:00.000Z"  # by the last shard
 
     consume(lambdas, messages[:2])  # redeliveries change nothing
     assert settlements.get_document("2026-11-23") == document

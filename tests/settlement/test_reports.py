@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from chalicelib.domain.wallet import Portion
+from tests.support.ledger import assert_invariants, book_reversal
+
 
 def test_summary_counts_repeat_buyers_and_members_seen_at_other_brands(coalition, clock):
     shop, cinema = coalition.partner("shop"), coalition.partner("cinema")
@@ -24,6 +27,7 @@ def test_summary_counts_repeat_buyers_and_members_seen_at_other_brands(coalition
         "to": "2026-11-23",
         "points_issued": 60,
         "points_redeemed": 20,
+        "points_reversed": 0,
         "outstanding_points": 0,
         "outstanding_as_of": None,
         "active_members": 3,
@@ -38,3 +42,32 @@ def test_summary_ranges_are_checked(coalition):
     for query in ("from=2026-11-23&to=2026-11-01", "from=2026-01-01&to=2026-12-31", "from=x&to=y", ""):
         reply = coalition.api.get(f"/v1/reports/summary?{query}", token=shop)
         assert (reply.status, reply.error_code) == (400, "invalid_request"), query
+
+
+def test_points_redeemed_are_net_of_the_partners_reversals(coalition, api, clock):
+    shop, cinema = coalition.partner("shop"), coalition.partner("cinema")
+    ana = coalition.member(shop)
+    coalition.purchase(shop, ana, "100.00")
+    assert coalition.redeem(cinema, ana, 60).status == 201
+    spent = api.get("/v1/me/entries", token=ana.token).json["entries"][0]
+    assert spent["type"] == "redeem"
+    expires_on = spent["attribution"][0]["expires_on"]
+    clock.advance(minutes=5)
+    book_reversal(api.container.settings, ana.member_id, "cinema", [Portion(expires_on, "shop", 25)], clock())
+    assert_invariants()
+
+    cinema_report = api.get("/v1/reports/summary?from=2026-11-23&to=2026-11-23", token=cinema).json
+    shop_report = api.get("/v1/reports/summary?from=2026-11-23&to=2026-11-23", token=shop).json
+
+    assert (cinema_report["points_redeemed"], cinema_report["points_reversed"]) == (35, 25)
+    assert (shop_report["points_issued"], shop_report["points_redeemed"], shop_report["points_reversed"]) == (100, 0, 0)
+
+
+def test_a_range_at_the_end_of_the_calendar_is_answered_not_a_500(coalition):
+    shop = coalition.partner("shop")
+
+    reply = coalition.api.get("/v1/reports/summary?from=9999-10-01&to=9999-12-31", token=shop)
+
+    assert reply.status == 200, reply.json
+    assert (reply.json["from"], reply.json["to"]) == ("9999-10-01", "9999-12-31")
+    assert (reply.json["points_issued"], reply.json["points_redeemed"], reply.json["active_members"]) == (0, 0, 0)

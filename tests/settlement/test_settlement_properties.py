@@ -1,6 +1,6 @@
-"""Property: whatever partners and members do over several days, every close nets to exactly 0.00,
-its outstanding liability per issuer equals what the wallets hold (invariant 2), and closing again
-changes nothing."""
+"""Property: whatever partners and members do over several days (reversals of earlier redemptions and
+captures included), every close nets to exactly 0.00, its outstanding liability per issuer equals what the
+wallets hold (invariant 2), and closing again changes nothing."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import moto
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.bootstrap import Container
 from chalicelib.domain.errors import DomainError
+from chalicelib.domain.wallet import Portion
 from chalicelib.services import burning, earning, members, partners, programs, returns, settlement
 from chalicelib.services.auth import partner_profile
 from chalicelib.services.requests import (
@@ -27,21 +28,22 @@ from chalicelib.services.requests import (
     RedemptionRequest,
     ReturnRequest,
 )
+from chalicelib.store.ledger import all_entries
 from localdev.infra import create_all
 from tests.support.api import PROGRAM
 from tests.support.clock import Clock
-from tests.support.ledger import assert_invariants
+from tests.support.ledger import assert_invariants, book_reversal
 
 PARTNERS = ["alpha", "bravo", "charlie"]
 START = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
 
 operation = st.tuples(
     st.integers(0, 3),  # day
-    st.sampled_from(["earn", "earn", "redeem", "return", "hold_capture", "hold_void"]),
+    st.sampled_from(["earn", "earn", "redeem", "return", "hold_capture", "hold_void", "reverse"]),
     st.integers(0, 2),  # partner
     st.integers(0, 2),  # member
     st.integers(1, 300),  # amount in EUR or points
-    st.integers(1, 100),  # a percentage: how much of a purchase to return, or of a hold to capture
+    st.integers(1, 100),  # a percentage: how much of a purchase to return, of a hold to capture, of a spend to reverse
 )
 
 
@@ -76,7 +78,7 @@ def fresh_coalition(base_settings):
         yield rt, clock, ids
 
 
-def apply(rt, clock, member_ids, purchases, n, op):
+def apply(rt, clock, member_ids, purchases, spends, n, op):
     _, kind, p, m, size, share = op
     partner_id, member_id = PARTNERS[p], member_ids[m]
     ref = {"member_id": member_id}
@@ -95,19 +97,49 @@ def apply(rt, clock, member_ids, purchases, n, op):
             earning.earn_points(rt, partner_profile(rt, partner_id), request)
             purchases.append((partner_id, f"t{n}", size))
         elif kind == "redeem":
-            burning.redeem_points(rt, partner_id, RedemptionRequest(redemption_id=f"r{n}", member=ref, points=size))
+            reply = burning.redeem_points(
+                rt, partner_id, RedemptionRequest(redemption_id=f"r{n}", member=ref, points=size)
+            )
+            spends.append(spent_by(member_id, partner_id, json.loads(reply.body)["entry_id"]))
         elif kind == "return" and purchases:
             owner, transaction_id, amount = purchases[n % len(purchases)]
             part = (Decimal(amount) * share / 100).quantize(Decimal("0.01")) or Decimal("0.01")
             returns.return_purchase(rt, owner, transaction_id, ReturnRequest(return_id=f"x{n}", amount=str(part)))
+        elif kind == "reverse" and spends:
+            reverse(rt, clock, spends[n % len(spends)], share)
         elif kind.startswith("hold"):
             burning.place_hold(rt, partner_id, HoldRequest(hold_id=f"h{n}", member=ref, points=size))
             if kind == "hold_capture":
-                burning.capture_hold(rt, partner_id, f"h{n}", CaptureRequest(points=max(1, size * share // 100)))
+                request = CaptureRequest(points=max(1, size * share // 100))
+                reply = burning.capture_hold(rt, partner_id, f"h{n}", request)
+                spends.append(spent_by(member_id, partner_id, json.loads(reply.body)["entry_id"]))
             else:
                 burning.void_hold(rt, partner_id, f"h{n}")
     except DomainError:
         pass  # refused (not enough points, return beyond the purchase): writes nothing, as tested elsewhere
+
+
+def spent_by(member_id, partner_id, entry_id):
+    """A redemption or capture that can be reversed later: who spent, and what of it is not reversed yet."""
+    entry = next(e for e in all_entries(member_id) if e.entry_id == entry_id)
+    return {"member_id": member_id, "partner_id": partner_id, "left": list(entry.attribution)}
+
+
+def reverse(rt, clock, spend, share):
+    """The redeemer gives back `share` % of what is left of a spend (at least a point), portion by portion,
+    as the reversal use case books it: never more than was spent."""
+    wanted = max(1, sum(p.points for p in spend["left"]) * share // 100)
+    given, left = [], []
+    for portion in spend["left"]:
+        take = min(portion.points, wanted - sum(g.points for g in given))
+        if take:
+            given.append(Portion(portion.expires_on, portion.issuer, take))
+        if portion.points - take:
+            left.append(Portion(portion.expires_on, portion.issuer, portion.points - take))
+    if given:
+        book_reversal(rt.settings, spend["member_id"], spend["partner_id"], given, clock())
+        spend["left"] = left
+        event("a reversal booked")
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -115,13 +147,14 @@ def apply(rt, clock, member_ids, purchases, n, op):
 def test_every_close_nets_to_zero_and_matches_the_wallets(settings, ops):
     with fresh_coalition(settings) as (rt, clock, member_ids):
         purchases: list = []
+        spends: list = []
         ops = sorted(ops, key=lambda op: op[0])
         for day in range(4):
             clock.now = START + timedelta(days=day)
             for n, op in enumerate(ops):
                 if op[0] == day:
                     clock.advance(seconds=30)
-                    apply(rt, clock, member_ids, purchases, n, op)
+                    apply(rt, clock, member_ids, purchases, spends, n, op)
             wallets_liability = assert_invariants()  # invariant 1 per member, 2 from ledger vs wallets
 
             closing_day = (START + timedelta(days=day)).date().isoformat()

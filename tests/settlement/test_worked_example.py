@@ -39,7 +39,7 @@ from chalicelib.bootstrap import Container
 from chalicelib.services.expiry import expire_points
 from localdev.infra import create_all
 from tests.support.api import ApiClient, Coalition
-from tests.support.aws import make_settings, table_snapshot
+from tests.support.aws import ADMIN_KEY, make_settings, table_snapshot
 from tests.support.clock import Clock
 from tests.support.ledger import assert_invariants
 
@@ -124,8 +124,11 @@ def test_each_partner_sees_its_own_statement_only(world):
         "issued_points": 100,
         "returned_points": 40,
         "fees": "0.12",
+        "fee_refunds": "0.00",
         "redeemed_here": {},
         "redeemed_elsewhere": {"charlie": 100},
+        "reversed_here": {},
+        "reversed_elsewhere": {},
         "expired_points": 0,
         "outstanding_points": -40,
         "receivable": "0.00",
@@ -186,16 +189,18 @@ def test_statements_are_stored_in_s3_as_json_and_csv(world):
         o["Key"]
         for o in s3.list_objects_v2(Bucket=settings.statements_bucket, Prefix="settlements/2026-11-30/")["Contents"]
     }
-    assert {
-        "settlements/2026-11-30/all.json",
-        "settlements/2026-11-30/alpha.json",
-        "settlements/2026-11-30/alpha.csv",
-        "settlements/2026-11-30/operator.json",
-    } <= keys
+    parties = ("alpha", "bravo", "charlie", "operator")
+    assert keys == {"settlements/2026-11-30/coalition.json"} | {
+        f"settlements/2026-11-30/parties/{party}.{extension}" for party in parties for extension in ("json", "csv")
+    }
     stored = json.loads(
-        s3.get_object(Bucket=settings.statements_bucket, Key="settlements/2026-11-30/alpha.json")["Body"].read()
+        s3.get_object(Bucket=settings.statements_bucket, Key="settlements/2026-11-30/parties/alpha.json")["Body"].read()
     )
     assert stored["net"] == "-1.12"
+    coalition = s3.get_object(Bucket=settings.statements_bucket, Key="settlements/2026-11-30/coalition.json")
+    assert coalition["Body"].read() == world.coalition.api.get("/v1/admin/settlements/2026-11-30", token=ADMIN_KEY).body
+    month = s3.list_objects_v2(Bucket=settings.statements_bucket, Prefix="settlements/2026-11/")["Contents"]
+    assert "settlements/2026-11/parties/charlie.csv" in {o["Key"] for o in month}
 
 
 def test_reconciliation_checks_the_invariants_live(world):

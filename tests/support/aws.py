@@ -1,10 +1,11 @@
-"""moto helpers: settings for a test stage, a DynamoDB call meter and fault injector, table dumps."""
+"""moto helpers: settings for a test stage, a DynamoDB call meter and fault injector, an S3 outage, dumps."""
 
 from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from unittest import mock
 
 import boto3
 import botocore.client
+import botocore.exceptions
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -99,6 +101,28 @@ class DynamoMeter:
 
     def counts(self) -> Counter[str]:
         return Counter(call.operation for call in self.calls)
+
+
+@contextmanager
+def s3_refusing(operation: str = "PutObject", code: str = "ServiceUnavailable") -> Iterator[list[str]]:
+    """S3 failing every `operation` as it answers once botocore's own retries are spent; yields the keys refused."""
+    original = botocore.client.BaseClient._make_api_call
+    refused: list[str] = []
+
+    def refusing(client: Any, name: str, params: dict[str, Any]) -> Any:
+        if client.meta.service_model.service_name == "s3" and name == operation:
+            refused.append(params.get("Key", ""))
+            raise botocore.exceptions.ClientError({"Error": {"Code": code, "Message": "injected outage"}}, name)
+        return original(client, name, params)
+
+    with mock.patch.object(botocore.client.BaseClient, "_make_api_call", refusing):
+        yield refused
+
+
+def bucket_keys(settings: Settings, prefix: str = "") -> set[str]:
+    s3 = boto3.client("s3", region_name=settings.region)
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=settings.statements_bucket, Prefix=prefix)
+    return {item["Key"] for page in pages for item in page.get("Contents", [])}
 
 
 def table_snapshot(settings: Settings) -> dict[str, list[dict[str, Any]]]:

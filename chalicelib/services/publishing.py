@@ -1,0 +1,55 @@
+"""Publishing a closed settlement period to S3: its own idempotent step, never the tail of the close.
+
+A close stores the period first; publishing then puts the operator's document and each party's statement
+(JSON and CSV) in the statements bucket and marks the stored period `published_at`. Publishing a published
+period does nothing, and a put repeated after a failure writes the same bytes, so any caller may retry.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from ..domain.settlement import Settlement
+from ..observability import logger
+from ..store import settlements, statements
+from .runtime import Runtime, iso
+
+
+def publish_period(rt: Runtime, period: str) -> bool:
+    """Put one closed period's objects in S3 and mark it published. False when there is nothing to do (not
+    stored, or published already); PublicationFailed when S3 fails (the period stays unpublished)."""
+    stored = settlements.get_stored(period)
+    if stored is None or stored.published_at is not None:
+        return False
+    statements.put_period(rt.settings, period, stored.document, party_statements(stored.settlement))
+    settlements.mark_published(period, iso(rt.now()))
+    logger.info("settlement period published", extra={"period": period})
+    return True
+
+
+def party_statements(settlement: Settlement) -> list[statements.PartyStatement]:
+    """Each party's own statement (the operator's too), as the API serves it."""
+    result = []
+    for party in settlement.parties:
+        statement = settlement.statement(party)
+        result.append(
+            statements.PartyStatement(party, json.dumps(statement, separators=(",", ":")), statement_csv(statement))
+        )
+    return result
+
+
+def statement_csv(statement: dict[str, Any]) -> str:
+    """One `field,value` row per figure; maps flattened as field.key — the same figures as the JSON."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["field", "value"])
+    for field, value in statement.items():
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                writer.writerow([f"{field}.{key}", inner])
+        else:
+            writer.writerow([field, value])
+    return out.getvalue()

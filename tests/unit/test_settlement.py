@@ -1,0 +1,207 @@
+"""Settlement netting alone (pure domain, no AWS): reversals and fee refunds, computed by hand.
+
+Point value 0.01 EUR unless said otherwise; alpha issues, charlie redeems.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from chalicelib.domain.ledger import Entry
+from chalicelib.domain.reconciliation import liability_differences, liability_from_entries
+from chalicelib.domain.settlement import PointFlows, Transfer, combine, settle_day
+from chalicelib.domain.wallet import Portion, Wallet
+
+V = Decimal("0.01")
+EXPIRY = "2028-12-31"
+
+
+def entry(type: str, partner_id: str, *portions: tuple[str, int], sign: int = 1) -> Entry:
+    points = sign * sum(n for _, n in portions)
+    attribution = [Portion(EXPIRY, issuer, n) for issuer, n in portions]
+    return Entry(0, f"e-{type}", type, partner_id, points, attribution=attribution)
+
+
+def flows_of(*entries: Entry) -> PointFlows:
+    flows = PointFlows()
+    for e in entries:
+        flows.add(e)
+    return flows
+
+
+def day(flows: PointFlows, *, previous=None, fees=None, point_value=V, period="2026-11-24"):
+    return settle_day(period, flows, previous or {}, fees or {}, "EUR", point_value, "2026-11-25T00:15:00Z")
+
+
+def nets_sum_to_zero(settlement) -> bool:
+    return sum(settlement.net_positions().values()) == Decimal("0.00")
+
+
+# ---- reversals ----------------------------------------------------------------------------------------------
+def test_a_reversal_gives_the_issuer_its_liability_back():
+    flows = flows_of(
+        entry("earn", "alpha", ("alpha", 200)),
+        entry("redeem", "charlie", ("alpha", 100), sign=-1),
+        entry("reversal", "charlie", ("alpha", 30)),
+    )
+
+    assert flows.reversed == {"alpha": {"charlie": 30}}
+    assert flows.liability_change("alpha") == 200 - 100 + 30
+    assert day(flows).outstanding == {"alpha": 130, "charlie": 0}
+
+
+def test_a_reversal_on_the_day_of_its_redemption_nets_the_pairs_line():
+    flows = flows_of(
+        entry("redeem", "charlie", ("alpha", 100), sign=-1),
+        entry("reversal", "charlie", ("alpha", 30)),
+    )
+
+    settled = day(flows, previous={"alpha": 100})
+
+    assert settled.transfers == [Transfer("alpha", "charlie", "redemption", Decimal("0.70"))]
+    charlie, alpha = settled.statement("charlie"), settled.statement("alpha")
+    assert (charlie["redeemed_here"], charlie["reversed_here"]) == ({"alpha": 100}, {"alpha": 30})
+    assert (alpha["redeemed_elsewhere"], alpha["reversed_elsewhere"]) == ({"charlie": 100}, {"charlie": 30})
+    assert (charlie["receivable"], charlie["payable"], charlie["net"]) == ("0.70", "0.00", "0.70")
+    assert (alpha["receivable"], alpha["payable"], alpha["net"]) == ("0.00", "0.70", "-0.70")
+    assert settled.document()["matrix"] == {"alpha": {"charlie": 100}}
+    assert settled.document()["reversals"] == {"alpha": {"charlie": 30}}
+
+
+def test_a_later_days_reversal_moves_the_money_back_from_the_redeemer_to_the_issuer():
+    flows = flows_of(entry("reversal", "charlie", ("alpha", 30), ("bravo", 12)))
+
+    settled = day(flows, previous={"alpha": 0, "bravo": 5})
+
+    assert settled.transfers == [
+        Transfer("charlie", "alpha", "reversal", Decimal("0.30")),
+        Transfer("charlie", "bravo", "reversal", Decimal("0.12")),
+    ]
+    assert settled.net_positions() == {
+        "alpha": Decimal("0.30"),
+        "bravo": Decimal("0.12"),
+        "charlie": Decimal("-0.42"),
+        "operator": Decimal("0.00"),
+    }
+    charlie, alpha = settled.statement("charlie"), settled.statement("alpha")
+    assert (charlie["reversed_here"], charlie["receivable"], charlie["payable"]) == (
+        {"alpha": 30, "bravo": 12},
+        "0.00",
+        "0.42",
+    )
+    assert (alpha["reversed_elsewhere"], alpha["receivable"], alpha["net"]) == ({"charlie": 30}, "0.30", "0.30")
+    assert settled.outstanding == {"alpha": 30, "bravo": 17, "charlie": 0}
+    assert settled.payments() == [
+        {"from": "operator", "to": "alpha", "amount": "0.30"},
+        {"from": "operator", "to": "bravo", "amount": "0.12"},
+        {"from": "charlie", "to": "operator", "amount": "0.42"},
+    ]
+
+
+def test_own_points_reversed_move_no_money():
+    flows = flows_of(entry("reversal", "alpha", ("alpha", 40)))
+
+    settled = day(flows)
+
+    assert settled.transfers == []
+    assert settled.statement("alpha")["reversed_here"] == {"alpha": 40}
+    assert settled.statement("alpha")["reversed_elsewhere"] == {}
+    assert settled.outstanding["alpha"] == 40
+
+
+def test_each_pairs_line_is_rounded_on_its_own_and_nets_still_sum_to_zero():
+    flows = flows_of(
+        entry("redeem", "charlie", ("alpha", 1), sign=-1),  # alpha -> charlie 1 point: 0.015 -> 0.02
+        entry("reversal", "charlie", ("bravo", 3)),  # charlie -> bravo 3 points: 0.045 -> 0.05
+        entry("reversal", "delta", ("alpha", 1)),  # delta -> alpha 1 point: 0.015 -> 0.02
+    )
+
+    settled = day(flows, point_value=Decimal("0.015"))
+
+    assert [(t.payer, t.payee, t.kind, str(t.amount)) for t in settled.transfers] == [
+        ("alpha", "charlie", "redemption", "0.02"),
+        ("delta", "alpha", "reversal", "0.02"),
+        ("charlie", "bravo", "reversal", "0.05"),
+    ]
+    assert nets_sum_to_zero(settled)
+    for party in settled.parties:
+        statement = settled.statement(party)
+        assert Decimal(statement["receivable"]) - Decimal(statement["payable"]) == Decimal(statement["net"])
+
+
+def test_a_month_keeps_the_days_lines_redemptions_and_reversals_apart():
+    first = day(flows_of(entry("redeem", "charlie", ("alpha", 100), sign=-1)), previous={"alpha": 100})
+    second = day(flows_of(entry("reversal", "charlie", ("alpha", 30))), previous=first.outstanding, period="2026-11-25")
+
+    month = combine("2026-11", [first, second], "2026-12-01T00:15:00Z")
+
+    assert month.transfers == [
+        Transfer("alpha", "charlie", "redemption", Decimal("1.00")),
+        Transfer("charlie", "alpha", "reversal", Decimal("0.30")),
+    ]
+    charlie = month.statement("charlie")
+    assert (charlie["redeemed_here"], charlie["reversed_here"]) == ({"alpha": 100}, {"alpha": 30})
+    assert (charlie["receivable"], charlie["payable"], charlie["net"]) == ("1.00", "0.30", "0.70")
+    assert month.outstanding == {"alpha": 30, "charlie": 0}
+    assert nets_sum_to_zero(month)
+
+
+def test_flows_stored_before_reversals_existed_still_read():
+    stored = {"issued": {"alpha": 5}, "returned": {}, "expired": {}, "redeemed": {"alpha": {"bravo": 2}}, "entries": 2}
+
+    flows = PointFlows.from_dict(stored)
+
+    assert flows.reversed == {} and flows.liability_change("alpha") == 3
+    assert PointFlows.from_dict(flows.to_dict()) == flows
+
+
+# ---- fees ---------------------------------------------------------------------------------------------------
+def test_a_day_whose_returns_exceed_its_issues_refunds_the_fee_on_the_difference():
+    flows = flows_of(entry("earn", "alpha", ("alpha", 10)), entry("return", "alpha", ("alpha", 50), sign=-1))
+
+    settled = day(flows, previous={"alpha": 100}, fees={"alpha": Decimal("0.002")})
+
+    assert settled.transfers == [Transfer("operator", "alpha", "fee_refund", Decimal("0.08"))]  # 40 x 0.002
+    alpha, operator = settled.statement("alpha"), settled.statement("operator")
+    assert (alpha["fees"], alpha["fee_refunds"], alpha["receivable"], alpha["net"]) == ("0.00", "0.08", "0.08", "0.08")
+    assert (operator["fees_received"], operator["fee_refunds_paid"], operator["net"]) == ("0.00", "0.08", "-0.08")
+    assert all(t.amount >= 0 for t in settled.transfers)
+    assert nets_sum_to_zero(settled)
+
+
+def test_a_month_shows_fees_paid_and_refunded_side_by_side():
+    fees = {"alpha": Decimal("0.002")}
+    first = day(flows_of(entry("earn", "alpha", ("alpha", 500))), fees=fees)
+    second = day(
+        flows_of(entry("return", "alpha", ("alpha", 200), sign=-1)),
+        previous=first.outstanding,
+        fees=fees,
+        period="2026-11-25",
+    )
+
+    month = combine("2026-11", [first, second], "2026-12-01T00:15:00Z")
+
+    alpha = month.statement("alpha")
+    assert (alpha["fees"], alpha["fee_refunds"], alpha["payable"], alpha["receivable"]) == (
+        "1.00",
+        "0.40",
+        "1.00",
+        "0.40",
+    )
+    assert alpha["net"] == "-0.60" and nets_sum_to_zero(month)
+
+
+# ---- reconciliation (invariant 2) ---------------------------------------------------------------------------
+def test_reconciliation_counts_reversed_points_back_into_the_issuers_liability():
+    wallet = Wallet("m_1", "1234", "member", "2026-01-01", "2027-01-01")
+    wallet.credit("alpha", 100, EXPIRY)
+    spent = wallet.spend(100)
+    wallet.credit("alpha", 30, EXPIRY)  # what the reversal gives back, with its issuer and expiry
+    entries = [
+        entry("earn", "alpha", ("alpha", 100)),
+        Entry(2, "e-redeem", "redeem", "charlie", -100, attribution=spent),
+        entry("reversal", "charlie", ("alpha", 30)),
+    ]
+
+    assert +liability_from_entries(entries) == {"alpha": 30}  # (charlie: 0, its own liability unmoved)
+    assert liability_differences(entries, [wallet]) == {}
