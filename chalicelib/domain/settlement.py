@@ -19,8 +19,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .ledger import Entry
+from .program import OPERATOR as OPERATOR  # the operator as a party (defined with the programme)
 
-OPERATOR = "operator"
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 

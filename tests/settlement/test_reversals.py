@@ -12,8 +12,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
-from chalicelib.domain.wallet import Portion
-from tests.support.ledger import assert_invariants, book_reversal
+from tests.support.ledger import assert_invariants
 
 
 def close(coalition, day):
@@ -26,7 +25,7 @@ def test_a_reversal_moves_the_money_back_on_the_day_it_is_booked(coalition, api,
     alpha, charlie = coalition.partner("alpha"), coalition.partner("charlie")
     m = coalition.member(alpha)
     coalition.purchase(alpha, m, "100.00")
-    assert coalition.redeem(charlie, m, 60).status == 201
+    assert coalition.redeem(charlie, m, 60, redemption_id="ticket").status == 201
     spent = api.get("/v1/me/entries", token=m.token).json["entries"][0]["attribution"]
     assert spent == [{"issuer": "alpha", "expires_on": spent[0]["expires_on"], "points": 60}]
     clock.now = datetime(2026, 11, 24, 1, 0, tzinfo=timezone.utc)
@@ -34,9 +33,8 @@ def test_a_reversal_moves_the_money_back_on_the_day_it_is_booked(coalition, api,
     assert first["transfers"] == [{"from": "alpha", "to": "charlie", "kind": "redemption", "amount": "0.60"}]
 
     clock.now = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
-    book_reversal(
-        api.container.settings, m.member_id, "charlie", [Portion(spent[0]["expires_on"], "alpha", 25)], clock()
-    )
+    reversal = api.post("/v1/redemptions/ticket/reversals", {"reversal_id": "rv1", "points": 25}, token=charlie)
+    assert reversal.status == 201 and reversal.json["points"] == 25
     assert assert_invariants() == {"alpha": 65}
     live = api.get("/v1/admin/reconciliation", token=coalition.admin).json  # the reversal's day is still open
     assert live["invariant_2"]["coalition"]["by_issuer"]["alpha"] == {"settled_plus_open_days": 65, "wallets": 65}

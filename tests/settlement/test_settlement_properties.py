@@ -15,8 +15,7 @@ from hypothesis import strategies as st
 
 from chalicelib.bootstrap import Container
 from chalicelib.domain.errors import DomainError
-from chalicelib.domain.wallet import Portion
-from chalicelib.services import burning, earning, members, partners, programs, returns, settlement
+from chalicelib.services import burning, earning, members, partners, programs, returns, reversals, settlement
 from chalicelib.services.auth import partner_profile
 from chalicelib.services.requests import (
     CaptureRequest,
@@ -27,12 +26,12 @@ from chalicelib.services.requests import (
     PurchaseRequest,
     RedemptionRequest,
     ReturnRequest,
+    ReversalRequest,
 )
-from chalicelib.store.ledger import all_entries
 from localdev.infra import create_all
 from tests.support.api import PROGRAM
 from tests.support.clock import Clock
-from tests.support.ledger import assert_invariants, book_reversal
+from tests.support.ledger import assert_invariants
 
 PARTNERS = ["alpha", "bravo", "charlie"]
 START = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
@@ -97,48 +96,38 @@ def apply(rt, clock, member_ids, purchases, spends, n, op):
             earning.earn_points(rt, partner_profile(rt, partner_id), request)
             purchases.append((partner_id, f"t{n}", size))
         elif kind == "redeem":
-            reply = burning.redeem_points(
-                rt, partner_id, RedemptionRequest(redemption_id=f"r{n}", member=ref, points=size)
-            )
-            spends.append(spent_by(member_id, partner_id, json.loads(reply.body)["entry_id"]))
+            burning.redeem_points(rt, partner_id, RedemptionRequest(redemption_id=f"r{n}", member=ref, points=size))
+            spends.append(spent_by(partner_id, "redemption", f"r{n}", size))
         elif kind == "return" and purchases:
             owner, transaction_id, amount = purchases[n % len(purchases)]
             part = (Decimal(amount) * share / 100).quantize(Decimal("0.01")) or Decimal("0.01")
             returns.return_purchase(rt, owner, transaction_id, ReturnRequest(return_id=f"x{n}", amount=str(part)))
         elif kind == "reverse" and spends:
-            reverse(rt, clock, spends[n % len(spends)], share)
+            reverse(rt, n, spends[n % len(spends)], share)
         elif kind.startswith("hold"):
             burning.place_hold(rt, partner_id, HoldRequest(hold_id=f"h{n}", member=ref, points=size))
             if kind == "hold_capture":
                 request = CaptureRequest(points=max(1, size * share // 100))
-                reply = burning.capture_hold(rt, partner_id, f"h{n}", request)
-                spends.append(spent_by(member_id, partner_id, json.loads(reply.body)["entry_id"]))
+                burning.capture_hold(rt, partner_id, f"h{n}", request)
+                spends.append(spent_by(partner_id, "capture", f"h{n}", request.points))
             else:
                 burning.void_hold(rt, partner_id, f"h{n}")
     except DomainError:
         pass  # refused (not enough points, return beyond the purchase): writes nothing, as tested elsewhere
 
 
-def spent_by(member_id, partner_id, entry_id):
-    """A redemption or capture that can be reversed later: who spent, and what of it is not reversed yet."""
-    entry = next(e for e in all_entries(member_id) if e.entry_id == entry_id)
-    return {"member_id": member_id, "partner_id": partner_id, "left": list(entry.attribution)}
+def spent_by(partner_id, kind, spending_id, points):
+    """A redemption or capture that can be reversed later: who spent, and how many points are left to reverse."""
+    return {"partner_id": partner_id, "kind": kind, "id": spending_id, "left": points}
 
 
-def reverse(rt, clock, spend, share):
-    """The redeemer gives back `share` % of what is left of a spend (at least a point), portion by portion,
-    as the reversal use case books it: never more than was spent."""
-    wanted = max(1, sum(p.points for p in spend["left"]) * share // 100)
-    given, left = [], []
-    for portion in spend["left"]:
-        take = min(portion.points, wanted - sum(g.points for g in given))
-        if take:
-            given.append(Portion(portion.expires_on, portion.issuer, take))
-        if portion.points - take:
-            left.append(Portion(portion.expires_on, portion.issuer, portion.points - take))
-    if given:
-        book_reversal(rt.settings, spend["member_id"], spend["partner_id"], given, clock())
-        spend["left"] = left
+def reverse(rt, n, spend, share):
+    """The redeemer gives back `share` % of what is left of a spend (at least a point), through the use case."""
+    wanted = max(1, spend["left"] * share // 100)
+    if spend["left"]:
+        request = ReversalRequest(reversal_id=f"v{n}", points=wanted)
+        reversals.reverse_spending(rt, spend["partner_id"], spend["kind"], spend["id"], request)
+        spend["left"] -= wanted
         event("a reversal booked")
 
 

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from chalicelib.domain.ledger import Entry, new_entry
 from chalicelib.domain.reconciliation import check_member, liability_differences, liability_from_wallets
-from chalicelib.domain.timefmt import iso
-from chalicelib.domain.wallet import Portion
-from chalicelib.store.bookings import Booking, commit
 from chalicelib.store.ledger import all_entries
 from chalicelib.store.models import WalletItem
-from chalicelib.store.wallets import load_wallet, to_wallet
+from chalicelib.store.wallets import to_wallet
 
 
 def assert_invariants(member_ids: list[str] | None = None) -> dict[str, int]:
@@ -28,16 +22,3 @@ def assert_invariants(member_ids: list[str] | None = None) -> dict[str, int]:
     differences = liability_differences(entries, wallets)
     assert not differences, differences
     return {issuer: points for issuer, points in liability_from_wallets(wallets).items() if points}
-
-
-def book_reversal(settings, member_id: str, partner_id: str, portions: list[Portion], booked_at: datetime) -> Entry:
-    """A reversal booked straight through the store, as the reversal use case books one: `partner_id` (the
-    redeemer) gives the member back `portions` with their issuer and expiry, in one committed booking."""
-    wallet = load_wallet(member_id)
-    assert wallet is not None, member_id
-    for portion in portions:
-        wallet.credit(portion.issuer, portion.points, portion.expires_on)
-    points = sum(p.points for p in portions)
-    entry = new_entry(wallet, "reversal", partner_id, points, attribution=portions, booked_at=iso(booked_at))
-    commit(Booking(wallet, [entry]), settings)
-    return entry
