@@ -179,9 +179,9 @@ class TierRule(Strict):
     earn_multiplier: Decimal_
 
 
-class ProgramDocument(BaseModel):
-    # The parts later features read (bonuses, activities, …) are kept as given: extra="allow".
-    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+class ProgramDocument(Strict):
+    # Every part of the programme is declared here: an unknown field (a typo such as "expiry_monthz") is
+    # refused, never published. A new rule = a new optional field (or sub-model) below.
 
     currency: str
     point_value: Decimal_
@@ -200,6 +200,21 @@ class ProgramDocument(BaseModel):
         if thresholds[0] != 0 or thresholds != sorted(set(thresholds)):
             raise ValueError("tier thresholds must start at 0 and strictly increase")
         return self
+
+    def funders(self) -> dict[str, str]:
+        """Every party the programme makes issue points, by the field that names it (a new funded rule adds
+        its field here, so that the operator cannot name a party that does not settle)."""
+        named: dict[str, str] = {}
+        if self.bonuses is not None:
+            if self.bonuses.first_purchase is not None:
+                named["bonuses.first_purchase.funder"] = self.bonuses.first_purchase.funder
+            if self.bonuses.referral is not None:
+                named["bonuses.referral.funder"] = self.bonuses.referral.funder
+            named["bonuses.birthday_funder"] = self.bonuses.birthday_funder
+        for name, rule in (self.activities or {}).items():
+            if rule.funder is not None:
+                named[f"activities.{name}.funder"] = rule.funder
+        return named
 
 
 class MemberPatch(Strict):
