@@ -7,6 +7,7 @@ become the contract's 4xx/503 (api/errors.py), anything unexpected is logged and
 from __future__ import annotations
 
 import functools
+import re
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from ..services.runtime import Runtime
 from .errors import from_domain, from_validation, internal_error, json_response
 
 M = TypeVar("M", bound=BaseModel)
+
+WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")  # fullmatch only
 
 
 @dataclass
@@ -55,11 +58,19 @@ class Call:
         return None if params is None else params.get(name)
 
     def limit(self, default: int = 25) -> int:
-        raw = self.query("limit")
+        limit = self.whole_number("limit", default)
+        if not 1 <= limit <= 100:
+            raise InvalidRequest("limit must be a whole number from 1 to 100", field="limit")
+        return limit
+
+    def whole_number(self, name: str, default: int) -> int:
+        """A query parameter of ASCII digits only: str.isdigit() also accepts "²" and "١", which int() refuses,
+        and a few thousand digits make int() itself fail."""
+        raw = self.query(name)
         if raw is None:
             return default
-        if not raw.isdigit() or not 1 <= int(raw) <= 100:
-            raise InvalidRequest("limit must be a whole number from 1 to 100", field="limit")
+        if not WHOLE_NUMBER.fullmatch(raw):
+            raise InvalidRequest(f"{name} must be a whole number", field=name)
         return int(raw)
 
 
