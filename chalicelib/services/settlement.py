@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
@@ -28,11 +29,15 @@ EPOCH = "EPOCH"
 LAST_CLOSED = "LAST_CLOSED"
 
 
+# ASCII digits only: strptime's %Y accepts "２０２６", which date.fromisoformat() and the stored keys do not.
+PERIOD = re.compile(r"[0-9]{4}-[0-9]{2}(-[0-9]{2})?")
+
+
 def parse_period(text: str) -> str:
     """A day (YYYY-MM-DD) or a month (YYYY-MM), as given; anything else is a 400."""
     pattern = {10: "%Y-%m-%d", 7: "%Y-%m"}.get(len(text))
     try:
-        if pattern is not None and datetime.strptime(text, pattern):
+        if pattern is not None and PERIOD.fullmatch(text) and datetime.strptime(text, pattern):
             return text
     except ValueError:
         pass
