@@ -7,7 +7,7 @@ import re
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 OperationId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$")]
 PartnerId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9\-]{1,39}$")]
@@ -221,8 +221,20 @@ class MemberPatch(Strict):
     status: Literal["active", "suspended", "closed"]
 
 
+def _calendar_date(value: str) -> str:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value} is not a calendar date") from None
+    return value
+
+
+# YYYY-MM-DD in ASCII digits ("\d" would take any Unicode digit), and a day that exists.
+IsoDate = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), AfterValidator(_calendar_date)]
+
+
 class JobRequest(Strict):
-    as_of: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")] | None = None
+    as_of: IsoDate | None = None  # only for the jobs that take a date (tier-review, expiry)
 
 
 class MemberTokenRequest(Strict):
