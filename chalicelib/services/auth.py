@@ -59,7 +59,7 @@ def _partner(rt: Runtime, credential: str) -> Principal:
     if len(parts) != 3 or not parts[1] or not parts[2]:
         raise Unauthenticated("malformed API key")
     _, key_id, secret = parts
-    key = rt.cache.get(f"key:{key_id}", lambda: directory.get_api_key(key_id))
+    key = rt.cache.get(f"key:{key_id}", lambda: directory.get_api_key(key_id), rt.settings.key_cache_seconds)
     if key is None or not hmac.compare_digest(key.secret_hash, secret_hash(secret)):
         raise Unauthenticated("unknown API key")
     if key.revoked:
@@ -76,7 +76,7 @@ def _operator(rt: Runtime, credential: str) -> Principal:
             return Principal("operator")
         raise Unauthenticated("unknown credential")
     digest = hashlib.sha256(credential.encode()).hexdigest()
-    if rt.cache.get(f"opkey:{digest}", lambda: directory.operator_key_exists(digest)):
+    if rt.cache.get(f"opkey:{digest}", lambda: directory.operator_key_exists(digest), rt.settings.key_cache_seconds):
         return Principal("operator")
     raise Unauthenticated("unknown credential")
 

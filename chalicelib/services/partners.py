@@ -50,8 +50,10 @@ def update_partner(rt: Runtime, partner_id: str, patch: PartnerPatch) -> dict[st
     if patch.fee_per_point is not None:
         changes["fee_per_point"] = _fee(patch.fee_per_point)
     updated = replace(current, **changes)
-    directory.save_partner(updated, rt.settings)
-    for key in ("partners", f"partner:{partner_id}"):
+    key_ids = directory.save_partner(updated, rt.settings)
+    # Each cached key holds the partner's status: forget them too, so that a suspension stops the keys
+    # at once here (other warm containers drop them within key_cache_seconds).
+    for key in ("partners", f"partner:{partner_id}", *(f"key:{key_id}" for key_id in key_ids)):
         rt.cache.forget(key)
     return updated.view()
 

@@ -49,8 +49,9 @@ def list_partners() -> list[Partner]:
         return [_to_partner(item) for item in PartnerItem.partners.query("partner")]
 
 
-def save_partner(partner: Partner, settings: Settings) -> None:
-    """Replace a partner's profile; its keys learn the new status in the same transaction."""
+def save_partner(partner: Partner, settings: Settings) -> list[str]:
+    """Replace a partner's profile; its keys learn the new status in the same transaction. Returns the
+    partner's key ids."""
     current = _get_partner_item(partner.partner_id)
     if current is None:
         raise NotFound(f"partner {partner.partner_id} does not exist")
@@ -67,6 +68,7 @@ def save_partner(partner: Partner, settings: Settings) -> None:
                     )
     except TransactWriteError as error:
         raise ConcurrencyConflict() from error
+    return list(current.key_ids)
 
 
 def add_api_key(partner_id: str, key_id: str, secret_hash: str, created_at: str, settings: Settings) -> None:
