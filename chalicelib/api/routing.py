@@ -17,7 +17,14 @@ from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
 
 from ..bootstrap import Container
-from ..domain.errors import DomainError, Forbidden, InvalidRequest, RetryLater, TransientFailure
+from ..domain.errors import (
+    ConcurrencyConflict,
+    DomainError,
+    Forbidden,
+    InvalidRequest,
+    RetryLater,
+    TransientFailure,
+)
 from ..observability import logger
 from ..services.auth import Principal
 from ..services.operations import Reply
@@ -123,6 +130,9 @@ def endpoint(
             except TransientFailure:  # a read outside a retried write (auth, lookups): the caller retries
                 logger.warning("transient DynamoDB failure", extra={"path": path, "method": method})
                 return from_domain(RetryLater("the service is busy; retry the same request"))
+            except ConcurrencyConflict:  # a conditional write lost with no retry around it: safe to repeat
+                logger.warning("unretried concurrency conflict", extra={"path": path, "method": method})
+                return from_domain(RetryLater("a concurrent request changed the same data; retry"))
             except ValidationError as error:
                 return from_validation(error)
             except Exception:  # noqa: BLE001 - the last line of defence: log the cause, answer without it

@@ -11,6 +11,7 @@ from ..domain.program import DEFAULT_PROGRAM, Program, program_document
 from ..domain.settlement import OPERATOR
 from ..store import directory
 from .requests import ProgramDocument
+from .retrying import until_written
 from .runtime import Runtime, iso
 
 
@@ -32,7 +33,8 @@ def set_program(rt: Runtime, request: ProgramDocument) -> dict[str, Any]:
         raise InvalidRequest("a birthday multiplier must be above 1", field="bonuses.birthday_month_multiplier")
     _check_funders(request.funders())
     document = request.model_dump(mode="json", exclude_none=True)
-    version = directory.put_program(document, iso(rt.now()))
+    # A whole replacement: a retry after a lost write stores the same document over the newer version.
+    version = until_written(rt, lambda: directory.put_program(document, iso(rt.now())), "the programme")
     rt.cache.forget("program")
     return {**program_document(current_program(rt)), "version": version}
 

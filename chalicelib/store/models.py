@@ -152,6 +152,7 @@ class PartnerItem(Model):
         table_name = "directory"
 
     pk = UnicodeAttribute(hash_key=True)  # PARTNER#<id>
+    version = VersionAttribute()  # concurrent operator changes (profile, status, keys) serialise on it
     listing = UnicodeAttribute(default="partner")
     partner_id = UnicodeAttribute()
     name = UnicodeAttribute()
