@@ -118,7 +118,7 @@ def endpoint(
                 _ensure_correlation_id(request, bp)
                 principal = None
                 if audience is not None:
-                    principal = container.authenticate(request.headers.get("authorization"))
+                    principal = container.authenticate(_authorization_headers(request))
                     if principal.kind != audience:
                         raise Forbidden(f"this endpoint is for {audience}s, not {principal.kind}s")
                 call = Call(container, request, principal)
@@ -143,6 +143,18 @@ def endpoint(
         return view
 
     return decorate
+
+
+def _authorization_headers(request: Request) -> list[str]:
+    """Every Authorization header sent. API Gateway's proxy event keeps only the last of repeated headers in
+    `headers` and all of them in `multiValueHeaders`; chalice local and its test client send `headers` alone
+    (chalice local keeps the first of repeated headers: a gap of the local runner only)."""
+    repeated = request.to_original_event().get("multiValueHeaders") or {}
+    values = [value for name, sent in repeated.items() if name.lower() == "authorization" for value in sent or []]
+    if values:
+        return values
+    single = request.headers.get("authorization")
+    return [] if single is None else [single]
 
 
 def _ensure_correlation_id(request: Request, bp: Blueprint) -> None:

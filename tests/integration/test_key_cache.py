@@ -76,18 +76,18 @@ def test_another_warm_container_drops_the_key_within_the_key_cache_time(coalitio
     other = Container(settings, clock)
     ticks = [1000.0]
     other.runtime.cache._monotonic = lambda: ticks[0]
-    assert other.authenticate(f"Bearer {key}").partner_id == "shop"  # B caches the key
+    assert other.authenticate([f"Bearer {key}"]).partner_id == "shop"  # B caches the key
     other.runtime.cache.get("program", lambda: "cached programme")
 
     coalition.api.patch("/v1/admin/partners/shop", {"status": "suspended"}, token=coalition.admin)  # through A
     ticks[0] += settings.key_cache_seconds - 0.5
-    still_cached = other.authenticate(f"Bearer {key}")
+    still_cached = other.authenticate([f"Bearer {key}"])
     ticks[0] += 1
 
     from chalicelib.domain.errors import Forbidden
 
     with pytest.raises(Forbidden):
-        other.authenticate(f"Bearer {key}")
+        other.authenticate([f"Bearer {key}"])
     assert still_cached.partner_id == "shop"  # the bound, not a hope: at most key_cache_seconds
     assert other.runtime.cache.get("program", lambda: "read again") == "cached programme"
 
