@@ -3,7 +3,7 @@ on the first request (never at import time, so cold starts and tests stay cheap)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import cached_property
 
@@ -31,5 +31,6 @@ class Container:
     def member_keys(self) -> MemberKeys:
         return MemberKeys(self.settings)
 
-    def authenticate(self, authorization: str | None) -> Principal:
+    def authenticate(self, authorization: Sequence[str]) -> Principal:
+        """`authorization`: the values of every Authorization header the request carried."""
         return authenticate(self.runtime, self.member_keys, authorization)

@@ -5,7 +5,15 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
+
+# The local stage's PII key: public (it is in this file), so no other stage may run with it.
+LOCAL_PII_KEY = "local-only-pii-key"
+MIN_PII_KEY_LENGTH = 32
+
+
+class InvalidSettings(RuntimeError):
+    """The environment cannot run this stage. Not a ValidationError: no caller should get a 400 for it."""
 
 
 class Settings(BaseModel):
@@ -20,8 +28,9 @@ class Settings(BaseModel):
     jobs_queue_url: str | None = None
     # Operator credential of the local stage (other stages store hashed operator keys in the directory).
     admin_key: SecretStr | None = None
-    # Key of the HMAC under which emails and phones are looked up; never the clear value in a key.
-    pii_hmac_key: SecretStr = SecretStr("local-only-pii-key")
+    # Key of the HMAC under which emails and phones are looked up; never the clear value in a key. Deployed
+    # stages get it from the deployment (a generated secret, infra/resources.json); it must never change.
+    pii_hmac_key: SecretStr = SecretStr(LOCAL_PII_KEY)
     member_jwt_issuer: str = "coalition-local"
     member_jwt_audience: str = "coalition-members"
     member_jwks_url: str | None = None
@@ -29,6 +38,9 @@ class Settings(BaseModel):
     local_jwt_private_key_path: str | None = None
     # Partners, keys and the programme are cached per Lambda container this long (0 = always read).
     config_cache_seconds: float = Field(default=30, ge=0)
+    # Credentials (API keys, operator keys) for at most this long: how late another warm container may
+    # still accept the key of a partner just suspended or a key just revoked (this container forgets at once).
+    key_cache_seconds: float = Field(default=5, ge=0)
     settlement_shards: int = Field(default=16, ge=1, le=256)
     # A day closes this long after midnight UTC: longer than any request can take, so nothing booked
     # on the day can still be in flight when it closes.
@@ -41,6 +53,16 @@ class Settings(BaseModel):
     @property
     def is_local(self) -> bool:
         return self.stage == "local"
+
+    @model_validator(mode="after")
+    def deployed_stages_have_their_own_pii_key(self) -> Settings:
+        key = self.pii_hmac_key.get_secret_value()
+        if not self.is_local and (key == LOCAL_PII_KEY or len(key) < MIN_PII_KEY_LENGTH):
+            raise ValueError(
+                f"stage {self.stage} needs PII_HMAC_KEY from its deployment (at least {MIN_PII_KEY_LENGTH} "
+                "characters, not the local key)"
+            )
+        return self
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -63,9 +85,14 @@ class Settings(BaseModel):
             "member_jwks_url": "MEMBER_JWKS_URL",
             "local_jwt_private_key_path": "LOCAL_JWT_PRIVATE_KEY_PATH",
             "config_cache_seconds": "CONFIG_CACHE_SECONDS",
+            "key_cache_seconds": "KEY_CACHE_SECONDS",
             "settlement_shards": "SETTLEMENT_SHARDS",
         }
         values = {field: env[var] for field, var in names.items() if env.get(var)}
         if "region" not in values and env.get("AWS_DEFAULT_REGION"):
             values["region"] = env["AWS_DEFAULT_REGION"]
-        return cls.model_validate(values)
+        try:
+            return cls.model_validate(values)
+        except ValidationError as error:
+            problems = "; ".join(e["msg"].removeprefix("Value error, ") for e in error.errors(include_input=False))
+            raise InvalidSettings(f"invalid settings: {problems}") from None

@@ -7,6 +7,7 @@ become the contract's 4xx/503 (api/errors.py), anything unexpected is logged and
 from __future__ import annotations
 
 import functools
+import re
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +17,14 @@ from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
 
 from ..bootstrap import Container
-from ..domain.errors import DomainError, Forbidden, InvalidRequest, RetryLater, TransientFailure
+from ..domain.errors import (
+    ConcurrencyConflict,
+    DomainError,
+    Forbidden,
+    InvalidRequest,
+    RetryLater,
+    TransientFailure,
+)
 from ..observability import logger
 from ..services.auth import Principal
 from ..services.operations import Reply
@@ -24,6 +32,8 @@ from ..services.runtime import Runtime
 from .errors import from_domain, from_validation, internal_error, json_response
 
 M = TypeVar("M", bound=BaseModel)
+
+WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")  # fullmatch only
 
 
 @dataclass
@@ -55,11 +65,19 @@ class Call:
         return None if params is None else params.get(name)
 
     def limit(self, default: int = 25) -> int:
-        raw = self.query("limit")
+        limit = self.whole_number("limit", default)
+        if not 1 <= limit <= 100:
+            raise InvalidRequest("limit must be a whole number from 1 to 100", field="limit")
+        return limit
+
+    def whole_number(self, name: str, default: int) -> int:
+        """A query parameter of ASCII digits only: str.isdigit() also accepts "²" and "١", which int() refuses,
+        and a few thousand digits make int() itself fail."""
+        raw = self.query(name)
         if raw is None:
             return default
-        if not raw.isdigit() or not 1 <= int(raw) <= 100:
-            raise InvalidRequest("limit must be a whole number from 1 to 100", field="limit")
+        if not WHOLE_NUMBER.fullmatch(raw):
+            raise InvalidRequest(f"{name} must be a whole number", field=name)
         return int(raw)
 
 
@@ -100,7 +118,7 @@ def endpoint(
                 _ensure_correlation_id(request, bp)
                 principal = None
                 if audience is not None:
-                    principal = container.authenticate(request.headers.get("authorization"))
+                    principal = container.authenticate(_authorization_headers(request))
                     if principal.kind != audience:
                         raise Forbidden(f"this endpoint is for {audience}s, not {principal.kind}s")
                 call = Call(container, request, principal)
@@ -112,6 +130,9 @@ def endpoint(
             except TransientFailure:  # a read outside a retried write (auth, lookups): the caller retries
                 logger.warning("transient DynamoDB failure", extra={"path": path, "method": method})
                 return from_domain(RetryLater("the service is busy; retry the same request"))
+            except ConcurrencyConflict:  # a conditional write lost with no retry around it: safe to repeat
+                logger.warning("unretried concurrency conflict", extra={"path": path, "method": method})
+                return from_domain(RetryLater("a concurrent request changed the same data; retry"))
             except ValidationError as error:
                 return from_validation(error)
             except Exception:  # noqa: BLE001 - the last line of defence: log the cause, answer without it
@@ -122,6 +143,18 @@ def endpoint(
         return view
 
     return decorate
+
+
+def _authorization_headers(request: Request) -> list[str]:
+    """Every Authorization header sent. API Gateway's proxy event keeps only the last of repeated headers in
+    `headers` and all of them in `multiValueHeaders`; chalice local and its test client send `headers` alone
+    (chalice local keeps the first of repeated headers: a gap of the local runner only)."""
+    repeated = request.to_original_event().get("multiValueHeaders") or {}
+    values = [value for name, sent in repeated.items() if name.lower() == "authorization" for value in sent or []]
+    if values:
+        return values
+    single = request.headers.get("authorization")
+    return [] if single is None else [single]
 
 
 def _ensure_correlation_id(request: Request, bp: Blueprint) -> None:

@@ -46,11 +46,9 @@ def operator_settlement(call: Call, period: str) -> Response:
 @endpoint(settlement_api, "/v1/admin/reconciliation", "GET", audience="operator")
 def reconciliation(call: Call) -> dict[str, Any]:
     """The ledger invariants checked live, one segment page at a time (?segment=&segments=&limit=&cursor=)."""
-    segment, segments = call.query("segment") or "0", call.query("segments") or "1"
-    if not (segment.isdigit() and segments.isdigit()):
-        raise InvalidRequest("segment and segments are whole numbers", field="segment")
+    segment, segments = call.whole_number("segment", 0), call.whole_number("segments", 1)
     return reconciliation_service.reconcile(
-        call.rt, int(segment), int(segments), call.limit(default=100), call.query("cursor")
+        call.rt, segment, segments, call.limit(default=100), call.query("cursor") or None
     )
 
 

@@ -65,8 +65,9 @@ MINOR_UNITS: dict[str, int] = {
     "ZAR": 2,
 }
 
-# Plain decimal text only: no exponent, sign, spaces, separators, NaN or Infinity.
-PLAIN_DECIMAL = re.compile(r"^[0-9]{1,20}(\.[0-9]{1,20})?$")
+# Plain decimal text only: no exponent, sign, spaces, separators, NaN or Infinity. Always fullmatch():
+# with match(), "$" also matches before a final newline, and Decimal() ignores surrounding whitespace.
+PLAIN_DECIMAL = re.compile(r"[0-9]{1,20}(\.[0-9]{1,20})?")
 
 # One purchase above this is a data error, not a sale (it also keeps point arithmetic far from overflow).
 MAX_AMOUNT = Decimal("10000000")
@@ -82,7 +83,7 @@ def parse_amount(value: object, currency: str, field: str = "amount") -> Decimal
     """A positive amount given as a decimal string, with no more decimals than the currency has."""
     if not isinstance(value, str):
         raise InvalidRequest(f'{field} must be a decimal string such as "42.50"', field=field)
-    if not PLAIN_DECIMAL.match(value):
+    if not PLAIN_DECIMAL.fullmatch(value):
         raise InvalidRequest(f'{field} must be a plain positive decimal such as "42.50"', field=field)
     amount = Decimal(value)
     if amount <= 0:
@@ -98,7 +99,7 @@ def parse_amount(value: object, currency: str, field: str = "amount") -> Decimal
 
 def parse_rate(value: object, field: str) -> Decimal:
     """A non-negative decimal string such as an earn rate ("1.5") or a fee per point ("0.002")."""
-    if not isinstance(value, str) or not PLAIN_DECIMAL.match(value):
+    if not isinstance(value, str) or not PLAIN_DECIMAL.fullmatch(value):
         raise InvalidRequest(f'{field} must be a plain decimal string such as "1.5"', field=field)
     rate = Decimal(value)
     if rate > 1000:

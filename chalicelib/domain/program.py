@@ -140,6 +140,7 @@ class Partner:
     category_rates: dict[str, Decimal] = field(default_factory=dict)
     fee_per_point: Decimal = Decimal(0)
     status: str = "active"
+    version: int = 0  # as read; the store writes back only over that version (0: never written)
 
     @property
     def active(self) -> bool:

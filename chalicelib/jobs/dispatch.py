@@ -55,6 +55,8 @@ def fan_out(rt: Runtime, name: str, as_of: str | None = None) -> dict[str, Any]:
     parameters: dict[str, Any] = {}
     if job.dated:
         parameters["as_of"] = _checked_as_of(rt, as_of)
+    elif as_of is not None:  # silently ignoring it would let the operator believe it was used
+        raise InvalidRequest(f"{name} takes no as_of: it works on what is due now", field="as_of")
     messages = [{"job": name, "shard": shard, **parameters} for shard in job.shards(rt)]
     if enqueue(rt, messages):
         logger.info("job fanned out", extra={"job": name, "shards": len(messages)})

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
@@ -36,15 +38,33 @@ class Principal:
     key_id: str | None = None
 
 
-def authenticate(rt: Runtime, keys: MemberKeys, header: str | None) -> Principal:
-    if not header or not header.startswith("Bearer ") or not header[7:].strip():
-        raise Unauthenticated("send Authorization: Bearer <credential>")
-    credential = header[7:].strip()
+# A credential is one run of visible ASCII without commas: two headers folded into one by a proxy
+# ("Bearer a, Bearer b", RFC 7230 section 3.2.2) are not a credential.
+CREDENTIAL = re.compile(r"[\x21-\x2b\x2d-\x7e]+")
+# Cognito's longest token lifetime: a token that claims to live longer was not issued by our user pool.
+MAX_MEMBER_TOKEN_LIFETIME = timedelta(hours=24)
+
+
+def authenticate(rt: Runtime, keys: MemberKeys, headers: Sequence[str]) -> Principal:
+    """`headers`: every Authorization header of the request (more than one is refused, whatever they say)."""
+    credential = bearer_credential(headers)
     if credential.startswith("ck_"):
         return _partner(rt, credential)
     if credential.count(".") == 2:
         return Principal("member", member_id=keys.verify(credential))
     return _operator(rt, credential)
+
+
+def bearer_credential(headers: Sequence[str]) -> str:
+    """The credential of the one `Authorization: Bearer <credential>` header; the scheme's case does not
+    matter (RFC 7235 section 2.1), one or more spaces may follow it."""
+    if len(headers) > 1:
+        raise Unauthenticated("send one Authorization header, not several")
+    scheme, _, rest = (headers[0] if headers else "").partition(" ")
+    credential = rest.strip(" \t")
+    if scheme.lower() != "bearer" or not CREDENTIAL.fullmatch(credential):
+        raise Unauthenticated("send Authorization: Bearer <credential>")
+    return credential
 
 
 def partner_profile(rt: Runtime, partner_id: str) -> Partner:
@@ -59,7 +79,7 @@ def _partner(rt: Runtime, credential: str) -> Principal:
     if len(parts) != 3 or not parts[1] or not parts[2]:
         raise Unauthenticated("malformed API key")
     _, key_id, secret = parts
-    key = rt.cache.get(f"key:{key_id}", lambda: directory.get_api_key(key_id))
+    key = rt.cache.get(f"key:{key_id}", lambda: directory.get_api_key(key_id), rt.settings.key_cache_seconds)
     if key is None or not hmac.compare_digest(key.secret_hash, secret_hash(secret)):
         raise Unauthenticated("unknown API key")
     if key.revoked:
@@ -76,7 +96,7 @@ def _operator(rt: Runtime, credential: str) -> Principal:
             return Principal("operator")
         raise Unauthenticated("unknown credential")
     digest = hashlib.sha256(credential.encode()).hexdigest()
-    if rt.cache.get(f"opkey:{digest}", lambda: directory.operator_key_exists(digest)):
+    if rt.cache.get(f"opkey:{digest}", lambda: directory.operator_key_exists(digest), rt.settings.key_cache_seconds):
         return Principal("operator")
     raise Unauthenticated("unknown credential")
 
@@ -116,6 +136,7 @@ class MemberKeys:
             )
         except jwt.PyJWTError as error:
             raise Unauthenticated(f"invalid member token: {error}") from None
+        _check_lifetime(claims)
         member_id = claims["sub"]
         if not isinstance(member_id, str) or not valid_member_id(member_id):
             raise Unauthenticated("invalid member token: unknown subject")
@@ -144,3 +165,18 @@ class MemberKeys:
             "exp": int((now + ttl).timestamp()),
         }
         return jwt.encode(claims, self._private_key, algorithm="RS256", headers={"kid": "local"})
+
+
+def _check_lifetime(claims: dict[str, Any]) -> None:
+    """At most MAX_MEMBER_TOKEN_LIFETIME from iat to exp: a stolen token stops working within a day, whatever
+    exp its issuer wrote (PyJWT checks each date on its own, not the span)."""
+    lifetime = _numeric_date(claims, "exp") - _numeric_date(claims, "iat")
+    if lifetime > MAX_MEMBER_TOKEN_LIFETIME.total_seconds():
+        raise Unauthenticated(f"invalid member token: its lifetime exceeds {MAX_MEMBER_TOKEN_LIFETIME}")
+
+
+def _numeric_date(claims: dict[str, Any], name: str) -> float:
+    value = claims.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float):  # PyJWT also takes "123" and true
+        raise Unauthenticated(f"invalid member token: {name} must be a numeric date")
+    return float(value)

@@ -14,6 +14,7 @@ from ..domain.program import RESERVED_PARTNER_IDS, Partner
 from ..store import directory
 from . import settlement
 from .requests import PartnerCreate, PartnerPatch
+from .retrying import until_written
 from .runtime import Runtime, iso
 
 
@@ -42,9 +43,17 @@ def _refuse_reserved(partner_id: str) -> None:
 
 
 def update_partner(rt: Runtime, partner_id: str, patch: PartnerPatch) -> dict[str, Any]:
-    current = directory.get_partner(partner_id)
-    if current is None:
-        raise NotFound(f"partner {partner_id} does not exist")
+    changes = _changes(patch)
+    updated, key_ids = until_written(rt, lambda: _apply(rt, partner_id, changes), f"partner {partner_id}")
+    # Each cached key holds the partner's status: forget them too, so that a suspension stops the keys
+    # at once here (other warm containers drop them within key_cache_seconds).
+    for key in ("partners", f"partner:{partner_id}", *(f"key:{key_id}" for key_id in key_ids)):
+        rt.cache.forget(key)
+    return updated.view()
+
+
+def _changes(patch: PartnerPatch) -> dict[str, Any]:
+    """The fields the patch sets, parsed (once: a retry re-applies them to a fresh read)."""
     changes: dict[str, Any] = {}
     if patch.name is not None:
         changes["name"] = patch.name
@@ -56,16 +65,24 @@ def update_partner(rt: Runtime, partner_id: str, patch: PartnerPatch) -> dict[st
         changes["category_rates"] = _category_rates(patch.category_rates)
     if patch.fee_per_point is not None:
         changes["fee_per_point"] = _fee(patch.fee_per_point)
+    return changes
+
+
+def _apply(rt: Runtime, partner_id: str, changes: dict[str, Any]) -> tuple[Partner, list[str]]:
+    current = directory.get_partner(partner_id)
+    if current is None:
+        raise NotFound(f"partner {partner_id} does not exist")
     updated = replace(current, **changes)
-    directory.save_partner(updated, rt.settings)
-    for key in ("partners", f"partner:{partner_id}"):
-        rt.cache.forget(key)
-    return updated.view()
+    return updated, directory.save_partner(updated, rt.settings)
 
 
 def issue_api_key(rt: Runtime, partner_id: str) -> dict[str, str]:
     """The key is shown once: only a hash of its secret is stored."""
-    key_id = secrets.token_hex(6)
+    return until_written(rt, lambda: _new_api_key(rt, partner_id), f"partner {partner_id}")
+
+
+def _new_api_key(rt: Runtime, partner_id: str) -> dict[str, str]:
+    key_id = secrets.token_hex(6)  # drawn again on a retry: a lost write may also be a key id already taken
     secret = secrets.token_hex(24)
     directory.add_api_key(partner_id, key_id, secret_hash(secret), iso(rt.now()), rt.settings)
     return {"key_id": key_id, "partner_id": partner_id, "api_key": f"ck_{key_id}_{secret}"}

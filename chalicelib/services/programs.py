@@ -8,8 +8,10 @@ from typing import Any
 from ..domain.errors import InvalidRequest
 from ..domain.money import parse_currency, parse_rate, to_str
 from ..domain.program import DEFAULT_PROGRAM, Program, program_document
+from ..domain.settlement import OPERATOR
 from ..store import directory
 from .requests import ProgramDocument
+from .retrying import until_written
 from .runtime import Runtime, iso
 
 
@@ -29,10 +31,23 @@ def set_program(rt: Runtime, request: ProgramDocument) -> dict[str, Any]:
     birthday = request.bonuses.birthday_month_multiplier if request.bonuses else None
     if birthday is not None and parse_rate(birthday, "bonuses.birthday_month_multiplier") <= 1:
         raise InvalidRequest("a birthday multiplier must be above 1", field="bonuses.birthday_month_multiplier")
+    _check_funders(request.funders())
     document = request.model_dump(mode="json", exclude_none=True)
-    version = directory.put_program(document, iso(rt.now()))
+    # A whole replacement: a retry after a lost write stores the same document over the newer version.
+    version = until_written(rt, lambda: directory.put_program(document, iso(rt.now())), "the programme")
     rt.cache.forget("program")
     return {**program_document(current_program(rt)), "version": version}
+
+
+def _check_funders(funders: dict[str, str]) -> None:
+    """A funder issues points and pays for them at settlement: it must be the operator or a partner."""
+    named = {field: funder for field, funder in funders.items() if funder != OPERATOR}
+    if not named:
+        return  # no partner named: no need to list them
+    partners = {partner.partner_id for partner in directory.list_partners()}
+    for field, funder in named.items():
+        if funder not in partners:
+            raise InvalidRequest(f"funder {funder} is neither the operator nor a partner", field=field)
 
 
 def decimal_or_int(value: Decimal) -> int | str:

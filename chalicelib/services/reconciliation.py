@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
@@ -33,7 +34,7 @@ def reconcile(
 ) -> dict[str, Any]:
     if not (1 <= segments <= 1000 and 0 <= segment < segments):
         raise InvalidRequest("segment must be in 0..segments-1, segments in 1..1000", field="segment")
-    start_key = _decode(cursor) if cursor else None
+    start_key = None if cursor is None else _decode(cursor, segment, segments)
     with translated():
         page = WalletItem.scan(
             segment=segment,
@@ -64,7 +65,7 @@ def reconcile(
             "by_issuer": {i: {"from_entries": from_entries[i], "from_wallets": from_wallets[i]} for i in issuers},
         },
         "invariant_3": _closed_days_net_to_zero(days),
-        "next_cursor": _encode(last_key) if last_key else None,
+        "next_cursor": _encode(last_key, segment, segments) if last_key else None,
     }
     if complete:
         report["invariant_2"]["coalition"] = _coalition_liability(rt, from_wallets)
@@ -111,12 +112,24 @@ def _coalition_liability(rt: Runtime, from_wallets: Counter[str]) -> dict[str, A
     }
 
 
-def _encode(key: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+# A cursor says where one segment's scan stopped: "<segment>.<segments>.<member id>", base64url. Only the
+# member id goes into DynamoDB's ExclusiveStartKey, rebuilt here, so a cursor we did not issue cannot reach it;
+# DynamoDB refuses a start key from another segment, so the cursor is bound to its segment.
+CURSOR = re.compile(r"([0-9]{1,4})\.([0-9]{1,4})\.(m_[0-9a-f]{20})")
 
 
-def _decode(cursor: str) -> dict[str, Any]:
+def _encode(last_key: dict[str, Any], segment: int, segments: int) -> str:
+    text = f"{segment}.{segments}.{last_key['member_id']['S']}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, segment: int, segments: int) -> dict[str, Any]:
+    refused = InvalidRequest("cursor is not one this API returned for this segment", field="cursor")
     try:
-        return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))  # type: ignore[no-any-return]
-    except ValueError:
-        raise InvalidRequest("cursor is not one this API returned", field="cursor") from None
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
+        raise refused from None
+    parts = CURSOR.fullmatch(text)
+    if parts is None or (int(parts[1]), int(parts[2])) != (segment, segments):
+        raise refused
+    return {"member_id": {"S": parts[3]}}

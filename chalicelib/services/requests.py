@@ -7,7 +7,7 @@ import re
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 OperationId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$")]
 PartnerId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9\-]{1,39}$")]
@@ -198,9 +198,9 @@ class TierRule(Strict):
     earn_multiplier: Decimal_
 
 
-class ProgramDocument(BaseModel):
-    # The parts later features read (bonuses, activities, …) are kept as given: extra="allow".
-    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+class ProgramDocument(Strict):
+    # Every part of the programme is declared here: an unknown field (a typo such as "expiry_monthz") is
+    # refused, never published. A new rule = a new optional field (or sub-model) below.
 
     currency: str
     point_value: Decimal_
@@ -221,13 +221,40 @@ class ProgramDocument(BaseModel):
             raise ValueError("tier thresholds must start at 0 and strictly increase")
         return self
 
+    def funders(self) -> dict[str, str]:
+        """Every party the programme makes issue points, by the field that names it (a new funded rule adds
+        its field here, so that the operator cannot name a party that does not settle)."""
+        named: dict[str, str] = {}
+        if self.bonuses is not None:
+            if self.bonuses.first_purchase is not None:
+                named["bonuses.first_purchase.funder"] = self.bonuses.first_purchase.funder
+            if self.bonuses.referral is not None:
+                named["bonuses.referral.funder"] = self.bonuses.referral.funder
+            named["bonuses.birthday_funder"] = self.bonuses.birthday_funder
+        for name, rule in (self.activities or {}).items():
+            if rule.funder is not None:
+                named[f"activities.{name}.funder"] = rule.funder
+        return named
+
 
 class MemberPatch(Strict):
     status: Literal["active", "suspended", "closed"]
 
 
+def _calendar_date(value: str) -> str:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value} is not a calendar date") from None
+    return value
+
+
+# YYYY-MM-DD in ASCII digits ("\d" would take any Unicode digit), and a day that exists.
+IsoDate = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), AfterValidator(_calendar_date)]
+
+
 class JobRequest(Strict):
-    as_of: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")] | None = None
+    as_of: IsoDate | None = None  # only for the jobs that take a date (tier-review, expiry)
 
 
 class MemberTokenRequest(Strict):

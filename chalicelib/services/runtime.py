@@ -34,8 +34,10 @@ class TtlCache:
         self._values: dict[str, tuple[float, Any]] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: str, load: Callable[[], T]) -> T:
-        if self._seconds <= 0:
+    def get(self, key: str, load: Callable[[], T], max_seconds: float | None = None) -> T:
+        """The cached value, or `load()`'s; `max_seconds` keeps an item for less than the cache's own time."""
+        seconds = self._seconds if max_seconds is None else min(self._seconds, max_seconds)
+        if seconds <= 0:
             return load()
         now = self._monotonic()
         with self._lock:
@@ -44,7 +46,7 @@ class TtlCache:
             return hit[1]  # type: ignore[no-any-return]
         value = load()
         with self._lock:
-            self._values[key] = (now + self._seconds, value)
+            self._values[key] = (now + seconds, value)
         return value
 
     def forget(self, key: str) -> None:

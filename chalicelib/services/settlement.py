@@ -14,6 +14,7 @@ it reads only what is pending.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
@@ -33,11 +34,15 @@ PUBLISHED = "PUBLISHED"  # every day up to this one, and every month such a day 
 PUBLISH_BATCH_DAYS = 31  # days one call publishes at most when catching up: the next run continues
 
 
+# ASCII digits only: strptime's %Y accepts "２０２６", which date.fromisoformat() and the stored keys do not.
+PERIOD = re.compile(r"[0-9]{4}-[0-9]{2}(-[0-9]{2})?")
+
+
 def parse_period(text: str) -> str:
     """A day (YYYY-MM-DD) or a month (YYYY-MM), as given; anything else is a 400."""
     pattern = {10: "%Y-%m-%d", 7: "%Y-%m"}.get(len(text))
     try:
-        if pattern is not None and datetime.strptime(text, pattern):
+        if pattern is not None and PERIOD.fullmatch(text) and datetime.strptime(text, pattern):
             return text
     except ValueError:
         pass

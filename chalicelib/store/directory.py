@@ -49,16 +49,20 @@ def list_partners() -> list[Partner]:
         return [_to_partner(item) for item in PartnerItem.partners.query("partner")]
 
 
-def save_partner(partner: Partner, settings: Settings) -> None:
-    """Replace a partner's profile; its keys learn the new status in the same transaction."""
+def save_partner(partner: Partner, settings: Settings) -> list[str]:
+    """Replace a partner's profile, over the version it was read at; its keys learn the new status in the same
+    transaction. Returns the partner's key ids. ConcurrencyConflict: someone changed it since, read it again."""
     current = _get_partner_item(partner.partner_id)
     if current is None:
         raise NotFound(f"partner {partner.partner_id} does not exist")
+    if (current.version or 0) != partner.version:
+        raise ConcurrencyConflict()
     item = _partner_item(partner, created_at=current.created_at, key_ids=list(current.key_ids))
+    item.version = current.version  # pynamodb: condition `version = read version` (or absent), then bump it
     try:
         with translated():
             with TransactWrite(connection=connection(settings)) as transaction:
-                transaction.save(item, condition=PartnerItem.key_ids == list(current.key_ids))
+                transaction.save(item)
                 for key_id in current.key_ids:
                     transaction.update(
                         ApiKeyItem(pk=key_pk(key_id)),
@@ -66,7 +70,9 @@ def save_partner(partner: Partner, settings: Settings) -> None:
                         condition=ApiKeyItem.pk.exists(),
                     )
     except TransactWriteError as error:
-        raise ConcurrencyConflict() from error
+        _raise_conflict_if_lost(error)
+        raise
+    return list(current.key_ids)
 
 
 def add_api_key(partner_id: str, key_id: str, secret_hash: str, created_at: str, settings: Settings) -> None:
@@ -85,14 +91,11 @@ def add_api_key(partner_id: str, key_id: str, secret_hash: str, created_at: str,
         with translated():
             with TransactWrite(connection=connection(settings)) as transaction:
                 transaction.save(key, condition=ApiKeyItem.pk.does_not_exist())
-                transaction.update(
-                    PartnerItem(pk=partner_pk(partner_id)),
-                    actions=[PartnerItem.key_ids.set(list(partner.key_ids) + [key_id])],
-                    # Same status as read: a concurrent suspension cannot miss this key.
-                    condition=(PartnerItem.status == partner.status) & (PartnerItem.key_ids == list(partner.key_ids)),
-                )
+                # Over the partner's version as read: a concurrent suspension cannot miss this key.
+                transaction.update(partner, actions=[PartnerItem.key_ids.set(list(partner.key_ids) + [key_id])])
     except TransactWriteError as error:
-        raise ConcurrencyConflict() from error
+        _raise_conflict_if_lost(error)
+        raise
 
 
 def revoke_api_key(partner_id: str, key_id: str, revoked_at: str) -> None:
@@ -175,6 +178,13 @@ def put_program(document: dict[str, Any], updated_at: str) -> int:
     return int(item.version)
 
 
+def _raise_conflict_if_lost(error: TransactWriteError) -> None:
+    """A condition failed: another writer changed an item since it was read (or took the new key id)."""
+    reasons = error.cancellation_reasons or []
+    if any(reason is not None and reason.code == "ConditionalCheckFailed" for reason in reasons):
+        raise ConcurrencyConflict() from error
+
+
 # ---- identity aliases --------------------------------------------------------------------------
 def find_member_id(alias_key: str) -> str | None:
     with translated():
@@ -212,4 +222,5 @@ def _to_partner(item: PartnerItem) -> Partner:
         category_rates={k: Decimal(v) for k, v in (item.category_rates or {}).items()},
         fee_per_point=Decimal(item.fee_per_point),
         status=item.status,
+        version=item.version or 0,
     )

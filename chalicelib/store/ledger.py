@@ -60,8 +60,11 @@ def _encode_cursor(member_id: str, seq: int) -> str:
 def _decode_cursor(cursor: str, member_id: str) -> int:
     try:
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if raw["m"] != member_id or not isinstance(raw["s"], int):
+        seq = raw["s"]
+        # Only what _encode_cursor writes: a sequence number DynamoDB can take (bool is an int in Python;
+        # a 40-digit number is a ValidationException in DynamoDB, which moto does not raise).
+        if raw["m"] != member_id or type(seq) is not int or not 0 <= seq < 2**53:
             raise ValueError
-        return raw["s"]
+        return seq
     except (ValueError, KeyError, TypeError):
         raise InvalidRequest("cursor is not one this API returned", field="cursor") from None

@@ -12,8 +12,8 @@
 |            |                          | breakdown, attribution, booked_at     |   (partner#day#shard) / booked_at    |
 | operations | op_key (partner#kind#id) | idempotency record: fingerprint,      |                                      |
 |            |                          | status, body; purchase/hold facts     |                                      |
-| directory  | PARTNER#id, KEY#id, REF# | partner profile, API key hash,        | listings: listing / pk               |
-|            | PROGRAM, OPKEY#hash,     | programme, operator key hash,         |   (partners, campaigns)              |
+| directory  | PARTNER#id, KEY#id, REF# | partner profile (versioned), API key  | listings: listing / pk               |
+|            | PROGRAM, OPKEY#hash,     | hash, programme, operator key hash,   |   (partners, campaigns)              |
 |            | CARD#n, EMAIL#h, PHONE#h | identity alias -> member_id           |                                      |
 | settlements| DAY#d, MONTH#m / part   | closed period (ALL) + published_at,   |                                      |
 |            | CURSOR / LAST_CLOSED,    | shard flows (PART#n), where closing   |                                      |
@@ -158,6 +158,7 @@ class PartnerItem(Model):
         table_name = "directory"
 
     pk = UnicodeAttribute(hash_key=True)  # PARTNER#<id>
+    version = VersionAttribute()  # concurrent operator changes (profile, status, keys) serialise on it
     listing = UnicodeAttribute(default="partner")
     partner_id = UnicodeAttribute()
     name = UnicodeAttribute()

@@ -77,3 +77,14 @@ def test_the_deployment_zip_ships_no_test_or_dev_tools(package):
     size_mb = archive.stat().st_size / 1e6
     print(f"deployment.zip: {size_mb:.1f} MB")
     assert size_mb < 50  # Lambda's limit for a directly uploaded zip
+
+
+@pytest.mark.slow
+def test_every_function_gets_the_pii_key_from_a_generated_secret(package):
+    template = json.loads((package / "sam.json").read_text())
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::Function"]
+
+    assert template["Resources"]["PiiHmacKeySecret"]["Type"] == "AWS::SecretsManager::Secret"
+    assert variables["PII_HMAC_KEY"] == {"Fn::Sub": "{{resolve:secretsmanager:${PiiHmacKeySecret}:SecretString}}"}
+    assert functions and all("PII_HMAC_KEY" not in f["Properties"]["Environment"]["Variables"] for f in functions)
