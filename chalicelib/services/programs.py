@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..domain.errors import InvalidRequest
-from ..domain.money import parse_currency, parse_rate, to_str
+from ..domain.money import parse_amount, parse_currency, parse_rate, to_str
 from ..domain.program import DEFAULT_PROGRAM, Program, program_document
 from ..domain.settlement import OPERATOR
 from ..store import directory
@@ -31,6 +31,9 @@ def set_program(rt: Runtime, request: ProgramDocument) -> dict[str, Any]:
     birthday = request.bonuses.birthday_month_multiplier if request.bonuses else None
     if birthday is not None and parse_rate(birthday, "bonuses.birthday_month_multiplier") <= 1:
         raise InvalidRequest("a birthday multiplier must be above 1", field="bonuses.birthday_month_multiplier")
+    first = request.bonuses.first_purchase if request.bonuses else None
+    if first is not None and first.min_amount != "0":  # an amount in the programme's currency, or "0"
+        parse_amount(first.min_amount, request.currency, field="bonuses.first_purchase.min_amount")
     _check_funders(request.funders())
     document = request.model_dump(mode="json", exclude_none=True)
     # A whole replacement: a retry after a lost write stores the same document over the newer version.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from tests.support.api import PROGRAM
 from tests.support.aws import table_snapshot
 from tests.support.ledger import assert_invariants
 
@@ -155,3 +156,10 @@ def test_a_closed_member_is_no_longer_found_and_their_identifiers_are_free_again
     again = coalition.api.post("/v1/members", {"email": "ana@example.com", "card_number": "12345678"}, token=shop)
     assert again.status == 201 and again.json["member_id"] != member.member_id
     assert assert_invariants() == {}
+
+
+def test_a_first_purchase_minimum_is_an_amount_of_the_programmes_currency(coalition):
+    for bad in ("abc", "5.001", "-1", "5.00\n"):
+        bonuses = {"first_purchase": {"points": 200, "funder": "operator", "min_amount": bad}}
+        reply = coalition.api.put("/v1/admin/program", {**PROGRAM, "bonuses": bonuses}, token=coalition.admin)
+        assert (reply.status, reply.json["error"]["field"]) == (400, "bonuses.first_purchase.min_amount"), bad
