@@ -1,0 +1,37 @@
+"""The Chalice app class: the request being served is kept per thread.
+
+Chalice keeps the current request and its Lambda context as plain attributes of the one app object. In Lambda that
+is right (a container serves one request at a time), but one app object also serves many threads at once: in
+`chalice local` (a threaded HTTP server; chalice makes only `current_request` per thread there) and in tests that
+race requests through chalice's test Client. Keeping both per thread means a request never reads another's, and
+blueprints, which read them through `current_app`, need no change.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from chalice.app import Chalice, Request
+
+
+class CoalitionApp(Chalice):
+    def __init__(self, app_name: str, **options: Any) -> None:
+        self._this_thread = threading.local()  # before Chalice's own __init__, which may read the properties
+        super().__init__(app_name, **options)
+
+    @property
+    def current_request(self) -> Request | None:
+        return getattr(self._this_thread, "current_request", None)
+
+    @current_request.setter
+    def current_request(self, request: Request | None) -> None:
+        self._this_thread.current_request = request
+
+    @property
+    def lambda_context(self) -> Any:
+        return getattr(self._this_thread, "lambda_context", None)
+
+    @lambda_context.setter
+    def lambda_context(self, context: Any) -> None:
+        self._this_thread.lambda_context = context
