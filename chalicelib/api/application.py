@@ -1,4 +1,5 @@
-"""The Chalice app class: the request being served is kept per thread.
+"""The Chalice app class (the request being served is kept per thread), and the HTTP middleware that says
+chalice's own error answers in the contract's shape.
 
 Chalice keeps the current request and its Lambda context as plain attributes of the one app object. In Lambda that
 is right (a container serves one request at a time), but one app object also serves many threads at once: in
@@ -10,9 +11,12 @@ blueprints, which read them through `current_app`, need no change.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
-from chalice.app import Chalice, Request
+from chalice.app import Chalice, Request, Response
+
+from .errors import from_chalice, is_chalice_error
 
 
 class CoalitionApp(Chalice):
@@ -35,3 +39,10 @@ class CoalitionApp(Chalice):
     @lambda_context.setter
     def lambda_context(self, context: Any) -> None:
         self._this_thread.lambda_context = context
+
+
+def contract_shaped_errors(request: Request, get_response: Callable[[Request], Response]) -> Response:
+    """Chalice refuses some requests before any view runs (a method the path lacks -> 405, a Content-Type the
+    route does not accept -> 415) in its own shape; answer those like every other error."""
+    response = get_response(request)
+    return from_chalice(response, request) if is_chalice_error(response) else response

@@ -56,18 +56,26 @@ class LocalStack:
         pairs = (line.removeprefix("export ").split("=", 1) for line in self.printed if line.startswith("export "))
         return dict(pairs)
 
-    def call(self, method: str, path: str, key: str, body: Any = None) -> tuple[int, Any]:
+    def call(
+        self, method: str, path: str, key: str, body: Any = None, content_type: str = "application/json"
+    ) -> tuple[int, Any]:
+        status, _, answer = self.exchange(method, path, key, body, content_type)
+        return status, answer
+
+    def exchange(
+        self, method: str, path: str, key: str, body: Any = None, content_type: str = "application/json"
+    ) -> tuple[int, dict[str, str], Any]:
         request = urllib.request.Request(
             f"http://127.0.0.1:{self.api_port}{path}",
             method=method,
             data=None if body is None else json.dumps(body).encode(),
-            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+            headers={"Authorization": f"Bearer {key}", "Content-Type": content_type},
         )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, json.loads(response.read())
+                return response.status, dict(response.headers), json.loads(response.read())
         except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read())
+            return error.code, dict(error.headers), json.loads(error.read())
 
 
 @pytest.fixture(scope="module")
@@ -177,6 +185,29 @@ def test_parallel_http_requests_on_one_member_apply_as_on_aws(make_run):
 
     status, report = make_run.call("GET", "/v1/admin/reconciliation", admin)
     assert status == 200 and report["ok"] is True, report
+
+
+@pytest.mark.slow
+def test_chalice_local_refuses_a_method_or_media_type_in_the_contract_shape(make_run):
+    key = make_run.exports["CINEMAX_KEY"]
+    body = {"redemption_id": "shape-1", "member": {"email": "ana@example.com"}, "points": 1}
+
+    status, _, answer = make_run.exchange("POST", "/v1/redemptions", key, body, content_type="text/plain")
+
+    assert status == 415
+    assert answer == {
+        "error": {
+            "code": "unsupported_media_type",
+            "message": "Content-Type text/plain is not accepted: send the body as application/json",
+        }
+    }
+
+    status, headers, answer = make_run.exchange("DELETE", "/v1/redemptions", key)
+
+    assert (status, headers.get("Allow")) == (405, "POST")
+    assert answer == {
+        "error": {"code": "method_not_allowed", "message": "DELETE is not a method of /v1/redemptions; it has POST"}
+    }
 
 
 def purchase(transaction_id: str, member: dict[str, str], amount: str) -> dict[str, Any]:
