@@ -70,7 +70,7 @@ def from_chalice(response: Response, request: Request) -> Response:
     """One of chalice's own error responses, said in the contract's shape (its status kept)."""
     chalice_code = response.body["Code"]
     if chalice_code == "MethodNotAllowedError":
-        return _method_not_allowed(request, allowed=response.headers.get("Allow", ""))
+        return _method_not_allowed(request, allowed=str(response.headers.get("Allow", "")))
     if chalice_code == "UnsupportedMediaType":
         content_type = request.headers.get("content-type", "")
         message = f"Content-Type {content_type} is not accepted: send the body as application/json"
