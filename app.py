@@ -3,9 +3,10 @@
 import os
 
 from aws_lambda_powertools.logging import correlation_paths
-from chalice import Chalice, ConvertToMiddleware, Cron, Rate
+from chalice import ConvertToMiddleware, Cron, Rate
 
 from chalicelib.api.admin import admin_api
+from chalicelib.api.application import CoalitionApp, contract_shaped_errors
 from chalicelib.api.member import member_api
 from chalicelib.api.partner import partner_api
 from chalicelib.api.public import public_api
@@ -14,7 +15,7 @@ from chalicelib.bootstrap import Container
 from chalicelib.jobs import dispatch
 from chalicelib.observability import logger, metrics
 
-app = Chalice(app_name="coalition")
+app = CoalitionApp(app_name="coalition")  # the request being served is kept per thread
 app.container = Container()  # built lazily on first use; tests put their own
 
 app.register_middleware(
@@ -23,6 +24,7 @@ app.register_middleware(
     )
 )
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
+app.register_middleware(contract_shaped_errors, "http")
 
 for blueprint in (public_api, partner_api, member_api, admin_api, settlement_api):
     app.register_blueprint(blueprint)

@@ -1,9 +1,8 @@
-"""`make run`: the embedded AWS (moto's server) on 127.0.0.1, tables from infra/, a demo coalition,
-and the API served by `chalice local` on 127.0.0.1:8000. Ctrl-C stops everything."""
+"""`make run`: the embedded AWS (moto's server, one call at a time: localdev/emulator.py) on 127.0.0.1, tables
+from infra/, a demo coalition, and the API served by `chalice local` on 127.0.0.1:8000. Ctrl-C stops everything."""
 
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 import signal
@@ -41,9 +40,7 @@ def local_environment(moto_port: int, state_dir: Path) -> dict[str, str]:
 
 
 def main() -> int:
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per emulated AWS call
+    from localdev.emulator import SerialisedMotoServer
 
     moto_port = int(os.environ.get("MOTO_PORT", "5055"))
     api_port = int(os.environ.get("PORT", "8000"))
@@ -52,9 +49,8 @@ def main() -> int:
     env = local_environment(moto_port, state_dir)
     os.environ.update(env)
 
-    server = ThreadedMotoServer(ip_address=HOST, port=moto_port, verbose=False)
-    server.start()
-    print(f"embedded AWS (moto) on http://{HOST}:{moto_port}")
+    server = SerialisedMotoServer(HOST, moto_port).start()  # one AWS call at a time, as AWS applies each atomically
+    print(f"embedded AWS (moto) on {server.url}")
     try:
         from chalicelib.settings import Settings
         from localdev.infra import create_all

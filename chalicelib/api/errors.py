@@ -1,11 +1,12 @@
-"""Domain exceptions -> HTTP errors, in this one place. No stack trace ever leaves the API."""
+"""Domain exceptions -> HTTP errors, in this one place; and chalice's own errors -> the same shape.
+No stack trace ever leaves the API."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from chalice.app import Response
+from chalice.app import Request, Response
 from pydantic import ValidationError
 
 from ..domain.errors import DomainError
@@ -15,9 +16,11 @@ STATUS_OF_CODE = {
     "unauthenticated": 401,
     "forbidden": 403,
     "not_found": 404,
+    "method_not_allowed": 405,
     "idempotency_conflict": 409,
     "member_exists": 409,
     "already_exists": 409,
+    "unsupported_media_type": 415,
     "insufficient_points": 422,
     "member_inactive": 422,
     "currency_mismatch": 422,
@@ -56,6 +59,33 @@ def from_validation(error: ValidationError) -> Response:
     field = _field_path(first["loc"])
     message = first["msg"].removeprefix("Value error, ")
     return error_response("invalid_request", f"{field}: {message}" if field else message, field or None)
+
+
+def is_chalice_error(response: Response) -> bool:
+    """Chalice answers a few requests itself, before any view runs, in its own shape {"Code", "Message"}
+    (our views answer with a JSON text body, never a dict)."""
+    return isinstance(response.body, dict) and set(response.body) == {"Code", "Message"}
+
+
+def from_chalice(response: Response, request: Request) -> Response:
+    """One of chalice's own error responses, said in the contract's shape (its status kept)."""
+    chalice_code = response.body["Code"]
+    if chalice_code == "MethodNotAllowedError":
+        return _method_not_allowed(request, allowed=str(response.headers.get("Allow", "")))
+    if chalice_code == "UnsupportedMediaType":
+        content_type = request.headers.get("content-type", "")
+        message = f"Content-Type {content_type} is not accepted: send the body as application/json"
+        return error_response("unsupported_media_type", message)
+    if response.status_code >= 500:
+        return internal_error()
+    # Another refusal of chalice's (e.g. a binary answer the caller did not Accept): its status, its message.
+    error = {"code": "invalid_request", "message": response.body["Message"]}
+    return json_response(response.status_code, {"error": error})
+
+
+def _method_not_allowed(request: Request, allowed: str) -> Response:
+    message = f"{request.method} is not a method of {request.path}; it has {allowed}"
+    return json_response(405, {"error": {"code": "method_not_allowed", "message": message}}, {"Allow": allowed})
 
 
 def internal_error() -> Response:

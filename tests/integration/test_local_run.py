@@ -1,4 +1,5 @@
-"""`make run`'s server: starts on 127.0.0.1, and the curl lines it prints work as printed."""
+"""`make run`'s stack: starts on 127.0.0.1, the curl lines it prints work as printed, parallel requests on one
+member apply exactly as on AWS, and Ctrl-C stops it. One stack serves the whole module (it takes seconds to start)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,13 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,13 +40,51 @@ def wait_for_api(port: int, deadline: float) -> None:
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl")
-def test_make_run_serves_and_its_printed_curl_lines_work(tmp_path):
+@dataclass
+class LocalStack:
+    """The running `make run`: what it printed, and HTTP calls against its API."""
+
+    api_port: int
+    log: Path
+
+    @property
+    def printed(self) -> list[str]:
+        return [line.strip() for line in self.log.read_text().splitlines()]
+
+    @property
+    def exports(self) -> dict[str, str]:
+        pairs = (line.removeprefix("export ").split("=", 1) for line in self.printed if line.startswith("export "))
+        return dict(pairs)
+
+    def call(
+        self, method: str, path: str, key: str, body: Any = None, content_type: str = "application/json"
+    ) -> tuple[int, Any]:
+        status, _, answer = self.exchange(method, path, key, body, content_type)
+        return status, answer
+
+    def exchange(
+        self, method: str, path: str, key: str, body: Any = None, content_type: str = "application/json"
+    ) -> tuple[int, dict[str, str], Any]:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.api_port}{path}",
+            method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Authorization": f"Bearer {key}", "Content-Type": content_type},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, dict(response.headers), json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), json.loads(error.read())
+
+
+@pytest.fixture(scope="module")
+def make_run(tmp_path_factory):
+    """`python -m localdev.run` on free ports; Ctrl-C at the end must stop it."""
     api_port, moto_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "STAGE"}
     env.update({"PORT": str(api_port), "MOTO_PORT": str(moto_port), "COALITION_ADMIN_KEY": "fixed-admin-key"})
-    log = tmp_path / "run.log"
+    log = tmp_path_factory.mktemp("make-run") / "run.log"
     with log.open("w") as out:
         server = subprocess.Popen(
             [sys.executable, "-m", "localdev.run"],
@@ -51,24 +96,7 @@ def test_make_run_serves_and_its_printed_curl_lines_work(tmp_path):
         )
     try:
         wait_for_api(api_port, time.monotonic() + 90)
-        text = log.read_text()
-        exports = [line.strip() for line in text.splitlines() if line.strip().startswith("export ")]
-        curls = [line.strip() for line in text.splitlines() if line.strip().startswith("curl ")]
-        assert "export ADMIN_KEY=fixed-admin-key" in exports
-        assert len(curls) >= 6
-
-        outputs = []
-        for curl in curls:
-            script = "\n".join([*exports, curl.replace("curl -s", "curl -s -w '\\n%{http_code}'", 1)])
-            done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=30)
-            body, status = done.stdout.rsplit("\n", 1)
-            outputs.append((curl, int(status), json.loads(body)))
-
-        for curl, status, body in outputs:
-            assert status in (200, 201), (curl, status, body)
-            assert "error" not in body, (curl, body)
-        earned = next(body for curl, _, body in outputs if "/v1/transactions" in curl)
-        assert earned["points"] == 25 and sum(line["points"] for line in earned["breakdown"]) == 25
+        yield LocalStack(api_port, log)
     finally:
         os.killpg(server.pid, signal.SIGINT)  # what Ctrl-C does in a terminal
         try:
@@ -80,3 +108,115 @@ def test_make_run_serves_and_its_printed_curl_lines_work(tmp_path):
     assert stopped, "Ctrl-C did not stop make run"
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", api_port)) != 0, "the API still listens after Ctrl-C"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl")
+def test_make_run_serves_and_its_printed_curl_lines_work(make_run):
+    exports = [line for line in make_run.printed if line.startswith("export ")]
+    curls = [line for line in make_run.printed if line.startswith("curl ")]
+    assert "export ADMIN_KEY=fixed-admin-key" in exports
+    assert len(curls) >= 6
+
+    outputs = []
+    for curl in curls:
+        script = "\n".join([*exports, curl.replace("curl -s", "curl -s -w '\\n%{http_code}'", 1)])
+        done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=30)
+        body, status = done.stdout.rsplit("\n", 1)
+        outputs.append((curl, int(status), json.loads(body)))
+
+    for curl, status, body in outputs:
+        assert status in (200, 201), (curl, status, body)
+        assert "error" not in body, (curl, body)
+    earned = next(body for curl, _, body in outputs if "/v1/transactions" in curl)
+    assert earned["points"] == 25 and sum(line["points"] for line in earned["breakdown"]) == 25
+
+
+@pytest.mark.slow
+@pytest.mark.concurrency
+def test_parallel_http_requests_on_one_member_apply_as_on_aws(make_run):
+    keys = make_run.exports
+    shop, cinema, admin = keys["FRESHMART_KEY"], keys["CINEMAX_KEY"], keys["ADMIN_KEY"]
+
+    # Given a new member with exactly 300 points: 100.00 at rate 1, plus the first-purchase bonus of 200
+    status, enrolled = make_run.call("POST", "/v1/members", shop, {"email": "race@example.com"})
+    assert status == 201, enrolled
+    member = {"member_id": enrolled["member_id"]}
+    status, earned = make_run.call("POST", "/v1/transactions", shop, purchase("race-0", member, "100.00"))
+    assert (status, earned["points"], earned["available_points"]) == (201, 300, 300), earned
+
+    # When 12 redemptions of 30 race each other
+    def redeem(n: int) -> tuple[int, Any]:
+        body = {"redemption_id": f"race-r{n}", "member": member, "points": 30}
+        return make_run.call("POST", "/v1/redemptions", cinema, body)
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        redemptions = list(pool.map(redeem, range(12), timeout=120))
+
+    # Then exactly 10 succeed, each leaving a different balance, and 2 find nothing left
+    assert sorted(status for status, _ in redemptions) == [201] * 10 + [422] * 2
+    assert sorted(body["available_points"] for status, body in redemptions if status == 201) == list(range(0, 300, 30))
+    assert [body["error"]["code"] for status, body in redemptions if status == 422] == ["insufficient_points"] * 2
+
+    # When 6 earns of 10 points and 8 holds of 10 points race on the emptied wallet
+    def earn_or_hold(n: int) -> tuple[str, int, Any]:
+        if n % 2 == 0 and n < 12:
+            return (
+                "earn",
+                *make_run.call("POST", "/v1/transactions", shop, purchase(f"race-{n + 1}", member, "10.00")),
+            )
+        return (
+            "hold",
+            *make_run.call("POST", "/v1/holds", cinema, {"hold_id": f"race-h{n}", "member": member, "points": 10}),
+        )
+
+    with ThreadPoolExecutor(max_workers=14) as pool:
+        mixed = list(pool.map(earn_or_hold, range(14), timeout=120))
+
+    # Then every earn lands, a hold succeeds only against points already earned, and nothing is lost
+    assert [(kind, status, body["points"]) for kind, status, body in mixed if kind == "earn"] == [("earn", 201, 10)] * 6
+    held = [body for kind, status, body in mixed if kind == "hold" and status == 201]
+    refused = [body for kind, status, body in mixed if kind == "hold" and status != 201]
+    assert len(held) + len(refused) == 8 and len(held) <= 6
+    assert {body["error"]["code"] for body in refused} <= {"insufficient_points"}
+    status, token = make_run.call("POST", "/v1/dev/member-token", admin, member)
+    status, me = make_run.call("GET", "/v1/me", token["token"])
+    assert (me["available_points"], me["held_points"]) == (60 - 10 * len(held), 10 * len(held))
+
+    status, report = make_run.call("GET", "/v1/admin/reconciliation", admin)
+    assert status == 200 and report["ok"] is True, report
+
+
+@pytest.mark.slow
+def test_chalice_local_refuses_a_method_or_media_type_in_the_contract_shape(make_run):
+    key = make_run.exports["CINEMAX_KEY"]
+    body = {"redemption_id": "shape-1", "member": {"email": "ana@example.com"}, "points": 1}
+
+    status, _, answer = make_run.exchange("POST", "/v1/redemptions", key, body, content_type="text/plain")
+
+    assert status == 415
+    assert answer == {
+        "error": {
+            "code": "unsupported_media_type",
+            "message": "Content-Type text/plain is not accepted: send the body as application/json",
+        }
+    }
+
+    status, headers, answer = make_run.exchange("DELETE", "/v1/redemptions", key)
+
+    assert (status, headers.get("Allow")) == (405, "POST")
+    assert answer == {
+        "error": {"code": "method_not_allowed", "message": "DELETE is not a method of /v1/redemptions; it has POST"}
+    }
+
+
+def purchase(transaction_id: str, member: dict[str, str], amount: str) -> dict[str, Any]:
+    occurred_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {
+        "transaction_id": transaction_id,
+        "member": member,
+        "amount": amount,
+        "currency": "EUR",
+        "occurred_at": occurred_at,
+        "channel": "store",
+    }

@@ -88,3 +88,35 @@ def test_every_function_gets_the_pii_key_from_a_generated_secret(package):
     assert template["Resources"]["PiiHmacKeySecret"]["Type"] == "AWS::SecretsManager::Secret"
     assert variables["PII_HMAC_KEY"] == {"Fn::Sub": "{{resolve:secretsmanager:${PiiHmacKeySecret}:SecretString}}"}
     assert functions and all("PII_HMAC_KEY" not in f["Properties"]["Environment"]["Variables"] for f in functions)
+
+
+@pytest.mark.slow
+def test_api_gateway_s_own_answers_take_the_contract_shape(package):
+    """What API Gateway answers without calling the Lambda (no such path or method, throttling, timeouts)."""
+    from chalicelib.api.errors import STATUS_OF_CODE
+
+    status_of_code = {**STATUS_OF_CODE, "internal_error": 500}  # (api/errors.internal_error)
+    api = json.loads((package / "sam.json").read_text())["Resources"]["RestAPI"]
+    responses = api["Properties"]["DefinitionBody"]["x-amazon-apigateway-gateway-responses"]
+
+    assert {"MISSING_AUTHENTICATION_TOKEN", "THROTTLED", "INTEGRATION_TIMEOUT", "DEFAULT_4XX", "DEFAULT_5XX"} <= set(
+        responses
+    )
+    for kind, response in responses.items():
+        # API Gateway substitutes $context.error.messageString as a quoted JSON string
+        text = response["responseTemplates"]["application/json"].replace(
+            "$context.error.messageString", '"Missing Authentication Token"'
+        )
+        error = json.loads(text)["error"]
+        assert set(error) == {"code", "message"} and error["message"], kind
+        assert error["code"] in status_of_code, kind
+        if "statusCode" in response:
+            assert int(response["statusCode"]) == status_of_code[error["code"]], kind
+    assert responses["MISSING_AUTHENTICATION_TOKEN"]["statusCode"] == "404"
+    assert json.loads(responses["MISSING_AUTHENTICATION_TOKEN"]["responseTemplates"]["application/json"]) == {
+        "error": {
+            "code": "not_found",
+            "message": "no such path, or no such method on it: GET /v1/openapi.json lists them",
+        }
+    }
+    assert responses["INTEGRATION_TIMEOUT"]["responseParameters"] == {"gatewayresponse.header.Retry-After": "'1'"}
