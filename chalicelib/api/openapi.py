@@ -34,6 +34,14 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {
     "job": {"type": "string", "enum": sorted(JOBS)},
 }
 
+# Choices a request model's validator enforces but its types cannot say ("give exactly one of …"): written into
+# the model's schema so that what a schema-driven tool generates can be valid. Model -> (keyword, fields).
+FIELD_CHOICES: dict[str, tuple[Literal["oneOf", "anyOf"], tuple[str, ...]]] = {
+    "MemberRef": ("oneOf", ("member_id", "card_number", "email", "phone")),
+    "EnrolRequest": ("anyOf", ("email", "phone", "card_number")),
+    "CampaignRequest": ("oneOf", ("multiplier", "points")),
+}
+
 
 @lru_cache(maxsize=1)
 def openapi_document() -> dict[str, Any]:
@@ -41,6 +49,9 @@ def openapi_document() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for info in ENDPOINTS:
         paths.setdefault(info.path, {})[info.method.lower()] = _operation(info, schemas)
+    for name, (keyword, fields) in FIELD_CHOICES.items():
+        if name in schemas:
+            schemas[name] = _with_choice(schemas[name], keyword, fields)
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
@@ -115,6 +126,13 @@ def _not_nullable(schema: dict[str, Any]) -> dict[str, Any]:
     if value.get("default", 0) is None:
         del value["default"]
     return value
+
+
+def _with_choice(schema: dict[str, Any], keyword: str, fields: tuple[str, ...]) -> dict[str, Any]:
+    """`oneOf`/`anyOf` of the fields being present; a field that is given is never null (the validators
+    count null as not given)."""
+    properties = {**schema["properties"], **{f: _not_nullable(schema["properties"][f]) for f in fields}}
+    return {**schema, "properties": properties, keyword: [{"required": [f]} for f in fields]}
 
 
 def _request_body(model: type[BaseModel], schemas: dict[str, Any]) -> dict[str, Any]:

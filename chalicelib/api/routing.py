@@ -66,7 +66,8 @@ class Call:
 @dataclass(frozen=True)
 class Link:
     """Values of a success response that another operation takes: `values` maps where they go in the target
-    ("path.hold_id", "query.cursor", "body.member.member_id") to the response field that holds them ("hold_id")."""
+    ("path.hold_id", "query.cursor", "body.member.member_id") to the response field that holds them ("hold_id";
+    a JSON pointer below the body for a nested one: "scope/segment")."""
 
     target: str  # the target's operationId: its view's name
     values: dict[str, str]

@@ -71,7 +71,12 @@ def operator_settlement(call: Call, period: str) -> Response:
     audience="operator",
     query=ReconciliationPage,
     response=ReconciliationReport,
-    links=(Link("reconciliation", {"query.cursor": "next_cursor"}),),
+    links=(
+        Link(
+            "reconciliation",
+            {"query.cursor": "next_cursor", "query.segment": "scope/segment", "query.segments": "scope/segments"},
+        ),
+    ),
 )
 def reconciliation(call: Call) -> dict[str, Any]:
     """The ledger invariants checked live, one segment page at a time (?segment=&segments=&limit=&cursor=)."""
