@@ -259,3 +259,19 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
     call("GET", "/v1/openapi.json")
 
     assert contract.seen == contract.operation_ids
+
+
+def test_request_schemas_say_which_fields_are_alternatives(document):
+    """What the models' validators check ("give exactly one of") is in the schema, so generated requests can
+    be valid: a member reference names exactly one identifier, never null."""
+    contract = Contract(document)
+    member_ref = {"$ref": "#/components/schemas/MemberRef"}
+
+    contract.validate(member_ref, {"card_number": "123456789012"})
+    for invalid in ({}, {"member_id": "m_1", "email": "a@b.co"}, {"email": None}):
+        with pytest.raises(AssertionError):
+            contract.validate(member_ref, invalid)
+    campaign = document["components"]["schemas"]["CampaignRequest"]
+    assert campaign["oneOf"] == [{"required": ["multiplier"]}, {"required": ["points"]}]
+    enrol = document["components"]["schemas"]["EnrolRequest"]
+    assert enrol["anyOf"] == [{"required": ["email"]}, {"required": ["phone"]}, {"required": ["card_number"]}]
