@@ -12,18 +12,29 @@ from ..jobs import dispatch
 from ..services import campaigns, members, partners, programs
 from ..services.requests import CampaignRequest, JobRequest, MemberPatch, PartnerCreate, PartnerPatch, ProgramDocument
 from ..store import directory
-from .routing import Call, endpoint
+from .responses import Campaign, IssuedKey, JobStarted, MemberStatus, PartnerView, SavedProgram
+from .routing import Call, Link, endpoint
 
 admin_api = Blueprint(__name__)
 
 
-@endpoint(admin_api, "/v1/admin/partners", "POST", audience="operator", status=201)
+@endpoint(
+    admin_api,
+    "/v1/admin/partners",
+    "POST",
+    audience="operator",
+    status=201,
+    response=PartnerView,
+    links=tuple(
+        Link(target, {"path.partner_id": "partner_id"}) for target in ("issue_key", "get_partner", "patch_partner")
+    ),
+)
 def create_partner(call: Call, body: PartnerCreate) -> dict[str, Any]:
     """Onboard a partner."""
     return partners.create_partner(call.rt, body)
 
 
-@endpoint(admin_api, "/v1/admin/partners/{partner_id}", "GET", audience="operator")
+@endpoint(admin_api, "/v1/admin/partners/{partner_id}", "GET", audience="operator", response=PartnerView)
 def get_partner(call: Call, partner_id: str) -> dict[str, Any]:
     """A partner's profile."""
     partner = directory.get_partner(partner_id)
@@ -32,53 +43,71 @@ def get_partner(call: Call, partner_id: str) -> dict[str, Any]:
     return partner.view()
 
 
-@endpoint(admin_api, "/v1/admin/partners/{partner_id}", "PATCH", audience="operator")
+@endpoint(admin_api, "/v1/admin/partners/{partner_id}", "PATCH", audience="operator", response=PartnerView)
 def patch_partner(call: Call, partner_id: str, body: PartnerPatch) -> dict[str, Any]:
     """Change a partner (status "suspended" stops its keys)."""
     return partners.update_partner(call.rt, partner_id, body)
 
 
-@endpoint(admin_api, "/v1/admin/partners/{partner_id}/keys", "POST", audience="operator", status=201)
+@endpoint(
+    admin_api,
+    "/v1/admin/partners/{partner_id}/keys",
+    "POST",
+    audience="operator",
+    status=201,
+    response=IssuedKey,
+    links=(Link("revoke_key", {"path.partner_id": "partner_id", "path.key_id": "key_id"}),),
+)
 def issue_key(call: Call, partner_id: str) -> dict[str, str]:
     """Issue an API key (shown this once)."""
     return partners.issue_api_key(call.rt, partner_id)
 
 
-@endpoint(admin_api, "/v1/admin/partners/{partner_id}/keys/{key_id}", "DELETE", audience="operator")
+@endpoint(admin_api, "/v1/admin/partners/{partner_id}/keys/{key_id}", "DELETE", audience="operator", status=204)
 def revoke_key(call: Call, partner_id: str, key_id: str) -> Response:
     """Revoke an API key."""
     partners.revoke_api_key(call.rt, partner_id, key_id)
     return Response(body="", status_code=204)
 
 
-@endpoint(admin_api, "/v1/admin/members/{member_id}", "PATCH", audience="operator")
+@endpoint(admin_api, "/v1/admin/members/{member_id}", "PATCH", audience="operator", response=MemberStatus)
 def patch_member(call: Call, member_id: str, body: MemberPatch) -> dict[str, Any]:
     """Suspend, close or reactivate a member."""
     return members.set_member_status(call.rt, member_id, body.status)
 
 
-@endpoint(admin_api, "/v1/admin/program", "PUT", audience="operator")
+@endpoint(admin_api, "/v1/admin/program", "PUT", audience="operator", response=SavedProgram)
 def put_program(call: Call, body: ProgramDocument) -> dict[str, Any]:
     """Replace the whole programme."""
     return programs.set_program(call.rt, body)
 
 
-@endpoint(admin_api, "/v1/admin/jobs/{job}", "POST", audience="operator", status=202)
-def run_job(call: Call, job: str) -> dict[str, Any]:
+@endpoint(admin_api, "/v1/admin/jobs/{job}", "POST", audience="operator", status=202, response=JobStarted)
+def run_job(call: Call, job: str, body: JobRequest) -> dict[str, Any]:
     """Run a scheduled job now."""
     if job not in dispatch.JOBS:
         raise NotFound(f"unknown job {job}; known: {', '.join(sorted(dispatch.JOBS))}")
-    request = call.body(JobRequest)
-    return {"job_id": f"{job}-{uuid.uuid4().hex[:12]}", **dispatch.fan_out(call.rt, job, request.as_of)}
+    return {"job_id": f"{job}-{uuid.uuid4().hex[:12]}", **dispatch.fan_out(call.rt, job, body.as_of)}
 
 
-@endpoint(admin_api, "/v1/admin/campaigns", "POST", audience="operator", status=201)
+@endpoint(
+    admin_api,
+    "/v1/admin/campaigns",
+    "POST",
+    audience="operator",
+    status=201,
+    response=Campaign,
+    links=(
+        Link("replace_campaign", {"path.campaign_id": "campaign_id", "body.campaign_id": "campaign_id"}),
+        Link("delete_campaign", {"path.campaign_id": "campaign_id"}),
+    ),
+)
 def create_campaign(call: Call, body: CampaignRequest) -> dict[str, Any]:
     """Start a campaign: a multiplier or fixed points on matching purchases, funded by a partner or the operator."""
     return campaigns.save_campaign(call.rt, body, create=True)
 
 
-@endpoint(admin_api, "/v1/admin/campaigns/{campaign_id}", "PUT", audience="operator")
+@endpoint(admin_api, "/v1/admin/campaigns/{campaign_id}", "PUT", audience="operator", response=Campaign)
 def replace_campaign(call: Call, campaign_id: str, body: CampaignRequest) -> dict[str, Any]:
     """Replace a campaign (its id in the path and the body must agree)."""
     if body.campaign_id != campaign_id:
@@ -86,7 +115,7 @@ def replace_campaign(call: Call, campaign_id: str, body: CampaignRequest) -> dic
     return campaigns.save_campaign(call.rt, body, create=False)
 
 
-@endpoint(admin_api, "/v1/admin/campaigns/{campaign_id}", "DELETE", audience="operator")
+@endpoint(admin_api, "/v1/admin/campaigns/{campaign_id}", "DELETE", audience="operator", status=204)
 def delete_campaign(call: Call, campaign_id: str) -> Response:
     """End a campaign now."""
     campaigns.delete_campaign(call.rt, campaign_id)

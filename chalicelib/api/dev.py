@@ -9,12 +9,13 @@ from chalice.app import Blueprint
 from ..domain.errors import NotFound
 from ..services.members import member_overview
 from ..services.requests import MemberTokenRequest
+from .responses import MemberToken
 from .routing import Call, endpoint
 
 dev_api = Blueprint(__name__)
 
 
-@endpoint(dev_api, "/v1/dev/member-token", "POST", audience="operator", status=201)
+@endpoint(dev_api, "/v1/dev/member-token", "POST", audience="operator", status=201, response=MemberToken)
 def member_token(call: Call, body: MemberTokenRequest) -> dict[str, Any]:
     """Local stage only: mint a member token."""
     if not call.rt.settings.is_local:  # defence in depth: app.py does not even register this elsewhere

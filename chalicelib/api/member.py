@@ -7,18 +7,28 @@ from typing import Any
 from chalice.app import Blueprint
 
 from ..services import members
-from .routing import Call, endpoint
+from .queries import Page
+from .responses import EntriesPage, MemberOverview
+from .routing import Call, Link, endpoint
 
 member_api = Blueprint(__name__)
 
 
-@endpoint(member_api, "/v1/me", "GET", audience="member")
+@endpoint(member_api, "/v1/me", "GET", audience="member", response=MemberOverview)
 def me(call: Call) -> dict[str, Any]:
     """My balance, holds, expiring points and tier progress."""
     return members.member_overview(call.rt, call.member_id)
 
 
-@endpoint(member_api, "/v1/me/entries", "GET", audience="member")
+@endpoint(
+    member_api,
+    "/v1/me/entries",
+    "GET",
+    audience="member",
+    query=Page,
+    response=EntriesPage,
+    links=(Link("my_entries", {"query.cursor": "next_cursor"}),),
+)
 def my_entries(call: Call) -> dict[str, Any]:
     """My history, newest first."""
     return members.member_entries(call.member_id, call.limit(), call.query("cursor"))

@@ -20,73 +20,148 @@ from ..services.requests import (
     ReturnRequest,
     ReversalRequest,
 )
-from .routing import Call, endpoint
+from .queries import MemberLookup
+from .responses import (
+    ActivityResponse,
+    CaptureResponse,
+    EarnResponse,
+    EnrolResponse,
+    HoldResponse,
+    MemberLookupResponse,
+    RedemptionResponse,
+    ReturnResponse,
+    ReversalResponse,
+    VoidResponse,
+)
+from .routing import Call, Link, endpoint
 
 partner_api = Blueprint(__name__)
 
+# A member's id, once known, goes into every partner operation on them (and the operator's member calls).
+MEMBER_ID_FEEDS = tuple(
+    Link(target, {"body.member.member_id": "member_id"})
+    for target in ("post_purchase", "post_redemption", "post_hold", "post_activity")
+) + (Link("patch_member", {"path.member_id": "member_id"}), Link("member_token", {"body.member_id": "member_id"}))
 
-@endpoint(partner_api, "/v1/members", "POST", audience="partner", status=201)
+
+@endpoint(
+    partner_api,
+    "/v1/members",
+    "POST",
+    audience="partner",
+    status=201,
+    response=EnrolResponse,
+    links=(*MEMBER_ID_FEEDS, Link("find_member", {"query.card_number": "card_number"})),
+)
 def enrol_member(call: Call, body: EnrolRequest) -> dict[str, Any]:
     """Enrol a member at the till or online (card number generated when none is given)."""
     return members.enrol_member(call.rt, call.partner_id, body)
 
 
-@endpoint(partner_api, "/v1/members", "GET", audience="partner")
+@endpoint(partner_api, "/v1/members", "GET", audience="partner", query=MemberLookup, response=MemberLookupResponse)
 def find_member(call: Call) -> dict[str, Any]:
     """Recognise a member by card number, email or phone."""
     given = {k: call.query(k) for k in ("card_number", "email", "phone") if call.query(k)}
     return members.find_member(call.rt, MemberRef.model_validate(given))
 
 
-@endpoint(partner_api, "/v1/transactions", "POST", audience="partner")
+@endpoint(
+    partner_api,
+    "/v1/transactions",
+    "POST",
+    audience="partner",
+    status=201,
+    response=EarnResponse,
+    links=(Link("post_return", {"path.transaction_id": "transaction_id"}),),
+)
 def post_purchase(call: Call, body: PurchaseRequest) -> Reply:
     """A purchase: earns points issued by this partner."""
     return earning.earn_points(call.rt, partner_profile(call.rt, call.partner_id), body)
 
 
-@endpoint(partner_api, "/v1/transactions/{transaction_id}/returns", "POST", audience="partner")
+@endpoint(
+    partner_api,
+    "/v1/transactions/{transaction_id}/returns",
+    "POST",
+    audience="partner",
+    status=201,
+    response=ReturnResponse,
+)
 def post_return(call: Call, transaction_id: str, body: ReturnRequest) -> Reply:
     """Return (part of) a purchase: its points are clawed back in proportion."""
     return returns.return_purchase(call.rt, call.partner_id, transaction_id, body)
 
 
-@endpoint(partner_api, "/v1/redemptions", "POST", audience="partner")
+@endpoint(
+    partner_api,
+    "/v1/redemptions",
+    "POST",
+    audience="partner",
+    status=201,
+    response=RedemptionResponse,
+    links=(Link("reverse_redemption", {"path.redemption_id": "redemption_id"}),),
+)
 def post_redemption(call: Call, body: RedemptionRequest) -> Reply:
     """Spend points now (first-to-expire first)."""
     return burning.redeem_points(call.rt, call.partner_id, body)
 
 
-@endpoint(partner_api, "/v1/redemptions/{redemption_id}/reversals", "POST", audience="partner")
+@endpoint(
+    partner_api,
+    "/v1/redemptions/{redemption_id}/reversals",
+    "POST",
+    audience="partner",
+    status=201,
+    response=ReversalResponse,
+)
 def reverse_redemption(call: Call, redemption_id: str, body: ReversalRequest) -> Reply:
     """Give back (part of) the points of a redemption this partner made (a cancelled purchase)."""
     return reversals.reverse_spending(call.rt, call.partner_id, "redemption", redemption_id, body)
 
 
-@endpoint(partner_api, "/v1/holds", "POST", audience="partner")
+@endpoint(
+    partner_api,
+    "/v1/holds",
+    "POST",
+    audience="partner",
+    status=201,
+    response=HoldResponse,
+    links=(Link("capture_hold", {"path.hold_id": "hold_id"}), Link("void_hold", {"path.hold_id": "hold_id"})),
+)
 def post_hold(call: Call, body: HoldRequest) -> Reply:
     """Reserve points until captured, voided or expired."""
     return burning.place_hold(call.rt, call.partner_id, body)
 
 
-@endpoint(partner_api, "/v1/holds/{hold_id}/capture", "POST", audience="partner")
+@endpoint(
+    partner_api,
+    "/v1/holds/{hold_id}/capture",
+    "POST",
+    audience="partner",
+    status=201,
+    response=CaptureResponse,
+    links=(Link("reverse_capture", {"path.hold_id": "hold_id"}),),
+)
 def capture_hold(call: Call, hold_id: str, body: CaptureRequest) -> Reply:
     """Spend all or part of a hold; the rest is released."""
     return burning.capture_hold(call.rt, call.partner_id, hold_id, body)
 
 
-@endpoint(partner_api, "/v1/holds/{hold_id}/void", "POST", audience="partner")
+@endpoint(partner_api, "/v1/holds/{hold_id}/void", "POST", audience="partner", response=VoidResponse)
 def void_hold(call: Call, hold_id: str) -> Reply:
     """Release a hold's points."""
     return burning.void_hold(call.rt, call.partner_id, hold_id)
 
 
-@endpoint(partner_api, "/v1/holds/{hold_id}/reversals", "POST", audience="partner")
+@endpoint(
+    partner_api, "/v1/holds/{hold_id}/reversals", "POST", audience="partner", status=201, response=ReversalResponse
+)
 def reverse_capture(call: Call, hold_id: str, body: ReversalRequest) -> Reply:
     """Give back (part of) the points this partner captured from a hold."""
     return reversals.reverse_spending(call.rt, call.partner_id, "capture", hold_id, body)
 
 
-@endpoint(partner_api, "/v1/activities", "POST", audience="partner")
+@endpoint(partner_api, "/v1/activities", "POST", audience="partner", status=201, response=ActivityResponse)
 def post_activity(call: Call, body: ActivityRequest) -> Reply:
     """Non-purchase engagement (review, newsletter sign-up …): points per the programme's activity rules."""
     return activities.record_activity(call.rt, call.partner_id, body)

@@ -8,18 +8,19 @@ from chalice.app import Blueprint
 
 from ..services import publication
 from .openapi import openapi_document
+from .responses import OpenApiDocument, PublishedProgram
 from .routing import Call, endpoint
 
 public_api = Blueprint(__name__)
 
 
-@endpoint(public_api, "/v1/program", "GET", audience=None)
+@endpoint(public_api, "/v1/program", "GET", audience=None, response=PublishedProgram)
 def program(call: Call) -> dict[str, Any]:
     """The published rules."""
     return publication.published_program(call.rt)
 
 
-@endpoint(public_api, "/v1/openapi.json", "GET", audience=None)
+@endpoint(public_api, "/v1/openapi.json", "GET", audience=None, response=OpenApiDocument)
 def openapi(call: Call) -> dict[str, Any]:
     """This document."""
     return openapi_document()

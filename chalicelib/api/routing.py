@@ -82,6 +82,16 @@ class Call:
 
 
 @dataclass(frozen=True)
+class Link:
+    """Values of a success response that another operation takes: `values` maps where they go in the target
+    ("path.hold_id", "query.cursor", "body.member.member_id") to the response field that holds them ("hold_id";
+    a JSON pointer below the body for a nested one: "scope/segment")."""
+
+    target: str  # the target's operationId: its view's name
+    values: dict[str, str]
+
+
+@dataclass(frozen=True)
 class EndpointInfo:
     """What the OpenAPI document says of an endpoint."""
 
@@ -90,24 +100,57 @@ class EndpointInfo:
     audience: str | None
     status: int
     summary: str
+    operation_id: str
     body: type[BaseModel] | None
+    query: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    links: tuple[Link, ...] = ()
+    csv: bool = False  # ?format=csv answers text/csv
+    idempotent: bool = False  # a stored Reply: replays answer the same, with Idempotent-Replay: true
 
 
 ENDPOINTS: list[EndpointInfo] = []
 
 
 def endpoint(
-    bp: Blueprint, path: str, method: str, *, audience: str | None, status: int = 200
+    bp: Blueprint,
+    path: str,
+    method: str,
+    *,
+    audience: str | None,
+    status: int = 200,
+    response: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    links: tuple[Link, ...] = (),
+    csv: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register `view(call, **path_params)`; `audience` is partner | member | operator, or None for public.
 
-    A view with a parameter `body: SomeModel` receives the request body parsed (strictly) into that model.
+    A view with a parameter `body: SomeModel` receives the request body parsed (strictly) into that model;
+    a `query` model validates the query string before the view runs (the view still reads `call.query`).
+    `status` is the success status (a view returning a Reply answers the status its use case decided: declare
+    that one), `response` the model of the success body, `links` where its values feed other operations:
+    all three are what the OpenAPI document says, not checked at run time.
     """
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
-        body_model = typing.get_type_hints(view).get("body")
+        hints = typing.get_type_hints(view)
+        body_model = hints.get("body")
         ENDPOINTS.append(
-            EndpointInfo(path, method, audience, status, (view.__doc__ or view.__name__).strip(), body_model)
+            EndpointInfo(
+                path,
+                method,
+                audience,
+                status,
+                (view.__doc__ or view.__name__).strip(),
+                view.__name__,
+                body_model,
+                query,
+                response,
+                links,
+                csv,
+                idempotent=hints.get("return") is Reply,
+            )
         )
 
         @functools.wraps(view)
@@ -122,6 +165,8 @@ def endpoint(
                     if principal.kind != audience:
                         raise Forbidden(f"this endpoint is for {audience}s, not {principal.kind}s")
                 call = Call(container, request, principal)
+                if query is not None:
+                    query.model_validate(dict(request.query_params or {}))
                 if body_model is not None:
                     params["body"] = call.body(body_model)
                 return _respond(view(call, **params), status)

@@ -10,12 +10,22 @@ from ..domain.errors import InvalidRequest
 from ..services import publishing, reports, settlement
 from ..services import reconciliation as reconciliation_service
 from .errors import json_response
-from .routing import Call, endpoint
+from .queries import DateRange, ReconciliationPage, StatementFormat
+from .responses import ReconciliationReport, ReportSummary, SettlementDocument, Statement
+from .routing import Call, Link, endpoint
 
 settlement_api = Blueprint(__name__)
 
 
-@endpoint(settlement_api, "/v1/settlements/{period}", "GET", audience="partner")
+@endpoint(
+    settlement_api,
+    "/v1/settlements/{period}",
+    "GET",
+    audience="partner",
+    query=StatementFormat,
+    response=Statement,
+    csv=True,
+)
 def partner_statement(call: Call, period: str) -> Any:
     """This partner's statement for a closed day or month (?format=csv for CSV)."""
     statement = settlement.partner_statement(call.partner_id, period)
@@ -31,19 +41,43 @@ def partner_statement(call: Call, period: str) -> Any:
     return statement
 
 
-@endpoint(settlement_api, "/v1/admin/settlements/{date}/close", "POST", audience="operator", status=201)
+@endpoint(
+    settlement_api,
+    "/v1/admin/settlements/{date}/close",
+    "POST",
+    audience="operator",
+    status=201,
+    response=SettlementDocument,
+    links=(
+        Link("operator_settlement", {"path.period": "period"}),
+        Link("partner_statement", {"path.period": "period"}),
+    ),
+)
 def close_day(call: Call, date: str) -> Response:
     """Close a settlement day (idempotent: a closed day answers the same document)."""
     return json_response(201, settlement.close_day(call.rt, date))
 
 
-@endpoint(settlement_api, "/v1/admin/settlements/{period}", "GET", audience="operator")
+@endpoint(settlement_api, "/v1/admin/settlements/{period}", "GET", audience="operator", response=SettlementDocument)
 def operator_settlement(call: Call, period: str) -> Response:
     """All partners' settlement for a closed day or month: matrix, net positions, payments."""
     return json_response(200, settlement.operator_view(period))
 
 
-@endpoint(settlement_api, "/v1/admin/reconciliation", "GET", audience="operator")
+@endpoint(
+    settlement_api,
+    "/v1/admin/reconciliation",
+    "GET",
+    audience="operator",
+    query=ReconciliationPage,
+    response=ReconciliationReport,
+    links=(
+        Link(
+            "reconciliation",
+            {"query.cursor": "next_cursor", "query.segment": "scope/segment", "query.segments": "scope/segments"},
+        ),
+    ),
+)
 def reconciliation(call: Call) -> dict[str, Any]:
     """The ledger invariants checked live, one segment page at a time (?segment=&segments=&limit=&cursor=)."""
     segment, segments = call.whole_number("segment", 0), call.whole_number("segments", 1)
@@ -52,7 +86,7 @@ def reconciliation(call: Call) -> dict[str, Any]:
     )
 
 
-@endpoint(settlement_api, "/v1/reports/summary", "GET", audience="partner")
+@endpoint(settlement_api, "/v1/reports/summary", "GET", audience="partner", query=DateRange, response=ReportSummary)
 def report_summary(call: Call) -> dict[str, Any]:
     """This partner's KPIs over ?from=YYYY-MM-DD&to=YYYY-MM-DD (at most 92 days)."""
     return reports.summary(call.rt, call.partner_id, call.query("from"), call.query("to"))

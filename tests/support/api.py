@@ -47,6 +47,11 @@ class ApiClient:
         self._client = client
         self.container = container
 
+    @property
+    def http(self) -> Any:
+        """chalice's test HTTP client, for tools that bring their own requests (tests/support/wsgi.py)."""
+        return self._client.http
+
     def request(
         self,
         method: str,

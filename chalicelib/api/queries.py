@@ -1,0 +1,54 @@
+"""The query parameters an endpoint takes, as pydantic models.
+
+An endpoint declares its model (`endpoint(..., query=Page)`): routing validates the query string against it
+before the view runs (a bad value is a 400 naming the parameter), and the OpenAPI document lists its fields
+as the operation's query parameters. Parameters an endpoint does not declare are ignored, as they always were.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..services.requests import CardNumber, Email, Phone
+
+Limit = Annotated[int, Field(ge=1, le=100, description="page size")]
+Cursor = Annotated[
+    str, Field(min_length=1, max_length=2048, description="opaque: the next_cursor of the previous page")
+]
+
+
+class Query(BaseModel):
+    # Query values arrive as text: lax parsing turns "25" into 25.
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+
+class Page(Query):
+    limit: Limit = 25
+    cursor: Cursor | None = None
+
+
+class MemberLookup(Query):
+    """Exactly one of them (checked by the use case: OpenAPI parameters cannot say "one of")."""
+
+    card_number: CardNumber | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+
+
+class StatementFormat(Query):
+    format: Literal["json", "csv"] = "json"
+
+
+class DateRange(Query):
+    from_: Annotated[date, Field(alias="from", description="first day, YYYY-MM-DD")]
+    to: Annotated[date, Field(description="last day, YYYY-MM-DD (at most 92 days after from)")]
+
+
+class ReconciliationPage(Query):
+    segment: Annotated[int, Field(ge=0, le=999, description="parallel-Scan segment, below segments")] = 0
+    segments: Annotated[int, Field(ge=1, le=1000)] = 1
+    limit: Limit = 100
+    cursor: Cursor | None = None

@@ -1,0 +1,381 @@
+"""What each endpoint answers on success, as pydantic models: the OpenAPI document's response schemas.
+
+They describe the bodies the use cases build (they do not build them): an endpoint declares its model with
+`endpoint(..., response=EarnResponse)`, and the contract test holds every answer to it. Every model allows
+additional properties, so adding a field to an answer stays compatible with the document and its clients.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DecimalText = Annotated[str, Field(pattern=r"^-?[0-9]+(\.[0-9]+)?$", description="a decimal as a string")]
+Money = Annotated[str, Field(pattern=r"^-?[0-9]+\.[0-9]{2}$", description="an amount in the settlement currency")]
+Points = int
+IntOrDecimal = int | DecimalText  # a whole number as an integer, a fraction as a decimal string
+PointsBy = dict[str, int]  # party id -> points
+
+
+class Answer(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+# ---- shared pieces ------------------------------------------------------------------------------------------
+class BreakdownLine(Answer):
+    """One term of an entry's points: the rule that gave them and why."""
+
+    rule: str
+    points: int
+    detail: str
+
+
+class AttributionLine(Answer):
+    """Whose points an entry moved: the issuer and the expiry of the lot."""
+
+    issuer: str
+    expires_on: date
+    points: Points
+
+
+# ---- partner ------------------------------------------------------------------------------------------------
+class EnrolResponse(Answer):
+    member_id: str
+    card_number: str
+    tier: str
+    referral_code: str
+
+
+class MemberLookupResponse(Answer):
+    member_id: str
+    tier: str
+    available_points: Points
+
+
+class EarnResponse(Answer):
+    entry_id: str
+    transaction_id: str
+    member_id: str
+    points: Points = Field(description="everything the purchase earned: the sum of the breakdown")
+    breakdown: list[BreakdownLine]
+    available_points: Points
+    tier: str
+
+
+class ReturnResponse(Answer):
+    entry_id: str
+    return_id: str
+    transaction_id: str
+    points_reversed: Points
+    breakdown: list[BreakdownLine] = Field(description="each award taken back (negative points)")
+    available_points: Points
+    owed_points: Points = Field(description="points the member owes back to issuers (spent before the return)")
+    tier: str = Field(description="the member's tier after the return (re-decided at once)")
+
+
+class ReversalResponse(Answer):
+    entry_id: str
+    reversal_id: str
+    redemption_id: str | None = Field(None, description="the reversed redemption (or hold_id for a capture)")
+    hold_id: str | None = None
+    points: Points = Field(description="points given back to the member")
+    expired_points: Points = Field(description="of those, points past their validity: gone to breakage at once")
+    available_points: Points
+
+
+class RedemptionResponse(Answer):
+    entry_id: str
+    redemption_id: str
+    member_id: str
+    points: Points
+    available_points: Points
+
+
+class HoldResponse(Answer):
+    hold_id: str
+    member_id: str
+    points: Points
+    expires_at: datetime
+    available_points: Points
+
+
+class CaptureResponse(Answer):
+    entry_id: str
+    hold_id: str
+    points: Points
+    released_points: Points
+    available_points: Points
+
+
+class VoidResponse(Answer):
+    hold_id: str
+    status: Literal["voided"]
+    entry_id: str
+    available_points: Points
+
+
+class ActivityResponse(Answer):
+    entry_id: str
+    activity_id: str
+    member_id: str
+    type: str
+    points: Points
+    breakdown: list[BreakdownLine]
+    available_points: Points
+
+
+# ---- member -------------------------------------------------------------------------------------------------
+class ExpiringPoints(Answer):
+    on: date
+    points: Points
+
+
+class TierProgress(Answer):
+    metric: str
+    current: IntOrDecimal
+    next_tier: str | None
+    needed: IntOrDecimal
+    review_on: date | None
+
+
+class MemberOverview(Answer):
+    member_id: str
+    card_number: str
+    referral_code: str | None
+    status: Literal["active", "suspended", "closed"]
+    tier: str
+    available_points: Points
+    held_points: Points
+    owed_points: Points
+    expiring: list[ExpiringPoints]
+    tier_progress: TierProgress
+
+
+class EntryView(Answer):
+    entry_id: str
+    type: str
+    partner_id: str
+    points: int
+    held_points: int
+    attribution: list[AttributionLine]
+    reference: str | None
+    booked_at: datetime
+    breakdown: list[BreakdownLine] | None = None
+
+
+class EntriesPage(Answer):
+    entries: list[EntryView]
+    next_cursor: str | None
+
+
+# ---- operator -----------------------------------------------------------------------------------------------
+class PartnerView(Answer):
+    partner_id: str
+    name: str
+    currency: str
+    earn_rate: DecimalText
+    category_rates: dict[str, DecimalText]
+    fee_per_point: DecimalText
+    status: Literal["active", "suspended"]
+
+
+class IssuedKey(Answer):
+    key_id: str
+    partner_id: str
+    api_key: str = Field(description="ck_<key_id>_<secret>: shown this once")
+
+
+class MemberStatus(Answer):
+    member_id: str
+    status: Literal["active", "suspended", "closed"]
+
+
+class TierView(Answer):
+    name: str
+    threshold: IntOrDecimal
+    earn_multiplier: DecimalText
+
+
+class ProgramRules(Answer):
+    """The programme as stored; the sections later features read (bonuses, activities …) come as given."""
+
+    currency: str
+    point_value: DecimalText
+    expiry_months: int
+    expiry_policy: str
+    tier_metric: str
+    tier_window_months: int
+    tiers: list[TierView]
+
+
+class SavedProgram(ProgramRules):
+    version: int
+
+
+class PublicPartner(Answer):
+    partner_id: str
+    name: str
+    currency: str
+    earn_rate: DecimalText
+    category_rates: dict[str, DecimalText]
+
+
+class PublicCampaign(Answer):
+    """A running or coming campaign; it has a multiplier or fixed points."""
+
+    campaign_id: str
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+    partners: list[str]
+    categories: list[str]
+    channel: str | None
+    tiers: list[str]
+    max_per_member: int | None
+    multiplier: DecimalText | None = None
+    points: Points | None = None
+
+
+class PublishedProgram(ProgramRules):
+    rounding: str
+    partners: list[PublicPartner]
+    campaigns: list[PublicCampaign]
+
+
+class Campaign(Answer):
+    """The campaign as stored: the optional fields appear when they were given."""
+
+    campaign_id: str
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+    funder: str
+    partners: list[str] | None = None
+    categories: list[str] | None = None
+    channel: Literal["store", "online"] | None = None
+    tiers: list[str] | None = None
+    multiplier: DecimalText | None = None
+    points: Points | None = None
+    max_per_member: int | None = None
+
+
+class JobStarted(Answer):
+    job_id: str
+    job: str
+    shards: int
+    inline: bool = Field(description="no queue: the shards ran within this request")
+    as_of: date | None = None
+    processed: int | None = None
+
+
+class MemberToken(Answer):
+    member_id: str
+    token: str
+    token_type: Literal["Bearer"]
+    expires_in: int
+
+
+# ---- settlement ---------------------------------------------------------------------------------------------
+class Statement(Answer):
+    """One party's part of a closed day or month (API.md: receivable − payable = net)."""
+
+    period: str
+    partner_id: str
+    currency: str
+    point_value: DecimalText
+    issued_points: Points
+    returned_points: Points
+    fees: Money
+    redeemed_here: PointsBy = Field(description="issuer -> its points redeemed here")
+    redeemed_elsewhere: PointsBy = Field(description="redeemer -> this party's points redeemed there")
+    expired_points: Points
+    outstanding_points: Points
+    receivable: Money
+    payable: Money
+    net: Money
+    closed_at: datetime
+    fees_received: Money | None = Field(default=None, description="the operator's statement only")
+
+
+class Payment(Answer):
+    from_: str = Field(alias="from")
+    to: str
+    amount: Money
+
+
+class Transfer(Payment):
+    kind: str
+
+
+class SettlementDocument(Answer):
+    period: str
+    currency: str
+    point_value: DecimalText
+    entries: int
+    partners: dict[str, Statement]
+    operator: Statement
+    matrix: dict[str, PointsBy] = Field(description="issuer -> redeemer -> points")
+    breakage: PointsBy
+    outstanding: PointsBy
+    net_positions: dict[str, Money] = Field(description="party -> net; they sum to 0.00")
+    net_total: Money
+    payments: list[Payment]
+    transfers: list[Transfer]
+    closed_at: datetime
+
+
+class ReconciliationScope(Answer):
+    segment: int
+    segments: int
+    members: int
+    complete: bool
+
+
+class InvariantCheck(Answer):
+    ok: bool
+
+
+class MemberInvariant(InvariantCheck):
+    members_checked: int
+    mismatches: list[dict[str, Any]]
+
+
+class LiabilityInvariant(InvariantCheck):
+    by_issuer: dict[str, dict[str, int]]
+    coalition: dict[str, Any] | None = Field(default=None, description="when one call covered every member")
+
+
+class NettingInvariant(InvariantCheck):
+    net_totals: dict[str, Money]
+
+
+class ReconciliationReport(Answer):
+    ok: bool
+    scope: ReconciliationScope
+    invariant_1: MemberInvariant
+    invariant_2: LiabilityInvariant
+    invariant_3: NettingInvariant
+    next_cursor: str | None
+
+
+class ReportSummary(Answer):
+    partner_id: str
+    from_: date = Field(alias="from")
+    to: date
+    points_issued: Points
+    points_redeemed: Points
+    outstanding_points: Points
+    outstanding_as_of: date | None
+    active_members: int
+    purchasing_members: int
+    repeat_purchase_rate: DecimalText = Field(description="percent, one decimal")
+    cross_brand_reach: DecimalText = Field(description="percent, one decimal")
+
+
+# ---- public -------------------------------------------------------------------------------------------------
+class OpenApiDocument(Answer):
+    openapi: str
+    info: dict[str, Any]
+    paths: dict[str, Any]

@@ -1,0 +1,279 @@
+"""The served OpenAPI document: valid 3.1, complete, and true of what the API answers."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openapi_spec_validator import OpenAPIV31SpecValidator, validate
+
+from tests.support.api import PROGRAM
+from tests.support.contract import Contract
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.contract
+
+
+@pytest.fixture
+def document(api):
+    reply = api.get("/v1/openapi.json")
+    assert reply.status == 200
+    return reply.json
+
+
+def test_the_served_document_is_valid_openapi_3_1(document):
+    validate(document, cls=OpenAPIV31SpecValidator)
+
+    assert document["openapi"] == "3.1.0"
+
+
+def test_the_document_of_a_stage_without_the_dev_routes_is_valid_too():
+    """Links point at operations by id: a stage that lacks the member-token route must not link to it."""
+    env = {**{k: v for k, v in os.environ.items() if k != "STAGE"}, "STAGE": "dev"}
+    script = (
+        "import json, app; from chalicelib.api.openapi import openapi_document; print(json.dumps(openapi_document()))"
+    )
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    document = json.loads(out.stdout.strip().splitlines()[-1])
+
+    validate(document, cls=OpenAPIV31SpecValidator)
+    assert "/v1/dev/member-token" not in document["paths"]
+    enrol_links = document["paths"]["/v1/members"]["post"]["responses"]["201"]["links"]
+    assert "member_token" not in enrol_links and "post_purchase" in enrol_links
+
+
+def test_every_route_is_an_operation_with_its_own_id_its_audience_and_its_real_success_status(document):
+    import app as application
+
+    operations = {
+        (method.upper(), path): op for path, methods in document["paths"].items() for method, op in methods.items()
+    }
+    routes = {(method, path) for path, methods in application.app.routes.items() for method in methods}
+    assert set(operations) == routes
+    ids = [op["operationId"] for op in operations.values()]
+    assert len(ids) == len(set(ids))
+
+    success = {key: [code for code in op["responses"] if code.startswith("2")] for key, op in operations.items()}
+    assert success[("POST", "/v1/transactions")] == ["201"]
+    assert success[("POST", "/v1/transactions/{transaction_id}/returns")] == ["201"]
+    assert success[("POST", "/v1/holds/{hold_id}/capture")] == ["201"]
+    assert success[("POST", "/v1/holds/{hold_id}/void")] == ["200"]
+    assert success[("POST", "/v1/admin/jobs/{job}")] == ["202"]
+    assert success[("DELETE", "/v1/admin/partners/{partner_id}/keys/{key_id}")] == ["204"]
+    assert success[("DELETE", "/v1/admin/campaigns/{campaign_id}")] == ["204"]
+    assert all(len(codes) == 1 for codes in success.values())
+    assert operations[("POST", "/v1/holds")]["security"] == [{"partnerKey": []}]
+    assert operations[("GET", "/v1/me")]["security"] == [{"memberToken": []}]
+    assert operations[("PUT", "/v1/admin/program")]["security"] == [{"operatorKey": []}]
+    assert operations[("GET", "/v1/program")]["security"] == []
+
+
+def test_every_success_with_a_body_has_a_response_schema_that_allows_new_fields(document):
+    schemas = document["components"]["schemas"]
+    for path, methods in document["paths"].items():
+        for method, op in methods.items():
+            for code, response in op["responses"].items():
+                if not code.startswith("2") or code == "204":
+                    continue
+                ref = response["content"]["application/json"]["schema"]["$ref"]
+                schema = schemas[ref.rsplit("/", 1)[1]]
+                assert schema["additionalProperties"] is True, (method, path)
+                assert schema["required"], (method, path)
+    earn = schemas["EarnResponse"]
+    assert set(earn["required"]) == {
+        "entry_id",
+        "transaction_id",
+        "member_id",
+        "points",
+        "breakdown",
+        "available_points",
+        "tier",
+    }
+
+
+def test_query_parameters_are_documented_with_their_constraints(document):
+    def parameters(path, method="get"):
+        return {p["name"]: p for p in document["paths"][path][method]["parameters"] if p["in"] == "query"}
+
+    entries = parameters("/v1/me/entries")
+    assert entries["limit"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}
+    assert entries["cursor"]["schema"]["type"] == "string" and not entries["cursor"]["required"]
+    report = parameters("/v1/reports/summary")
+    assert {name: (p["required"], p["schema"]["format"]) for name, p in report.items()} == {
+        "from": (True, "date"),
+        "to": (True, "date"),
+    }
+    statement = document["paths"]["/v1/settlements/{period}"]["get"]
+    assert parameters("/v1/settlements/{period}")["format"]["schema"]["enum"] == ["json", "csv"]
+    assert set(statement["responses"]["200"]["content"]) == {"application/json", "text/csv"}
+    lookup = parameters("/v1/members")
+    assert set(lookup) == {"card_number", "email", "phone"}
+    assert lookup["card_number"]["schema"]["pattern"] == "^[0-9]{8,19}$"
+    reconciliation = parameters("/v1/admin/reconciliation")
+    assert set(reconciliation) == {"segment", "segments", "limit", "cursor"}
+    assert reconciliation["limit"]["schema"]["default"] == 100
+    assert document["paths"]["/v1/holds/{hold_id}/capture"]["post"]["requestBody"]["required"] is False
+    assert document["paths"]["/v1/holds"]["post"]["requestBody"]["required"] is True
+
+
+def test_errors_have_one_schema_with_every_code_including_internal_error(document):
+    from chalicelib.api.errors import STATUS_OF_CODE
+
+    codes = document["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]["enum"]
+    assert set(codes) == set(STATUS_OF_CODE) | {"internal_error"}
+    for methods in document["paths"].values():
+        for op in methods.values():
+            assert op["responses"]["4XX"] == {"$ref": "#/components/responses/Refused"}
+            assert op["responses"]["5XX"] == {"$ref": "#/components/responses/Failed"}
+
+
+def test_links_say_which_output_feeds_which_operation(document):
+    def links(path, method, code):
+        return document["paths"][path][method]["responses"][code]["links"]
+
+    hold = links("/v1/holds", "post", "201")
+    assert hold["capture_hold"]["parameters"] == {"path.hold_id": "$response.body#/hold_id"}
+    assert hold["void_hold"]["parameters"] == {"path.hold_id": "$response.body#/hold_id"}
+    purchase = links("/v1/transactions", "post", "201")
+    assert purchase["post_return"]["parameters"] == {"path.transaction_id": "$response.body#/transaction_id"}
+    enrol = links("/v1/members", "post", "201")
+    assert enrol["post_redemption"]["requestBody"] == {"member": {"member_id": "$response.body#/member_id"}}
+    partner = links("/v1/admin/partners", "post", "201")
+    assert partner["issue_key"]["parameters"] == {"path.partner_id": "$response.body#/partner_id"}
+    key = links("/v1/admin/partners/{partner_id}/keys", "post", "201")
+    assert key["revoke_key"]["parameters"] == {
+        "path.partner_id": "$response.body#/partner_id",
+        "path.key_id": "$response.body#/key_id",
+    }
+    ids = {op["operationId"] for methods in document["paths"].values() for op in methods.values()}
+    for methods in document["paths"].values():
+        for op in methods.values():
+            for response in op["responses"].values():
+                assert {link["operationId"] for link in response.get("links", {}).values()} <= ids
+
+
+def test_a_query_value_outside_the_document_is_refused_naming_the_parameter(coalition):
+    key = coalition.partner("alpha")
+    member = coalition.member(key)
+
+    cases = [
+        ("/v1/me/entries?limit=%C2%B2", member.token, "limit"),  # "²": a digit to str.isdigit, not a number
+        ("/v1/me/entries?limit=101", member.token, "limit"),
+        ("/v1/reports/summary?to=2026-11-23", key, "from"),
+        ("/v1/reports/summary?from=2026-11-23&to=2026-02-30", key, "to"),
+        ("/v1/settlements/2026-11?format=xml", key, "format"),
+        ("/v1/admin/reconciliation?segments=%C2%B2", coalition.admin, "segments"),
+        ("/v1/members?card_number=12", key, "card_number"),
+    ]
+    for path, token, field in cases:
+        reply = coalition.api.get(path, token=token)
+        assert (reply.status, reply.error_code, reply.json["error"].get("field")) == (400, "invalid_request", field), (
+            path,
+            reply.json,
+        )
+
+
+def test_every_operation_answers_what_the_document_says(coalition, api, clock, document):
+    """One story through every operation: each success has the documented status, content type and schema."""
+    contract = Contract(document)
+
+    def call(method, path, token=None, body=None):
+        return contract.check(method, path, api.request(method, path, token=token, body=body))
+
+    admin = coalition.admin
+    program = {
+        **PROGRAM,
+        "bonuses": {"first_purchase": {"points": 200, "funder": "operator"}},
+        "activities": {"review": {"points": 50, "max_per_day": 1}},
+    }
+    call("PUT", "/v1/admin/program", admin, program)
+    coalition.program_set = True
+    call(
+        "POST",
+        "/v1/admin/partners",
+        admin,
+        {"partner_id": "alpha", "name": "Alpha", "currency": "EUR", "earn_rate": "1"},
+    )
+    call("GET", "/v1/admin/partners/alpha", admin)
+    call("PATCH", "/v1/admin/partners/alpha", admin, {"category_rates": {"fuel": "0.5"}, "fee_per_point": "0.002"})
+    key = call("POST", "/v1/admin/partners/alpha/keys", admin).json["api_key"]
+    spare = call("POST", "/v1/admin/partners/alpha/keys", admin).json["key_id"]
+    call("DELETE", f"/v1/admin/partners/alpha/keys/{spare}", admin)
+    campaign = {
+        "campaign_id": "double",
+        "name": "Double points",
+        "starts_at": "2026-11-01T00:00:00Z",
+        "ends_at": "2026-12-31T00:00:00Z",
+        "funder": "operator",
+        "multiplier": "2",
+    }
+    call("POST", "/v1/admin/campaigns", admin, campaign)
+    call("PUT", "/v1/admin/campaigns/double", admin, {**campaign, "categories": ["food"]})
+    call("GET", "/v1/program")
+
+    member = call("POST", "/v1/members", key, {"email": "ann@example.com"}).json
+    token = call("POST", "/v1/dev/member-token", admin, {"member_id": member["member_id"]}).json["token"]
+    call("GET", f"/v1/members?card_number={member['card_number']}", key)
+    ref = {"member_id": member["member_id"]}
+    purchase = {
+        "transaction_id": "t-1",
+        "member": ref,
+        "amount": "80.00",
+        "currency": "EUR",
+        "occurred_at": "2026-11-23T09:00:00Z",
+        "channel": "store",
+        "items": [
+            {"sku": "d", "category": "fuel", "amount": "60.00"},
+            {"sku": "b", "category": "food", "amount": "20.00"},
+        ],
+    }
+    earned = call("POST", "/v1/transactions", key, purchase).json
+    assert earned["points"] == sum(line["points"] for line in earned["breakdown"])
+    call("POST", "/v1/transactions/t-1/returns", key, {"return_id": "t-1-r", "amount": "10.00"})
+    call("POST", "/v1/redemptions", key, {"redemption_id": "r-1", "member": ref, "points": 20})
+    call("POST", "/v1/holds", key, {"hold_id": "h-1", "member": ref, "points": 30})
+    call("POST", "/v1/holds/h-1/capture", key, {"points": 10})
+    call("POST", "/v1/redemptions/r-1/reversals", key, {"reversal_id": "rv-1", "points": 5})
+    call("POST", "/v1/holds/h-1/reversals", key, {"reversal_id": "rv-2"})
+    call("POST", "/v1/holds", key, {"hold_id": "h-2", "member": ref, "points": 5})
+    call("POST", "/v1/holds/h-2/void", key)
+    review = {"activity_id": "a-1", "member": ref, "type": "review", "occurred_at": "2026-11-23T08:00:00Z"}
+    call("POST", "/v1/activities", key, review)
+    call("GET", "/v1/me", token)
+    page = call("GET", "/v1/me/entries?limit=2", token).json
+    call("GET", f"/v1/me/entries?limit=100&cursor={page['next_cursor']}", token)
+    call("POST", "/v1/admin/jobs/hold-sweep", admin, {})
+    other = call("POST", "/v1/members", key, {"card_number": "123456789012"}).json
+    call("PATCH", f"/v1/admin/members/{other['member_id']}", admin, {"status": "suspended"})
+    call("DELETE", "/v1/admin/campaigns/double", admin)
+
+    clock.advance(days=1)
+    call("POST", "/v1/admin/settlements/2026-11-23/close", admin)
+    call("GET", "/v1/admin/settlements/2026-11-23", admin)
+    call("GET", "/v1/settlements/2026-11-23", key)
+    assert call("GET", "/v1/settlements/2026-11-23?format=csv", key).body.startswith(b"field,value\n")
+    call("GET", "/v1/reports/summary?from=2026-11-01&to=2026-11-30", key)
+    call("GET", "/v1/admin/reconciliation?limit=10", admin)
+    call("GET", "/v1/openapi.json")
+
+    assert contract.seen == contract.operation_ids
+
+
+def test_request_schemas_say_which_fields_are_alternatives(document):
+    """What the models' validators check ("give exactly one of") is in the schema, so generated requests can
+    be valid: a member reference names exactly one identifier, never null."""
+    contract = Contract(document)
+    member_ref = {"$ref": "#/components/schemas/MemberRef"}
+
+    contract.validate(member_ref, {"card_number": "123456789012"})
+    for invalid in ({}, {"member_id": "m_1", "email": "a@b.co"}, {"email": None}):
+        with pytest.raises(AssertionError):
+            contract.validate(member_ref, invalid)
+    campaign = document["components"]["schemas"]["CampaignRequest"]
+    assert campaign["oneOf"] == [{"required": ["multiplier"]}, {"required": ["points"]}]
+    enrol = document["components"]["schemas"]["EnrolRequest"]
+    assert enrol["anyOf"] == [{"required": ["email"]}, {"required": ["phone"]}, {"required": ["card_number"]}]
