@@ -121,8 +121,11 @@ def print_guide(demo: Demo, settings: Settings, base: str) -> None:
         '  curl -s -H "Authorization: Bearer $FUELCO_KEY" "$API/v1/members?email=ana@example.com"',
         f"""  curl -s -X POST "$API/v1/transactions" -H "Authorization: Bearer $FUELCO_KEY" {json_header} """
         f"""-d '{purchase}'""",
+        # Spending names the member by card (or member id): an email recognises a member but cannot spend.
         f"""  curl -s -X POST "$API/v1/redemptions" -H "Authorization: Bearer $CINEMAX_KEY" {json_header} """
-        """-d '{"redemption_id":"try-r1","member":{"email":"ana@example.com"},"points":40}'""",
+        f"""-d '{{"redemption_id":"try-r1","member":{{"card_number":"{ana["card_number"]}"}},"points":40}}'""",
+        f"""  curl -s -X POST "$API/v1/redemptions/try-r1/reversals" -H "Authorization: Bearer $CINEMAX_KEY" """
+        f"""{json_header} -d '{{"reversal_id":"try-v1","points":15}}'""",
         f"""  curl -s -X POST "$API/v1/activities" -H "Authorization: Bearer $FRESHMART_KEY" {json_header} """
         f"""-d '{{"activity_id":"try-a1","member":{{"email":"ben@example.com"}},"type":"review","""
         f""""occurred_at":"{_now_z()}"}}'""",
