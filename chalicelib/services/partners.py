@@ -89,7 +89,10 @@ def _new_api_key(rt: Runtime, partner_id: str) -> dict[str, str]:
 
 
 def revoke_api_key(rt: Runtime, partner_id: str, key_id: str) -> None:
-    directory.revoke_api_key(partner_id, key_id, iso(rt.now()))
+    revoked = iso(rt.now())
+    until_written(
+        rt, lambda: directory.revoke_api_key(partner_id, key_id, revoked, rt.settings), f"partner {partner_id}"
+    )
     rt.cache.forget(f"key:{key_id}")
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DeleteError, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from ..domain.campaigns import Campaign
-from ..domain.errors import AlreadyExists, ConcurrencyConflict, NotFound
+from ..domain.errors import AlreadyExists, ConcurrencyConflict, NotFound, RuleViolation
 from ..domain.program import ApiKey, Partner, Program, program_from_document
 from ..settings import Settings
 from .errors import get_or_none, translated
@@ -75,10 +75,17 @@ def save_partner(partner: Partner, settings: Settings) -> list[str]:
     return list(current.key_ids)
 
 
+# A partner's status change rewrites its partner item and every active key in one transaction: bounding the
+# active keys keeps that transaction far below DynamoDB's 100 items (revoked keys leave the list).
+MAX_ACTIVE_KEYS = 25
+
+
 def add_api_key(partner_id: str, key_id: str, secret_hash: str, created_at: str, settings: Settings) -> None:
     partner = _get_partner_item(partner_id)
     if partner is None:
         raise NotFound(f"partner {partner_id} does not exist")
+    if len(partner.key_ids) >= MAX_ACTIVE_KEYS:
+        raise RuleViolation(f"a partner has at most {MAX_ACTIVE_KEYS} active keys: revoke one first", field="key")
     key = ApiKeyItem(
         pk=key_pk(key_id),
         key_id=key_id,
@@ -98,16 +105,25 @@ def add_api_key(partner_id: str, key_id: str, secret_hash: str, created_at: str,
         raise
 
 
-def revoke_api_key(partner_id: str, key_id: str, revoked_at: str) -> None:
+def revoke_api_key(partner_id: str, key_id: str, revoked_at: str, settings: Settings) -> None:
+    """Mark the key revoked and take it off the partner's active keys, over the partner's version as read.
+    NotFound: no such active key of this partner; ConcurrencyConflict: the partner changed meanwhile."""
+    partner = _get_partner_item(partner_id)
+    if partner is None or key_id not in partner.key_ids:
+        raise NotFound(f"partner {partner_id} has no active key {key_id}")
     try:
         with translated():
-            ApiKeyItem(pk=key_pk(key_id)).update(
-                actions=[ApiKeyItem.revoked_at.set(revoked_at)],
-                condition=(ApiKeyItem.partner_id == partner_id) & ApiKeyItem.revoked_at.does_not_exist(),
-            )
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            raise NotFound(f"partner {partner_id} has no active key {key_id}") from error
+            with TransactWrite(connection=connection(settings)) as transaction:
+                transaction.update(
+                    ApiKeyItem(pk=key_pk(key_id)),
+                    actions=[ApiKeyItem.revoked_at.set(revoked_at)],
+                    condition=(ApiKeyItem.partner_id == partner_id) & ApiKeyItem.revoked_at.does_not_exist(),
+                )
+                transaction.update(
+                    partner, actions=[PartnerItem.key_ids.set([k for k in partner.key_ids if k != key_id])]
+                )
+    except TransactWriteError as error:
+        _raise_conflict_if_lost(error)
         raise
 
 
