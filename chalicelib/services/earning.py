@@ -143,18 +143,17 @@ def _apply(
     upgraded = upgrade_if_earned(wallet, program, now.date())
     if upgraded is not None:
         entries.append(tier_entry(wallet, upgraded, iso(now)))
-    total = sum(a.points for a in mine)
     body = {
         "entry_id": entries[0].entry_id,
         "transaction_id": request.transaction_id,
         "member_id": wallet.member_id,
-        "points": total,
+        "points": points,
         "breakdown": [line.to_dict() for award in mine for line in award.lines],
         "available_points": wallet.available,
         "tier": wallet.tier,
     }
     facts = _facts(purchase, awards, occurred_at, expires_on)
-    issued = total + sum(e.points for _, other_entries in others for e in other_entries)
+    issued = points + sum(e.points for _, other_entries in others for e in other_entries)
     return Outcome(201, body, entries, facts.to_dict(), metrics={"PointsIssued": issued}, others=others)
 
 

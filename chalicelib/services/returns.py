@@ -113,7 +113,7 @@ def _clawback_entry(
     now: datetime,
 ) -> Entry:
     """One `return` entry: a breakdown line per award taken back, attribution per issuer (lots, then debt)."""
-    lines = []
+    lines: list[dict[str, object]] = []
     portions: list[Portion] = []
     if expired:
         points = sum(c.points for c in clawbacks)
@@ -128,7 +128,7 @@ def _clawback_entry(
             portions += wallet.claw_back(issuer, points)
         if not lines:
             lines.append({"rule": "return", "points": 0, "detail": f"{what} returned; no points to take back"})
-    total = sum(line["points"] for line in lines)  # type: ignore[misc]
+    total = 0 if expired else -sum(c.points for c in clawbacks)
     return new_entry(
         wallet,
         "return",
