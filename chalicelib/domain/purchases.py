@@ -49,7 +49,7 @@ class ProportionalAward:
         taking, self.taken = due - self.taken, due
         return taking
 
-    def line_share(self, returned: list[Decimal], lines: list[SoldLine]) -> Fraction:
+    def line_share(self, returned: list[Fraction], lines: list[SoldLine]) -> Fraction:
         """The share of this award that the returned amount of each line carries."""
         total = sum(self.weights, Decimal(0))
         if total == 0:
@@ -101,7 +101,7 @@ class PurchaseFacts:
     proportional: list[ProportionalAward] = field(default_factory=list)
     fixed: list[FixedAward] = field(default_factory=list)
     returned_amount: Decimal = Decimal(0)
-    returned_by_line: list[Decimal] = field(default_factory=list)
+    returned_by_line: list[Fraction] = field(default_factory=list)  # exact: amount returns spread over lines
 
     @property
     def kept_amount(self) -> Decimal:
@@ -116,14 +116,12 @@ class PurchaseFacts:
                 f"{to_str(amount)} more would exceed the purchase",
                 field="amount",
             )
-        by_line = self._allocate(amount, items) if items else None
+        by_line = self._allocate(amount, items) if items else self._spread(amount)
         self.returned_amount += amount
         clawbacks = []
         for award in self.proportional:
             if self.kept_amount == 0:
                 share = Fraction(1)  # all of it returned: whatever is left of every award, exactly
-            elif by_line is None:
-                share = Fraction(amount) / Fraction(self.amount)
             else:
                 share = award.line_share(by_line, self.lines)
             points = award.take_share(share)
@@ -135,18 +133,27 @@ class PurchaseFacts:
                 clawbacks.append(Clawback(fixed.issuer, fixed.rule, fixed.points, fixed.member_id))
         return clawbacks
 
-    def _allocate(self, amount: Decimal, items: list[ReturnedLine]) -> list[Decimal]:
+    def _spread(self, amount: Decimal) -> list[Fraction]:
+        """A return that names no line takes its amount from every line in proportion to what is kept of it,
+        so returns by line and by amount mix: what a later return finds of a line is what is really left."""
+        kept = [Fraction(line.amount) - r for line, r in zip(self.lines, self.returned_by_line, strict=True)]
+        total = sum(kept, Fraction(0))
+        spread = [Fraction(amount) * k / total for k in kept]
+        self.returned_by_line = [r + share for r, share in zip(self.returned_by_line, spread, strict=True)]
+        return spread
+
+    def _allocate(self, amount: Decimal, items: list[ReturnedLine]) -> list[Fraction]:
         """Spread the returned items over the sold lines with their sku; returns the amount per line."""
         if sum((item.amount for item in items), Decimal(0)) != amount:
             raise InvalidRequest("amount must equal the sum of the returned items", field="amount")
-        returned = [Decimal(0)] * len(self.lines)
+        returned = [Fraction(0)] * len(self.lines)
         for n, item in enumerate(items):
-            left = item.amount
+            left = Fraction(item.amount)
             matching = [i for i, line in enumerate(self.lines) if line.sku == item.sku]
             if not matching:
                 raise InvalidRequest(f"{item.sku} is not a line of this purchase", field=f"items[{n}].sku")
             for i in matching:
-                room = self.lines[i].amount - self.returned_by_line[i] - returned[i]
+                room = Fraction(self.lines[i].amount) - self.returned_by_line[i] - returned[i]
                 take = min(room, left)
                 returned[i] += take
                 left -= take
@@ -187,7 +194,7 @@ class PurchaseFacts:
                 for f in self.fixed
             ],
             "returned_amount": to_str(self.returned_amount),
-            "returned_by_line": [to_str(r) for r in self.returned_by_line],
+            "returned_by_line": [str(r) for r in self.returned_by_line],
         }
 
     @classmethod
@@ -222,5 +229,5 @@ class PurchaseFacts:
                 for f in raw["fixed"]
             ],
             returned_amount=Decimal(raw["returned_amount"]),
-            returned_by_line=[Decimal(r) for r in raw["returned_by_line"]],
+            returned_by_line=[Fraction(r) for r in raw["returned_by_line"]],
         )

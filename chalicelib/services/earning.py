@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 from ..domain import limits
 from ..domain.awards import Award, Purchase, purchase_awards
@@ -210,7 +211,7 @@ def _facts(purchase: Purchase, awards: list[Award], occurred_at: datetime, expir
         lines=[SoldLine(line.sku, line.category, line.amount) for line, _ in purchase.lines],
         proportional=[k for k in kept if isinstance(k, ProportionalAward)],
         fixed=[k for k in kept if isinstance(k, FixedAward)],
-        returned_by_line=[Decimal(0) for _ in purchase.lines],
+        returned_by_line=[Fraction(0) for _ in purchase.lines],
     )
 
 

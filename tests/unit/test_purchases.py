@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import given
@@ -27,7 +29,7 @@ def diesel_and_snacks() -> PurchaseFacts:
             ProportionalAward("operator", "campaign:fuel", 30, [Decimal(30), Decimal(0)]),
         ],
         fixed=[FixedAward("operator", "first_purchase_bonus", 200, min_amount=Decimal("10.00"))],
-        returned_by_line=[Decimal(0), Decimal(0)],
+        returned_by_line=[Fraction(0), Fraction(0)],
     )
 
 
@@ -83,7 +85,7 @@ def test_any_mix_of_returns_never_takes_more_and_a_full_return_takes_exactly_wha
         kept = int(facts.kept_amount * 100)
         if kept == 0:
             break
-        diesel_left = int((facts.lines[0].amount - facts.returned_by_line[0]) * 100)
+        diesel_left = math.floor((Fraction(facts.lines[0].amount) - facts.returned_by_line[0]) * 100)
         by_line = diesel_left > 0 and data.draw(st.booleans())
         cents = data.draw(st.integers(1, min(diesel_left, kept) if by_line else kept))
         amount = Decimal(cents) / 100
@@ -96,3 +98,19 @@ def test_any_mix_of_returns_never_takes_more_and_a_full_return_takes_exactly_wha
         for rule, points in taken(facts.plan_return(facts.kept_amount, None)).items():
             totals[rule] += points
     assert totals == {"base_rate": 70, "campaign:fuel": 30, "first_purchase_bonus": 200}
+
+
+def test_returns_by_line_and_by_amount_mix_in_either_order():
+    """A line return then an amount return for the rest leaves nothing; an amount return then a line return
+    takes back only what is left of that line (review D2)."""
+    line_first = diesel_and_snacks()
+    line_first.plan_return(Decimal("60.00"), [ReturnedLine("diesel", Decimal("60.00"))])  # 30 + 30
+    rest_but_a_cent = taken(line_first.plan_return(Decimal("19.99"), None))
+    assert rest_but_a_cent["base_rate"] == 39  # 40 earned by the 20.00 left: 19.99 of it takes 39 (floor)
+
+    amount_first = diesel_and_snacks()
+    first = taken(amount_first.plan_return(Decimal("20.00"), None))  # a quarter of every line
+    second = taken(amount_first.plan_return(Decimal("45.00"), [ReturnedLine("diesel", Decimal("45.00"))]))
+    assert (first["base_rate"], second["base_rate"]) == (17, 23)  # floor(17.5); then floor(17.5 + 30 × 45/60) − 17
+    with pytest.raises(ReturnExceedsPurchase):
+        amount_first.plan_return(Decimal("0.01"), [ReturnedLine("diesel", Decimal("0.01"))])  # no diesel left
