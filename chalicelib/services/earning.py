@@ -136,7 +136,8 @@ def _apply(
             wallet.campaign_counts[award.capped_campaign] = wallet.campaign_counts.get(award.capped_campaign, 0) + 1
     if purchase.first_qualifying:
         wallet.first_purchase_at = iso(now)
-    others = _reward_others(awards, wallet, expires_on, now)
+    others, unpaid = _reward_others(program, awards, wallet, expires_on, now)
+    awards = [award for award in awards if award not in unpaid]
 
     base = awards[0]
     record_purchase(wallet, occurred_at.date(), partner.partner_id, base.points, purchase.amount)
@@ -175,18 +176,24 @@ def _book(wallet: Wallet, award: Award, partner_id: str, reference: str, expires
 
 
 def _reward_others(
-    awards: list[Award], wallet: Wallet, expires_on: str, now: datetime
-) -> list[tuple[Wallet, list[Entry]]]:
-    """The referrer's bonus: their wallet is written in the same transaction (its version is a condition too)."""
-    others = []
+    program: Program, awards: list[Award], wallet: Wallet, expires_on: str, now: datetime
+) -> tuple[list[tuple[Wallet, list[Entry]]], list[Award]]:
+    """The referrer's bonus: their wallet is written in the same transaction (its version is a condition too).
+    A referrer who is suspended or closed, or who would pass the programme's daily limit, gets nothing. Returns
+    the wallets changed and the awards not paid (the purchase keeps no record of them)."""
+    others, unpaid = [], []
     for award in awards:
         if award.member_id is None:
             continue
         other = load_wallet(award.member_id)
-        if other is None:
+        try:
+            if other is None or not other.active:
+                raise RuleViolation("the referrer is not an active member")
+            limits.count_daily(program, other, award.points, now.date())
+        except RuleViolation:
+            unpaid.append(award)
             continue
         other.credit(award.issuer, award.points, expires_on)
-        other.count_issued(now.date().isoformat(), award.points)
         entry = new_entry(
             other,
             "bonus",
@@ -198,7 +205,7 @@ def _reward_others(
             booked_at=iso(now),
         )
         others.append((other, [entry]))
-    return others
+    return others, unpaid
 
 
 def _facts(purchase: Purchase, awards: list[Award], occurred_at: datetime, expires_on: str) -> PurchaseFacts:

@@ -324,3 +324,26 @@ def test_a_suspended_member_still_has_their_purchases_returned(coalition, settin
 
     assert (ret.status, ret.json["points_reversed"]) == (201, 50)
     assert assert_invariants() == {}
+
+
+def test_a_referrer_who_is_closed_or_at_the_daily_limit_gets_no_bonus_and_a_return_takes_none(coalition):
+    coalition.program(
+        bonuses={"referral": {"referrer_points": 500, "referee_points": 250, "funder": "operator"}},
+        limits={"max_points_per_transaction": 5000, "max_points_per_member_per_day": 600},
+    )
+    shop = coalition.partner("shop")
+    ana = coalition.member(shop, email="ana@example.com")
+    code = coalition.me(ana)["referral_code"]
+    ben = coalition.member(shop, email="ben@example.com", referral_code=code)
+    cy = coalition.member(shop, email="cy@example.com", referral_code=code)
+    coalition.purchase(shop, ben, "10.00")  # ana: 500 today
+    coalition.purchase(shop, cy, "10.00", transaction_id="t-cy")  # ana would reach 1,000 > 600: nothing
+    assert coalition.me(ana)["available_points"] == 500
+    coalition.api.post("/v1/transactions/t-cy/returns", {"return_id": "r1", "amount": "10.00"}, token=shop)
+    assert coalition.me(ana)["available_points"] == 500  # nothing was paid for cy: nothing taken back
+
+    dan = coalition.member(shop, email="dan@example.com", referral_code=code)
+    coalition.api.patch(f"/v1/admin/members/{ana.member_id}", {"status": "closed"}, token=coalition.admin)
+    reply = coalition.purchase(shop, dan, "10.00")
+    assert reply.json["points"] == 260  # the referee's own welcome stays
+    assert assert_invariants() == {"shop": 20, "operator": 1000}  # ana 500, ben 250, dan 250
