@@ -10,12 +10,13 @@ can say whose liability it touched. Invariants kept by every method:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from .errors import HoldNotOpen, InsufficientPoints
 
 NO_EXPIRY = "9999-12-31"  # sorts after every real date: debts and held lots without a date go last
+TALLY_DAYS = 400  # expired points are remembered this long after their date (returns come far sooner)
 
 
 @dataclass(frozen=True, order=True)
@@ -105,6 +106,9 @@ class Wallet:
     aliases: list[str] = field(default_factory=list)
     birth_date_recorded_on: str | None = None  # a birthday month counts once the date was known before it began
     issued_today: tuple[str, int] = ("", 0)  # (booking day, points credited that day): the daily earning limit
+    # Points that expired, by (expiry date, issuer), for a year after: a late return must not take them again,
+    # but must still take back (as a debt) what was spent before that date.
+    expired_tally: dict[tuple[str, str], int] = field(default_factory=dict)
 
     # ---- figures -----------------------------------------------------------------------------
     @property
@@ -232,7 +236,22 @@ class Wallet:
         ]
         for portion in expired:
             del self.lots[(portion.expires_on, portion.issuer)]
+            key = (portion.expires_on, portion.issuer)
+            self.expired_tally[key] = self.expired_tally.get(key, 0) + portion.points
+        horizon = (date.fromisoformat(as_of) - timedelta(days=TALLY_DAYS)).isoformat()
+        for key in [k for k in self.expired_tally if k[0] < horizon]:
+            del self.expired_tally[key]
         return expired
+
+    def already_expired(self, expires_on: str, issuer: str, points: int) -> int:
+        """How many of `points` of `issuer` valid until `expires_on` expired already (and are not taken again)."""
+        key = (expires_on, issuer)
+        gone = min(points, self.expired_tally.get(key, 0))
+        if gone:
+            self.expired_tally[key] -= gone
+            if not self.expired_tally[key]:
+                del self.expired_tally[key]
+        return gone
 
     def count_issued(self, today: str, points: int) -> int:
         """Add to the points credited on `today` (booking day); returns the day's total."""

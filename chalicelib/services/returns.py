@@ -69,19 +69,20 @@ def _return(
 ) -> Outcome:
     facts = PurchaseFacts.from_dict(purchase.data)
     clawbacks = facts.plan_return(amount, items or None)
-    # Points past their validity already left as breakage (or will tonight): they are not taken twice.
-    expired = facts.expires_on < now.date().isoformat()
+    # Points past their validity that expired are not taken twice; those spent before are (a debt).
+    late = facts.expires_on < now.date().isoformat()
+    what = f"{to_str(amount)} {facts.currency}"
     mine = [c for c in clawbacks if c.member_id is None]
-    entry = _clawback_entry(wallet, mine, expired, partner_id, return_id, f"{to_str(amount)} {facts.currency}", now)
+    entry = _clawback_entry(wallet, mine, facts.expires_on if late else None, partner_id, return_id, what, now)
     entries = [entry]
     qualifying = sum(c.points for c in mine if c.qualifying)
     record_return(wallet, date.fromisoformat(facts.occurred_on), qualifying, amount, whole=facts.kept_amount == 0)
     changed = redecide_after_return(wallet, program, now.date())
     if changed is not None:
         entries.append(tier_entry(wallet, changed, iso(now)))
-    if any(c.rule == "first_purchase_bonus" for c in mine):
+    if not late and any(c.rule == "first_purchase_bonus" for c in mine):
         wallet.first_purchase_at = None  # the bonus went back: the next qualifying purchase earns it again
-    others = _referrers(clawbacks, expired, wallet.member_id, return_id, now)
+    others = _referrers(clawbacks, facts.expires_on if late else None, wallet.member_id, return_id, now)
     body = {
         "entry_id": entry.entry_id,
         "return_id": return_id,
@@ -106,34 +107,35 @@ def _return(
 def _clawback_entry(
     wallet: Wallet,
     clawbacks: list[Clawback],
-    expired: bool,
+    expires_on: str | None,
     partner_id: str,
     reference: str,
     what: str,
     now: datetime,
 ) -> Entry:
-    """One `return` entry: a breakdown line per award taken back, attribution per issuer (lots, then debt)."""
+    """One `return` entry: a breakdown line per award taken back, attribution per issuer (lots, then debt).
+    `expires_on`: set once the purchase's points are past their validity; what of them expired is not taken."""
     lines: list[dict[str, object]] = []
     portions: list[Portion] = []
-    if expired:
-        points = sum(c.points for c in clawbacks)
-        detail = f"{what} returned; the {points} points it earned had expired: nothing to take back"
-        lines.append({"rule": "return", "points": 0, "detail": detail})
-    else:
-        by_issuer: dict[str, int] = defaultdict(int)
-        for clawback in clawbacks:
-            by_issuer[clawback.issuer] += clawback.points
-            lines.append({"rule": f"return:{clawback.rule}", "points": -clawback.points, "detail": f"{what} returned"})
-        for issuer, points in sorted(by_issuer.items()):
-            portions += wallet.claw_back(issuer, points)
-        if not lines:
-            lines.append({"rule": "return", "points": 0, "detail": f"{what} returned; no points to take back"})
-    total = 0 if expired else -sum(c.points for c in clawbacks)
+    by_issuer: dict[str, int] = defaultdict(int)
+    for clawback in clawbacks:
+        by_issuer[clawback.issuer] += clawback.points
+        lines.append({"rule": f"return:{clawback.rule}", "points": -clawback.points, "detail": f"{what} returned"})
+    taken = 0
+    for issuer, points in sorted(by_issuer.items()):
+        gone = wallet.already_expired(expires_on, issuer, points) if expires_on else 0
+        if gone:
+            detail = f"{gone} of these points of {issuer} had expired: not taken again"
+            lines.append({"rule": "return:expired", "points": gone, "detail": detail})
+        portions += wallet.claw_back(issuer, points - gone)
+        taken += points - gone
+    if not lines:
+        lines.append({"rule": "return", "points": 0, "detail": f"{what} returned; no points to take back"})
     return new_entry(
         wallet,
         "return",
         partner_id,
-        total,
+        -taken,
         attribution=portions,
         reference=reference,
         booked_at=iso(now),
@@ -142,31 +144,17 @@ def _clawback_entry(
 
 
 def _referrers(
-    clawbacks: list[Clawback], expired: bool, referee: str, reference: str, now: datetime
+    clawbacks: list[Clawback], expires_on: str | None, referee: str, reference: str, now: datetime
 ) -> list[tuple[Wallet, list[Entry]]]:
     """A referral bonus paid to another member goes back from their wallet (a debt where already spent)."""
     others = []
     for clawback in clawbacks:
-        if clawback.member_id is None or expired:
+        if clawback.member_id is None:
             continue
         referrer = load_wallet(clawback.member_id)
         if referrer is None:
             continue
-        portions = referrer.claw_back(clawback.issuer, clawback.points)
-        line = {
-            "rule": f"return:{clawback.rule}",
-            "points": -clawback.points,
-            "detail": f"{referee} returned the first purchase that earned this bonus",
-        }
-        entry = new_entry(
-            referrer,
-            "return",
-            OPERATOR,
-            -clawback.points,
-            attribution=portions,
-            reference=reference,
-            booked_at=iso(now),
-            breakdown=[line],
-        )
+        detail = f"{referee} returned the first purchase that earned this bonus"
+        entry = _clawback_entry(referrer, [clawback], expires_on, OPERATOR, reference, detail, now)
         others.append((referrer, [entry]))
     return others

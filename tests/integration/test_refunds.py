@@ -241,8 +241,30 @@ def test_a_return_after_the_points_expired_takes_nothing_and_leaves_no_debt(coal
     ret = coalition.api.post("/v1/transactions/t1/returns", {"return_id": "r1", "amount": "100.00"}, token=shop)
 
     assert (ret.status, ret.json["points_reversed"], ret.json["owed_points"]) == (201, 0, 0)
-    assert "had expired" in ret.json["breakdown"][0]["detail"]
+    assert ("return:expired", 100) in [(line["rule"], line["points"]) for line in ret.json["breakdown"]]
     assert assert_invariants() == {}
+
+
+def test_points_spent_before_their_expiry_are_still_taken_back_by_a_late_return(coalition, clock):
+    """Only what actually expired is spared: what the member spent before the date becomes a debt (review D1),
+    and the first-purchase bonus is not earned a second time."""
+    clock.now = datetime(2026, 11, 30, 10, tzinfo=timezone.utc)
+    coalition.program(expiry_months=1, bonuses={"first_purchase": {"points": 200, "funder": "operator"}})
+    shop, cinema = coalition.partner("shop"), coalition.partner("cinema")
+    member = coalition.member(shop)
+    coalition.purchase(shop, member, "100.00", transaction_id="t1", occurred_at="2026-11-30T09:00:00Z")  # 300
+    clock.now = datetime(2026, 12, 1, 10, tzinfo=timezone.utc)
+    coalition.redeem(cinema, member, 250)  # operator's 200 then 50 of shop's; 50 of shop's left to expire
+    clock.now = datetime(2027, 1, 2, 10, tzinfo=timezone.utc)
+    coalition.api.post("/v1/admin/jobs/expiry", {"as_of": "2027-01-02"}, token=coalition.admin)
+
+    ret = coalition.api.post("/v1/transactions/t1/returns", {"return_id": "r1", "amount": "100.00"}, token=shop)
+
+    assert (ret.status, ret.json["points_reversed"], ret.json["owed_points"]) == (201, 250, 250)
+    assert sum(line["points"] for line in ret.json["breakdown"]) == -250
+    again = coalition.purchase(shop, member, "10.00", occurred_at="2027-01-02T09:00:00Z")
+    assert again.json["points"] == 10  # no second first-purchase bonus
+    assert assert_invariants() == {"shop": -40, "operator": -200}
 
 
 # ---- 9. held points reaching their expiry ------------------------------------------------------------------
