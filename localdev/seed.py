@@ -89,7 +89,7 @@ def seed_demo(settings: Settings) -> Demo:
         rt,
         "cinemax",
         RedemptionRequest.model_validate(
-            {"redemption_id": "demo-r1", "member": {"member_id": demo.members[0]["member_id"]}, "points": 50}
+            {"redemption_id": "demo-r1", "member": {"card_number": demo.members[0]["card_number"]}, "points": 50}
         ),
     )
     demo.member_token = container.member_keys.mint(demo.members[0]["member_id"], ttl=timedelta(hours=12))

@@ -37,11 +37,14 @@ from .routing import Call, Link, endpoint
 
 partner_api = Blueprint(__name__)
 
-# A member's id, once known, goes into every partner operation on them (and the operator's member calls).
+# A member's id, once known, goes into every partner operation that may name a member by it (and the operator's
+# member calls); spending names the member by card only (what the member presents), so it takes the card number.
 MEMBER_ID_FEEDS = tuple(
-    Link(target, {"body.member.member_id": "member_id"})
-    for target in ("post_purchase", "post_redemption", "post_hold", "post_activity")
+    Link(target, {"body.member.member_id": "member_id"}) for target in ("post_purchase", "post_activity")
 ) + (Link("patch_member", {"path.member_id": "member_id"}), Link("member_token", {"body.member_id": "member_id"}))
+CARD_FEEDS = tuple(
+    Link(target, {"body.member.card_number": "card_number"}) for target in ("post_redemption", "post_hold")
+) + (Link("find_member", {"query.card_number": "card_number"}),)
 
 
 @endpoint(
@@ -51,7 +54,7 @@ MEMBER_ID_FEEDS = tuple(
     audience="partner",
     status=201,
     response=EnrolResponse,
-    links=(*MEMBER_ID_FEEDS, Link("find_member", {"query.card_number": "card_number"})),
+    links=(*MEMBER_ID_FEEDS, *CARD_FEEDS),
 )
 def enrol_member(call: Call, body: EnrolRequest) -> dict[str, Any]:
     """Enrol a member at the till or online (card number generated when none is given)."""

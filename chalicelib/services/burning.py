@@ -163,10 +163,12 @@ def void_hold(rt: Runtime, partner_id: str, hold_id: str) -> Reply:
 
 
 def resolve_spender(rt: Runtime, ref: MemberRef) -> str:
-    """Spending needs the member's card or member id (what the member hands over), not an email or phone."""
-    if ref.email is not None or ref.phone is not None:
-        field = "member.email" if ref.email is not None else "member.phone"
-        raise RuleViolation("points are spent with the member's card number or member id", field=field)
+    """Spending needs the member's card (what the member hands over at the till or shows in the app). An email,
+    a phone or a member id recognises a member but is no consent to spend: any partner can learn a member id
+    from an email (a look-up, an enrolment conflict), so it proves nothing about the member being there."""
+    if ref.card_number is None:
+        given = next(name for name in ("member_id", "email", "phone") if getattr(ref, name) is not None)
+        raise RuleViolation("points are spent with the member's card number only", field=f"member.{given}")
     return resolve_member(rt, ref)
 
 

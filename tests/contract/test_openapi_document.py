@@ -141,7 +141,7 @@ def test_links_say_which_output_feeds_which_operation(document):
     purchase = links("/v1/transactions", "post", "201")
     assert purchase["post_return"]["parameters"] == {"path.transaction_id": "$response.body#/transaction_id"}
     enrol = links("/v1/members", "post", "201")
-    assert enrol["post_redemption"]["requestBody"] == {"member": {"member_id": "$response.body#/member_id"}}
+    assert enrol["post_redemption"]["requestBody"] == {"member": {"card_number": "$response.body#/card_number"}}
     partner = links("/v1/admin/partners", "post", "201")
     assert partner["issue_key"]["parameters"] == {"path.partner_id": "$response.body#/partner_id"}
     key = links("/v1/admin/partners/{partner_id}/keys", "post", "201")
@@ -234,12 +234,13 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
     earned = call("POST", "/v1/transactions", key, purchase).json
     assert earned["points"] == sum(line["points"] for line in earned["breakdown"])
     call("POST", "/v1/transactions/t-1/returns", key, {"return_id": "t-1-r", "amount": "10.00"})
-    call("POST", "/v1/redemptions", key, {"redemption_id": "r-1", "member": ref, "points": 20})
-    call("POST", "/v1/holds", key, {"hold_id": "h-1", "member": ref, "points": 30})
+    card = {"card_number": member["card_number"]}  # spending names the card
+    call("POST", "/v1/redemptions", key, {"redemption_id": "r-1", "member": card, "points": 20})
+    call("POST", "/v1/holds", key, {"hold_id": "h-1", "member": card, "points": 30})
     call("POST", "/v1/holds/h-1/capture", key, {"points": 10})
     call("POST", "/v1/redemptions/r-1/reversals", key, {"reversal_id": "rv-1", "points": 5})
     call("POST", "/v1/holds/h-1/reversals", key, {"reversal_id": "rv-2"})
-    call("POST", "/v1/holds", key, {"hold_id": "h-2", "member": ref, "points": 5})
+    call("POST", "/v1/holds", key, {"hold_id": "h-2", "member": card, "points": 5})
     call("POST", "/v1/holds/h-2/void", key)
     review = {"activity_id": "a-1", "member": ref, "type": "review", "occurred_at": "2026-11-23T08:00:00Z"}
     call("POST", "/v1/activities", key, review)

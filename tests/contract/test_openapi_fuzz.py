@@ -65,7 +65,7 @@ def world(coalition, clock):
     clock.advance(days=1)
     assert coalition.api.post("/v1/admin/settlements/2026-11-22/close", token=coalition.admin).status == 201
     for hold_id in HOLDS["capture_hold"] + HOLDS["void_hold"]:  # open for the whole run
-        hold = {"hold_id": hold_id, "member": {"member_id": ann.member_id}, "points": 40, "ttl_seconds": 86400}
+        hold = {"hold_id": hold_id, "member": {"card_number": ann.card_number}, "points": 40, "ttl_seconds": 86400}
         assert coalition.api.post("/v1/holds", hold, token=alpha).status == 201
     return {
         "credentials": {"partnerKey": alpha, "memberToken": ann.token, "operatorKey": coalition.admin},

@@ -125,7 +125,7 @@ def test_two_authorization_headers_are_refused_on_lambda(coalition, shop):
 def test_two_authorization_headers_write_nothing(coalition, settings, shop):
     key, member = shop
     event = proxy_event("/v1/redemptions", [f"Bearer {key}", f"Bearer {key}"], method="POST")
-    event["body"] = json.dumps({"redemption_id": "r1", "member": {"member_id": member.member_id}, "points": 5})
+    event["body"] = json.dumps({"redemption_id": "r1", "member": {"card_number": member.card_number}, "points": 5})
     before = table_snapshot(settings)
 
     reply = invoke(event)

@@ -18,7 +18,7 @@ def shop(coalition):
     member = coalition.member(key)
     coalition.purchase(key, member, "50.00", transaction_id="t1")
     coalition.api.post(
-        "/v1/holds", {"hold_id": "h1", "member": {"member_id": member.member_id}, "points": 5}, token=key
+        "/v1/holds", {"hold_id": "h1", "member": {"card_number": member.card_number}, "points": 5}, token=key
     )
     return key, member
 

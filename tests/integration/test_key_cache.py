@@ -26,7 +26,7 @@ def shop(coalition):
 
 
 def partner_calls(member):
-    ref = {"member_id": member.member_id}
+    ref = {"card_number": member.card_number}
     return {
         "redemption": ("/v1/redemptions", {"redemption_id": "r-after", "member": ref, "points": 1}),
         "hold": ("/v1/holds", {"hold_id": "h-after", "member": ref, "points": 1}),

@@ -22,7 +22,7 @@ def shop(coalition):
 
 
 def redemption(member) -> dict:
-    return {"redemption_id": "r1", "member": {"member_id": member.member_id}, "points": 10}
+    return {"redemption_id": "r1", "member": {"card_number": member.card_number}, "points": 10}
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"])

@@ -106,7 +106,7 @@ def test_void_gives_the_points_back(coalition):
     member = coalition.member(key)
     coalition.purchase(key, member, "40.00")
     coalition.api.post(
-        "/v1/holds", {"hold_id": "h1", "member": {"member_id": member.member_id}, "points": 40}, token=key
+        "/v1/holds", {"hold_id": "h1", "member": {"card_number": member.card_number}, "points": 40}, token=key
     )
 
     void = coalition.api.post("/v1/holds/h1/void", token=key)
@@ -122,7 +122,7 @@ def test_an_expired_hold_cannot_be_captured_and_releases_at_the_next_use(coaliti
     coalition.purchase(key, member, "40.00")
     coalition.api.post(
         "/v1/holds",
-        {"hold_id": "h1", "member": {"member_id": member.member_id}, "points": 30, "ttl_seconds": 60},
+        {"hold_id": "h1", "member": {"card_number": member.card_number}, "points": 30, "ttl_seconds": 60},
         token=key,
     )
     clock.advance(seconds=61)
@@ -148,7 +148,7 @@ def test_the_hold_sweep_releases_expired_holds_of_due_members_only(coalition, cl
             "/v1/holds",
             {
                 "hold_id": f"h-{member.member_id}",
-                "member": {"member_id": member.member_id},
+                "member": {"card_number": member.card_number},
                 "points": 10,
                 "ttl_seconds": ttl,
             },
@@ -247,7 +247,7 @@ def test_every_entry_explains_itself_and_its_lines_sum_to_its_points(coalition):
     coalition.purchase(key, member, "30.00", transaction_id="t1")
     coalition.redeem(key, member, 5)
     coalition.api.post(
-        "/v1/holds", {"hold_id": "h1", "member": {"member_id": member.member_id}, "points": 9}, token=key
+        "/v1/holds", {"hold_id": "h1", "member": {"card_number": member.card_number}, "points": 9}, token=key
     )
     coalition.api.post("/v1/holds/h1/capture", {"points": 4}, token=key)
     coalition.api.post("/v1/transactions/t1/returns", {"return_id": "r1", "amount": "3.00"}, token=key)

@@ -16,7 +16,7 @@ TIERS_BY_SPEND = [
 
 
 def hold(coalition, key, member, hold_id, points, **extra):
-    body = {"hold_id": hold_id, "member": {"member_id": member.member_id}, "points": points, **extra}
+    body = {"hold_id": hold_id, "member": {"card_number": member.card_number}, "points": points, **extra}
     return coalition.api.post("/v1/holds", body, token=key)
 
 

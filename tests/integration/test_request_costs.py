@@ -46,13 +46,13 @@ def measure(coalition, meter, key, member, tag: str) -> dict[str, list[str]]:
 WARM = {  # a warm container: the API key, the partner and the programme come from memory
     "GET /v1/me": ["GetItem"],
     "POST /v1/transactions": ["GetItem", "TransactWriteItems"],
-    "POST /v1/redemptions": ["GetItem", "TransactWriteItems"],
+    "POST /v1/redemptions": ["GetItem", "GetItem", "TransactWriteItems"],  # the card's alias, then the wallet
     "GET /v1/me/entries": ["Query"],
 }
 COLD = {  # every read made: + the API key; + partner, programme and campaigns for an earn; + programme for /v1/me
     "GET /v1/me": ["GetItem", "GetItem"],
     "POST /v1/transactions": ["GetItem", "GetItem", "GetItem", "Query", "GetItem", "TransactWriteItems"],
-    "POST /v1/redemptions": ["GetItem", "GetItem", "TransactWriteItems"],
+    "POST /v1/redemptions": ["GetItem", "GetItem", "GetItem", "TransactWriteItems"],
     "GET /v1/me/entries": ["Query"],
 }
 

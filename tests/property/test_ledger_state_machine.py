@@ -428,7 +428,7 @@ class LedgerMachine(RuleBasedStateMachine):
         capture in part or in all, a reversal of that capture, or its void)."""
         if kind == "redemption":
             follow = {"part": "reverse_part", "all": "reverse_all", "reverse": "reverse_part"}.get(then, "nothing")
-            self.redeem(p, m, mode, share, share % 3 == 0, reuse, follow)
+            self.redeem(p, m, mode, share, share % 5 != 0, reuse, follow)
         else:
             follow = {"part": "capture_part", "all": "capture_all", "reverse": "capture_and_reverse"}.get(then, then)
             self.hold(p, m, mode, share, ttl, reuse, follow)
@@ -444,6 +444,9 @@ class LedgerMachine(RuleBasedStateMachine):
             "points": points,
         }
         reply = self.call("/v1/redemptions", body, token=self.keys[partner])
+        if not by_card:  # a member id (learnt from an e-mail look-up) is no consent to spend
+            self.expect(reply, 422, "rule_violation", what=body)
+            return
         if points > available:
             self.expect(reply, 422, "insufficient_points", what=(body, available))
             return
@@ -462,7 +465,7 @@ class LedgerMachine(RuleBasedStateMachine):
         available, points = self._spend_points(m, mode, share)
         body = {
             "hold_id": self._reused_id(list(self.holds), partner, "h", reuse),
-            "member": self.member_ref(m, by_card=share % 2 == 0),
+            "member": self.member_ref(m, by_card=True),
             "points": points,
             "ttl_seconds": ttl,
         }

@@ -25,7 +25,7 @@ def test_forty_redemptions_of_ten_from_two_hundred_points(coalition, container, 
     rt = container.runtime
 
     def redeem(n: int) -> str:
-        request = RedemptionRequest(redemption_id=f"race-{n}", member={"member_id": member.member_id}, points=10)
+        request = RedemptionRequest(redemption_id=f"race-{n}", member={"card_number": member.card_number}, points=10)
         try:
             burning.redeem_points(rt, "shop", request)
             return "redeemed"

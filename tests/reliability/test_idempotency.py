@@ -35,7 +35,7 @@ def purchase_body(member, transaction_id="t1", amount="50.00"):
 
 def mutating_calls(member):
     """Each mutating partner endpoint, in an order where each call is valid the first time."""
-    ref = {"member_id": member.member_id}
+    ref = {"card_number": member.card_number}
     return [
         ("/v1/transactions", purchase_body(member)),
         ("/v1/transactions/t1/returns", {"return_id": "ret1", "amount": "10.00"}),
@@ -96,7 +96,7 @@ def test_every_mutating_call_sent_three_times_at_once_has_one_effect(coalition, 
     member = coalition.member(key)
     rt = container.runtime
     meter.serialise = True
-    ref = {"member_id": member.member_id}
+    ref = {"card_number": member.card_number}
     partner = partner_profile(rt, "shop")
     calls = [
         lambda: earning.earn_points(rt, partner, PurchaseRequest.model_validate(purchase_body(member))),

@@ -80,7 +80,7 @@ def test_the_hold_sweep_fans_out_by_shard_through_the_queue(coalition, container
     coalition.purchase(shop, member, "10.00")
     coalition.api.post(
         "/v1/holds",
-        {"hold_id": "h", "member": {"member_id": member.member_id}, "points": 10, "ttl_seconds": 60},
+        {"hold_id": "h", "member": {"card_number": member.card_number}, "points": 10, "ttl_seconds": 60},
         token=shop,
     )
     container.settings.jobs_queue_url = queue_url

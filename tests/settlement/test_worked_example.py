@@ -63,7 +63,7 @@ def build_example(coalition, container, clock):
         "/v1/transactions/a-1/returns", {"return_id": "a-1-r", "amount": "40.00"}, token=alpha
     )
     assert returned.json["points_reversed"] == 40 and returned.json["owed_points"] == 40
-    hold = {"hold_id": "c-h1", "member": {"member_id": m2.member_id}, "points": 100}
+    hold = {"hold_id": "c-h1", "member": {"card_number": m2.card_number}, "points": 100}
     assert coalition.api.post("/v1/holds", hold, token=charlie).status == 201
     assert coalition.api.post("/v1/holds/c-h1/capture", {"points": 70}, token=charlie).status == 201
     assert_invariants()

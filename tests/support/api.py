@@ -152,7 +152,7 @@ class Coalition:
     def redeem(self, partner_key: str, member: Member, points: int, redemption_id: str | None = None) -> Reply:
         body = {
             "redemption_id": redemption_id or f"r-{next(self._ids)}",
-            "member": {"member_id": member.member_id},
+            "member": {"card_number": member.card_number},
             "points": points,
         }
         return self.api.post("/v1/redemptions", body, token=partner_key)
