@@ -8,11 +8,12 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from ..domain.errors import InvalidRequest, NotFound
+from ..domain.errors import CurrencyMismatch, InvalidRequest, NotFound
 from ..domain.money import parse_currency, parse_rate
 from ..domain.program import RESERVED_PARTNER_IDS, Partner
 from ..store import directory
 from . import settlement
+from .programs import current_program
 from .requests import PartnerCreate, PartnerPatch
 from .retrying import until_written
 from .runtime import Runtime, iso
@@ -20,10 +21,19 @@ from .runtime import Runtime, iso
 
 def create_partner(rt: Runtime, request: PartnerCreate) -> dict[str, Any]:
     _refuse_reserved(request.partner_id)
+    currency = parse_currency(request.currency)
+    # One coalition, one currency: points are settled, fees charged and amounts compared (tier spend, the
+    # first-purchase minimum) in the programme's currency, and the coalition keeps no exchange rates.
+    program_currency = current_program(rt).currency
+    if currency != program_currency:
+        raise CurrencyMismatch(
+            f"the programme trades in {program_currency}: a partner in {currency} needs its own programme",
+            field="currency",
+        )
     partner = Partner(
         partner_id=request.partner_id,
         name=request.name,
-        currency=parse_currency(request.currency),
+        currency=currency,
         earn_rate=parse_rate(request.earn_rate, "earn_rate"),
         category_rates=_category_rates(request.category_rates),
         fee_per_point=_fee(request.fee_per_point),

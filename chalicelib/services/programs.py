@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from ..domain.errors import InvalidRequest
+from ..domain.errors import CurrencyMismatch, InvalidRequest
 from ..domain.money import parse_amount, parse_currency, parse_rate, to_str
-from ..domain.program import DEFAULT_PROGRAM, Program, program_document
+from ..domain.program import DEFAULT_PROGRAM, Partner, Program, program_document
 from ..domain.settlement import OPERATOR
 from ..store import directory
 from .requests import ProgramDocument
@@ -34,7 +34,9 @@ def set_program(rt: Runtime, request: ProgramDocument) -> dict[str, Any]:
     first = request.bonuses.first_purchase if request.bonuses else None
     if first is not None and first.min_amount != "0":  # an amount in the programme's currency, or "0"
         parse_amount(first.min_amount, request.currency, field="bonuses.first_purchase.min_amount")
-    _check_funders(request.funders())
+    partners = directory.list_partners()
+    _check_funders(request.funders(), partners)
+    _check_currency(request.currency, partners)
     document = request.model_dump(mode="json", exclude_none=True)
     # A whole replacement: a retry after a lost write stores the same document over the newer version.
     version = until_written(rt, lambda: directory.put_program(document, iso(rt.now())), "the programme")
@@ -42,15 +44,21 @@ def set_program(rt: Runtime, request: ProgramDocument) -> dict[str, Any]:
     return {**program_document(current_program(rt)), "version": version}
 
 
-def _check_funders(funders: dict[str, str]) -> None:
+def _check_funders(funders: dict[str, str], partners: list[Partner]) -> None:
     """A funder issues points and pays for them at settlement: it must be the operator or a partner."""
-    named = {field: funder for field, funder in funders.items() if funder != OPERATOR}
-    if not named:
-        return  # no partner named: no need to list them
-    partners = {partner.partner_id for partner in directory.list_partners()}
-    for field, funder in named.items():
-        if funder not in partners:
+    known = {partner.partner_id for partner in partners} | {OPERATOR}
+    for field, funder in funders.items():
+        if funder not in known:
             raise InvalidRequest(f"funder {funder} is neither the operator nor a partner", field=field)
+
+
+def _check_currency(currency: str, partners: list[Partner]) -> None:
+    """The programme's currency is every partner's: it cannot change under partners trading in another."""
+    others = sorted({p.currency for p in partners} - {currency})
+    if others:
+        raise CurrencyMismatch(
+            f"partners trade in {', '.join(others)}: the programme's currency stays theirs", field="currency"
+        )
 
 
 def decimal_or_int(value: Decimal) -> int | str:

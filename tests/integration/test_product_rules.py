@@ -170,3 +170,29 @@ def test_a_first_purchase_minimum_is_an_amount_of_the_programmes_currency(coalit
         bonuses = {"first_purchase": {"points": 200, "funder": "operator", "min_amount": bad}}
         reply = coalition.api.put("/v1/admin/program", {**PROGRAM, "bonuses": bonuses}, token=coalition.admin)
         assert (reply.status, reply.json["error"]["field"]) == (400, "bonuses.first_purchase.min_amount"), bad
+
+
+def test_one_coalition_trades_in_one_currency_so_amounts_compare_as_they_are(coalition):
+    """Review D11: the first-purchase minimum (and tier spend) compare a partner's amounts with the programme's
+    currency; with no exchange rates kept, a partner in another currency is refused, and so is a programme that
+    would change currency under its partners."""
+    bonuses = {"first_purchase": {"points": 200, "funder": "operator", "min_amount": "10.00"}}
+    coalition.program(bonuses=bonuses)
+    shop = coalition.partner("shop")
+    body = {"partner_id": "zurich", "name": "Zurich", "currency": "CHF", "earn_rate": "1"}
+
+    swiss = coalition.api.post("/v1/admin/partners", body, token=coalition.admin)
+    dollars = coalition.api.put("/v1/admin/program", {**PROGRAM, "currency": "USD"}, token=coalition.admin)
+
+    assert (swiss.status, swiss.error_code, swiss.json["error"]["field"]) == (422, "currency_mismatch", "currency")
+    assert coalition.api.get("/v1/admin/partners/zurich", token=coalition.admin).status == 404
+    assert (dollars.status, dollars.error_code, dollars.json["error"]["field"]) == (
+        422,
+        "currency_mismatch",
+        "currency",
+    )
+    assert coalition.api.get("/v1/program").json["currency"] == "EUR"
+    member = coalition.member(shop)
+    below, at = coalition.purchase(shop, member, "9.99"), coalition.purchase(shop, member, "10.00")
+    assert [line["rule"] for line in below.json["breakdown"]] == ["base_rate"]
+    assert (at.json["points"], at.json["breakdown"][-1]["rule"]) == (210, "first_purchase_bonus")
