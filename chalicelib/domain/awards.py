@@ -27,11 +27,17 @@ class Award:
     min_amount: Decimal = Decimal(0)  # fixed awards: the least a kept purchase must amount to
     member_id: str | None = None  # another member's award (the referrer); None: the purchaser's
     capped_campaign: str | None = None  # a campaign with a per-member cap: count this award against it
+    scope: tuple[int, ...] | None = None  # fixed awards: the lines that qualified (None: the whole purchase)
 
     def kept_for_returns(self) -> ProportionalAward | FixedAward:
         if self.weights is not None:
-            return ProportionalAward(self.issuer, self.rule, self.points, list(self.weights), self.qualifying)
-        return FixedAward(self.issuer, self.rule, self.points, self.min_amount, self.member_id)
+            return ProportionalAward(
+                self.issuer, self.rule, self.points, list(self.weights), self.qualifying, self.capped_campaign
+            )
+        scope = list(self.scope) if self.scope is not None else None
+        return FixedAward(
+            self.issuer, self.rule, self.points, self.min_amount, self.member_id, scope, self.capped_campaign
+        )
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,7 @@ def purchase_awards(purchase: Purchase) -> list[Award]:
                 (line,),
                 won.weights if won.campaign.multiplier is not None else None,
                 capped_campaign=won.campaign.campaign_id if won.campaign.max_per_member is not None else None,
+                scope=won.matching if won.campaign.multiplier is None and won.campaign.categories else None,
             )
         )
     if purchase.first_purchase is not None:

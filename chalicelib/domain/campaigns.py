@@ -74,6 +74,7 @@ class CampaignAward:
     campaign: Campaign
     points: int
     weights: tuple[Decimal, ...] = ()  # per line, what a multiplier added to it (empty for fixed points)
+    matching: tuple[int, ...] = ()  # fixed points: the lines (indexes) that qualified the purchase
 
     def line(self) -> BreakdownLine:
         how = f"× {format(self.campaign.multiplier, 'f')}" if self.campaign.multiplier else "fixed points"
@@ -101,7 +102,8 @@ def campaign_awards(
             points = floor_points(sum(exact, Decimal(0))) - floor_points(sum(before, Decimal(0)))
             awards.append(CampaignAward(campaign, points, tuple(a - b for a, b in zip(exact, before, strict=True))))
         elif campaign.points and any(campaign.matches(line) for line, _ in lines):
-            awards.append(CampaignAward(campaign, campaign.points))
+            matching = tuple(index for index, (line, _) in enumerate(lines) if campaign.matches(line))
+            awards.append(CampaignAward(campaign, campaign.points, matching=matching))
     return [award for award in awards if award.points > 0]
 
 

@@ -8,7 +8,9 @@ Two kinds of award:
   up over any number of returns, and a purchase returned in full gives back exactly what it earned.
 - fixed: points the purchase earned by qualifying (first-purchase bonus, referral bonuses, fixed-points
   campaigns): taken back whole once what is kept of the purchase no longer qualifies (nothing left, or
-  less than the rule's minimum amount).
+  less than the rule's minimum amount; for a campaign on some categories, nothing left of its lines).
+
+An award of a campaign capped per member gives its use back to the member once it is taken back whole.
 """
 
 from __future__ import annotations
@@ -39,8 +41,13 @@ class ProportionalAward:
     points: int
     weights: list[Decimal]  # per sold line: the exact points that line contributed
     qualifying: bool = False  # counts for tiers (the partner's base and tier points)
+    capped_campaign: str | None = None  # a campaign capped per member: its use comes back with the whole award
     returned_share: Fraction = Fraction(0)
     taken: int = 0
+
+    @property
+    def all_taken(self) -> bool:
+        return self.returned_share == 1
 
     def take_share(self, share: Fraction) -> int:
         """Points to take back when `share` more of the award is returned (exact over cumulative returns)."""
@@ -71,7 +78,13 @@ class FixedAward:
     points: int
     min_amount: Decimal = Decimal(0)  # taken back once what is kept falls below this, or to nothing
     member_id: str | None = None  # another member's points (the referrer); None: the purchaser's
+    scope: list[int] | None = None  # the sold lines that qualified (a campaign on categories); None: all
+    capped_campaign: str | None = None  # a campaign capped per member: its use comes back with the award
     taken: bool = False
+
+    def still_qualifies(self, kept_by_line: list[Fraction]) -> bool:
+        kept = sum((kept_by_line[i] for i in self.scope), Fraction(0)) if self.scope is not None else sum(kept_by_line)
+        return kept > 0 and kept >= Fraction(self.min_amount)
 
 
 @dataclass(frozen=True)
@@ -83,6 +96,7 @@ class Clawback:
     points: int
     member_id: str | None  # None: the purchaser
     qualifying: bool = False
+    released_campaign: str | None = None  # a capped campaign whose use goes back to the member
 
 
 @dataclass(frozen=True)
@@ -124,13 +138,18 @@ class PurchaseFacts:
                 share = Fraction(1)  # all of it returned: whatever is left of every award, exactly
             else:
                 share = award.line_share(by_line, self.lines)
+            was_whole = not award.all_taken
             points = award.take_share(share)
-            if points:
-                clawbacks.append(Clawback(award.issuer, award.rule, points, None, award.qualifying))
+            released = award.capped_campaign if was_whole and award.all_taken else None
+            if points or released:
+                clawbacks.append(Clawback(award.issuer, award.rule, points, None, award.qualifying, released))
+        kept_by_line = [Fraction(line.amount) - r for line, r in zip(self.lines, self.returned_by_line, strict=True)]
         for fixed in self.fixed:
-            if not fixed.taken and (self.kept_amount == 0 or self.kept_amount < fixed.min_amount):
+            if not fixed.taken and not fixed.still_qualifies(kept_by_line):
                 fixed.taken = True
-                clawbacks.append(Clawback(fixed.issuer, fixed.rule, fixed.points, fixed.member_id))
+                clawbacks.append(
+                    Clawback(fixed.issuer, fixed.rule, fixed.points, fixed.member_id, False, fixed.capped_campaign)
+                )
         return clawbacks
 
     def _spread(self, amount: Decimal) -> list[Fraction]:
@@ -179,6 +198,7 @@ class PurchaseFacts:
                     "qualifying": a.qualifying,
                     "returned_share": str(a.returned_share),
                     "taken": a.taken,
+                    **({"capped_campaign": a.capped_campaign} if a.capped_campaign else {}),
                 }
                 for a in self.proportional
             ],
@@ -190,6 +210,8 @@ class PurchaseFacts:
                     "min_amount": to_str(f.min_amount),
                     "member_id": f.member_id,
                     "taken": f.taken,
+                    **({"scope": f.scope} if f.scope is not None else {}),
+                    **({"capped_campaign": f.capped_campaign} if f.capped_campaign else {}),
                 }
                 for f in self.fixed
             ],
@@ -212,6 +234,7 @@ class PurchaseFacts:
                     points=int(a["points"]),
                     weights=[Decimal(w) for w in a["weights"]],
                     qualifying=bool(a["qualifying"]),
+                    capped_campaign=a.get("capped_campaign"),
                     returned_share=Fraction(a["returned_share"]),
                     taken=int(a["taken"]),
                 )
@@ -224,6 +247,8 @@ class PurchaseFacts:
                     points=int(f["points"]),
                     min_amount=Decimal(f["min_amount"]),
                     member_id=f["member_id"],
+                    scope=[int(i) for i in f["scope"]] if "scope" in f else None,
+                    capped_campaign=f.get("capped_campaign"),
                     taken=bool(f["taken"]),
                 )
                 for f in raw["fixed"]

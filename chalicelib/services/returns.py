@@ -80,8 +80,8 @@ def _return(
     changed = redecide_after_return(wallet, program, now.date())
     if changed is not None:
         entries.append(tier_entry(wallet, changed, iso(now)))
-    if not late and any(c.rule == "first_purchase_bonus" for c in mine):
-        wallet.first_purchase_at = None  # the bonus went back: the next qualifying purchase earns it again
+    if not late:
+        _give_back_uses(wallet, clawbacks)
     others = _referrers(clawbacks, facts.expires_on if late else None, wallet.member_id, return_id, now)
     body = {
         "entry_id": entry.entry_id,
@@ -104,6 +104,23 @@ def _return(
     )
 
 
+FIRST_PURCHASE_RULES = frozenset({"first_purchase_bonus", "referral_bonus"})
+
+
+def _give_back_uses(wallet: Wallet, clawbacks: list[Clawback]) -> None:
+    """What a purchase used up comes back with the points it earned: a first-purchase or referral bonus taken
+    back re-arms the first qualifying purchase, a capped campaign taken back whole frees its use. Not after the
+    points' validity (then what was earned had its time)."""
+    if any(c.rule in FIRST_PURCHASE_RULES for c in clawbacks):
+        wallet.first_purchase_at = None
+    for campaign in {c.released_campaign for c in clawbacks if c.released_campaign}:
+        left = wallet.campaign_counts.get(campaign, 0) - 1
+        if left > 0:
+            wallet.campaign_counts[campaign] = left
+        else:
+            wallet.campaign_counts.pop(campaign, None)
+
+
 def _clawback_entry(
     wallet: Wallet,
     clawbacks: list[Clawback],
@@ -119,6 +136,8 @@ def _clawback_entry(
     portions: list[Portion] = []
     by_issuer: dict[str, int] = defaultdict(int)
     for clawback in clawbacks:
+        if not clawback.points:
+            continue  # nothing left of it to take (it only gives a campaign's use back)
         by_issuer[clawback.issuer] += clawback.points
         lines.append({"rule": f"return:{clawback.rule}", "points": -clawback.points, "detail": f"{what} returned"})
     taken = 0

@@ -161,6 +161,88 @@ def test_a_fixed_points_campaign_goes_back_on_a_full_return_only(coalition):
     assert assert_invariants() == {}
 
 
+def campaign(coalition, campaign_id, **rule):
+    body = {
+        "campaign_id": campaign_id,
+        "name": campaign_id.title(),
+        "starts_at": "2026-11-01T00:00:00Z",
+        "ends_at": "2026-12-01T00:00:00Z",
+        "funder": "operator",
+        **rule,
+    }
+    assert coalition.api.post("/v1/admin/campaigns", body, token=coalition.admin).status == 201
+
+
+def test_a_fixed_points_campaign_on_a_category_goes_back_with_the_lines_that_earned_it(coalition):
+    """Review D3: "100 points for any fuel" is taken back once no fuel is kept, though food is."""
+    shop = coalition.partner("shop")
+    campaign(coalition, "fuel100", points=100, categories=["fuel"])
+    member = coalition.member(shop)
+    items = [
+        {"sku": "diesel", "category": "fuel", "amount": "60.00"},
+        {"sku": "bread", "category": "food", "amount": "20.00"},
+    ]
+    bought = coalition.purchase(shop, member, "80.00", transaction_id="t1", items=items)
+    assert (bought.json["points"], bought.json["breakdown"][-1]["rule"]) == (180, "campaign:fuel100")
+
+    def give(return_id, sku, amount):
+        body = {"return_id": return_id, "amount": amount, "items": [{"sku": sku, "amount": amount}]}
+        return coalition.api.post("/v1/transactions/t1/returns", body, token=shop).json
+
+    some_fuel = give("r1", "diesel", "59.00")
+    last_fuel = give("r2", "diesel", "1.00")
+
+    assert (some_fuel["points_reversed"], last_fuel["points_reversed"]) == (59, 101)
+    assert [line["rule"] for line in last_fuel["breakdown"]] == ["return:base_rate", "return:campaign:fuel100"]
+    assert coalition.me(member)["available_points"] == 20  # the bread's points stay
+    assert assert_invariants() == {"shop": 20}
+
+
+def test_a_capped_campaign_returned_whole_can_be_earned_again(coalition):
+    """Review R3: a campaign once per member, whose purchase was returned, was used up for nothing."""
+    shop = coalition.partner("shop")
+    campaign(coalition, "once", points=100, max_per_member=1)
+    campaign(coalition, "double", multiplier="2", max_per_member=1)
+    member = coalition.member(shop)
+    first = coalition.purchase(shop, member, "30.00", transaction_id="t1")
+    assert [(line["rule"], line["points"]) for line in first.json["breakdown"]] == [
+        ("base_rate", 30),
+        ("campaign:double", 30),
+        ("campaign:once", 100),
+    ]
+    coalition.api.post("/v1/transactions/t1/returns", {"return_id": "r1", "amount": "10.00"}, token=shop)
+    kept_in_part = coalition.purchase(shop, member, "10.00", transaction_id="t2")
+    coalition.api.post("/v1/transactions/t1/returns", {"return_id": "r2", "amount": "20.00"}, token=shop)
+    again = coalition.purchase(shop, member, "10.00", transaction_id="t3")
+
+    assert [line["rule"] for line in kept_in_part.json["breakdown"]] == ["base_rate"]  # still used by t1
+    assert [(line["rule"], line["points"]) for line in again.json["breakdown"]] == [
+        ("base_rate", 10),
+        ("campaign:double", 10),
+        ("campaign:once", 100),
+    ]
+    assert coalition.me(member)["available_points"] == 10 + 120
+    assert assert_invariants() == {"shop": 20, "operator": 110}
+
+
+def test_with_a_referral_rule_alone_a_returned_first_purchase_rearms_the_referral(coalition):
+    """Review R3: with no first-purchase bonus, the referral taken back left the referee's first purchase used."""
+    coalition.program(bonuses={"referral": {"referrer_points": 500, "referee_points": 0, "funder": "operator"}})
+    shop = coalition.partner("shop")
+    ana = coalition.member(shop, email="ana@example.com")
+    ben = coalition.member(shop, email="ben@example.com", referral_code=coalition.me(ana)["referral_code"])
+    coalition.purchase(shop, ben, "20.00", transaction_id="t1")
+    coalition.api.post("/v1/transactions/t1/returns", {"return_id": "r1", "amount": "20.00"}, token=shop)
+    assert coalition.me(ana)["available_points"] == 0
+
+    coalition.purchase(shop, ben, "15.00", transaction_id="t2")
+    coalition.purchase(shop, ben, "15.00", transaction_id="t3")
+
+    assert coalition.me(ana)["available_points"] == 500  # paid again once, for t2
+    assert coalition.me(ben)["available_points"] == 30
+    assert assert_invariants() == {"operator": 500, "shop": 30}
+
+
 # ---- 4. reversals of redemptions and captures --------------------------------------------------------------
 def test_a_redemption_is_reversed_in_parts_with_its_attribution_and_never_beyond_what_was_spent(coalition, clock):
     cinema, grocer = coalition.partner("cinema"), coalition.partner("grocer")
