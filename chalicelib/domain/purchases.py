@@ -256,3 +256,36 @@ class PurchaseFacts:
             returned_amount=Decimal(raw["returned_amount"]),
             returned_by_line=[Fraction(r) for r in raw["returned_by_line"]],
         )
+
+
+def legacy_facts(raw: dict[str, Any], partner_id: str, expires_on: str) -> PurchaseFacts:
+    """A purchase recorded before awards were kept ({amount, currency, occurred_on, points_by_issuer,
+    qualifying_points, returned_amount}): one line, one proportional award per issuer (the partner's base
+    points as its qualifying award), already taken back in proportion to what was returned, as returns then
+    did. `expires_on` comes from the caller (the record's date and the programme), since it was not kept."""
+    amount, returned = Decimal(raw["amount"]), Decimal(raw["returned_amount"])
+    share = Fraction(returned) / Fraction(amount)
+    awards = []
+    for issuer, points in sorted(raw["points_by_issuer"].items()):
+        parts = [(issuer, "earned", int(points), False)]
+        if issuer == partner_id:
+            base = min(int(raw.get("qualifying_points", 0)), int(points))
+            parts = [(issuer, "base_rate", base, True), (issuer, "earned", int(points) - base, False)]
+        for owner, rule, part, qualifying in parts:
+            if part > 0:
+                taken = math.floor(part * share)
+                awards.append(
+                    ProportionalAward(
+                        owner, rule, part, [Decimal(part)], qualifying=qualifying, returned_share=share, taken=taken
+                    )
+                )
+    return PurchaseFacts(
+        currency=raw["currency"],
+        amount=amount,
+        occurred_on=raw["occurred_on"],
+        expires_on=expires_on,
+        lines=[SoldLine(None, None, amount)],
+        proportional=awards,
+        returned_amount=returned,
+        returned_by_line=[Fraction(returned)],
+    )

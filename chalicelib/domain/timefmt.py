@@ -4,7 +4,17 @@ time order), and calendar-month arithmetic."""
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
+
+from .errors import InvalidRequest
+
+# A till's clock may run this far ahead of ours; beyond it, an `occurred_at` is in the future.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def refuse_future(occurred_at: datetime, now: datetime) -> None:
+    if occurred_at > now + CLOCK_SKEW:
+        raise InvalidRequest("occurred_at is in the future", field="occurred_at")
 
 
 def iso(moment: datetime) -> str:

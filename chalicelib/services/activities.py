@@ -6,17 +6,16 @@ from datetime import datetime, timedelta
 
 from ..domain import limits
 from ..domain.activities import MAX_DAYS_LATE, ActivityRule, activity_rules, count_activity
-from ..domain.errors import InvalidRequest, RuleViolation
+from ..domain.errors import RuleViolation
 from ..domain.ledger import new_entry
 from ..domain.program import Program
+from ..domain.timefmt import refuse_future
 from ..domain.wallet import Portion, Wallet
 from .members import resolve_member
 from .operations import Decide, Operation, Outcome, Reply, fingerprint, run_operation
 from .programs import current_program
 from .requests import ActivityRequest
 from .runtime import Runtime, iso
-
-CLOCK_SKEW = timedelta(minutes=5)
 
 
 def record_activity(rt: Runtime, partner_id: str, request: ActivityRequest) -> Reply:
@@ -28,8 +27,7 @@ def record_activity(rt: Runtime, partner_id: str, request: ActivityRequest) -> R
         if rule is None:
             known = ", ".join(sorted(activity_rules(program.extras))) or "none"
             raise RuleViolation(f"{request.type} is not an activity of the programme (known: {known})", field="type")
-        if request.occurred_at > rt.now() + CLOCK_SKEW:
-            raise InvalidRequest("occurred_at is in the future", field="occurred_at")
+        refuse_future(request.occurred_at, rt.now())
         if request.occurred_at.date() < rt.now().date() - timedelta(days=MAX_DAYS_LATE):
             raise RuleViolation(f"activities can be posted up to {MAX_DAYS_LATE} days late", field="occurred_at")
         return resolve_member(rt, request.member), _decide(program, partner_id, request, rule)

@@ -14,12 +14,13 @@ from ..domain import limits
 from ..domain.awards import Award, Purchase, purchase_awards
 from ..domain.campaigns import Campaign, birthday_campaign
 from ..domain.earning import PurchaseLine, split_purchase
-from ..domain.errors import CurrencyMismatch, InvalidRequest, RuleViolation
+from ..domain.errors import CurrencyMismatch, RuleViolation
 from ..domain.ledger import Entry, new_entry, tier_entry
 from ..domain.money import parse_amount, parse_currency
 from ..domain.program import OPERATOR, Partner, Program
 from ..domain.purchases import FixedAward, ProportionalAward, PurchaseFacts, SoldLine
 from ..domain.tiers import forget_old_months, record_purchase, upgrade_if_earned
+from ..domain.timefmt import refuse_future
 from ..domain.wallet import Portion, Wallet
 from ..store.wallets import load_wallet
 from .campaigns import all_campaigns
@@ -31,7 +32,6 @@ from .runtime import Runtime, iso
 
 # A till may post late (offline), but not from another season; and never from the future.
 MAX_POSTING_DELAY = timedelta(days=90)
-CLOCK_SKEW = timedelta(minutes=5)
 # Time-bound bonuses (campaigns, the birthday month) count a purchase by when it happened, if it is posted
 # within this grace: an offline till catching up keeps them, a purchase posted weeks later earns base and tier.
 BONUS_POSTING_GRACE = timedelta(days=7)
@@ -223,8 +223,7 @@ def _facts(purchase: Purchase, awards: list[Award], occurred_at: datetime, expir
 
 
 def _check_occurred_at(occurred_at: datetime, now: datetime) -> datetime:
-    if occurred_at > now + CLOCK_SKEW:
-        raise InvalidRequest("occurred_at is in the future", field="occurred_at")
+    refuse_future(occurred_at, now)
     if occurred_at < now - MAX_POSTING_DELAY:
         raise RuleViolation(
             f"purchases older than {MAX_POSTING_DELAY.days} days cannot earn points", field="occurred_at"

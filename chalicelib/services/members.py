@@ -35,7 +35,7 @@ from .runtime import Runtime, iso
 def alias_for(settings: Settings, kind: str, value: str) -> str:
     """The directory key of an identifier: card numbers as they are, emails and phones as keyed hashes."""
     if kind == "card_number":
-        return f"CARD#{value}"
+        return directory.card_alias(value)
     normalised = value.strip().lower() if kind == "email" else value.strip()
     digest = hmac.new(settings.pii_hmac_key.get_secret_value().encode(), normalised.encode(), hashlib.sha256)
     return f"{kind.upper()}#{digest.hexdigest()}"
@@ -64,14 +64,14 @@ def enrol_member(rt: Runtime, partner_id: str, request: EnrolRequest) -> dict[st
         raise InvalidRequest("birth_date is not plausible", field="birth_date")
     referrer = None
     if request.referral_code is not None:
-        referrer = directory.find_member_id(referral_alias(request.referral_code))
+        referrer = directory.find_member_id(directory.referral_alias(request.referral_code))
         if referrer is None:
             raise RuleViolation("no member has this referral code", field="referral_code")
     for _ in range(rt.settings.write_attempts):
         card = request.card_number or generate_card_number()
         wallet = new_wallet(program, card, rt.now(), request)
         wallet.referred_by = referrer
-        aliases = [alias_for(rt.settings, "card_number", card), referral_alias(wallet.referral_code or "")]
+        aliases = [alias_for(rt.settings, "card_number", card), directory.referral_alias(wallet.referral_code or "")]
         if request.email:
             aliases.append(alias_for(rt.settings, "email", request.email))
         if request.phone:
@@ -114,10 +114,6 @@ def new_wallet(program: Program, card: str, now: datetime, request: EnrolRequest
         referral_code=generate_referral_code(),
         created_at=iso(now),
     )
-
-
-def referral_alias(code: str) -> str:
-    return f"REF#{code.upper()}"
 
 
 def generate_referral_code() -> str:

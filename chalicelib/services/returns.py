@@ -17,7 +17,7 @@ from ..domain.errors import NotFound
 from ..domain.ledger import Entry, OperationRecord, new_entry, operation_key, tier_entry
 from ..domain.money import parse_amount, to_str
 from ..domain.program import OPERATOR, Program
-from ..domain.purchases import Clawback, PurchaseFacts, ReturnedLine
+from ..domain.purchases import Clawback, PurchaseFacts, ReturnedLine, legacy_facts
 from ..domain.tiers import record_return, redecide_after_return
 from ..domain.wallet import Portion, Wallet
 from ..store.operations import find_operation
@@ -38,13 +38,13 @@ def return_purchase(rt: Runtime, partner_id: str, transaction_id: str, request: 
         purchase = find_operation(purchase_key)
         if purchase is None:
             raise NotFound(f"transaction {transaction_id} not found")
-        currency = PurchaseFacts.from_dict(purchase.data).currency
+        program = current_program(rt)
+        currency = purchase_facts(purchase, program).currency
         amount = parse_amount(request.amount, currency)  # a bad amount is refused before any write
         items = [
             ReturnedLine(item.sku, parse_amount(item.amount, currency, field=f"items[{n}].amount"))
             for n, item in enumerate(request.items or [])
         ]
-        program = current_program(rt)
 
         def decide(wallet: Wallet, now: datetime) -> Outcome:
             current = find_operation(purchase_key)  # fresh each attempt: concurrent returns race on its version
@@ -67,7 +67,7 @@ def _return(
     wallet: Wallet,
     now: datetime,
 ) -> Outcome:
-    facts = PurchaseFacts.from_dict(purchase.data)
+    facts = purchase_facts(purchase, program)
     clawbacks = facts.plan_return(amount, items or None)
     # Points past their validity that expired are not taken twice; those spent before are (a debt).
     late = facts.expires_on < now.date().isoformat()
@@ -102,6 +102,13 @@ def _return(
         metrics={"PointsReturned": -entry.points},
         others=others,
     )
+
+
+def purchase_facts(record: OperationRecord, program: Program) -> PurchaseFacts:
+    if "points_by_issuer" in record.data:  # recorded before awards were kept: its points' validity is derived
+        expires_on = program.expires_on(date.fromisoformat(record.created_at[:10])).isoformat()
+        return legacy_facts(record.data, record.partner_id, expires_on)
+    return PurchaseFacts.from_dict(record.data)
 
 
 FIRST_PURCHASE_RULES = frozenset({"first_purchase_bonus", "referral_bonus"})

@@ -202,6 +202,14 @@ def _raise_conflict_if_lost(error: TransactWriteError) -> None:
 
 
 # ---- identity aliases --------------------------------------------------------------------------
+def card_alias(card_number: str) -> str:
+    return f"CARD#{card_number}"
+
+
+def referral_alias(code: str) -> str:
+    return f"REF#{code.upper()}"
+
+
 def find_member_id(alias_key: str) -> str | None:
     with translated():
         item = get_or_none(AliasItem, alias_key)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from ..domain.timefmt import iso
 from ..domain.wallet import Hold, MonthActivity, Portion, Wallet
+from .directory import card_alias, referral_alias
 from .errors import get_or_none, translated
 from .models import WalletItem
 
@@ -40,11 +41,20 @@ def to_wallet(item: WalletItem) -> Wallet:
         campaign_counts=dict(item.campaign_counts or {}),
         tier_floor=item.tier_floor,
         tier_floor_review_on=item.tier_floor_review_on,
-        aliases=list(item.aliases or []),
+        aliases=list(item.aliases or []) or _derived_aliases(item),
         birth_date_recorded_on=item.birth_date_recorded_on,
         issued_today=(str(item.issued_today[0]), int(item.issued_today[1])) if item.issued_today else ("", 0),
         expired_tally={tuple(k.split("|", 1)): int(n) for k, n in (item.expired_tally or {}).items()},
     )
+
+
+def _derived_aliases(item: WalletItem) -> list[str]:
+    """Wallets written before they listed their identifiers: what can be derived (the card, the referral code)
+    is released on closing like any other. Their e-mail and phone keys are keyed hashes that only the alias items
+    know; a closed member has none left to derive."""
+    if item.status == "closed":
+        return []
+    return [card_alias(item.card_number)] + ([referral_alias(item.referral_code)] if item.referral_code else [])
 
 
 def to_item(wallet: Wallet, *, job_shards: int) -> WalletItem:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from chalicelib.store.models import WalletItem
 from tests.support.api import PROGRAM
 from tests.support.aws import table_snapshot
 from tests.support.ledger import assert_invariants
@@ -196,3 +197,27 @@ def test_one_coalition_trades_in_one_currency_so_amounts_compare_as_they_are(coa
     below, at = coalition.purchase(shop, member, "9.99"), coalition.purchase(shop, member, "10.00")
     assert [line["rule"] for line in below.json["breakdown"]] == ["base_rate"]
     assert (at.json["points"], at.json["breakdown"][-1]["rule"]) == (210, "first_purchase_bonus")
+
+
+def test_a_wallet_written_before_it_listed_its_identifiers_still_releases_card_and_referral_code(coalition):
+    """Review D13: closing a member whose wallet has no `aliases` (written before they were kept) released
+    nothing, so the card stayed taken and still found the closed member."""
+    shop = coalition.partner("shop")
+    member = coalition.member(shop, card_number="12345678")
+    code = coalition.me(member)["referral_code"]
+    item = WalletItem.get(member.member_id)
+    boto = item._get_connection().connection.client  # an UpdateItem REMOVE, as the old code wrote no attribute
+    boto.update_item(
+        TableName=WalletItem.Meta.table_name,
+        Key={"member_id": {"S": member.member_id}},
+        UpdateExpression="REMOVE aliases",
+    )
+
+    closed = coalition.api.patch(f"/v1/admin/members/{member.member_id}", {"status": "closed"}, token=coalition.admin)
+
+    assert closed.status == 200
+    assert coalition.api.get("/v1/members?card_number=12345678", token=shop).status == 404
+    again = coalition.api.post("/v1/members", {"card_number": "12345678", "referral_code": code}, token=shop)
+    assert (again.status, again.error_code) == (422, "rule_violation")  # the closed member's code is gone too
+    fresh = coalition.api.post("/v1/members", {"card_number": "12345678"}, token=shop)
+    assert fresh.status == 201 and fresh.json["member_id"] != member.member_id

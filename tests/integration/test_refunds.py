@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from chalicelib.store.models import OperationItem
 from tests.support.aws import table_snapshot
 from tests.support.ledger import assert_invariants
 
@@ -451,3 +452,28 @@ def test_a_referrer_who_is_closed_or_at_the_daily_limit_gets_no_bonus_and_a_retu
     reply = coalition.purchase(shop, dan, "10.00")
     assert reply.json["points"] == 260  # the referee's own welcome stays
     assert assert_invariants() == {"shop": 20, "operator": 1000}  # ana 500, ben 250, dan 250
+
+
+def test_a_purchase_recorded_in_the_old_form_is_returned_through_the_api(coalition):
+    """Review D12: a purchase record written before awards were kept answered 500 on its return."""
+    shop = coalition.partner("shop")
+    member = coalition.member(shop)
+    coalition.purchase(shop, member, "100.00", transaction_id="t1")
+    record = OperationItem.get("shop#purchase#t1")
+    record.data = {
+        "amount": "100.00",
+        "currency": "EUR",
+        "occurred_on": "2026-11-23",
+        "points_by_issuer": {"shop": 100},
+        "qualifying_points": 100,
+        "returned_amount": "0",
+        "returned_points": 0,
+    }
+    record.save()
+
+    part = coalition.api.post("/v1/transactions/t1/returns", {"return_id": "r1", "amount": "30.00"}, token=shop)
+    rest = coalition.api.post("/v1/transactions/t1/returns", {"return_id": "r2", "amount": "70.00"}, token=shop)
+
+    assert (part.status, part.json["points_reversed"], rest.json["points_reversed"]) == (201, 30, 70)
+    assert coalition.me(member)["available_points"] == 0
+    assert assert_invariants() == {}

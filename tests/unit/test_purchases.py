@@ -11,7 +11,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chalicelib.domain.errors import InvalidRequest, ReturnExceedsPurchase
-from chalicelib.domain.purchases import FixedAward, ProportionalAward, PurchaseFacts, ReturnedLine, SoldLine
+from chalicelib.domain.purchases import (
+    FixedAward,
+    ProportionalAward,
+    PurchaseFacts,
+    ReturnedLine,
+    SoldLine,
+    legacy_facts,
+)
 
 
 def diesel_and_snacks() -> PurchaseFacts:
@@ -114,3 +121,31 @@ def test_returns_by_line_and_by_amount_mix_in_either_order():
     assert (first["base_rate"], second["base_rate"]) == (17, 23)  # floor(17.5); then floor(17.5 + 30 × 45/60) − 17
     with pytest.raises(ReturnExceedsPurchase):
         amount_first.plan_return(Decimal("0.01"), [ReturnedLine("diesel", Decimal("0.01"))])  # no diesel left
+
+
+def test_a_purchase_recorded_before_awards_were_kept_returns_what_is_left_of_it():
+    """Review D12: the old record (points per issuer, returned so far) read as awards, already taken back in
+    proportion to what was returned, as returns then did: what is left goes back exactly, no more."""
+    old = {
+        "amount": "100.00",
+        "currency": "EUR",
+        "occurred_on": "2026-10-02",
+        "points_by_issuer": {"shop": 150, "operator": 200},  # shop: 100 base + a 50-point shop campaign
+        "qualifying_points": 100,
+        "returned_amount": "40.00",
+        "returned_points": 140,
+    }
+    facts = legacy_facts(old, "shop", "2028-10-31")
+
+    rest = facts.plan_return(Decimal("60.00"), None)
+
+    assert (facts.expires_on, facts.kept_amount) == ("2028-10-31", Decimal(0))
+    assert sorted((c.issuer, c.rule, c.points, c.qualifying) for c in rest) == [
+        ("operator", "earned", 120, False),
+        ("shop", "base_rate", 60, True),
+        ("shop", "earned", 30, False),
+    ]
+    assert sum(c.points for c in rest) == 350 - 140
+    with pytest.raises(ReturnExceedsPurchase):
+        facts.plan_return(Decimal("0.01"), None)
+    assert PurchaseFacts.from_dict(facts.to_dict()) == facts  # stored from now on in today's form
