@@ -121,6 +121,8 @@ def aggregate_shard(day: str, shard: int, parties: list[str]) -> PointFlows:
 def finalize_day(rt: Runtime, day: str, flows: PointFlows) -> str:
     previous = settlements.get_closed((date.fromisoformat(day) - timedelta(days=1)).isoformat())
     program = current_program(rt)
+    # The rates at the close: the statement's point value, and the value of entries booked before entries
+    # recorded the rate they settle at (as every entry was valued then). Every later entry settles at its own.
     fees = {p.partner_id: p.fee_per_point for p in directory.list_partners()}
     settlement = settle_day(
         day,
