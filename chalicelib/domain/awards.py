@@ -28,10 +28,15 @@ class Award:
     member_id: str | None = None  # another member's award (the referrer); None: the purchaser's
     capped_campaign: str | None = None  # a campaign with a per-member cap: count this award against it
 
-    def kept_for_returns(self) -> ProportionalAward | FixedAward:
+    def kept_for_returns(self, fee_per_point: Decimal) -> ProportionalAward | FixedAward:
+        """What a return needs of the award, with the fee per point its issuer was charged for it."""
         if self.weights is not None:
-            return ProportionalAward(self.issuer, self.rule, self.points, list(self.weights), self.qualifying)
-        return FixedAward(self.issuer, self.rule, self.points, self.min_amount, self.member_id)
+            return ProportionalAward(
+                self.issuer, self.rule, self.points, list(self.weights), self.qualifying, fee_per_point=fee_per_point
+            )
+        return FixedAward(
+            self.issuer, self.rule, self.points, self.min_amount, self.member_id, fee_per_point=fee_per_point
+        )
 
 
 @dataclass(frozen=True)

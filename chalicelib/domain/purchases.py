@@ -41,6 +41,7 @@ class ProportionalAward:
     qualifying: bool = False  # counts for tiers (the partner's base and tier points)
     returned_share: Fraction = Fraction(0)
     taken: int = 0
+    fee_per_point: Decimal | None = None  # the issuer's fee when the points were issued (None: not recorded)
 
     def take_share(self, share: Fraction) -> int:
         """Points to take back when `share` more of the award is returned (exact over cumulative returns)."""
@@ -72,6 +73,7 @@ class FixedAward:
     min_amount: Decimal = Decimal(0)  # taken back once what is kept falls below this, or to nothing
     member_id: str | None = None  # another member's points (the referrer); None: the purchaser's
     taken: bool = False
+    fee_per_point: Decimal | None = None  # the issuer's fee when the points were issued (None: not recorded)
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class Clawback:
     points: int
     member_id: str | None  # None: the purchaser
     qualifying: bool = False
+    fee_per_point: Decimal | None = None  # refunded at the fee charged when the points were issued
 
 
 @dataclass(frozen=True)
@@ -126,11 +129,15 @@ class PurchaseFacts:
                 share = award.line_share(by_line, self.lines)
             points = award.take_share(share)
             if points:
-                clawbacks.append(Clawback(award.issuer, award.rule, points, None, award.qualifying))
+                clawbacks.append(
+                    Clawback(award.issuer, award.rule, points, None, award.qualifying, award.fee_per_point)
+                )
         for fixed in self.fixed:
             if not fixed.taken and (self.kept_amount == 0 or self.kept_amount < fixed.min_amount):
                 fixed.taken = True
-                clawbacks.append(Clawback(fixed.issuer, fixed.rule, fixed.points, fixed.member_id))
+                clawbacks.append(
+                    Clawback(fixed.issuer, fixed.rule, fixed.points, fixed.member_id, fee_per_point=fixed.fee_per_point)
+                )
         return clawbacks
 
     def _spread(self, amount: Decimal) -> list[Fraction]:
@@ -179,6 +186,7 @@ class PurchaseFacts:
                     "qualifying": a.qualifying,
                     "returned_share": str(a.returned_share),
                     "taken": a.taken,
+                    **_fee(a.fee_per_point),
                 }
                 for a in self.proportional
             ],
@@ -190,6 +198,7 @@ class PurchaseFacts:
                     "min_amount": to_str(f.min_amount),
                     "member_id": f.member_id,
                     "taken": f.taken,
+                    **_fee(f.fee_per_point),
                 }
                 for f in self.fixed
             ],
@@ -214,6 +223,7 @@ class PurchaseFacts:
                     qualifying=bool(a["qualifying"]),
                     returned_share=Fraction(a["returned_share"]),
                     taken=int(a["taken"]),
+                    fee_per_point=_read_fee(a),
                 )
                 for a in raw["proportional"]
             ],
@@ -225,9 +235,20 @@ class PurchaseFacts:
                     min_amount=Decimal(f["min_amount"]),
                     member_id=f["member_id"],
                     taken=bool(f["taken"]),
+                    fee_per_point=_read_fee(f),
                 )
                 for f in raw["fixed"]
             ],
             returned_amount=Decimal(raw["returned_amount"]),
             returned_by_line=[Fraction(r) for r in raw["returned_by_line"]],
         )
+
+
+def _fee(fee: Decimal | None) -> dict[str, str]:
+    return {} if fee is None else {"fee_per_point": format(fee, "f")}
+
+
+def _read_fee(raw: dict[str, Any]) -> Decimal | None:
+    """Awards stored before they kept their fee have none: their returns are refunded at the close's fee."""
+    fee = raw.get("fee_per_point")
+    return None if fee is None else Decimal(fee)
