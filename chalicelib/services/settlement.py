@@ -110,7 +110,9 @@ def aggregate_day(rt: Runtime, day: str) -> PointFlows:
 
 
 def aggregate_shard(day: str, shard: int, parties: list[str]) -> PointFlows:
-    """One shard of one day: a Query per party on that day's key, nothing else."""
+    """One shard of one day: a Query per party on that day's key, nothing else. Each entry adds its points and
+    their value at the rate it was booked with; entries booked before entries recorded rates stay unrated here and
+    are valued at the close's rates when the day is finalized (finalize_day), as they always were."""
     flows = PointFlows()
     for party in parties:
         for entry in settlements.day_entries(party, day, shard):
