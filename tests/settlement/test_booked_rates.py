@@ -52,7 +52,7 @@ def test_a_reversal_after_a_point_value_change_moves_money_back_at_the_value_the
     m = coalition.member(alpha)
     coalition.purchase(alpha, m, "200.00")
     assert coalition.redeem(charlie, m, 60, redemption_id="ticket").status == 201
-    held = api.post("/v1/holds", {"hold_id": "h1", "member": {"member_id": m.member_id}, "points": 50}, token=bravo)
+    held = api.post("/v1/holds", {"hold_id": "h1", "member": {"card_number": m.card_number}, "points": 50}, token=bravo)
     assert held.status == 201
     assert api.post("/v1/holds/h1/capture", {"points": 40}, token=bravo).status == 201
     at(clock, 24, 1)
