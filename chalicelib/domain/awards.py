@@ -29,14 +29,28 @@ class Award:
     capped_campaign: str | None = None  # a campaign with a per-member cap: count this award against it
     scope: tuple[int, ...] | None = None  # fixed awards: the lines that qualified (None: the whole purchase)
 
-    def kept_for_returns(self) -> ProportionalAward | FixedAward:
+    def kept_for_returns(self, fee_per_point: Decimal) -> ProportionalAward | FixedAward:
+        """What a return needs of the award, with the fee per point its issuer was charged for it."""
         if self.weights is not None:
             return ProportionalAward(
-                self.issuer, self.rule, self.points, list(self.weights), self.qualifying, self.capped_campaign
+                self.issuer,
+                self.rule,
+                self.points,
+                list(self.weights),
+                self.qualifying,
+                self.capped_campaign,
+                fee_per_point=fee_per_point,
             )
         scope = list(self.scope) if self.scope is not None else None
         return FixedAward(
-            self.issuer, self.rule, self.points, self.min_amount, self.member_id, scope, self.capped_campaign
+            self.issuer,
+            self.rule,
+            self.points,
+            self.min_amount,
+            self.member_id,
+            scope,
+            self.capped_campaign,
+            fee_per_point=fee_per_point,
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from .wallet import Portion, Wallet
@@ -12,7 +13,14 @@ from .wallet import Portion, Wallet
 class Entry:
     """One movement: earn, bonus, activity, redeem, hold, capture, void, return, expire; or a decision that moves
     no points (tier, status). `points` is the signed change of the member's lots − debts + held;
-    `held` the signed change of held points; `attribution` says whose points moved (issuer, lot expiry)."""
+    `held` the signed change of held points; `attribution` says whose points moved (issuer, lot expiry).
+
+    Entries that move money at settlement record, when booked, the rate they settle at, so that a later change
+    of the programme or of a partner's fee does not revalue them: `point_value` on spending (redeem, capture;
+    the programme's value then) and on reversals (the value of the spending they undo); `fees_per_point` on
+    entries that issue points or take them back (earn, bonus, activity, return): each issuer's fee per point
+    (on a return, the fee that was charged when the points were issued). Entries booked before rates were
+    recorded have neither: the close values them at its own rates."""
 
     seq: int
     entry_id: str
@@ -25,6 +33,12 @@ class Entry:
     reference: str | None = None
     booked_at: str = ""
     member_id: str = ""
+    point_value: Decimal | None = None
+    fees_per_point: dict[str, Decimal] = field(default_factory=dict)  # issuer -> fee per point
+
+    def fee_of(self, issuer: str) -> Decimal | None:
+        """The fee per point recorded for `issuer`'s points in this entry (None: none was recorded)."""
+        return self.fees_per_point.get(issuer)
 
     def public(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -53,6 +67,8 @@ def new_entry(
     attribution: list[Portion] | None = None,
     reference: str | None = None,
     booked_at: str,
+    point_value: Decimal | None = None,
+    fees_per_point: dict[str, Decimal] | None = None,
 ) -> Entry:
     """Number the entry from the wallet's counter, so entries of a member are ordered and unique."""
     wallet.entry_seq += 1
@@ -68,6 +84,8 @@ def new_entry(
         reference=reference,
         booked_at=booked_at,
         member_id=wallet.member_id,
+        point_value=point_value,
+        fees_per_point=dict(fees_per_point or {}),
     )
 
 

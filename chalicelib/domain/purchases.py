@@ -44,6 +44,7 @@ class ProportionalAward:
     capped_campaign: str | None = None  # a campaign capped per member: its use comes back with the whole award
     returned_share: Fraction = Fraction(0)
     taken: int = 0
+    fee_per_point: Decimal | None = None  # the issuer's fee when the points were issued (None: not recorded)
 
     @property
     def all_taken(self) -> bool:
@@ -81,6 +82,7 @@ class FixedAward:
     scope: list[int] | None = None  # the sold lines that qualified (a campaign on categories); None: all
     capped_campaign: str | None = None  # a campaign capped per member: its use comes back with the award
     taken: bool = False
+    fee_per_point: Decimal | None = None  # the issuer's fee when the points were issued (None: not recorded)
 
     def still_qualifies(self, kept_by_line: list[Fraction]) -> bool:
         kept = sum((kept_by_line[i] for i in self.scope), Fraction(0)) if self.scope is not None else sum(kept_by_line)
@@ -97,6 +99,7 @@ class Clawback:
     member_id: str | None  # None: the purchaser
     qualifying: bool = False
     released_campaign: str | None = None  # a capped campaign whose use goes back to the member
+    fee_per_point: Decimal | None = None  # refunded at the fee charged when the points were issued
 
 
 @dataclass(frozen=True)
@@ -142,13 +145,22 @@ class PurchaseFacts:
             points = award.take_share(share)
             released = award.capped_campaign if was_whole and award.all_taken else None
             if points or released:
-                clawbacks.append(Clawback(award.issuer, award.rule, points, None, award.qualifying, released))
+                clawbacks.append(
+                    Clawback(award.issuer, award.rule, points, None, award.qualifying, released, award.fee_per_point)
+                )
         kept_by_line = [Fraction(line.amount) - r for line, r in zip(self.lines, self.returned_by_line, strict=True)]
         for fixed in self.fixed:
             if not fixed.taken and not fixed.still_qualifies(kept_by_line):
                 fixed.taken = True
                 clawbacks.append(
-                    Clawback(fixed.issuer, fixed.rule, fixed.points, fixed.member_id, False, fixed.capped_campaign)
+                    Clawback(
+                        fixed.issuer,
+                        fixed.rule,
+                        fixed.points,
+                        fixed.member_id,
+                        released_campaign=fixed.capped_campaign,
+                        fee_per_point=fixed.fee_per_point,
+                    )
                 )
         return clawbacks
 
@@ -199,6 +211,7 @@ class PurchaseFacts:
                     "returned_share": str(a.returned_share),
                     "taken": a.taken,
                     **({"capped_campaign": a.capped_campaign} if a.capped_campaign else {}),
+                    **_fee(a.fee_per_point),
                 }
                 for a in self.proportional
             ],
@@ -212,6 +225,7 @@ class PurchaseFacts:
                     "taken": f.taken,
                     **({"scope": f.scope} if f.scope is not None else {}),
                     **({"capped_campaign": f.capped_campaign} if f.capped_campaign else {}),
+                    **_fee(f.fee_per_point),
                 }
                 for f in self.fixed
             ],
@@ -237,6 +251,7 @@ class PurchaseFacts:
                     capped_campaign=a.get("capped_campaign"),
                     returned_share=Fraction(a["returned_share"]),
                     taken=int(a["taken"]),
+                    fee_per_point=_read_fee(a),
                 )
                 for a in raw["proportional"]
             ],
@@ -250,6 +265,7 @@ class PurchaseFacts:
                     scope=[int(i) for i in f["scope"]] if "scope" in f else None,
                     capped_campaign=f.get("capped_campaign"),
                     taken=bool(f["taken"]),
+                    fee_per_point=_read_fee(f),
                 )
                 for f in raw["fixed"]
             ],
@@ -289,3 +305,13 @@ def legacy_facts(raw: dict[str, Any], partner_id: str, expires_on: str) -> Purch
         returned_amount=returned,
         returned_by_line=[Fraction(returned)],
     )
+
+
+def _fee(fee: Decimal | None) -> dict[str, str]:
+    return {} if fee is None else {"fee_per_point": format(fee, "f")}
+
+
+def _read_fee(raw: dict[str, Any]) -> Decimal | None:
+    """Awards stored before they kept their fee have none: their returns are refunded at the close's fee."""
+    fee = raw.get("fee_per_point")
+    return None if fee is None else Decimal(fee)

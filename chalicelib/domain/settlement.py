@@ -1,14 +1,20 @@
 """Settlement of closed days: who issued, redeemed, returned and let expire which points, and the money
 that moves for it. Pure: the store hands in a day's entries; nothing here reads or writes.
 
-Money lines are rounded to the cent one by one, and each line is paid by one party and received by
-another, so the net positions of all parties sum to exactly 0.00 by construction. Per day and per pair:
-- cross-brand points (i ≠ r), net = points of issuer i redeemed at r − those r reversed that day:
-  net > 0: issuer i pays redeemer r  round(net × point value)        (kind "redemption");
-  net < 0: redeemer r pays issuer i back  round(−net × point value)  (kind "reversal");
-- fees, net = points partner p issued − points returned to it that day:
-  net > 0: p pays the operator  round(net × p's fee per point)       (kind "fee");
-  net < 0: the operator refunds p  round(−net × p's fee per point)   (kind "fee_refund").
+Money moves at the rates in force when each movement was booked: every entry that moves money records its rate
+(domain/ledger.py), and the flows add up the exact, unrounded value of each line next to its points. Entries
+booked before rates were recorded are valued at the close's rates (the point value and fees handed to
+settle_day), as they always were. Money lines are rounded to the cent one by one, and each line is paid by one
+party and received by another, so the net positions of all parties sum to exactly 0.00 by construction.
+Per day and per pair:
+- cross-brand points (i ≠ r), net = value of issuer i's points redeemed at r (at the point value of each
+  redemption) − value of those r reversed that day (at the point value of the redemption each reversal undoes):
+  net > 0: issuer i pays redeemer r  round(net)          (kind "redemption");
+  net < 0: redeemer r pays issuer i back  round(−net)    (kind "reversal");
+- fees, net = fee on the points partner p issued (at p's fee per point when each was issued) − fee on the points
+  returned to it that day (at the fee that was charged when those points were issued):
+  net > 0: p pays the operator  round(net)               (kind "fee");
+  net < 0: the operator refunds p  round(−net)           (kind "fee_refund").
 """
 
 from __future__ import annotations
@@ -35,6 +41,37 @@ def cents(amount: Decimal) -> Decimal:
 
 
 @dataclass
+class Worth:
+    """What some points are worth: the exact (unrounded) sum of points × rate of those booked with a rate, and
+    the points booked before entries recorded their rate, which the close values at its own rate. Signed: points
+    taken back count negative."""
+
+    amount: Decimal = Decimal(0)
+    unrated: int = 0
+
+    def add(self, points: int, rate: Decimal | None) -> None:
+        if rate is None:
+            self.unrated += points
+        else:
+            self.amount += points * rate
+
+    def merge(self, other: Worth) -> None:
+        self.amount += other.amount
+        self.unrated += other.unrated
+
+    def at(self, close_rate: Decimal) -> Decimal:
+        """The exact value, the unrated points at the close's rate."""
+        return self.amount + self.unrated * close_rate
+
+    def to_list(self) -> list[Any]:
+        return [format(self.amount, "f"), self.unrated]
+
+    @classmethod
+    def from_list(cls, raw: list[Any]) -> Worth:
+        return cls(Decimal(raw[0]), int(raw[1]))
+
+
+@dataclass
 class PointFlows:
     """The point movements of a set of entries, by issuer (and redeemer). Mergeable: shards add up."""
 
@@ -44,20 +81,29 @@ class PointFlows:
     redeemed: dict[str, Counter[str]] = field(default_factory=dict)  # issuer -> redeemer -> points
     entries: int = 0
     reversed: dict[str, Counter[str]] = field(default_factory=dict)  # issuer -> redeemer -> points given back
+    # What the points above are worth, at the rates their entries were booked at:
+    redeemed_worth: dict[str, dict[str, Worth]] = field(default_factory=dict)  # issuer -> redeemer
+    reversed_worth: dict[str, dict[str, Worth]] = field(default_factory=dict)  # issuer -> redeemer
+    fee_worth: dict[str, Worth] = field(default_factory=dict)  # issuer -> fee on issued − fee on returned
 
     def add(self, entry: Entry) -> None:
         self.entries += 1
         for portion in entry.attribution:
+            issuer, points = portion.issuer, portion.points
             if entry.type in ISSUING:
-                self.issued[portion.issuer] += portion.points
+                self.issued[issuer] += points
+                self.fee_worth.setdefault(issuer, Worth()).add(points, entry.fee_of(issuer))
             elif entry.type == "return":
-                self.returned[portion.issuer] += portion.points
+                self.returned[issuer] += points
+                self.fee_worth.setdefault(issuer, Worth()).add(-points, entry.fee_of(issuer))
             elif entry.type == "expire":
-                self.expired[portion.issuer] += portion.points
+                self.expired[issuer] += points
             elif entry.type in SPENDING:
-                self.redeemed.setdefault(portion.issuer, Counter())[entry.partner_id] += portion.points
+                self.redeemed.setdefault(issuer, Counter())[entry.partner_id] += points
+                _worth(self.redeemed_worth, issuer, entry.partner_id).add(points, entry.point_value)
             elif entry.type in REVERSING:  # the entry's partner is the redeemer that gives the points back
-                self.reversed.setdefault(portion.issuer, Counter())[entry.partner_id] += portion.points
+                self.reversed.setdefault(issuer, Counter())[entry.partner_id] += points
+                _worth(self.reversed_worth, issuer, entry.partner_id).add(points, entry.point_value)
 
     def merge(self, other: PointFlows) -> None:
         self.issued.update(other.issued)
@@ -66,6 +112,10 @@ class PointFlows:
         _merge_matrix(self.redeemed, other.redeemed)
         _merge_matrix(self.reversed, other.reversed)
         self.entries += other.entries
+        _merge_worths(self.redeemed_worth, other.redeemed_worth)
+        _merge_worths(self.reversed_worth, other.reversed_worth)
+        for issuer, worth in other.fee_worth.items():
+            self.fee_worth.setdefault(issuer, Worth()).merge(worth)
 
     def redeemed_from(self, issuer: str) -> int:
         return sum(self.redeemed.get(issuer, Counter()).values())
@@ -77,6 +127,18 @@ class PointFlows:
         """Points of `issuer` that `redeemer` kept: redeemed there minus reversed there (negative when a
         reversal gives back more than that period's redemptions)."""
         return self.redeemed.get(issuer, Counter())[redeemer] - self.reversed.get(issuer, Counter())[redeemer]
+
+    def kept_value(self, issuer: str, redeemer: str, close_point_value: Decimal) -> Decimal:
+        """The exact value of what `redeemer` kept of `issuer`'s points: each redemption at its point value, minus
+        each reversal at the value of the redemption it undid (entries without one at `close_point_value`)."""
+        redeemed = self.redeemed_worth.get(issuer, {}).get(redeemer, Worth())
+        reversed_ = self.reversed_worth.get(issuer, {}).get(redeemer, Worth())
+        return redeemed.at(close_point_value) - reversed_.at(close_point_value)
+
+    def fee_due(self, issuer: str, close_fee: Decimal) -> Decimal:
+        """The exact fee on `issuer`'s points issued net of those returned, each at the fee per point recorded
+        when they were issued (entries without one at `close_fee`)."""
+        return self.fee_worth.get(issuer, Worth()).at(close_fee)
 
     def pairs(self) -> list[tuple[str, str]]:
         """Every (issuer, redeemer) with a redemption or a reversal, in order."""
@@ -113,12 +175,19 @@ class PointFlows:
             "redeemed": {i: dict(r) for i, r in self.redeemed.items()},
             "reversed": {i: dict(r) for i, r in self.reversed.items()},
             "entries": self.entries,
+            "worth": {  # [exact amount, unrated points]
+                "redeemed": _worths_to_dict(self.redeemed_worth),
+                "reversed": _worths_to_dict(self.reversed_worth),
+                "fees": {i: w.to_list() for i, w in self.fee_worth.items()},
+            },
         }
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> PointFlows:
-        """Also reads flows stored before reversals existed (no "reversed" field: none)."""
-        return cls(
+        """Also reads flows stored before reversals existed (no "reversed" field: none), and flows stored before
+        entries recorded their rates (no "worth" field: every point in them is unrated, valued at the close's
+        rates, as it was when they were stored)."""
+        flows = cls(
             issued=Counter(raw["issued"]),
             returned=Counter(raw["returned"]),
             expired=Counter(raw["expired"]),
@@ -126,11 +195,46 @@ class PointFlows:
             entries=int(raw["entries"]),
             reversed={i: Counter(r) for i, r in raw.get("reversed", {}).items()},
         )
+        worth = raw.get("worth")
+        if worth is None:
+            flows.redeemed_worth = _unrated(flows.redeemed)
+            flows.reversed_worth = _unrated(flows.reversed)
+            flows.fee_worth = {
+                i: Worth(unrated=flows.issued.get(i, 0) - flows.returned.get(i, 0))
+                for i in set(flows.issued) | set(flows.returned)
+            }
+        else:
+            flows.redeemed_worth = _worths_from_dict(worth["redeemed"])
+            flows.reversed_worth = _worths_from_dict(worth["reversed"])
+            flows.fee_worth = {i: Worth.from_list(w) for i, w in worth["fees"].items()}
+        return flows
 
 
 def _merge_matrix(into: dict[str, Counter[str]], other: dict[str, Counter[str]]) -> None:
     for issuer, by_redeemer in other.items():
         into.setdefault(issuer, Counter()).update(by_redeemer)
+
+
+def _worth(matrix: dict[str, dict[str, Worth]], issuer: str, redeemer: str) -> Worth:
+    return matrix.setdefault(issuer, {}).setdefault(redeemer, Worth())
+
+
+def _merge_worths(into: dict[str, dict[str, Worth]], other: dict[str, dict[str, Worth]]) -> None:
+    for issuer, by_redeemer in other.items():
+        for redeemer, worth in by_redeemer.items():
+            _worth(into, issuer, redeemer).merge(worth)
+
+
+def _worths_to_dict(matrix: dict[str, dict[str, Worth]]) -> dict[str, dict[str, list[Any]]]:
+    return {i: {r: w.to_list() for r, w in by_r.items()} for i, by_r in matrix.items()}
+
+
+def _worths_from_dict(raw: dict[str, dict[str, list[Any]]]) -> dict[str, dict[str, Worth]]:
+    return {i: {r: Worth.from_list(w) for r, w in by_r.items()} for i, by_r in raw.items()}
+
+
+def _unrated(matrix: dict[str, Counter[str]]) -> dict[str, dict[str, Worth]]:
+    return {i: {r: Worth(unrated=n) for r, n in by_r.items()} for i, by_r in matrix.items()}
 
 
 @dataclass(frozen=True)
@@ -252,6 +356,8 @@ def settle_day(
     point_value: Decimal,
     closed_at: str,
 ) -> Settlement:
+    """`point_value` and `fees_per_point` are the rates at the close: the statement shows the point value, and
+    both value the entries booked before entries recorded their own rates (every other entry settles at its own)."""
     transfers = redemption_transfers(flows, point_value) + fee_transfers(flows, fees_per_point)
     outstanding = flows.outstanding_after(previous_outstanding)
     parties = sorted(set(outstanding) | set(fees_per_point) | {OPERATOR})
@@ -259,32 +365,34 @@ def settle_day(
 
 
 def redemption_transfers(flows: PointFlows, point_value: Decimal) -> list[Transfer]:
-    """One line per cross-brand pair on the points the redeemer kept that day: the issuer pays the redeemer,
-    or, when reversals gave back more than was redeemed, the redeemer pays the issuer back."""
+    """One line per cross-brand pair on the value the redeemer kept that day (exact, rounded once): the issuer
+    pays the redeemer, or, when reversals gave back more than was redeemed, the redeemer pays the issuer back.
+    `point_value` (the close's) values only entries booked without one."""
     transfers = []
     for issuer, redeemer in flows.pairs():
-        kept = flows.net_redeemed(issuer, redeemer)
-        if issuer == redeemer or kept == 0:
+        if issuer == redeemer:
             continue  # own points move no money
+        kept = flows.kept_value(issuer, redeemer, point_value)
         if kept > 0:
-            transfers.append(Transfer(issuer, redeemer, "redemption", cents(kept * point_value)))
-        else:
-            transfers.append(Transfer(redeemer, issuer, "reversal", cents(-kept * point_value)))
+            transfers.append(Transfer(issuer, redeemer, "redemption", cents(kept)))
+        elif kept < 0:
+            transfers.append(Transfer(redeemer, issuer, "reversal", cents(-kept)))
     return transfers
 
 
 def fee_transfers(flows: PointFlows, fees_per_point: dict[str, Decimal]) -> list[Transfer]:
-    """The fee on points issued net of returns; a day whose returns exceed its issues refunds the fee on the
-    difference (the operator pays the partner), so no line is ever negative."""
+    """The fee on points issued net of returns, each at the fee recorded when the points were issued; a day whose
+    refunds exceed its fees refunds the difference (the operator pays the partner), so no line is ever negative.
+    The operator pays no fee. `fees_per_point` (the close's) values only entries booked without a fee."""
     transfers = []
-    for partner, fee in sorted(fees_per_point.items()):
-        net_issued = flows.issued.get(partner, 0) - flows.returned.get(partner, 0)
-        if partner == OPERATOR or not fee or not net_issued:
+    for partner in sorted(set(fees_per_point) | set(flows.fee_worth)):
+        if partner == OPERATOR:
             continue
-        if net_issued > 0:
-            transfers.append(Transfer(partner, OPERATOR, "fee", cents(net_issued * fee)))
-        else:
-            transfers.append(Transfer(OPERATOR, partner, "fee_refund", cents(-net_issued * fee)))
+        due = flows.fee_due(partner, fees_per_point.get(partner, Decimal(0)))
+        if due > 0:
+            transfers.append(Transfer(partner, OPERATOR, "fee", cents(due)))
+        elif due < 0:
+            transfers.append(Transfer(OPERATOR, partner, "fee_refund", cents(-due)))
     return transfers
 
 

@@ -1,8 +1,10 @@
-"""record_activity: non-purchase engagement earns the programme's points for its type, within its caps."""
+"""record_activity: non-purchase engagement earns the programme's points for its type, within its caps. The entry
+records its issuer's fee per point now (the rule's funder, or the partner): settlement charges these points at it."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from ..domain import limits
 from ..domain.activities import MAX_DAYS_LATE, ActivityRule, activity_rules, count_activity
@@ -13,7 +15,7 @@ from ..domain.timefmt import refuse_future
 from ..domain.wallet import Portion, Wallet
 from .members import resolve_member
 from .operations import Decide, Operation, Outcome, Reply, fingerprint, run_operation
-from .programs import current_program
+from .programs import current_program, fee_per_point
 from .requests import ActivityRequest
 from .runtime import Runtime, iso
 
@@ -30,14 +32,16 @@ def record_activity(rt: Runtime, partner_id: str, request: ActivityRequest) -> R
         refuse_future(request.occurred_at, rt.now())
         if request.occurred_at.date() < rt.now().date() - timedelta(days=MAX_DAYS_LATE):
             raise RuleViolation(f"activities can be posted up to {MAX_DAYS_LATE} days late", field="occurred_at")
-        return resolve_member(rt, request.member), _decide(program, partner_id, request, rule)
+        issuer = rule.funder or partner_id
+        fee = fee_per_point(rt, issuer)
+        return resolve_member(rt, request.member), _decide(program, partner_id, request, rule, issuer, fee)
 
     return run_operation(rt, operation, prepare)
 
 
-def _decide(program: Program, partner_id: str, request: ActivityRequest, rule: ActivityRule) -> Decide:
-    issuer = rule.funder or partner_id
-
+def _decide(
+    program: Program, partner_id: str, request: ActivityRequest, rule: ActivityRule, issuer: str, fee: Decimal
+) -> Decide:
     def decide(wallet: Wallet, now: datetime) -> Outcome:
         count_activity(wallet, rule, now.date().isoformat())
         limits.count_daily(program, wallet, rule.points, now.date())
@@ -62,6 +66,7 @@ def _decide(program: Program, partner_id: str, request: ActivityRequest, rule: A
             attribution=[Portion(expires_on, issuer, rule.points)],
             reference=request.activity_id,
             booked_at=iso(now),
+            fees_per_point={issuer: fee},
         )
         body = {
             "entry_id": entry.entry_id,

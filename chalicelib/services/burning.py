@@ -2,7 +2,8 @@
 
 Only a member id or a card number may spend: an email or a phone number recognises a member (anyone who
 knows them could) but is no consent to spend their points. A redemption or capture keeps the attribution
-of what it spent on its operation record, so that a reversal gives back exactly those points.
+of what it spent and the point value it settles at on its operation record (SpendingFacts), so that a reversal
+gives back exactly those points, at that value.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from datetime import datetime, timedelta
 
 from ..domain.errors import InvalidRequest, NotFound, RuleViolation
 from ..domain.ledger import new_entry, operation_key
+from ..domain.spending import SpendingFacts
 from ..domain.tiers import record_redemption
-from ..domain.wallet import Portion, Wallet
+from ..domain.wallet import Wallet
 from ..store.operations import find_operation
 from .members import resolve_member
 from .operations import Decide, Operation, Outcome, Reply, expire_due_lots, fingerprint, run_operation
+from .programs import current_program
 from .requests import CaptureRequest, HoldRequest, MemberRef, RedemptionRequest
 from .runtime import Runtime, iso
 
@@ -25,6 +28,7 @@ def redeem_points(rt: Runtime, partner_id: str, request: RedemptionRequest) -> R
 
     def prepare() -> tuple[str, Decide]:
         member_id = resolve_spender(rt, request.member)
+        point_value = current_program(rt).point_value  # what the redeemer is paid per point, as of now
 
         def decide(wallet: Wallet, now: datetime) -> Outcome:
             spent = wallet.spend(request.points)
@@ -37,6 +41,7 @@ def redeem_points(rt: Runtime, partner_id: str, request: RedemptionRequest) -> R
                 attribution=spent,
                 reference=request.redemption_id,
                 booked_at=iso(now),
+                point_value=point_value,
             )
             body = {
                 "entry_id": entry.entry_id,
@@ -45,7 +50,8 @@ def redeem_points(rt: Runtime, partner_id: str, request: RedemptionRequest) -> R
                 "points": request.points,
                 "available_points": wallet.available,
             }
-            return Outcome(201, body, [entry], spent_facts(spent), metrics={"PointsRedeemed": request.points})
+            facts = SpendingFacts.of(spent, point_value)
+            return Outcome(201, body, [entry], facts.to_dict(), metrics={"PointsRedeemed": request.points})
 
         return member_id, decide
 
@@ -96,6 +102,7 @@ def capture_hold(rt: Runtime, partner_id: str, hold_id: str, request: CaptureReq
 
     def prepare() -> tuple[str, Decide]:
         member_id = _hold_member(partner_id, hold_id)
+        point_value = current_program(rt).point_value  # the capture is the spending: valued now, not at the hold
 
         def decide(wallet: Wallet, now: datetime) -> Outcome:
             hold = wallet.open_hold(partner_id, hold_id, now)
@@ -113,6 +120,7 @@ def capture_hold(rt: Runtime, partner_id: str, hold_id: str, request: CaptureReq
                 attribution=captured,
                 reference=hold_id,
                 booked_at=iso(now),
+                point_value=point_value,
             )
             expired = expire_due_lots(wallet, now)  # released points whose validity ended while held
             body = {
@@ -122,7 +130,8 @@ def capture_hold(rt: Runtime, partner_id: str, hold_id: str, request: CaptureReq
                 "released_points": hold.points - points,
                 "available_points": wallet.available,
             }
-            return Outcome(201, body, [entry, *expired], spent_facts(captured), metrics={"PointsRedeemed": points})
+            facts = SpendingFacts.of(captured, point_value)
+            return Outcome(201, body, [entry, *expired], facts.to_dict(), metrics={"PointsRedeemed": points})
 
         return member_id, decide
 
@@ -170,11 +179,6 @@ def resolve_spender(rt: Runtime, ref: MemberRef) -> str:
         given = next(name for name in ("member_id", "email", "phone") if getattr(ref, name) is not None)
         raise RuleViolation("points are spent with the member's card number only", field=f"member.{given}")
     return resolve_member(rt, ref)
-
-
-def spent_facts(portions: list[Portion]) -> dict[str, object]:
-    """What a reversal needs: whose points were spent (in the order they were taken), and how many went back."""
-    return {"points": sum(p.points for p in portions), "attribution": [p.to_dict() for p in portions], "reversed": 0}
 
 
 def _hold_member(partner_id: str, hold_id: str) -> str:

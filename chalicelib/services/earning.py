@@ -1,11 +1,14 @@
 """earn_points: a purchase at a partner earns points issued by that partner, plus the bonuses it qualifies for.
 
 The awards are a pure calculation (domain/awards.py); this use case validates the purchase, applies the
-awards to the wallet(s) as ledger entries, and keeps what its returns will need (domain/purchases.py).
+awards to the wallet(s) as ledger entries, and keeps what its returns will need (domain/purchases.py). Each
+entry and each award kept records its issuer's fee per point now: settlement charges it at that fee, and a
+return refunds it at that fee, whatever the partner's fee has become.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -26,7 +29,7 @@ from ..store.wallets import load_wallet
 from .campaigns import all_campaigns
 from .members import resolve_member
 from .operations import Decide, Operation, Outcome, Reply, fingerprint, run_operation
-from .programs import current_program
+from .programs import current_program, fee_per_point
 from .requests import PurchaseRequest
 from .runtime import Runtime, iso
 
@@ -66,9 +69,12 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
         )
         member_id = resolve_member(rt, request.member)
 
+        def fees(issuer: str) -> Decimal:  # the partner's own as read; a funder's read (cached) if an award names it
+            return partner.fee_per_point if issuer == partner.partner_id else fee_per_point(rt, issuer)
+
         def decide(wallet: Wallet, now: datetime) -> Outcome:
             purchase = _purchase(program, partner, wallet, amount, currency, lines, occurred_at, campaigns, timely)
-            return _apply(program, partner, request, purchase, occurred_at, wallet, now)
+            return _apply(program, partner, request, purchase, occurred_at, wallet, now, fees)
 
         return member_id, decide
 
@@ -123,6 +129,7 @@ def _apply(
     occurred_at: datetime,
     wallet: Wallet,
     now: datetime,
+    fee_of: Callable[[str], Decimal],
 ) -> Outcome:
     awards = purchase_awards(purchase)
     mine = [a for a in awards if a.member_id is None]
@@ -130,13 +137,17 @@ def _apply(
     limits.check_transaction(program, points)
     limits.count_daily(program, wallet, points, now.date())
     expires_on = program.expires_on(now.date()).isoformat()
-    entries = [_book(wallet, award, partner.partner_id, request.transaction_id, expires_on, now) for award in mine]
+    fees = {award.issuer: fee_of(award.issuer) for award in awards}  # each issuer's fee per point, as of now
+    entries = [
+        _book(wallet, award, partner.partner_id, request.transaction_id, expires_on, now, fees[award.issuer])
+        for award in mine
+    ]
     for award in mine:
         if award.capped_campaign is not None:  # count only what a cap needs: the wallet item stays small
             wallet.campaign_counts[award.capped_campaign] = wallet.campaign_counts.get(award.capped_campaign, 0) + 1
     if purchase.first_qualifying:
         wallet.first_purchase_at = iso(now)
-    others, unpaid = _reward_others(program, awards, wallet, expires_on, now)
+    others, unpaid = _reward_others(program, awards, wallet, expires_on, now, fees)
     awards = [award for award in awards if award not in unpaid]
 
     base = awards[0]
@@ -154,14 +165,17 @@ def _apply(
         "available_points": wallet.available,
         "tier": wallet.tier,
     }
-    facts = _facts(purchase, awards, occurred_at, expires_on)
+    facts = _facts(purchase, awards, occurred_at, expires_on, fees)
     issued = points + sum(e.points for _, other_entries in others for e in other_entries)
     return Outcome(201, body, entries, facts.to_dict(), metrics={"PointsIssued": issued}, others=others)
 
 
-def _book(wallet: Wallet, award: Award, partner_id: str, reference: str, expires_on: str, now: datetime) -> Entry:
+def _book(
+    wallet: Wallet, award: Award, partner_id: str, reference: str, expires_on: str, now: datetime, fee: Decimal
+) -> Entry:
     """The award's points into the wallet, and its entry: `earn` for the partner's own points, `bonus` otherwise.
-    Each entry's breakdown is its own lines only, so it sums to the entry's points."""
+    Each entry's breakdown is its own lines only, so it sums to the entry's points; it settles at `fee` per point
+    (its issuer's, now)."""
     wallet.credit(award.issuer, award.points, expires_on)
     return new_entry(
         wallet,
@@ -172,11 +186,12 @@ def _book(wallet: Wallet, award: Award, partner_id: str, reference: str, expires
         attribution=[Portion(expires_on, award.issuer, award.points)] if award.points else [],
         reference=reference,
         booked_at=iso(now),
+        fees_per_point={award.issuer: fee},
     )
 
 
 def _reward_others(
-    program: Program, awards: list[Award], wallet: Wallet, expires_on: str, now: datetime
+    program: Program, awards: list[Award], wallet: Wallet, expires_on: str, now: datetime, fees: dict[str, Decimal]
 ) -> tuple[list[tuple[Wallet, list[Entry]]], list[Award]]:
     """The referrer's bonus: their wallet is written in the same transaction (its version is a condition too).
     A referrer who is suspended or closed, or who would pass the programme's daily limit, gets nothing. Returns
@@ -203,13 +218,16 @@ def _reward_others(
             attribution=[Portion(expires_on, award.issuer, award.points)],
             reference=wallet.member_id,
             booked_at=iso(now),
+            fees_per_point={award.issuer: fees[award.issuer]},
         )
         others.append((other, [entry]))
     return others, unpaid
 
 
-def _facts(purchase: Purchase, awards: list[Award], occurred_at: datetime, expires_on: str) -> PurchaseFacts:
-    kept = [award.kept_for_returns() for award in awards if award.points > 0]
+def _facts(
+    purchase: Purchase, awards: list[Award], occurred_at: datetime, expires_on: str, fees: dict[str, Decimal]
+) -> PurchaseFacts:
+    kept = [award.kept_for_returns(fees[award.issuer]) for award in awards if award.points > 0]
     return PurchaseFacts(
         currency=purchase.currency,
         amount=purchase.amount,

@@ -19,6 +19,16 @@ def current_program(rt: Runtime) -> Program:
     return rt.cache.get("program", lambda: directory.get_program() or DEFAULT_PROGRAM)
 
 
+def fee_per_point(rt: Runtime, issuer: str) -> Decimal:
+    """What `issuer` pays the operator per point it issues, as its profile says now (cached like the programme):
+    recorded on each entry that issues points, so that settlement charges it, and refunds it on a return, at
+    that rate. The operator pays no fee, nor does a funder that is no partner."""
+    if issuer == OPERATOR:
+        return Decimal(0)
+    partner = rt.cache.get(f"partner:{issuer}", lambda: directory.get_partner(issuer))
+    return Decimal(0) if partner is None else partner.fee_per_point
+
+
 def set_program(rt: Runtime, request: ProgramDocument) -> dict[str, Any]:
     parse_currency(request.currency)
     if parse_rate(request.point_value, "point_value") <= 0:

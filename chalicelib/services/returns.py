@@ -3,7 +3,9 @@
 Points still valid are clawed back from their issuers' lots; what the member already spent becomes a debt
 to that issuer. Points whose validity ended are not taken again (they left as breakage). Fixed bonuses go
 back once the purchase no longer qualifies for them, the referrer's from the referrer's wallet, in the same
-transaction. The returned qualifying points leave their month, and the tier is re-decided at once.
+transaction. The returned qualifying points leave their month, and the tier is re-decided at once. The return
+entry records, per issuer, the fee per point charged when the points were issued (kept with each award): the fee
+refunded at settlement is the fee that was paid.
 """
 
 from __future__ import annotations
@@ -142,6 +144,9 @@ def _clawback_entry(
     lines: list[dict[str, object]] = []
     portions: list[Portion] = []
     by_issuer: dict[str, int] = defaultdict(int)
+    # The awards of one issuer in one purchase were issued together, at one fee (none on awards kept before
+    # awards recorded their fee: settlement refunds those at the close's fee).
+    fees = {c.issuer: c.fee_per_point for c in clawbacks if c.fee_per_point is not None}
     for clawback in clawbacks:
         if not clawback.points:
             continue  # nothing left of it to take (it only gives a campaign's use back)
@@ -166,6 +171,7 @@ def _clawback_entry(
         reference=reference,
         booked_at=iso(now),
         breakdown=lines,
+        fees_per_point=fees,
     )
 
 

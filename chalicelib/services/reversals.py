@@ -2,8 +2,9 @@
 
 The points go back to the member with the issuer and expiry they were spent with; points whose validity
 ended meanwhile go straight to breakage of their issuer. Settlement moves the money back on the day the
-reversal is booked (the redeemer pays the issuer). Partial and repeated reversals never exceed what was
-spent: the spending's operation record counts what has been reversed, under its version condition.
+reversal is booked (the redeemer pays the issuer), at the point value the spending was paid at. Partial and
+repeated reversals never exceed what was spent: the spending's operation record counts what has been reversed,
+under its version condition.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from ..domain.errors import NotFound, ReversalExceedsRedemption
+from ..domain.errors import NotFound
 from ..domain.ledger import new_entry, operation_key
-from ..domain.wallet import Portion, Wallet, reversal_portions
+from ..domain.spending import SpendingFacts
+from ..domain.wallet import Wallet
 from ..store.operations import find_operation
 from .operations import Decide, Operation, Outcome, Reply, expire_due_lots, fingerprint, run_operation
 from .requests import ReversalRequest
@@ -38,15 +40,9 @@ def reverse_spending(rt: Runtime, partner_id: str, kind: str, spending_id: str, 
         def decide(wallet: Wallet, now: datetime) -> Outcome:
             current = find_operation(spending_key)  # fresh: concurrent reversals race on its version
             assert current is not None
-            spent = [Portion.from_dict(p) for p in current.data["attribution"]]
-            total, already = int(current.data["points"]), int(current.data["reversed"])
-            points = total - already if request.points is None else request.points
-            if points <= 0 or already + points > total:
-                raise ReversalExceedsRedemption(
-                    f"{already} of the {total} points spent are already reversed; {points} more would exceed them",
-                    field="points",
-                )
-            given = reversal_portions(spent, already, points)
+            facts = SpendingFacts.from_dict(current.data)
+            given = facts.reverse(request.points)
+            points = sum(p.points for p in given)
             wallet.give_back(given)
             line = {"rule": "reversal", "points": points, "detail": f"{points} points given back by {partner_id}"}
             entry = new_entry(
@@ -58,6 +54,7 @@ def reverse_spending(rt: Runtime, partner_id: str, kind: str, spending_id: str, 
                 attribution=given,
                 reference=request.reversal_id,
                 booked_at=iso(now),
+                point_value=facts.point_value,  # money goes back at what the spending was paid
             )
             expired = expire_due_lots(wallet, now)  # given back after their validity ended: breakage
             body = {
@@ -68,7 +65,7 @@ def reverse_spending(rt: Runtime, partner_id: str, kind: str, spending_id: str, 
                 "expired_points": -sum(e.points for e in expired),
                 "available_points": wallet.available,
             }
-            updated = replace(current, data={**current.data, "reversed": already + points})
+            updated = replace(current, data={**current.data, **facts.to_dict()})
             return Outcome(201, body, [entry, *expired], {SPENDINGS[kind]: spending_id}, changed_operations=[updated])
 
         return spending.member_id, decide

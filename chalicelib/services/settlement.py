@@ -110,7 +110,9 @@ def aggregate_day(rt: Runtime, day: str) -> PointFlows:
 
 
 def aggregate_shard(day: str, shard: int, parties: list[str]) -> PointFlows:
-    """One shard of one day: a Query per party on that day's key, nothing else."""
+    """One shard of one day: a Query per party on that day's key, nothing else. Each entry adds its points and
+    their value at the rate it was booked with; entries booked before entries recorded rates stay unrated here and
+    are valued at the close's rates when the day is finalized (finalize_day), as they always were."""
     flows = PointFlows()
     for party in parties:
         for entry in settlements.day_entries(party, day, shard):
@@ -121,6 +123,8 @@ def aggregate_shard(day: str, shard: int, parties: list[str]) -> PointFlows:
 def finalize_day(rt: Runtime, day: str, flows: PointFlows) -> str:
     previous = settlements.get_closed((date.fromisoformat(day) - timedelta(days=1)).isoformat())
     program = current_program(rt)
+    # The rates at the close: the statement's point value, and the value of entries booked before entries
+    # recorded the rate they settle at (as every entry was valued then). Every later entry settles at its own.
     fees = {p.partner_id: p.fee_per_point for p in directory.list_partners()}
     settlement = settle_day(
         day,

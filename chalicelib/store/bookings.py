@@ -129,6 +129,8 @@ def entry_item(entry: Entry, member_id: str, shards: int) -> EntryItem:
         reference=entry.reference,
         booked_at=entry.booked_at,
         settle_key=f"{entry.partner_id}#{day}#{shard:03d}",
+        point_value=None if entry.point_value is None else format(entry.point_value, "f"),
+        fees_per_point={issuer: format(fee, "f") for issuer, fee in entry.fees_per_point.items()} or None,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from decimal import Decimal
 
 from ..domain.errors import InvalidRequest
 from ..domain.ledger import Entry
@@ -49,6 +50,8 @@ def to_entry(item: EntryItem) -> Entry:
         reference=item.reference,
         booked_at=item.booked_at,
         member_id=item.member_id,
+        point_value=None if item.point_value is None else Decimal(item.point_value),
+        fees_per_point={issuer: Decimal(fee) for issuer, fee in (item.fees_per_point or {}).items()},
     )
 
 

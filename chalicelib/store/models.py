@@ -9,7 +9,9 @@
 |            |                          |                                       | expiries_due: expiry_shard /         |
 |            |                          |                                       |   next_expiry (members with lots)    |
 | ledger     | member_id / seq          | entry: type, partner, points, held,   | by_settlement_day: settle_key        |
-|            |                          | breakdown, attribution, booked_at     |   (partner#day#shard) / booked_at    |
+|            |                          | breakdown, attribution, booked_at,    |   (partner#day#shard) / booked_at    |
+|            |                          | rates it settles at (point value,     |                                      |
+|            |                          |   fee per point by issuer)            |                                      |
 | operations | op_key (partner#kind#id) | idempotency record: fingerprint,      |                                      |
 |            |                          | status, body; purchase/hold facts     |                                      |
 | directory  | PARTNER#id, KEY#id, REF# | partner profile (versioned), API key  | listings: listing / pk               |
@@ -126,6 +128,10 @@ class EntryItem(Model):
     reference = UnicodeAttribute(null=True)  # the partner's operation id
     booked_at = UnicodeAttribute()
     settle_key = UnicodeAttribute()  # partner#YYYY-MM-DD#shard: one day of one partner, spread over shards
+    # The rates the entry settles at, as booked (absent on entries that move no money, and on those booked
+    # before rates were recorded): the point value of a spending or reversal; {issuer: fee per point}.
+    point_value = UnicodeAttribute(null=True)
+    fees_per_point = JSONAttribute(null=True)
     by_settlement_day = SettlementDayIndex()
 
 

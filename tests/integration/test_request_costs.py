@@ -50,9 +50,11 @@ WARM = {  # a warm container: the API key, the partner and the programme come fr
     "GET /v1/me/entries": ["Query"],
 }
 COLD = {  # every read made: + the API key; + partner, programme and campaigns for an earn; + programme for /v1/me
+    # and for a redemption (the entry records the point value it settles at)
     "GET /v1/me": ["GetItem", "GetItem"],
     "POST /v1/transactions": ["GetItem", "GetItem", "GetItem", "Query", "GetItem", "TransactWriteItems"],
-    "POST /v1/redemptions": ["GetItem", "GetItem", "GetItem", "TransactWriteItems"],
+    # the API key, the card's alias, the programme, the wallet
+    "POST /v1/redemptions": ["GetItem", "GetItem", "GetItem", "GetItem", "TransactWriteItems"],
     "GET /v1/me/entries": ["Query"],
 }
 

@@ -84,6 +84,27 @@ def test_the_stored_form_reads_back_identically():
     assert PurchaseFacts.from_dict(facts.to_dict()) == facts
 
 
+def test_each_award_gives_its_clawback_the_fee_charged_when_it_was_issued_and_older_records_have_none():
+    facts = diesel_and_snacks()
+    facts.proportional[0].fee_per_point = Decimal("0.002")  # fuelco's fee when the purchase earned
+    facts.fixed[0].fee_per_point = Decimal("0")  # the operator pays none
+    stored = facts.to_dict()
+    legacy = {
+        **stored,
+        "proportional": [{k: v for k, v in a.items() if k != "fee_per_point"} for a in stored["proportional"]],
+    }
+
+    assert stored["proportional"][0]["fee_per_point"] == "0.002" and "fee_per_point" not in stored["proportional"][1]
+    assert PurchaseFacts.from_dict(stored) == facts
+    clawbacks = PurchaseFacts.from_dict(stored).plan_return(Decimal("80.00"), None)
+    assert [(c.rule, c.points, c.fee_per_point) for c in clawbacks] == [
+        ("base_rate", 70, Decimal("0.002")),
+        ("campaign:fuel", 30, None),
+        ("first_purchase_bonus", 200, Decimal("0")),
+    ]
+    assert [a.fee_per_point for a in PurchaseFacts.from_dict(legacy).proportional] == [None, None]
+
+
 @given(st.data())
 def test_any_mix_of_returns_never_takes_more_and_a_full_return_takes_exactly_what_was_earned(data):
     facts = diesel_and_snacks()

@@ -7,19 +7,40 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
+from chalicelib.domain.errors import ReversalExceedsRedemption
 from chalicelib.domain.ledger import Entry
 from chalicelib.domain.reconciliation import liability_differences, liability_from_entries
 from chalicelib.domain.settlement import PointFlows, Transfer, combine, settle_day
+from chalicelib.domain.spending import SpendingFacts
 from chalicelib.domain.wallet import Portion, Wallet
 
 V = Decimal("0.01")
 EXPIRY = "2028-12-31"
 
 
-def entry(type: str, partner_id: str, *portions: tuple[str, int], sign: int = 1) -> Entry:
+def entry(
+    type: str,
+    partner_id: str,
+    *portions: tuple[str, int],
+    sign: int = 1,
+    point_value: str | None = None,
+    fees: dict[str, str] | None = None,
+) -> Entry:
+    """An entry; without `point_value` or `fees` it is one booked before entries recorded their rates."""
     points = sign * sum(n for _, n in portions)
     attribution = [Portion(EXPIRY, issuer, n) for issuer, n in portions]
-    return Entry(0, f"e-{type}", type, partner_id, points, attribution=attribution)
+    return Entry(
+        0,
+        f"e-{type}",
+        type,
+        partner_id,
+        points,
+        attribution=attribution,
+        point_value=None if point_value is None else Decimal(point_value),
+        fees_per_point={issuer: Decimal(fee) for issuer, fee in (fees or {}).items()},
+    )
 
 
 def flows_of(*entries: Entry) -> PointFlows:
@@ -153,6 +174,140 @@ def test_flows_stored_before_reversals_existed_still_read():
 
     assert flows.reversed == {} and flows.liability_change("alpha") == 3
     assert PointFlows.from_dict(flows.to_dict()) == flows
+
+
+# ---- rates booked with the entries ----------------------------------------------------------------------------
+def test_each_redemption_and_reversal_moves_money_at_its_own_point_value_whatever_the_closes():
+    flows = flows_of(
+        entry("redeem", "charlie", ("alpha", 100), sign=-1, point_value="0.02"),  # booked today
+        entry("reversal", "charlie", ("alpha", 150), point_value="0.01"),  # of an older redemption
+        entry("reversal", "delta", ("alpha", 10), point_value="0.01"),
+        entry("redeem", "delta", ("alpha", 10), sign=-1, point_value="0.02"),
+    )
+
+    settled = day(flows, previous={"alpha": 500}, point_value=Decimal("0.05"))
+
+    # charlie kept -50 points but +0.50: 100 x 0.02 - 150 x 0.01; delta kept 0 points but 10 x (0.02 - 0.01)
+    assert settled.transfers == [
+        Transfer("alpha", "charlie", "redemption", Decimal("0.50")),
+        Transfer("alpha", "delta", "redemption", Decimal("0.10")),
+    ]
+    assert settled.statement("charlie")["redeemed_here"] == {"alpha": 100} and settled.point_value == Decimal("0.05")
+    assert nets_sum_to_zero(settled)
+
+
+def test_a_lines_exact_values_are_summed_and_rounded_once():
+    flows = flows_of(
+        *[entry("redeem", "charlie", ("alpha", 1), sign=-1, point_value="0.004") for _ in range(3)],  # 0.012
+        entry("earn", "alpha", ("alpha", 3), fees={"alpha": "0.0015"}),  # 0.0045
+        entry("earn", "alpha", ("alpha", 1), fees={"alpha": "0.0015"}),  # 0.0015
+    )
+
+    settled = day(flows, previous={"alpha": 10}, fees={"alpha": Decimal("0.1")})
+
+    assert settled.transfers == [  # per entry, 0.00 x 3 and 0.00 + 0.00
+        Transfer("alpha", "charlie", "redemption", Decimal("0.01")),
+        Transfer("alpha", "operator", "fee", Decimal("0.01")),
+    ]
+
+
+def test_a_return_refunds_the_fee_recorded_for_each_issuer_and_the_operator_pays_none():
+    flows = flows_of(
+        entry("earn", "alpha", ("alpha", 100), fees={"alpha": "0.005"}),
+        entry(
+            "return",
+            "alpha",
+            ("alpha", 300),
+            ("bravo", 50),
+            ("operator", 20),
+            sign=-1,
+            fees={"alpha": "0.002", "bravo": "0.004", "operator": "0"},
+        ),
+        entry("bonus", "alpha", ("operator", 40), fees={"operator": "0"}),
+    )
+
+    # today's fees (0.009, 0.008) would refund 200 x 0.009 and 50 x 0.008
+    settled = day(
+        flows, previous={"alpha": 500, "bravo": 50}, fees={"alpha": Decimal("0.009"), "bravo": Decimal("0.008")}
+    )
+
+    assert settled.transfers == [
+        Transfer("operator", "alpha", "fee_refund", Decimal("0.10")),  # 100 x 0.005 - 300 x 0.002
+        Transfer("operator", "bravo", "fee_refund", Decimal("0.20")),  # 50 x 0.004
+    ]
+    assert nets_sum_to_zero(settled)
+
+
+def test_a_fee_charged_at_a_rate_the_partner_no_longer_has_is_still_refunded():
+    flows = flows_of(entry("return", "alpha", ("alpha", 100), sign=-1, fees={"alpha": "0.002"}))
+
+    settled = day(flows, previous={"alpha": 100}, fees={"alpha": Decimal("0")})
+
+    assert settled.transfers == [Transfer("operator", "alpha", "fee_refund", Decimal("0.20"))]
+
+
+def test_entries_booked_without_rates_are_valued_at_the_closes_rates():
+    flows = flows_of(
+        entry("redeem", "charlie", ("alpha", 60), sign=-1),  # no rate: the close's 0.02
+        entry("redeem", "charlie", ("alpha", 40), sign=-1, point_value="0.01"),
+        entry("earn", "alpha", ("alpha", 200)),  # no fee: the close's 0.003
+        entry("earn", "alpha", ("alpha", 100), fees={"alpha": "0.002"}),
+    )
+
+    settled = day(flows, previous={"alpha": 0}, fees={"alpha": Decimal("0.003")}, point_value=Decimal("0.02"))
+
+    assert settled.transfers == [
+        Transfer("alpha", "charlie", "redemption", Decimal("1.60")),  # 60 x 0.02 + 40 x 0.01
+        Transfer("alpha", "operator", "fee", Decimal("0.80")),  # 200 x 0.003 + 100 x 0.002
+    ]
+
+
+def test_flows_stored_before_entries_recorded_rates_still_read_and_are_valued_at_the_closes_rates():
+    stored = {  # a closed day's or a shard's flows as stored before rates: no "worth"
+        "issued": {"alpha": 500},
+        "returned": {"alpha": 200},
+        "expired": {},
+        "redeemed": {"alpha": {"charlie": 100}},
+        "reversed": {"alpha": {"charlie": 30}},
+        "entries": 4,
+    }
+
+    legacy = PointFlows.from_dict(stored)
+
+    assert (legacy.issued, legacy.redeemed, legacy.reversed) == (
+        {"alpha": 500},
+        {"alpha": {"charlie": 100}},
+        {"alpha": {"charlie": 30}},
+    )
+    assert legacy.liability_change("alpha") == 500 - 200 - 100 + 30
+    assert PointFlows.from_dict(legacy.to_dict()) == legacy
+    # A fanned-out close whose other shard was aggregated with rates: each part valued its own way.
+    flows = flows_of(
+        entry("redeem", "charlie", ("alpha", 50), sign=-1, point_value="0.01"),
+        entry("earn", "alpha", ("alpha", 100), fees={"alpha": "0.002"}),
+    )
+    flows.merge(legacy)
+    settled = day(flows, previous={"alpha": 1000}, fees={"alpha": Decimal("0.003")}, point_value=Decimal("0.02"))
+    assert settled.transfers == [
+        Transfer("alpha", "charlie", "redemption", Decimal("1.90")),  # (100 - 30) x 0.02 + 50 x 0.01
+        Transfer("alpha", "operator", "fee", Decimal("1.10")),  # (500 - 200) x 0.003 + 100 x 0.002
+    ]
+    assert PointFlows.from_dict(flows.to_dict()) == flows
+
+
+def test_spending_facts_keep_the_point_value_and_older_records_read_without_one():
+    spent = [Portion("2028-11-30", "grocer", 30), Portion("2028-12-31", "cinema", 30)]
+    facts = SpendingFacts.of(spent, Decimal("0.01"))
+    stored = facts.to_dict()
+    legacy = {"points": 60, "attribution": [p.to_dict() for p in spent], "reversed": 0}
+
+    assert stored == {**legacy, "point_value": "0.01"}
+    assert SpendingFacts.from_dict(legacy).point_value is None
+    assert facts.reverse(40) == [Portion("2028-12-31", "cinema", 30), Portion("2028-11-30", "grocer", 10)]
+    with pytest.raises(ReversalExceedsRedemption):
+        facts.reverse(21)
+    assert facts.reverse(None) == [Portion("2028-11-30", "grocer", 20)]
+    assert SpendingFacts.from_dict(facts.to_dict()) == SpendingFacts(60, spent, Decimal("0.01"), reversed=60)
 
 
 # ---- fees ---------------------------------------------------------------------------------------------------
