@@ -30,7 +30,7 @@ def metric_value(wallet: Wallet, metric: str, as_of: date) -> Decimal:
     if metric == "purchases":
         return Decimal(sum(m.purchases for m in months))
     if metric == "distinct_partners":
-        return Decimal(len({p for m in months for p in m.partners}))
+        return Decimal(len({p for m in months for p in m.counted_partners()}))
     return Decimal(sum(m.qualifying_points for m in months))
 
 
@@ -41,6 +41,10 @@ def record_purchase(wallet: Wallet, occurred_on: date, partner_id: str, points: 
     month.purchases += 1
     if partner_id not in month.partners:
         month.partners.append(partner_id)
+        month.partner_purchases[partner_id] = 1
+    elif partner_id in month.partner_purchases:
+        month.partner_purchases[partner_id] += 1
+    # else: listed before counts were kept; one more purchase leaves the count unknown (the partner keeps counting)
 
 
 def record_redemption(wallet: Wallet, on: date, partner_id: str) -> None:
@@ -50,9 +54,12 @@ def record_redemption(wallet: Wallet, on: date, partner_id: str) -> None:
         month.redeemed_at.append(partner_id)
 
 
-def record_return(wallet: Wallet, occurred_on: date, points: int, amount: Decimal, *, whole: bool) -> None:
+def record_return(
+    wallet: Wallet, occurred_on: date, partner_id: str, points: int, amount: Decimal, *, whole: bool
+) -> None:
     """Take a return's qualifying points and spend back out of the month the purchase counted in; a purchase
-    returned whole no longer counts as a purchase either."""
+    returned whole no longer counts as a purchase either, nor does its partner once no purchase there is left
+    in that month (unless that partner's count is not known: a month written before counts were kept)."""
     month = wallet.activity.get(month_key(occurred_on))
     if month is None:  # the month has left the window already: nothing left to correct
         return
@@ -60,6 +67,9 @@ def record_return(wallet: Wallet, occurred_on: date, points: int, amount: Decima
     month.spend = str(max(Decimal(0), Decimal(month.spend) - amount))
     if whole:
         month.purchases = max(0, month.purchases - 1)
+        left = month.partner_purchases.get(partner_id)
+        if left is not None:
+            month.partner_purchases[partner_id] = max(0, left - 1)
 
 
 def forget_old_months(wallet: Wallet, today: date) -> None:

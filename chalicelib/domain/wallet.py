@@ -75,6 +75,14 @@ class MonthActivity:
     purchases: int = 0
     partners: list[str] = field(default_factory=list)  # where the member bought
     redeemed_at: list[str] = field(default_factory=list)  # where the member spent points
+    # Purchases at each partner of `partners` not returned whole: at 0 the partner no longer counts for tiers (it
+    # stays in `partners`, where the member bought). A partner listed without a count (a month written before counts
+    # were kept) has an unknown count: it keeps counting, and no return takes it out.
+    partner_purchases: dict[str, int] = field(default_factory=dict)
+
+    def counted_partners(self) -> list[str]:
+        """The partners this month counts for the distinct-partners metric."""
+        return [p for p in self.partners if self.partner_purchases.get(p, 1) > 0]
 
 
 @dataclass

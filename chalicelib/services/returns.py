@@ -76,7 +76,8 @@ def _return(
     entry = _clawback_entry(wallet, mine, facts.expires_on if late else None, partner_id, return_id, what, now)
     entries = [entry]
     qualifying = sum(c.points for c in mine if c.qualifying)
-    record_return(wallet, date.fromisoformat(facts.occurred_on), qualifying, amount, whole=facts.kept_amount == 0)
+    occurred_on = date.fromisoformat(facts.occurred_on)
+    record_return(wallet, occurred_on, purchase.partner_id, qualifying, amount, whole=facts.kept_amount == 0)
     changed = redecide_after_return(wallet, program, now.date())
     if changed is not None:
         entries.append(tier_entry(wallet, changed, iso(now)))

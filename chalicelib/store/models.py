@@ -74,7 +74,8 @@ class WalletItem(Model):
     lots = JSONAttribute(default=dict)  # {"2028-11-30|issuer": points}
     debts = JSONAttribute(default=dict)  # {issuer: points}
     holds = JSONAttribute(default=dict)  # {partner#hold_id: {hold_id, partner_id, points, expires_at, portions}}
-    activity = JSONAttribute(default=dict)  # {"YYYY-MM": {qualifying_points, spend, purchases, partners}}
+    # {"YYYY-MM": {qualifying_points, spend, purchases, partners, redeemed_at, partner_purchases: {partner: n}}}
+    activity = JSONAttribute(default=dict)
     birth_date = UnicodeAttribute(null=True)
     referral_code = UnicodeAttribute(null=True)
     referred_by = UnicodeAttribute(null=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from chalicelib.store.models import WalletItem
 from tests.support.aws import table_snapshot
 from tests.support.ledger import assert_invariants
 
@@ -85,6 +86,99 @@ def test_a_return_keeps_what_is_still_earned(coalition):
 
     me = coalition.me(member)
     assert me["tier"] == "silver" and me["tier_progress"]["current"] == 2500
+
+
+def give_return(coalition, key, transaction_id, return_id, amount):
+    body = {"return_id": return_id, "amount": amount}
+    reply = coalition.api.post(f"/v1/transactions/{transaction_id}/returns", body, token=key)
+    assert reply.status == 201, reply.json
+    return reply
+
+
+def tier_lines(coalition, member):
+    """The member's tier decisions, newest first: (rule, tier, detail)."""
+    return [
+        (line["rule"], line["tier"], line["detail"])
+        for line in (e["breakdown"][0] for e in entries(coalition, member) if e["type"] == "tier")
+    ]
+
+
+def legacy_item(member):
+    """Make the member's activity look as written before partner counts were kept."""
+    item = WalletItem.get(member.member_id, consistent_read=True)
+    old = {m: {k: v for k, v in raw.items() if k != "partner_purchases"} for m, raw in item.activity.items()}
+    item.update(actions=[WalletItem.activity.set(old)])
+    return WalletItem.get(member.member_id, consistent_read=True)
+
+
+TIERS_BY_PARTNERS = [
+    {"name": "member", "threshold": 0, "earn_multiplier": "1"},
+    {"name": "explorer", "threshold": 3, "earn_multiplier": "1.2"},
+]
+
+
+def test_with_distinct_partners_a_full_return_of_the_last_purchase_at_a_partner_takes_it_out(coalition, clock):
+    """Review D10: a partial return keeps the partner counted, a full one of its only purchase of the month does
+    not; another purchase there keeps it counted after one full return."""
+    coalition.program(tier_metric="distinct_partners", tiers=TIERS_BY_PARTNERS)
+    a, b, c = (coalition.partner(name) for name in ("shop-a", "shop-b", "shop-c"))
+    ana, ben = coalition.member(a), coalition.member(a)
+    for member, prefix in ((ana, "ana"), (ben, "ben")):
+        for key, shop in ((a, "a"), (b, "b"), (c, "c1")):
+            coalition.purchase(key, member, "10.00", transaction_id=f"{prefix}-{shop}")
+    clock.advance(hours=1)
+    assert coalition.purchase(c, ben, "10.00", transaction_id="ben-c2").json["tier"] == "explorer"
+
+    partial = give_return(coalition, c, "ana-c1", "r1", "4.00")
+    assert partial.json["tier"] == "explorer" and coalition.me(ana)["tier_progress"]["current"] == 3
+    rest = give_return(coalition, c, "ana-c1", "r2", "6.00")
+    assert rest.json["tier"] == "member"
+    me = coalition.me(ana)
+    assert (me["tier"], me["tier_progress"]["current"], me["tier_progress"]["review_on"]) == ("member", 2, None)
+    assert [line[:2] for line in tier_lines(coalition, ana)] == [
+        ("tier_returned", "member"),
+        ("tier_upgrade", "explorer"),
+    ]
+
+    first = give_return(coalition, c, "ben-c1", "r3", "10.00")  # ben bought twice at shop-c
+    assert first.json["tier"] == "explorer" and coalition.me(ben)["tier_progress"]["current"] == 3
+    second = give_return(coalition, c, "ben-c2", "r4", "10.00")
+    assert second.json["tier"] == "member" and coalition.me(ben)["tier_progress"]["current"] == 2
+    assert [line[:2] for line in tier_lines(coalition, ben)] == [
+        ("tier_returned", "member"),
+        ("tier_upgrade", "explorer"),
+    ]
+    item = WalletItem.get(ben.member_id, consistent_read=True)
+    assert item.activity["2026-11"]["partners"] == ["shop-a", "shop-b", "shop-c"]  # where ben bought, still
+    assert item.activity["2026-11"]["partner_purchases"] == {"shop-a": 1, "shop-b": 1, "shop-c": 0}
+    assert item.activity["2026-11"]["purchases"] == 2
+    assert assert_invariants() == {"shop-a": 20, "shop-b": 20}
+
+
+def test_a_month_written_before_partner_counts_loads_and_its_partners_stay_counted(coalition):
+    coalition.program(tier_metric="distinct_partners", tiers=TIERS_BY_PARTNERS)
+    a, b, c = (coalition.partner(name) for name in ("shop-a", "shop-b", "shop-c"))
+    member = coalition.member(a)
+    for key, shop in ((a, "a"), (b, "b"), (c, "c")):
+        coalition.purchase(key, member, "10.00", transaction_id=shop)
+    item = legacy_item(member)
+    assert item.activity["2026-11"] == {
+        "qualifying_points": 30,
+        "spend": "30.00",
+        "purchases": 3,
+        "partners": ["shop-a", "shop-b", "shop-c"],
+        "redeemed_at": [],
+    }
+    assert coalition.me(member)["tier_progress"]["current"] == 3  # the legacy month loads
+
+    ret = give_return(coalition, c, "c", "r1", "10.00")  # how many purchases shop-c had that month is not known
+
+    assert ret.json["tier"] == "explorer"
+    assert coalition.me(member)["tier_progress"]["current"] == 3
+    assert [line[:2] for line in tier_lines(coalition, member)] == [("tier_upgrade", "explorer")]
+    item = WalletItem.get(member.member_id, consistent_read=True)
+    assert (item.activity["2026-11"]["purchases"], item.activity["2026-11"]["partner_purchases"]) == (2, {})
+    assert assert_invariants() == {"shop-a": 10, "shop-b": 10}
 
 
 # ---- 3. bonuses tied to a purchase go back with it --------------------------------------------------------
