@@ -3,11 +3,13 @@
 Points still valid are clawed back from their issuers' lots; what the member already spent becomes a debt
 to that issuer. Points whose validity ended are not taken again (they left as breakage). Fixed bonuses go
 back once the purchase no longer qualifies for them, the referrer's from the referrer's wallet, in the same
-transaction. The returned qualifying points leave their month, and the tier is re-decided at once.
+transaction. The returned qualifying points leave their month; the tier is lowered at once only when the
+purchase was part of what reached it and the rest of that no longer does (domain/tiers.py).
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import replace
 from datetime import date, datetime
@@ -18,7 +20,7 @@ from ..domain.ledger import Entry, OperationRecord, new_entry, operation_key, ti
 from ..domain.money import parse_amount, to_str
 from ..domain.program import OPERATOR, Program
 from ..domain.purchases import Clawback, PurchaseFacts, ReturnedLine
-from ..domain.tiers import record_return, redecide_after_return
+from ..domain.tiers import ReturnedPurchase, record_return, redecide_after_return
 from ..domain.wallet import Portion, Wallet
 from ..store.operations import find_operation
 from ..store.wallets import load_wallet
@@ -76,9 +78,16 @@ def _return(
     entry = _clawback_entry(wallet, mine, facts.expires_on if late else None, partner_id, return_id, what, now)
     entries = [entry]
     qualifying = sum(c.points for c in mine if c.qualifying)
-    occurred_on = date.fromisoformat(facts.occurred_on)
-    record_return(wallet, occurred_on, purchase.partner_id, qualifying, amount, whole=facts.kept_amount == 0)
-    changed = redecide_after_return(wallet, program, now.date())
+    returned = ReturnedPurchase(
+        date.fromisoformat(facts.occurred_on),
+        purchase.partner_id,
+        _booked_seq(purchase),
+        qualifying,
+        amount,
+        whole=facts.kept_amount == 0,
+    )
+    record_return(wallet, returned)
+    changed = redecide_after_return(wallet, program, now.date(), returned)
     if changed is not None:
         entries.append(tier_entry(wallet, changed, iso(now)))
     if not late and any(c.rule == "first_purchase_bonus" for c in mine):
@@ -103,6 +112,16 @@ def _return(
         metrics={"PointsReturned": -entry.points},
         others=others,
     )
+
+
+def _booked_seq(purchase: OperationRecord) -> int | None:
+    """The number of the purchase's first entry on the member's wallet (its answer names it): an upgrade counted
+    the purchases booked up to its own entry number."""
+    try:
+        entry_id = json.loads(purchase.body)["entry_id"]
+        return int(str(entry_id).rsplit("-", 1)[1])
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
 
 
 def _clawback_entry(
