@@ -88,9 +88,14 @@ def record_return(wallet: Wallet, returned: ReturnedPurchase) -> None:
 
 
 def forget_old_months(wallet: Wallet, today: date) -> None:
-    """Keep the wallet item bounded: months that can no longer count are dropped."""
-    keep = set(window(today))
-    for month in [m for m in wallet.activity if m not in keep and m < min(keep)]:
+    """Keep the wallet item bounded: months that can no longer count are dropped. A review that is due counts the
+    12 months to the day it is run for (the job may run late, or at 01:00 for the day before): the months to the
+    review date are kept until it has run."""
+    horizon = today
+    if wallet.review_on is not None and wallet.review_on < today.isoformat():
+        horizon = date.fromisoformat(wallet.review_on)
+    first = window(horizon)[0]
+    for month in [m for m in wallet.activity if m < first]:
         del wallet.activity[month]
 
 

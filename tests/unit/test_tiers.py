@@ -13,6 +13,7 @@ from chalicelib.domain.tiers import (
     ReturnedPurchase,
     TierChange,
     adopt_legacy_tier,
+    forget_old_months,
     metric_value,
     record_purchase,
     record_return,
@@ -248,3 +249,17 @@ def test_a_partner_of_unknown_count_is_not_in_the_basis_and_never_taken_out_of_i
 
     assert give_back(w, prog, day, returned(day, "a", 0, 1)) is None
     assert (w.tier, w.tier_basis.value) == ("gold", 3)
+
+
+# ---- the months kept -------------------------------------------------------------------------------------------
+def test_months_a_due_review_still_counts_are_kept_until_it_has_run():
+    w = wallet()
+    for month in range(1, 13):
+        record_purchase(w, date(2026, month, 5), "a", 1, Decimal(1))
+    w.tier, w.review_on = "silver", "2026-12-31"
+
+    forget_old_months(w, date(2027, 1, 1))  # the review job runs at 01:00 for 2026-12-31
+    assert len(w.activity) == 12
+    w.review_on = "2027-12-31"  # reviewed
+    forget_old_months(w, date(2027, 1, 1))
+    assert sorted(w.activity)[0] == "2026-02"
