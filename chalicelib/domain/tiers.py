@@ -142,13 +142,16 @@ def redecide_after_return(
     in the 12 months it counted) and, without the returned part, that no longer reaches the tier's threshold. The
     member then keeps the highest of what the rest of it reaches, what the last 12 months earn now and the floor a
     review set; never more than they hold now. A purchase booked after the upgrade is left for the review to judge,
-    and so is every purchase of a tier that a review decided (no basis: the floor is the tier)."""
+    and so is every purchase of a tier that a review decided (no basis: the floor is the tier), and a tier whose
+    threshold was raised after the upgrade (the return is not what leaves it below)."""
     basis = wallet.tier_basis
     if basis is None or basis.metric != program.tier_metric or not _counted_in(basis, returned):
         return None
+    before = basis.value
     _take_out(basis, returned)
     held = program.tier_rank(wallet.tier)
-    if basis.value >= program.tiers[held].threshold:
+    threshold = program.tiers[held].threshold
+    if basis.value >= threshold or before < threshold:  # still reached; or a threshold raised since, not this return
         return None
     by_basis = program.tier_rank(tier_earned(program, basis.value).name)
     value = metric_value(wallet, program.tier_metric, today)
@@ -170,7 +173,7 @@ def redecide_after_return(
         wallet.tier,
         kept.name,
         f"a return leaves {_figure(basis.value)} {_metric_words(program)} of what reached {wallet.tier}: below "
-        f"{wallet.tier} ({_figure(program.tiers[held].threshold)})",
+        f"{wallet.tier} ({_figure(threshold)})",
     )
     wallet.tier = kept.name
     if kept.name == program.base_tier.name:

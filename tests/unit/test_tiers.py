@@ -153,6 +153,15 @@ def test_a_basis_of_another_metric_says_nothing_after_a_rule_change():
     assert w.tier == "gold"
 
 
+def test_a_threshold_raised_after_the_upgrade_is_left_for_the_review():
+    w = wallet()
+    up = buy(w, date(2026, 2, 10), "a", 6000, prog=program())
+    raised = program(gold=8000)  # the programme changed: 6,000 no longer reach gold, kept until the review
+
+    assert give_back(w, raised, date(2026, 3, 1), returned(date(2026, 2, 10), "a", up, 10, whole=False)) is None
+    assert (w.tier, w.tier_basis.value) == ("gold", 5990)
+
+
 def test_a_review_decides_the_tier_and_clears_its_basis():
     w, prog = wallet(), program()
     up = buy(w, date(2026, 2, 10), "a", 5000, prog=prog)
