@@ -1,4 +1,9 @@
-"""Tier status: the rolling 12-month metric kept per month on the wallet, and upgrades on earn."""
+"""Tier status: the rolling 12-month metric kept per month on the wallet, upgrades on earn, returns, reviews.
+
+An upgrade records what reached the tier (its basis); a return lowers the tier only when the purchase returned
+was part of that basis and, without the returned part, the basis no longer reaches the tier. A yearly review then
+keeps or lowers the tier by one level and sets the floor no return goes below until the next review.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from decimal import Decimal
 
 from .program import Program, Tier
 from .timefmt import add_months
-from .wallet import MonthActivity, Wallet
+from .wallet import MonthActivity, TierBasis, Wallet
 
 WINDOW_MONTHS = 12
 
@@ -30,8 +35,20 @@ def metric_value(wallet: Wallet, metric: str, as_of: date) -> Decimal:
     if metric == "purchases":
         return Decimal(sum(m.purchases for m in months))
     if metric == "distinct_partners":
-        return Decimal(len({p for m in months for p in m.partners}))
+        return Decimal(len({p for m in months for p in m.counted_partners()}))
     return Decimal(sum(m.qualifying_points for m in months))
+
+
+@dataclass(frozen=True)
+class ReturnedPurchase:
+    """What a return takes back of a purchase, as far as tiers are concerned."""
+
+    occurred_on: date  # the month the purchase counts in
+    partner_id: str
+    booked_seq: int | None  # the number of the purchase's first entry on the wallet (None: not known)
+    points: int  # qualifying points taken back
+    amount: Decimal  # spend taken back
+    whole: bool  # nothing of the purchase is kept any more: it no longer counts as a purchase (nor its partner)
 
 
 def record_purchase(wallet: Wallet, occurred_on: date, partner_id: str, points: int, amount: Decimal) -> None:
@@ -41,6 +58,10 @@ def record_purchase(wallet: Wallet, occurred_on: date, partner_id: str, points: 
     month.purchases += 1
     if partner_id not in month.partners:
         month.partners.append(partner_id)
+        month.partner_purchases[partner_id] = 1
+    elif partner_id in month.partner_purchases:
+        month.partner_purchases[partner_id] += 1
+    # else: listed before counts were kept; one more purchase leaves the count unknown (the partner keeps counting)
 
 
 def record_redemption(wallet: Wallet, on: date, partner_id: str) -> None:
@@ -50,22 +71,31 @@ def record_redemption(wallet: Wallet, on: date, partner_id: str) -> None:
         month.redeemed_at.append(partner_id)
 
 
-def record_return(wallet: Wallet, occurred_on: date, points: int, amount: Decimal, *, whole: bool) -> None:
+def record_return(wallet: Wallet, returned: ReturnedPurchase) -> None:
     """Take a return's qualifying points and spend back out of the month the purchase counted in; a purchase
-    returned whole no longer counts as a purchase either."""
-    month = wallet.activity.get(month_key(occurred_on))
-    if month is None:  # the month has left the window already: nothing left to correct
+    returned whole no longer counts as a purchase either, nor does its partner once no purchase there is left
+    in that month (unless that partner's count is not known: a month written before counts were kept)."""
+    month = wallet.activity.get(month_key(returned.occurred_on))
+    if month is None:  # the month was forgotten: it no longer counts, nothing left to correct
         return
-    month.qualifying_points = max(0, month.qualifying_points - points)
-    month.spend = str(max(Decimal(0), Decimal(month.spend) - amount))
-    if whole:
+    month.qualifying_points = max(0, month.qualifying_points - returned.points)
+    month.spend = str(max(Decimal(0), Decimal(month.spend) - returned.amount))
+    if returned.whole:
         month.purchases = max(0, month.purchases - 1)
+        left = month.partner_purchases.get(returned.partner_id)
+        if left is not None:
+            month.partner_purchases[returned.partner_id] = max(0, left - 1)
 
 
 def forget_old_months(wallet: Wallet, today: date) -> None:
-    """Keep the wallet item bounded: months that can no longer count are dropped."""
-    keep = set(window(today))
-    for month in [m for m in wallet.activity if m not in keep and m < min(keep)]:
+    """Keep the wallet item bounded: months that can no longer count are dropped. A review that is due counts the
+    12 months to the day it is run for (the job may run late, or at 01:00 for the day before): the months to the
+    review date are kept until it has run."""
+    horizon = today
+    if wallet.review_on is not None and wallet.review_on < today.isoformat():
+        horizon = date.fromisoformat(wallet.review_on)
+    first = window(horizon)[0]
+    for month in [m for m in wallet.activity if m < first]:
         del wallet.activity[month]
 
 
@@ -101,33 +131,108 @@ def upgrade_if_earned(wallet: Wallet, program: Program, today: date) -> TierChan
         f"{_figure(value)} {_metric_words(program)} reaches {earned.name} ({_figure(earned.threshold)})",
     )
     _enter(wallet, program, earned, today)
+    wallet.tier_basis = _basis(wallet, program, value, today)
     return change
 
 
-def redecide_after_return(wallet: Wallet, program: Program, today: date) -> TierChange | None:
-    """A returned purchase may have been what reached the tier: the member keeps the higher of what is still
-    earned and the tier a review granted (the floor), never more than they hold now."""
+def redecide_after_return(
+    wallet: Wallet, program: Program, today: date, returned: ReturnedPurchase
+) -> TierChange | None:
+    """A return lowers the tier only when the purchase returned was part of what reached it (booked by the upgrade,
+    in the 12 months it counted) and, without the returned part, that no longer reaches the tier's threshold. The
+    member then keeps the highest of what the rest of it reaches, what the last 12 months earn now and the floor a
+    review set; never more than they hold now. A purchase booked after the upgrade is left for the review to judge,
+    and so is every purchase of a tier that a review decided (no basis: the floor is the tier), and a tier whose
+    threshold was raised after the upgrade (the return is not what leaves it below)."""
+    basis = wallet.tier_basis
+    if basis is None or basis.metric != program.tier_metric or not _counted_in(basis, returned):
+        return None
+    before = basis.value
+    _take_out(basis, returned)
+    held = program.tier_rank(wallet.tier)
+    threshold = program.tiers[held].threshold
+    if basis.value >= threshold or before < threshold:  # still reached; or a threshold raised since, not this return
+        return None
+    by_basis = program.tier_rank(tier_earned(program, basis.value).name)
     value = metric_value(wallet, program.tier_metric, today)
-    earned = tier_earned(program, value)
+    by_window = program.tier_rank(tier_earned(program, value).name)
     floor_rank = program.tier_rank(wallet.tier_floor) if wallet.tier_floor else 0
-    rank = max(program.tier_rank(earned.name), floor_rank)
-    if rank >= program.tier_rank(wallet.tier):
+    rank = min(held, max(by_basis, by_window, floor_rank))
+    # What holds the tier from now on: the rest of the basis, else the last 12 months (a new basis), else the floor.
+    if rank == 0:
+        wallet.tier_basis = None
+    elif by_window >= rank > by_basis:
+        wallet.tier_basis = _basis(wallet, program, value, today)
+    elif by_basis < rank:
+        wallet.tier_basis = None  # the floor keeps it until its review
+    if rank == held:
         return None
     kept = program.tiers[rank]
     change = TierChange(
         "tier_returned",
         wallet.tier,
         kept.name,
-        f"a return leaves {_figure(value)} {_metric_words(program)}: below {wallet.tier} "
-        f"({_figure(program.tier(wallet.tier).threshold)})",
+        f"a return leaves {_figure(basis.value)} {_metric_words(program)} of what reached {wallet.tier}: below "
+        f"{wallet.tier} ({_figure(threshold)})",
     )
     wallet.tier = kept.name
     if kept.name == program.base_tier.name:
         wallet.review_on = None
     elif wallet.tier_floor == kept.name:
         wallet.review_on = wallet.tier_floor_review_on
-    # else: a tier still earned keeps the review date of the tier it replaces.
+    # else: a tier still reached keeps the review date of the tier it replaces.
     return change
+
+
+def adopt_legacy_tier(wallet: Wallet) -> None:
+    """A wallet written before upgrades recorded their basis holds a tier above its floor with no basis: nothing
+    says what reached it, so it becomes the floor (kept until its review) and no return lowers it before then.
+    A wallet whose tier is its floor, or at the base tier, is unchanged in effect."""
+    if wallet.tier_basis is None and wallet.tier_floor != wallet.tier:
+        wallet.tier_floor = wallet.tier
+        wallet.tier_floor_review_on = wallet.review_on
+
+
+def _basis(wallet: Wallet, program: Program, value: Decimal, today: date) -> TierBasis:
+    partners: dict[str, int] = {}
+    if program.tier_metric == "distinct_partners":
+        unknown: set[str] = set()
+        for month in (wallet.activity[m] for m in window(today) if m in wallet.activity):
+            for partner in month.partners:
+                count = month.partner_purchases.get(partner)
+                if count is None:
+                    unknown.add(partner)
+                elif count:
+                    partners[partner] = partners.get(partner, 0) + count
+        partners = {p: n for p, n in partners.items() if p not in unknown}
+    return TierBasis(program.tier_metric, value, wallet.entry_seq, today.isoformat(), partners)
+
+
+def _counted_in(basis: TierBasis, returned: ReturnedPurchase) -> bool:
+    """Was the purchase part of what reached the tier: booked by the upgrade, in the 12 months it counted?"""
+    if returned.booked_seq is None or returned.booked_seq > basis.seq:
+        return False
+    return month_key(returned.occurred_on) in window(date.fromisoformat(basis.on))
+
+
+def _take_out(basis: TierBasis, returned: ReturnedPurchase) -> None:
+    """Take what the return takes back of the metric out of the basis."""
+    if basis.metric == "spend":
+        taken = returned.amount
+    elif basis.metric == "purchases":
+        taken = Decimal(1 if returned.whole else 0)
+    elif basis.metric == "distinct_partners":
+        taken = Decimal(0)
+        left = basis.partners.get(returned.partner_id)
+        if returned.whole and left is not None:  # a partner whose count is not known is never taken out
+            if left > 1:
+                basis.partners[returned.partner_id] = left - 1
+            else:
+                del basis.partners[returned.partner_id]
+                taken = Decimal(1)
+    else:
+        taken = Decimal(returned.points)
+    basis.value = max(Decimal(0), basis.value - taken)
 
 
 def review(wallet: Wallet, program: Program, as_of: date) -> TierChange | None:
@@ -165,6 +270,7 @@ def _set_floor(wallet: Wallet) -> None:
     """What a review decides is kept until the next review, whatever is returned meanwhile."""
     wallet.tier_floor = wallet.tier
     wallet.tier_floor_review_on = wallet.review_on
+    wallet.tier_basis = None
 
 
 def _enter(wallet: Wallet, program: Program, tier: Tier, on: date) -> None:

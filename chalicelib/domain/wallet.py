@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from .errors import HoldNotOpen, InsufficientPoints
@@ -75,6 +76,42 @@ class MonthActivity:
     purchases: int = 0
     partners: list[str] = field(default_factory=list)  # where the member bought
     redeemed_at: list[str] = field(default_factory=list)  # where the member spent points
+    # Purchases at each partner of `partners` not returned whole: at 0 the partner no longer counts for tiers (it
+    # stays in `partners`, where the member bought). A partner listed without a count (a month written before counts
+    # were kept) has an unknown count: it keeps counting, and no return takes it out.
+    partner_purchases: dict[str, int] = field(default_factory=dict)
+
+    def counted_partners(self) -> list[str]:
+        """The partners this month counts for the distinct-partners metric."""
+        return [p for p in self.partners if self.partner_purchases.get(p, 1) > 0]
+
+
+@dataclass
+class TierBasis:
+    """What reached the tier held now, recorded by the upgrade: the metric's value then, the wallet's entry number
+    then (purchases booked up to it were counted) and the day (the 12 months counted end with its month). For
+    distinct partners, also the purchases counted per partner, for the partners whose count is known. Returns of
+    purchases it counted take their part out of it."""
+
+    metric: str
+    value: Decimal
+    seq: int
+    on: str
+    partners: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "value": str(self.value),
+            "seq": self.seq,
+            "on": self.on,
+            "partners": self.partners,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> TierBasis:
+        partners = {str(p): int(n) for p, n in (raw.get("partners") or {}).items()}
+        return cls(str(raw["metric"]), Decimal(str(raw["value"])), int(raw["seq"]), str(raw["on"]), partners)
 
 
 @dataclass
@@ -99,9 +136,13 @@ class Wallet:
     engagements: dict[str, dict[str, Any]] = field(default_factory=dict)  # type -> {total, days: {day: n}}
     campaign_counts: dict[str, int] = field(default_factory=dict)  # campaign id -> times it rewarded the member
     # The tier kept whatever purchases are returned: the base tier at enrolment, then what a review decided
-    # (None: the base tier). A return lowers the tier to no less than this, or what is still earned.
+    # (None: the base tier). A return lowers the tier to no less than this. A wallet written before upgrades
+    # recorded their basis takes its tier as its floor when read (tiers.adopt_legacy_tier).
     tier_floor: str | None = None
     tier_floor_review_on: str | None = None
+    # What reached the tier by an upgrade (None once a review decided it, or on the base tier): a return lowers the
+    # tier only when it takes out of this a part that leaves it below the tier's threshold.
+    tier_basis: TierBasis | None = None
     # Directory keys of the member's identifiers (card, email/phone hashes, referral code): released on closing.
     aliases: list[str] = field(default_factory=list)
     birth_date_recorded_on: str | None = None  # a birthday month counts once the date was known before it began

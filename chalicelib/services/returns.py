@@ -3,15 +3,17 @@
 Points still valid are clawed back from their issuers' lots; what the member already spent becomes a debt
 to that issuer. Points whose validity ended are not taken again (they left as breakage). Fixed bonuses go
 back once the purchase no longer qualifies for them, the referrer's from the referrer's wallet, in the same
-transaction. The returned qualifying points leave their month, and the tier is re-decided at once. The return
-entry records, per issuer, the fee per point charged when the points were issued (kept with each award): the fee
+transaction. The returned qualifying points leave their month; the tier is lowered at once only when the
+purchase was part of what reached it and the rest of that no longer does (domain/tiers.py). The return entry
+records, per issuer, the fee per point charged when the points were issued (kept with each award): the fee
 refunded at settlement is the fee that was paid.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -20,7 +22,7 @@ from ..domain.ledger import Entry, OperationRecord, new_entry, operation_key, ti
 from ..domain.money import parse_amount, to_str
 from ..domain.program import OPERATOR, Program
 from ..domain.purchases import Clawback, PurchaseFacts, ReturnedLine, legacy_facts
-from ..domain.tiers import record_return, redecide_after_return
+from ..domain.tiers import ReturnedPurchase, record_return, redecide_after_return
 from ..domain.wallet import Portion, Wallet
 from ..store.operations import find_operation
 from ..store.wallets import load_wallet
@@ -47,30 +49,38 @@ def return_purchase(rt: Runtime, partner_id: str, transaction_id: str, request: 
             ReturnedLine(item.sku, parse_amount(item.amount, currency, field=f"items[{n}].amount"))
             for n, item in enumerate(request.items or [])
         ]
+        order = ReturnOrder(partner_id, transaction_id, request.return_id, amount, items)
 
         def decide(wallet: Wallet, now: datetime) -> Outcome:
             current = find_operation(purchase_key)  # fresh each attempt: concurrent returns race on its version
             assert current is not None
-            return _return(program, partner_id, transaction_id, request.return_id, current, amount, items, wallet, now)
+            return _return(program, order, current, wallet, now)
 
         return purchase.member_id, decide
 
     return run_operation(rt, operation, prepare)
 
 
-def _return(
-    program: Program,
-    partner_id: str,
-    transaction_id: str,
-    return_id: str,
-    purchase: OperationRecord,
-    amount: Decimal,
-    items: list[ReturnedLine],
-    wallet: Wallet,
-    now: datetime,
-) -> Outcome:
+@dataclass(frozen=True)
+class ReturnOrder:
+    """A validated return: what the partner returns of which of its purchases."""
+
+    partner_id: str
+    transaction_id: str
+    return_id: str
+    amount: Decimal
+    items: list[ReturnedLine]  # empty: the amount is spread over the purchase's lines
+
+
+def _return(program: Program, order: ReturnOrder, purchase: OperationRecord, wallet: Wallet, now: datetime) -> Outcome:
+    partner_id, transaction_id, return_id, amount = (
+        order.partner_id,
+        order.transaction_id,
+        order.return_id,
+        order.amount,
+    )
     facts = purchase_facts(purchase, program)
-    clawbacks = facts.plan_return(amount, items or None)
+    clawbacks = facts.plan_return(amount, order.items or None)
     # Points past their validity that expired are not taken twice; those spent before are (a debt).
     late = facts.expires_on < now.date().isoformat()
     what = f"{to_str(amount)} {facts.currency}"
@@ -78,8 +88,16 @@ def _return(
     entry = _clawback_entry(wallet, mine, facts.expires_on if late else None, partner_id, return_id, what, now)
     entries = [entry]
     qualifying = sum(c.points for c in mine if c.qualifying)
-    record_return(wallet, date.fromisoformat(facts.occurred_on), qualifying, amount, whole=facts.kept_amount == 0)
-    changed = redecide_after_return(wallet, program, now.date())
+    returned = ReturnedPurchase(
+        date.fromisoformat(facts.occurred_on),
+        purchase.partner_id,
+        _booked_seq(purchase),
+        qualifying,
+        amount,
+        whole=facts.kept_amount == 0,
+    )
+    record_return(wallet, returned)
+    changed = redecide_after_return(wallet, program, now.date(), returned)
     if changed is not None:
         entries.append(tier_entry(wallet, changed, iso(now)))
     if not late:
@@ -128,6 +146,16 @@ def _give_back_uses(wallet: Wallet, clawbacks: list[Clawback]) -> None:
             wallet.campaign_counts[campaign] = left
         else:
             wallet.campaign_counts.pop(campaign, None)
+
+
+def _booked_seq(purchase: OperationRecord) -> int | None:
+    """The number of the purchase's first entry on the member's wallet (its answer names it): an upgrade counted
+    the purchases booked up to its own entry number."""
+    try:
+        entry_id = json.loads(purchase.body)["entry_id"]
+        return int(str(entry_id).rsplit("-", 1)[1])
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
 
 
 def _clawback_entry(

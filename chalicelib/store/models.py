@@ -76,7 +76,8 @@ class WalletItem(Model):
     lots = JSONAttribute(default=dict)  # {"2028-11-30|issuer": points}
     debts = JSONAttribute(default=dict)  # {issuer: points}
     holds = JSONAttribute(default=dict)  # {partner#hold_id: {hold_id, partner_id, points, expires_at, portions}}
-    activity = JSONAttribute(default=dict)  # {"YYYY-MM": {qualifying_points, spend, purchases, partners}}
+    # {"YYYY-MM": {qualifying_points, spend, purchases, partners, redeemed_at, partner_purchases: {partner: n}}}
+    activity = JSONAttribute(default=dict)
     birth_date = UnicodeAttribute(null=True)
     referral_code = UnicodeAttribute(null=True)
     referred_by = UnicodeAttribute(null=True)
@@ -84,8 +85,9 @@ class WalletItem(Model):
     first_purchase_at = UnicodeAttribute(null=True)
     engagements = JSONAttribute(default=dict)  # activity type -> {total, days: {day: count}} (caps)
     campaign_counts = JSONAttribute(default=dict)  # campaign id -> times it rewarded the member (caps)
-    tier_floor = UnicodeAttribute(null=True)  # the tier a return cannot lower (set by reviews)
+    tier_floor = UnicodeAttribute(null=True)  # the tier a return cannot lower (set by reviews; legacy: the tier)
     tier_floor_review_on = UnicodeAttribute(null=True)
+    tier_basis = JSONAttribute(null=True)  # {metric, value, seq, on, partners}: what reached the tier (upgrades)
     aliases = JSONAttribute(default=list)  # directory keys of the member's identifiers (released on closing)
     birth_date_recorded_on = UnicodeAttribute(null=True)
     expired_tally = JSONAttribute(default=dict)  # {"YYYY-MM-DD|issuer": points expired} (a year, for returns)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import zlib
 from datetime import datetime
 
+from ..domain.tiers import adopt_legacy_tier
 from ..domain.timefmt import iso
-from ..domain.wallet import Hold, MonthActivity, Portion, Wallet
+from ..domain.wallet import Hold, MonthActivity, Portion, TierBasis, Wallet
 from .directory import card_alias, referral_alias
 from .errors import get_or_none, translated
 from .models import WalletItem
@@ -19,7 +20,7 @@ def load_wallet(member_id: str) -> Wallet | None:
 
 
 def to_wallet(item: WalletItem) -> Wallet:
-    return Wallet(
+    wallet = Wallet(
         member_id=item.member_id,
         card_number=item.card_number,
         tier=item.tier,
@@ -41,11 +42,14 @@ def to_wallet(item: WalletItem) -> Wallet:
         campaign_counts=dict(item.campaign_counts or {}),
         tier_floor=item.tier_floor,
         tier_floor_review_on=item.tier_floor_review_on,
+        tier_basis=None if item.tier_basis is None else TierBasis.from_dict(item.tier_basis),
         aliases=list(item.aliases or []) or _derived_aliases(item),
         birth_date_recorded_on=item.birth_date_recorded_on,
         issued_today=(str(item.issued_today[0]), int(item.issued_today[1])) if item.issued_today else ("", 0),
         expired_tally={tuple(k.split("|", 1)): int(n) for k, n in (item.expired_tally or {}).items()},
     )
+    adopt_legacy_tier(wallet)  # items written before upgrades recorded what reached the tier
+    return wallet
 
 
 def _derived_aliases(item: WalletItem) -> list[str]:
@@ -81,6 +85,7 @@ def to_item(wallet: Wallet, *, job_shards: int) -> WalletItem:
         campaign_counts=wallet.campaign_counts,
         tier_floor=wallet.tier_floor,
         tier_floor_review_on=wallet.tier_floor_review_on,
+        tier_basis=None if wallet.tier_basis is None else wallet.tier_basis.to_dict(),
         aliases=wallet.aliases,
         birth_date_recorded_on=wallet.birth_date_recorded_on,
         issued_today=list(wallet.issued_today) if wallet.issued_today[0] else None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from chalicelib.store.models import OperationItem
+from chalicelib.store.models import OperationItem, WalletItem
 from tests.support.aws import table_snapshot
 from tests.support.ledger import assert_invariants
 
@@ -76,16 +76,206 @@ def test_a_tier_reached_by_a_purchase_that_is_returned_is_taken_back_at_once(coa
     assert assert_invariants() == {"airline": 1100}
 
 
-def test_a_return_keeps_what_is_still_earned(coalition):
+def test_a_return_keeps_what_is_still_earned(coalition, clock):
     airline = coalition.partner("airline", earn_rate="1")
     member = coalition.member(airline)
     coalition.purchase(airline, member, "2500.00")  # silver
-    coalition.purchase(airline, member, "3000.00", transaction_id="t2")  # gold (2,500 + 3,750)
+    clock.advance(days=3)
+    up = coalition.purchase(airline, member, "3000.00", transaction_id="t2", occurred_at="2026-11-26T09:00:00Z")
+    assert (up.json["points"], up.json["tier"]) == (3750, "gold")  # 2,500 + 3,750
+    clock.advance(days=2)
+    later = coalition.purchase(airline, member, "100.00", transaction_id="t3", occurred_at="2026-11-28T09:00:00Z")
+    assert later.json["points"] == 150
 
-    coalition.api.post("/v1/transactions/t2/returns", {"return_id": "r1", "amount": "3000.00"}, token=airline)
+    ret = give_return(coalition, airline, "t2", "r1", "3000.00")
 
+    assert (ret.json["points_reversed"], ret.json["tier"]) == (3750, "silver")
     me = coalition.me(member)
-    assert me["tier"] == "silver" and me["tier_progress"]["current"] == 2500
+    assert (me["tier"], me["tier_progress"]["current"], me["tier_progress"]["review_on"]) == (
+        "silver",
+        2650,
+        "2027-11-26",  # a tier still reached keeps the review date of the one it replaces
+    )
+    assert tier_lines(coalition, member) == [
+        ("tier_returned", "silver", "a return leaves 2500 qualifying points of what reached gold: below gold (5000)"),
+        ("tier_upgrade", "gold", "6250 qualifying points reaches gold (5000)"),
+        ("tier_upgrade", "silver", "2500 qualifying points reaches silver (2000)"),
+    ]
+    assert assert_invariants() == {"airline": 2650}
+
+
+def give_return(coalition, key, transaction_id, return_id, amount):
+    body = {"return_id": return_id, "amount": amount}
+    reply = coalition.api.post(f"/v1/transactions/{transaction_id}/returns", body, token=key)
+    assert reply.status == 201, reply.json
+    return reply
+
+
+def tier_lines(coalition, member):
+    """The member's tier decisions, newest first: (rule, tier, detail)."""
+    return [
+        (line["rule"], line["tier"], line["detail"])
+        for line in (e["breakdown"][0] for e in entries(coalition, member) if e["type"] == "tier")
+    ]
+
+
+def at(clock, *day):
+    """Move the clock to 10:00 that day; answers 09:00 that day, for a purchase's occurred_at."""
+    clock.now = datetime(*day, 10, tzinfo=timezone.utc)
+    return f"{day[0]:04d}-{day[1]:02d}-{day[2]:02d}T09:00:00Z"
+
+
+def test_a_small_return_of_a_purchase_made_after_an_upgrade_eleven_months_old_keeps_the_tier(coalition, clock):
+    """Review D9: the months that reached gold slid partly out of the window; an unrelated return does not re-decide
+    the tier on what is left in it. A return of a purchase that reached it does, even once its month has left."""
+    airline = coalition.partner("airline", earn_rate="10")
+    member = coalition.member(airline)
+    coalition.purchase(airline, member, "300.00", transaction_id="nov")  # 3,000 points on 2026-11-23: silver
+    dec = coalition.purchase(airline, member, "300.00", transaction_id="dec", occurred_at=at(clock, 2026, 12, 10))
+    assert (dec.json["points"], dec.json["tier"]) == (3750, "gold")  # silver earns × 1.25: 6,750 reach gold
+    week = coalition.purchase(airline, member, "10.00", transaction_id="week", occurred_at=at(clock, 2027, 11, 8))
+    assert (week.json["points"], week.json["tier"]) == (150, "gold")  # November 2026 has left the window
+    at(clock, 2027, 11, 15)
+
+    small = give_return(coalition, airline, "week", "r1", "1.00")  # 2027's window: 3,885 points, below gold
+
+    assert (small.json["points_reversed"], small.json["tier"]) == (15, "gold")
+    me = coalition.me(member)
+    assert (me["tier"], me["tier_progress"]["current"], me["tier_progress"]["review_on"]) == (
+        "gold",
+        3885,
+        "2027-12-10",
+    )
+    assert [line[:2] for line in tier_lines(coalition, member)] == [
+        ("tier_upgrade", "gold"),
+        ("tier_upgrade", "silver"),
+    ]
+
+    # A little of a purchase that reached gold: 6,738 of the 6,750 still reach it.
+    part = give_return(coalition, airline, "dec", "r2", "1.00")
+    assert (part.json["points_reversed"], part.json["tier"]) == (12, "gold")
+    assert coalition.me(member)["tier_progress"]["current"] == 3873
+    assert len(tier_lines(coalition, member)) == 2
+
+    # All of November's purchase, whose month has left the window: gold is no longer reached without it.
+    whole = give_return(coalition, airline, "nov", "r3", "300.00")
+
+    assert (whole.json["points_reversed"], whole.json["tier"]) == (3000, "silver")
+    me = coalition.me(member)
+    assert (me["tier"], me["tier_progress"]["current"], me["tier_progress"]["review_on"]) == (
+        "silver",
+        3873,
+        "2027-12-10",
+    )
+    assert tier_lines(coalition, member)[0] == (
+        "tier_returned",
+        "silver",
+        "a return leaves 3738 qualifying points of what reached gold: below gold (5000)",
+    )
+    assert assert_invariants() == {"airline": 3873}
+
+
+def legacy_item(member, *, months=False, basis=True, floor=True):
+    """Make the member's wallet item look as written before the tier fields existed."""
+    item = WalletItem.get(member.member_id, consistent_read=True)
+    actions = []
+    if basis:
+        actions.append(WalletItem.tier_basis.remove())
+    if floor:
+        actions += [WalletItem.tier_floor.remove(), WalletItem.tier_floor_review_on.remove()]
+    if months:
+        old = {m: {k: v for k, v in raw.items() if k != "partner_purchases"} for m, raw in item.activity.items()}
+        actions.append(WalletItem.activity.set(old))
+    item.update(actions=actions)
+    return WalletItem.get(member.member_id, consistent_read=True)
+
+
+def test_a_tier_reached_before_upgrades_recorded_their_basis_is_not_lowered_by_a_return(coalition):
+    airline = coalition.partner("airline", earn_rate="10")
+    member = coalition.member(airline)
+    assert coalition.purchase(airline, member, "600.00", transaction_id="t1").json["tier"] == "gold"
+    item = legacy_item(member)
+    assert (item.tier, item.tier_basis, item.tier_floor) == ("gold", None, None)
+
+    ret = give_return(coalition, airline, "t1", "r1", "600.00")
+
+    assert (ret.json["points_reversed"], ret.json["tier"]) == (6000, "gold")
+    me = coalition.me(member)
+    assert (me["tier"], me["tier_progress"]["current"], me["tier_progress"]["review_on"]) == ("gold", 0, "2027-11-23")
+    assert [line[:2] for line in tier_lines(coalition, member)] == [("tier_upgrade", "gold")]
+    item = WalletItem.get(member.member_id, consistent_read=True)  # the tier became the floor until its review
+    assert (item.tier_floor, item.tier_floor_review_on, item.tier_basis) == ("gold", "2027-11-23", None)
+    assert assert_invariants() == {}
+
+
+TIERS_BY_PARTNERS = [
+    {"name": "member", "threshold": 0, "earn_multiplier": "1"},
+    {"name": "explorer", "threshold": 3, "earn_multiplier": "1.2"},
+]
+
+
+def test_with_distinct_partners_a_full_return_of_the_last_purchase_at_a_partner_takes_it_out(coalition, clock):
+    """Review D10: a partial return keeps the partner counted, a full one of its only purchase of the month does
+    not; another purchase there keeps it counted after one full return."""
+    coalition.program(tier_metric="distinct_partners", tiers=TIERS_BY_PARTNERS)
+    a, b, c = (coalition.partner(name) for name in ("shop-a", "shop-b", "shop-c"))
+    ana, ben = coalition.member(a), coalition.member(a)
+    for member, prefix in ((ana, "ana"), (ben, "ben")):
+        for key, shop in ((a, "a"), (b, "b"), (c, "c1")):
+            coalition.purchase(key, member, "10.00", transaction_id=f"{prefix}-{shop}")
+    clock.advance(hours=1)
+    assert coalition.purchase(c, ben, "10.00", transaction_id="ben-c2").json["tier"] == "explorer"
+
+    partial = give_return(coalition, c, "ana-c1", "r1", "4.00")
+    assert partial.json["tier"] == "explorer" and coalition.me(ana)["tier_progress"]["current"] == 3
+    rest = give_return(coalition, c, "ana-c1", "r2", "6.00")
+    assert rest.json["tier"] == "member"
+    me = coalition.me(ana)
+    assert (me["tier"], me["tier_progress"]["current"], me["tier_progress"]["review_on"]) == ("member", 2, None)
+    assert tier_lines(coalition, ana) == [
+        ("tier_returned", "member", "a return leaves 2 partners of what reached explorer: below explorer (3)"),
+        ("tier_upgrade", "explorer", "3 partners reaches explorer (3)"),
+    ]
+
+    first = give_return(coalition, c, "ben-c1", "r3", "10.00")  # ben bought twice at shop-c
+    assert first.json["tier"] == "explorer" and coalition.me(ben)["tier_progress"]["current"] == 3
+    second = give_return(coalition, c, "ben-c2", "r4", "10.00")
+    assert second.json["tier"] == "member" and coalition.me(ben)["tier_progress"]["current"] == 2
+    assert [line[:2] for line in tier_lines(coalition, ben)] == [
+        ("tier_returned", "member"),
+        ("tier_upgrade", "explorer"),
+    ]
+    item = WalletItem.get(ben.member_id, consistent_read=True)
+    assert item.activity["2026-11"]["partners"] == ["shop-a", "shop-b", "shop-c"]  # where ben bought, still
+    assert item.activity["2026-11"]["partner_purchases"] == {"shop-a": 1, "shop-b": 1, "shop-c": 0}
+    assert item.activity["2026-11"]["purchases"] == 2
+    assert assert_invariants() == {"shop-a": 20, "shop-b": 20}
+
+
+def test_a_month_written_before_partner_counts_loads_and_its_partners_stay_counted(coalition):
+    coalition.program(tier_metric="distinct_partners", tiers=TIERS_BY_PARTNERS)
+    a, b, c = (coalition.partner(name) for name in ("shop-a", "shop-b", "shop-c"))
+    member = coalition.member(a)
+    for key, shop in ((a, "a"), (b, "b"), (c, "c")):
+        coalition.purchase(key, member, "10.00", transaction_id=shop)
+    item = legacy_item(member, months=True, basis=False, floor=False)
+    assert item.activity["2026-11"] == {
+        "qualifying_points": 30,
+        "spend": "30.00",
+        "purchases": 3,
+        "partners": ["shop-a", "shop-b", "shop-c"],
+        "redeemed_at": [],
+    }
+    assert coalition.me(member)["tier_progress"]["current"] == 3  # the legacy month loads
+
+    ret = give_return(coalition, c, "c", "r1", "10.00")  # how many purchases shop-c had that month is not known
+
+    assert ret.json["tier"] == "explorer"
+    assert coalition.me(member)["tier_progress"]["current"] == 3
+    assert [line[:2] for line in tier_lines(coalition, member)] == [("tier_upgrade", "explorer")]
+    item = WalletItem.get(member.member_id, consistent_read=True)
+    assert (item.activity["2026-11"]["purchases"], item.activity["2026-11"]["partner_purchases"]) == (2, {})
+    assert assert_invariants() == {"shop-a": 10, "shop-b": 10}
 
 
 # ---- 3. bonuses tied to a purchase go back with it --------------------------------------------------------

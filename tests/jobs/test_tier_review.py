@@ -111,3 +111,25 @@ def test_a_full_re_evaluation_upgrades_members_after_a_rule_change(coalition, cl
 
     assert job["processed"] == 2
     assert [coalition.me(m)["tier"] for m in members] == ["gold", "silver", "member"]
+
+
+def test_a_purchase_before_the_review_job_runs_keeps_the_months_the_review_counts(coalition, clock):
+    """The job runs after midnight for the day before: a purchase in the new month must not drop the oldest month
+    of the 12 that review counts."""
+    key, member = reach_gold(coalition, clock)  # review on 2027-11-23
+    clock.now = datetime(2026, 12, 5, 10, tzinfo=timezone.utc)
+    assert coalition.purchase(key, member, "350.00", occurred_at="2026-12-05T09:00:00Z").json["points"] == 5250
+    clock.now = datetime(2027, 12, 1, 0, 30, tzinfo=timezone.utc)  # the job for 2027-11-30 has not run yet
+    assert coalition.purchase(key, member, "10.00", occurred_at="2027-12-01T00:20:00Z").json["points"] == 150
+    clock.now = datetime(2027, 12, 1, 1, tzinfo=timezone.utc)
+
+    assert run_review(coalition, "2027-11-30")["processed"] == 1
+
+    me = coalition.me(member)
+    assert (me["tier"], me["tier_progress"]["review_on"]) == ("gold", "2028-11-23")
+    assert tier_entries(coalition, member)[0] == {
+        "rule": "tier_kept",
+        "points": 0,
+        "tier": "gold",
+        "detail": "5250 qualifying points in the 12 months to 2027-11-30 keep gold (5000)",
+    }
