@@ -62,7 +62,9 @@ def main() -> int:
         print_guide(demo, settings, f"http://{HOST}:{api_port}")
         chalice = subprocess.Popen(
             [
-                str(Path(sys.executable).parent / "chalice"),
+                sys.executable,
+                "-m",
+                "localdev.serve",  # chalice local, with a backlog for parallel clients
                 "local",
                 "--host",
                 HOST,

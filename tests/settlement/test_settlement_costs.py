@@ -97,5 +97,8 @@ def test_one_partner_making_half_the_transactions_heats_no_partition_key(coaliti
     bigmart_shards = [n for k, n in keys.items() if k.startswith("ledger/settle_key:bigmart#")]
     assert sum(bigmart_shards) == 100  # every bigmart entry is on the day index ...
     assert len(bigmart_shards) == rt.settings.settlement_shards  # ... spread over every shard
-    assert max(bigmart_shards) <= 0.06 * 200  # none takes more than 6 % of all writes (1/16 = 3.1 % expected)
+    # None takes more than 12 % of all writes (1/16 of bigmart's half = 3.1 % expected; unsharded it would be 50 %).
+    # Shards follow random member ids: a bound of 24 of bigmart's 100 entries fails by chance about once in 7
+    # million runs (binomial tail × 16 shards), where 12 failed one run in 7.
+    assert max(bigmart_shards) <= 0.12 * 200
     assert 5000 * count / 200 < 1000, (hottest, count)  # the hottest key, at 5,000 transactions/s
