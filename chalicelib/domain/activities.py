@@ -8,32 +8,11 @@ postings earns one day's cap, and the wallet never needs more than today's count
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from .errors import RuleViolation
+from .program import ActivityRule
 from .wallet import Wallet
 
 MAX_DAYS_LATE = 6  # an activity may be posted up to this many days after it happened
-
-
-@dataclass(frozen=True)
-class ActivityRule:
-    type: str
-    points: int
-    max_per_day: int | None = None
-    max_total: int | None = None
-    funder: str | None = None  # who issues (and pays for) the points; default: the partner posting it
-
-
-def activity_rules(extras: dict[str, Any]) -> dict[str, ActivityRule]:
-    rules = extras.get("activities") or {}
-    return {
-        name: ActivityRule(
-            name, int(rule["points"]), rule.get("max_per_day"), rule.get("max_total"), rule.get("funder")
-        )
-        for name, rule in rules.items()
-    }
 
 
 def count_activity(wallet: Wallet, rule: ActivityRule, day: str) -> None:

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from .earning import BreakdownLine, PurchaseLine, floor_points
+from .program import BirthdayRule
 
 
 @dataclass(frozen=True)
@@ -108,13 +109,11 @@ def campaign_awards(
 
 
 def birthday_campaign(
-    extras: dict[str, Any], birth_date: str | None, recorded_on: str | None, purchase_at: datetime
+    rule: BirthdayRule | None, birth_date: str | None, recorded_on: str | None, purchase_at: datetime
 ) -> Campaign | None:
     """The programme's birthday-month multiplier, as a campaign of one member's birthday month. A birth date
     counts from the month after it was recorded: setting one at the till cannot earn the multiplier at once."""
-    bonuses = extras.get("bonuses") or {}
-    multiplier = bonuses.get("birthday_month_multiplier")
-    if not multiplier or not birth_date or int(birth_date[5:7]) != purchase_at.month:
+    if rule is None or not birth_date or int(birth_date[5:7]) != purchase_at.month:
         return None
     if recorded_on is None or recorded_on >= purchase_at.date().replace(day=1).isoformat():
         return None
@@ -123,7 +122,7 @@ def birthday_campaign(
         name="Birthday month",
         starts_at=purchase_at,
         ends_at=purchase_at,
-        funder=bonuses.get("birthday_funder", "operator"),
-        multiplier=Decimal(multiplier),
+        funder=rule.funder,
+        multiplier=rule.multiplier,
         rule="birthday_month",
     )

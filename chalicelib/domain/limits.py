@@ -10,14 +10,14 @@ from .wallet import Wallet
 
 
 def check_transaction(program: Program, points: int) -> None:
-    ceiling = program.limits().max_points_per_transaction
+    ceiling = program.limits.max_points_per_transaction
     if points > ceiling:
         raise RuleViolation(f"{points} points exceed the programme's {ceiling} per transaction", field="amount")
 
 
 def count_daily(program: Program, wallet: Wallet, points: int, today: date) -> None:
     """Count the points credited to the member today (booking day, UTC); refuse what goes beyond the limit."""
-    ceiling = program.limits().max_points_per_member_per_day
+    ceiling = program.limits.max_points_per_member_per_day
     total = wallet.count_issued(today.isoformat(), points)
     if total > ceiling:
         raise RuleViolation(

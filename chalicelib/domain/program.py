@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -32,6 +33,53 @@ RESERVED_PARTNER_IDS = frozenset(
 )
 
 
+OPERATOR = "operator"
+
+
+@dataclass(frozen=True)
+class FirstPurchaseRule:
+    points: int
+    funder: str
+    min_amount: Decimal  # a purchase below this is not a "first purchase" for the bonus (nor for referrals)
+
+
+@dataclass(frozen=True)
+class ReferralRule:
+    referrer_points: int
+    referee_points: int
+    funder: str
+
+
+@dataclass(frozen=True)
+class BirthdayRule:
+    """The birthday month multiplies a member's points, funded by `funder` (see campaigns.birthday_campaign)."""
+
+    multiplier: Decimal
+    funder: str
+
+
+@dataclass(frozen=True)
+class ActivityRule:
+    """Points for a non-purchase engagement (a review, a newsletter sign-up …), with its caps."""
+
+    type: str
+    points: int
+    max_per_day: int | None = None
+    max_total: int | None = None
+    funder: str | None = None  # who issues (and pays for) the points; default: the partner posting it
+
+
+@dataclass(frozen=True)
+class EarningLimits:
+    """Anti-fraud ceilings: a purchase or a member's day above them is refused (422 rule_violation)."""
+
+    max_points_per_transaction: int
+    max_points_per_member_per_day: int
+
+
+DEFAULT_LIMITS = EarningLimits(max_points_per_transaction=1_000_000, max_points_per_member_per_day=2_000_000)
+
+
 @dataclass(frozen=True)
 class Tier:
     name: str
@@ -46,8 +94,14 @@ class Program:
     expiry_months: int
     tier_metric: str
     tiers: tuple[Tier, ...]  # ascending threshold; the first one has threshold 0
-    # Parts of the programme later features read (bonuses, activities); stored as given.
-    extras: dict[str, Any] = field(default_factory=dict)
+    first_purchase: FirstPurchaseRule | None = None
+    referral: ReferralRule | None = None
+    birthday: BirthdayRule | None = None
+    activities: Mapping[str, ActivityRule] = field(default_factory=dict)
+    limits: EarningLimits = DEFAULT_LIMITS
+    # The optional sections (bonuses, activities, limits) as the operator put them: published as given by
+    # GET /v1/program. Rules are read from the typed fields above, never from here.
+    published_sections: Mapping[str, Any] = field(default_factory=dict)
     version: int = 0
 
     @property
@@ -73,53 +127,6 @@ class Program:
     def expires_on(self, earned_on: date) -> date:
         """Points expire N months after the end of the month they were earned in."""
         return end_of_month(add_months(earned_on.replace(day=1), self.expiry_months))
-
-    def first_purchase_rule(self) -> FirstPurchaseRule | None:
-        rule = (self.extras.get("bonuses") or {}).get("first_purchase")
-        if not rule:
-            return None
-        return FirstPurchaseRule(int(rule["points"]), rule.get("funder", OPERATOR), Decimal(rule.get("min_amount", 0)))
-
-    def referral_rule(self) -> ReferralRule | None:
-        rule = (self.extras.get("bonuses") or {}).get("referral")
-        if not rule:
-            return None
-        return ReferralRule(int(rule["referrer_points"]), int(rule["referee_points"]), rule.get("funder", OPERATOR))
-
-    def limits(self) -> EarningLimits:
-        given = self.extras.get("limits") or {}
-        return EarningLimits(
-            int(given.get("max_points_per_transaction", DEFAULT_LIMITS.max_points_per_transaction)),
-            int(given.get("max_points_per_member_per_day", DEFAULT_LIMITS.max_points_per_member_per_day)),
-        )
-
-
-OPERATOR = "operator"
-
-
-@dataclass(frozen=True)
-class FirstPurchaseRule:
-    points: int
-    funder: str
-    min_amount: Decimal  # a purchase below this is not a "first purchase" for the bonus (nor for referrals)
-
-
-@dataclass(frozen=True)
-class ReferralRule:
-    referrer_points: int
-    referee_points: int
-    funder: str
-
-
-@dataclass(frozen=True)
-class EarningLimits:
-    """Anti-fraud ceilings: a purchase or a member's day above them is refused (422 rule_violation)."""
-
-    max_points_per_transaction: int
-    max_points_per_member_per_day: int
-
-
-DEFAULT_LIMITS = EarningLimits(max_points_per_transaction=1_000_000, max_points_per_member_per_day=2_000_000)
 
 
 DEFAULT_PROGRAM = Program(
@@ -174,7 +181,7 @@ class ApiKey:
 
 
 def program_from_document(document: dict[str, Any], version: int = 0) -> Program:
-    """The stored programme document (already validated on PUT) as a Program."""
+    """The stored programme document (already validated on PUT) as a Program: every rule typed, read once."""
     tiers = tuple(
         sorted(
             (Tier(t["name"], Decimal(str(t["threshold"])), Decimal(t["earn_multiplier"])) for t in document["tiers"]),
@@ -182,14 +189,48 @@ def program_from_document(document: dict[str, Any], version: int = 0) -> Program
         )
     )
     known = {"currency", "point_value", "expiry_months", "tier_metric", "tiers"}
+    bonuses = document.get("bonuses") or {}
     return Program(
         currency=document["currency"],
         point_value=Decimal(document["point_value"]),
         expiry_months=int(document["expiry_months"]),
         tier_metric=document["tier_metric"],
         tiers=tiers,
-        extras={k: v for k, v in document.items() if k not in known},
+        first_purchase=_first_purchase(bonuses.get("first_purchase")),
+        referral=_referral(bonuses.get("referral")),
+        birthday=_birthday(bonuses),
+        activities={name: _activity(name, rule) for name, rule in (document.get("activities") or {}).items()},
+        limits=_limits(document.get("limits") or {}),
+        published_sections={k: v for k, v in document.items() if k not in known},
         version=version,
+    )
+
+
+def _first_purchase(rule: dict[str, Any] | None) -> FirstPurchaseRule | None:
+    if not rule:
+        return None
+    return FirstPurchaseRule(int(rule["points"]), rule.get("funder", OPERATOR), Decimal(rule.get("min_amount", "0")))
+
+
+def _referral(rule: dict[str, Any] | None) -> ReferralRule | None:
+    if not rule:
+        return None
+    return ReferralRule(int(rule["referrer_points"]), int(rule["referee_points"]), rule.get("funder", OPERATOR))
+
+
+def _birthday(bonuses: dict[str, Any]) -> BirthdayRule | None:
+    multiplier = bonuses.get("birthday_month_multiplier")
+    return None if not multiplier else BirthdayRule(Decimal(multiplier), bonuses.get("birthday_funder", OPERATOR))
+
+
+def _activity(name: str, rule: dict[str, Any]) -> ActivityRule:
+    return ActivityRule(name, int(rule["points"]), rule.get("max_per_day"), rule.get("max_total"), rule.get("funder"))
+
+
+def _limits(given: dict[str, Any]) -> EarningLimits:
+    return EarningLimits(
+        int(given.get("max_points_per_transaction", DEFAULT_LIMITS.max_points_per_transaction)),
+        int(given.get("max_points_per_member_per_day", DEFAULT_LIMITS.max_points_per_member_per_day)),
     )
 
 
@@ -212,6 +253,6 @@ def program_document(program: Program) -> dict[str, Any]:
             }
             for t in program.tiers
         ],
-        **program.extras,
-        "limits": vars(program.limits()),
+        **program.published_sections,
+        "limits": vars(program.limits),
     }

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from ..domain import limits
-from ..domain.activities import MAX_DAYS_LATE, ActivityRule, activity_rules, count_activity
+from ..domain.activities import MAX_DAYS_LATE, count_activity
 from ..domain.errors import RuleViolation
 from ..domain.ledger import new_entry
-from ..domain.program import Program
+from ..domain.program import ActivityRule, Program
 from ..domain.timefmt import refuse_future
 from ..domain.wallet import Portion, Wallet
 from .members import resolve_member
@@ -25,9 +25,9 @@ def record_activity(rt: Runtime, partner_id: str, request: ActivityRequest) -> R
 
     def prepare() -> tuple[str, Decide]:
         program = current_program(rt)
-        rule = activity_rules(program.extras).get(request.type)
+        rule = program.activities.get(request.type)
         if rule is None:
-            known = ", ".join(sorted(activity_rules(program.extras))) or "none"
+            known = ", ".join(sorted(program.activities)) or "none"
             raise RuleViolation(f"{request.type} is not an activity of the programme (known: {known})", field="type")
         refuse_future(request.occurred_at, rt.now())
         if request.occurred_at.date() < rt.now().date() - timedelta(days=MAX_DAYS_LATE):

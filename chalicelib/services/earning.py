@@ -95,13 +95,13 @@ def _purchase(
     """The facts of this purchase for this member: which campaigns and first-purchase bonuses apply."""
     counts = wallet.campaign_counts
     eligible = [c for c in campaigns if c.rewards(wallet.tier, counts.get(c.campaign_id, 0))]
-    birthday = birthday_campaign(program.extras, wallet.birth_date, _birth_date_known_on(wallet), occurred_at)
+    birthday = birthday_campaign(program.birthday, wallet.birth_date, _birth_date_known_on(wallet), occurred_at)
     if birthday is not None and timely:
         eligible.append(birthday)
-    first_rule = program.first_purchase_rule()
+    first_rule = program.first_purchase
     # The member's first purchase that qualifies (at least the first-purchase bonus's minimum amount).
     first = wallet.first_purchase_at is None and amount >= (first_rule.min_amount if first_rule else 0)
-    referral = program.referral_rule()
+    referral = program.referral
     return Purchase(
         partner_id=partner.partner_id,
         amount=amount,

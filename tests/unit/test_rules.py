@@ -10,7 +10,19 @@ import pytest
 from chalicelib.domain.earning import PurchaseLine, purchase_points, split_purchase
 from chalicelib.domain.errors import InvalidRequest
 from chalicelib.domain.money import parse_amount
-from chalicelib.domain.program import DEFAULT_PROGRAM, Partner, Program, Tier
+from chalicelib.domain.program import (
+    DEFAULT_PROGRAM,
+    ActivityRule,
+    BirthdayRule,
+    EarningLimits,
+    FirstPurchaseRule,
+    Partner,
+    Program,
+    ReferralRule,
+    Tier,
+    program_document,
+    program_from_document,
+)
 from chalicelib.domain.tiers import forget_old_months, record_purchase, upgrade_if_earned, window
 from chalicelib.domain.wallet import Wallet
 
@@ -92,3 +104,38 @@ def test_distinct_partners_counts_each_partner_once_across_months():
     assert upgrade_if_earned(w, program, date(2026, 3, 6)) is None
     record_purchase(w, date(2026, 3, 7), "c", 1, Decimal(1))
     assert upgrade_if_earned(w, program, date(2026, 3, 7)).to_tier == "explorer"
+
+
+def test_the_programme_document_is_read_once_into_typed_rules():
+    document = {
+        "currency": "EUR",
+        "point_value": "0.01",
+        "expiry_months": 24,
+        "tier_metric": "qualifying_points",
+        "tiers": [{"name": "member", "threshold": 0, "earn_multiplier": "1"}],
+        "bonuses": {
+            "first_purchase": {"points": 200, "funder": "operator", "min_amount": "10.00"},
+            "referral": {"referrer_points": 500, "referee_points": 250, "funder": "shop"},
+            "birthday_month_multiplier": "2",
+            "birthday_funder": "operator",
+        },
+        "activities": {"review": {"points": 50, "max_per_day": 1, "funder": "operator"}},
+        "limits": {"max_points_per_transaction": 5000},
+    }
+
+    program = program_from_document(document, version=3)
+
+    assert program.first_purchase == FirstPurchaseRule(200, "operator", Decimal("10.00"))
+    assert program.referral == ReferralRule(500, 250, "shop")
+    assert program.birthday == BirthdayRule(Decimal(2), "operator")
+    assert program.activities == {"review": ActivityRule("review", 50, 1, None, "operator")}
+    assert program.limits == EarningLimits(5000, 2_000_000)
+    assert program_document(program)["bonuses"] == document["bonuses"]  # published as the operator put it
+    assert program_document(program)["limits"] == {
+        "max_points_per_transaction": 5000,
+        "max_points_per_member_per_day": 2_000_000,
+    }
+    bare = program_from_document(
+        {k: v for k, v in document.items() if k in ("currency", "point_value", "expiry_months", "tier_metric", "tiers")}
+    )
+    assert (bare.first_purchase, bare.referral, bare.birthday, dict(bare.activities)) == (None, None, None, {})
