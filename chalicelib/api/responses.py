@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..services.requests import ActivityRuleDocument, Bonuses, EarningLimits, VoucherRulesDocument
+
 DecimalText = Annotated[str, Field(pattern=r"^-?[0-9]+(\.[0-9]+)?$", description="a decimal as a string")]
 Money = Annotated[str, Field(pattern=r"^-?[0-9]+\.[0-9]{2}$", description="an amount in the settlement currency")]
 Points = int
@@ -199,7 +201,8 @@ class TierView(Answer):
 
 
 class ProgramRules(Answer):
-    """The programme as stored; the sections later features read (bonuses, activities …) come as given."""
+    """The programme as stored; its optional sections (bonuses, activities, vouchers) come as they were put,
+    and the earning limits in force always."""
 
     currency: str
     point_value: DecimalText
@@ -208,6 +211,10 @@ class ProgramRules(Answer):
     tier_metric: str
     tier_window_months: int
     tiers: list[TierView]
+    bonuses: Bonuses | None = None
+    activities: dict[str, ActivityRuleDocument] | None = None
+    limits: EarningLimits
+    vouchers: VoucherRulesDocument | None = None
 
 
 class SavedProgram(ProgramRules):

@@ -77,6 +77,29 @@ class EarningLimits:
     max_points_per_member_per_day: int
 
 
+@dataclass(frozen=True)
+class VoucherDenomination:
+    points: int
+    value: Decimal  # in the programme's currency; ≥ points × point_value
+    bonus_funder: str | None  # pays value − points × point_value (None: no bonus)
+
+
+@dataclass(frozen=True)
+class VoucherRules:
+    """Points a member may convert into vouchers: which amounts, for how long, where they are spent."""
+
+    denominations: tuple[VoucherDenomination, ...]
+    validity_months: int
+    usable_at: frozenset[str] | None  # None: at every partner
+    auto_convert: tuple[int, int] | None = None  # (available points threshold, denomination points)
+
+    def denomination(self, points: int) -> VoucherDenomination | None:
+        return next((d for d in self.denominations if d.points == points), None)
+
+    def usable_by(self, partner_id: str) -> bool:
+        return self.usable_at is None or partner_id in self.usable_at
+
+
 DEFAULT_LIMITS = EarningLimits(max_points_per_transaction=1_000_000, max_points_per_member_per_day=2_000_000)
 
 
@@ -99,6 +122,7 @@ class Program:
     birthday: BirthdayRule | None = None
     activities: Mapping[str, ActivityRule] = field(default_factory=dict)
     limits: EarningLimits = DEFAULT_LIMITS
+    vouchers: VoucherRules | None = None
     # The optional sections (bonuses, activities, limits) as the operator put them: published as given by
     # GET /v1/program. Rules are read from the typed fields above, never from here.
     published_sections: Mapping[str, Any] = field(default_factory=dict)
@@ -201,6 +225,7 @@ def program_from_document(document: dict[str, Any], version: int = 0) -> Program
         birthday=_birthday(bonuses),
         activities={name: _activity(name, rule) for name, rule in (document.get("activities") or {}).items()},
         limits=_limits(document.get("limits") or {}),
+        vouchers=_vouchers(document.get("vouchers")),
         published_sections={k: v for k, v in document.items() if k not in known},
         version=version,
     )
@@ -225,6 +250,22 @@ def _birthday(bonuses: dict[str, Any]) -> BirthdayRule | None:
 
 def _activity(name: str, rule: dict[str, Any]) -> ActivityRule:
     return ActivityRule(name, int(rule["points"]), rule.get("max_per_day"), rule.get("max_total"), rule.get("funder"))
+
+
+def _vouchers(rules: dict[str, Any] | None) -> VoucherRules | None:
+    if not rules:
+        return None
+    usable_at = rules.get("usable_at", "all")
+    auto = rules.get("auto_convert")
+    return VoucherRules(
+        denominations=tuple(
+            VoucherDenomination(int(d["points"]), Decimal(d["value"]), d.get("bonus_funder"))
+            for d in rules["denominations"]
+        ),
+        validity_months=int(rules["validity_months"]),
+        usable_at=None if usable_at == "all" else frozenset(usable_at),
+        auto_convert=None if not auto else (int(auto["threshold"]), int(auto["denomination"])),
+    )
 
 
 def _limits(given: dict[str, Any]) -> EarningLimits:

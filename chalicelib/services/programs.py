@@ -10,7 +10,7 @@ from ..domain.money import parse_amount, parse_currency, parse_rate, to_str
 from ..domain.program import DEFAULT_PROGRAM, Partner, Program, program_document
 from ..domain.settlement import OPERATOR
 from ..store import directory
-from .requests import ProgramDocument
+from .requests import ProgramDocument, VoucherRulesDocument
 from .retrying import until_written
 from .runtime import Runtime, iso
 
@@ -44,9 +44,12 @@ def set_program(rt: Runtime, request: ProgramDocument) -> dict[str, Any]:
     first = request.bonuses.first_purchase if request.bonuses else None
     if first is not None and first.min_amount != "0":  # an amount in the programme's currency, or "0"
         parse_amount(first.min_amount, request.currency, field="bonuses.first_purchase.min_amount")
+    if request.vouchers is not None:
+        _check_vouchers(request.vouchers, request.currency, parse_rate(request.point_value, "point_value"))
     partners = directory.list_partners()
     _check_funders(request.funders(), partners)
     _check_currency(request.currency, partners)
+    _check_usable_at(request.vouchers, partners)
     document = request.model_dump(mode="json", exclude_none=True)
     # A whole replacement: a retry after a lost write stores the same document over the newer version.
     version = until_written(rt, lambda: directory.put_program(document, iso(rt.now())), "the programme")
@@ -60,6 +63,34 @@ def _check_funders(funders: dict[str, str], partners: list[Partner]) -> None:
     for field, funder in funders.items():
         if funder not in known:
             raise InvalidRequest(f"funder {funder} is neither the operator nor a partner", field=field)
+
+
+def _check_vouchers(rules: VoucherRulesDocument, currency: str, point_value: Decimal) -> None:
+    """A voucher is worth at least the points it takes (the issuers' liability for them); what it adds over that
+    is a bonus someone pays."""
+    for n, denomination in enumerate(rules.denominations):
+        field = f"vouchers.denominations[{n}]"
+        value = parse_amount(denomination.value, currency, field=f"{field}.value")
+        worth = denomination.points * point_value
+        if value < worth:
+            raise InvalidRequest(
+                f"{denomination.points} points are worth {to_str(worth)} {currency}: a voucher cannot be worth less",
+                field=f"{field}.value",
+            )
+        if value > worth and denomination.bonus_funder is None:
+            raise InvalidRequest(
+                f"the {to_str(value - worth)} {currency} this voucher adds over its points needs a bonus_funder",
+                field=f"{field}.bonus_funder",
+            )
+
+
+def _check_usable_at(rules: VoucherRulesDocument | None, partners: list[Partner]) -> None:
+    if rules is None or rules.usable_at == "all":
+        return
+    known = {partner.partner_id for partner in partners}
+    for n, partner_id in enumerate(rules.usable_at):
+        if partner_id not in known:
+            raise InvalidRequest(f"{partner_id} is not a partner", field=f"vouchers.usable_at[{n}]")
 
 
 def _check_currency(currency: str, partners: list[Partner]) -> None:

@@ -167,6 +167,36 @@ class Bonuses(BaseModel):
     referral: ReferralBonus | None = None
 
 
+class VoucherDenominationDocument(Strict):
+    points: Annotated[int, Field(strict=True, gt=0, le=1_000_000)]
+    value: Decimal_  # an amount of the programme's currency, at least points × point_value
+    bonus_funder: PartnerId | None = None  # pays what the value adds over points × point_value
+
+
+class AutoConvertDocument(Strict):
+    threshold: Annotated[int, Field(strict=True, gt=0, le=100_000_000)]
+    denomination: Annotated[int, Field(strict=True, gt=0)]  # the points of one of the denominations
+
+
+class VoucherRulesDocument(Strict):
+    denominations: Annotated[list[VoucherDenominationDocument], Field(min_length=1, max_length=10)]
+    validity_months: Annotated[int, Field(strict=True, ge=1, le=60)]
+    usable_at: Literal["all"] | Annotated[list[PartnerId], Field(min_length=1, max_length=200)] = "all"
+    auto_convert: AutoConvertDocument | None = None
+
+    @model_validator(mode="after")
+    def consistent(self) -> VoucherRulesDocument:
+        points = [d.points for d in self.denominations]
+        if len(set(points)) != len(points):
+            raise ValueError("voucher denominations must differ in points")
+        if self.auto_convert is not None:
+            if self.auto_convert.denomination not in points:
+                raise ValueError("auto_convert.denomination must be the points of one of the denominations")
+            if self.auto_convert.threshold < self.auto_convert.denomination:
+                raise ValueError("auto_convert.threshold must be at least its denomination's points")
+        return self
+
+
 class CampaignRequest(Strict):
     campaign_id: OperationId
     name: Name
@@ -210,6 +240,7 @@ class ProgramDocument(Strict):
     bonuses: Bonuses | None = None
     activities: dict[Category, ActivityRuleDocument] | None = None
     limits: EarningLimits | None = None
+    vouchers: VoucherRulesDocument | None = None
 
     @model_validator(mode="after")
     def tiers_ascend(self) -> ProgramDocument:
@@ -234,6 +265,9 @@ class ProgramDocument(Strict):
         for name, rule in (self.activities or {}).items():
             if rule.funder is not None:
                 named[f"activities.{name}.funder"] = rule.funder
+        for n, denomination in enumerate(self.vouchers.denominations if self.vouchers else []):
+            if denomination.bonus_funder is not None:
+                named[f"vouchers.denominations[{n}].bonus_funder"] = denomination.bonus_funder
         return named
 
 

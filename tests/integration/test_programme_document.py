@@ -87,3 +87,52 @@ def test_the_demo_and_test_programmes_still_validate():
 
     for document in (DEMO, PROGRAM, WITH_FUNDERS):
         ProgramDocument.model_validate(document)  # raises on an unknown or malformed field
+
+
+VOUCHERS = {
+    "denominations": [
+        {"points": 500, "value": "5.00"},
+        {"points": 1000, "value": "11.00", "bonus_funder": "shop"},
+    ],
+    "validity_months": 12,
+    "usable_at": ["shop"],
+    "auto_convert": {"threshold": 1500, "denomination": 1000},
+}
+
+
+def test_voucher_rules_are_published_as_put(coalition):
+    coalition.partner("shop")
+
+    saved = coalition.api.put("/v1/admin/program", {**PROGRAM, "vouchers": VOUCHERS}, token=coalition.admin)
+
+    assert saved.status == 200, saved.json
+    assert coalition.api.get("/v1/program").json["vouchers"] == {**VOUCHERS}
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "field"),
+    [
+        ({"denominations": [{"points": 500, "value": "4.99"}]}, 400, "vouchers.denominations[0].value"),
+        ({"denominations": [{"points": 500, "value": "5.001"}]}, 400, "vouchers.denominations[0].value"),
+        ({"denominations": [{"points": 500, "value": "5.50"}]}, 400, "vouchers.denominations[0].bonus_funder"),
+        (
+            {"denominations": [{"points": 500, "value": "5.50", "bonus_funder": "nobody"}]},
+            400,
+            "vouchers.denominations[0].bonus_funder",
+        ),
+        ({"usable_at": ["shop", "nobody"]}, 400, "vouchers.usable_at[1]"),
+        ({"auto_convert": {"threshold": 1500, "denomination": 700}}, 400, "vouchers"),
+        ({"auto_convert": {"threshold": 900, "denomination": 1000}}, 400, "vouchers"),
+        ({"denominations": [{"points": 500, "value": "5.00"}, {"points": 500, "value": "6.00"}]}, 400, "vouchers"),
+        ({"validity_months": 0}, 400, "vouchers.validity_months"),
+    ],
+)
+def test_voucher_rules_that_would_leak_value_are_refused_and_write_nothing(coalition, settings, change, status, field):
+    coalition.partner("shop")
+    before = table_snapshot(settings)
+    document = {**PROGRAM, "vouchers": {**VOUCHERS, "auto_convert": None, **change}}
+
+    reply = coalition.api.put("/v1/admin/program", document, token=coalition.admin)
+
+    assert (reply.status, reply.error_code, reply.json["error"]["field"]) == (status, "invalid_request", field)
+    assert table_snapshot(settings) == before
