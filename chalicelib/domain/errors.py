@@ -52,6 +52,12 @@ class MemberInactive(DomainError):
     code = "member_inactive"
 
 
+class VoucherNotUsable(DomainError):
+    """Spent, expired, not usable at this partner (mapped to 422 when the voucher endpoints land)."""
+
+    code = "voucher_not_usable"
+
+
 class CurrencyMismatch(DomainError):
     code = "currency_mismatch"
 
