@@ -20,6 +20,7 @@ TABLE_SETTINGS = {
     "OperationsTable": "operations_table",
     "DirectoryTable": "directory_table",
     "SettlementsTable": "settlements_table",
+    "VouchersTable": "vouchers_table",
 }
 
 

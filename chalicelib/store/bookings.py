@@ -6,6 +6,7 @@ Items, in this order (cancellation reasons come back in the same order):
   3. new identity aliases             attribute_not_exists(pk)     -> IdentifierTaken
      released aliases (deleted)       member_id = this member       (someone else's: ConcurrencyConflict)
   4. the wallet(s)                    version = read version       -> ConcurrencyConflict
+     vouchers created or changed       version = read version (new: attribute_not_exists) -> ConcurrencyConflict
   5. the ledger entries               attribute_not_exists(seq)    (numbered from the wallet: cannot clash
                                                                      unless the wallet condition fails too)
 """
@@ -22,11 +23,13 @@ from pynamodb.transactions import TransactWrite
 
 from ..domain.errors import ConcurrencyConflict, DuplicateOperation, IdentifierTaken
 from ..domain.ledger import Entry, OperationRecord
+from ..domain.vouchers import Voucher
 from ..domain.wallet import Wallet
 from ..settings import Settings
 from .errors import is_transient, translated
 from .models import AliasItem, EntryItem, OperationItem
 from .tables import connection
+from .vouchers import to_item as voucher_item
 from .wallets import to_item
 
 
@@ -40,6 +43,8 @@ class Booking:
     released_aliases: list[str] = field(default_factory=list)  # identifiers freed (a closed member)
     # Another member's wallet changed by the same operation (a referrer's bonus), with its entries.
     others: list[tuple[Wallet, list[Entry]]] = field(default_factory=list)
+    # Vouchers the operation creates or changes (converted, spent, voided, expired), each over the version read.
+    vouchers: list[Voucher] = field(default_factory=list)
 
 
 def commit(booking: Booking, settings: Settings) -> None:
@@ -51,6 +56,7 @@ def commit(booking: Booking, settings: Settings) -> None:
     for alias in booking.new_aliases:
         puts.append((f"alias:{alias}", AliasItem(pk=alias, member_id=booking.wallet.member_id)))
     puts.append(("conflict", to_item(booking.wallet, job_shards=settings.job_shards)))
+    puts.extend(("conflict", voucher_item(v, job_shards=settings.job_shards)) for v in booking.vouchers)
     for entry in booking.entries:
         puts.append(("conflict", entry_item(entry, booking.wallet.member_id, settings.settlement_shards)))
     for wallet, entries in booking.others:

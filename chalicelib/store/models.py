@@ -278,3 +278,48 @@ class SettlementItem(Model):
 
 
 TABLE_OF_MODEL[SettlementItem] = "settlements"
+
+
+class VoucherMemberIndex(GlobalSecondaryIndex["VoucherItem"]):
+    class Meta:
+        index_name = "by_member"
+        projection = AllProjection()
+
+    member_id = UnicodeAttribute(hash_key=True)
+    issued_at = UnicodeAttribute(range_key=True)
+
+
+class VouchersDueIndex(GlobalSecondaryIndex["VoucherItem"]):
+    class Meta:
+        index_name = "vouchers_due"
+        projection = KeysOnlyProjection()
+
+    expiry_shard = UnicodeAttribute(hash_key=True)
+    expires_on = UnicodeAttribute(range_key=True)
+
+
+class VoucherItem(Model):
+    """A voucher, by its code: what it is worth and who funds it; spent once, voided, expired (domain/vouchers)."""
+
+    class Meta:
+        table_name = "vouchers"
+
+    code = UnicodeAttribute(hash_key=True)
+    version = VersionAttribute()
+    member_id = UnicodeAttribute()
+    points = NumberAttribute()
+    value = UnicodeAttribute()
+    currency = UnicodeAttribute()
+    issued_at = UnicodeAttribute()
+    expires_on = UnicodeAttribute()
+    usable_at = JSONAttribute(null=True)  # partner ids; absent: every partner
+    funding = JSONAttribute()  # [[party, points, value], ...]
+    status = UnicodeAttribute()
+    spent = JSONAttribute(null=True)  # {partner_id, redemption_id, spent_at} while spent
+    by_member = VoucherMemberIndex()
+    # Present only while the voucher is open: the expiry job reads what is due, nothing spent or expired.
+    expiry_shard = UnicodeAttribute(null=True)
+    vouchers_due = VouchersDueIndex()
+
+
+TABLE_OF_MODEL[VoucherItem] = "vouchers"

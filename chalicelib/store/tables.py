@@ -24,6 +24,7 @@ def table_names(settings: Settings) -> dict[str, str]:
         "operations": settings.operations_table,
         "directory": settings.directory_table,
         "settlements": settings.settlements_table,
+        "vouchers": settings.vouchers_table,
     }
 
 

@@ -53,7 +53,14 @@ def test_the_merged_template_passes_cfn_lint(package):
 def test_the_template_declares_protected_tables_a_private_bucket_and_queues_with_a_dlq(package):
     resources = json.loads((package / "sam.json").read_text())["Resources"]
     tables = {name: r["Properties"] for name, r in resources.items() if r["Type"] == "AWS::DynamoDB::Table"}
-    assert set(tables) == {"MembersTable", "LedgerTable", "OperationsTable", "DirectoryTable", "SettlementsTable"}
+    assert set(tables) == {
+        "MembersTable",
+        "LedgerTable",
+        "OperationsTable",
+        "DirectoryTable",
+        "SettlementsTable",
+        "VouchersTable",
+    }
     for props in tables.values():
         assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
         assert props["DeletionProtectionEnabled"] is True

@@ -135,6 +135,7 @@ def table_snapshot(settings: Settings) -> dict[str, list[dict[str, Any]]]:
         settings.operations_table,
         settings.directory_table,
         settings.settlements_table,
+        settings.vouchers_table,
     )
     for name in tables:
         items = client.scan(TableName=name, ConsistentRead=True)["Items"]
