@@ -54,6 +54,8 @@ class ProportionalAward:
         """Points to take back when `share` more of the award is returned (exact over cumulative returns)."""
         self.returned_share = min(Fraction(1), self.returned_share + share)
         due = math.floor(self.points * self.returned_share)
+        if due <= self.taken:  # already taken (a purchase recorded in the old form rounded per issuer, not award)
+            return 0
         taking, self.taken = due - self.taken, due
         return taking
 
@@ -283,13 +285,20 @@ def legacy_facts(raw: dict[str, Any], partner_id: str, expires_on: str) -> Purch
     share = Fraction(returned) / Fraction(amount)
     awards = []
     for issuer, points in sorted(raw["points_by_issuer"].items()):
+        # What the old returns took of this issuer: its total, rounded down once.
+        issuer_taken = math.floor(int(points) * share)
         parts = [(issuer, "earned", int(points), False)]
         if issuer == partner_id:
             base = min(int(raw.get("qualifying_points", 0)), int(points))
             parts = [(issuer, "base_rate", base, True), (issuer, "earned", int(points) - base, False)]
-        for owner, rule, part, qualifying in parts:
+        # Each award took its share rounded down; what the issuer's single rounding took more (at most a point
+        # per award) goes to the last award, so the awards have taken exactly what the old returns took.
+        parts = [part for part in parts if part[2] > 0]
+        takes = [math.floor(part * share) for _, _, part, _ in parts]
+        if takes:
+            takes[-1] += issuer_taken - sum(takes)
+        for (owner, rule, part, qualifying), taken in zip(parts, takes, strict=True):
             if part > 0:
-                taken = math.floor(part * share)
                 awards.append(
                     ProportionalAward(
                         owner, rule, part, [Decimal(part)], qualifying=qualifying, returned_share=share, taken=taken

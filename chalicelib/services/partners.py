@@ -10,10 +10,9 @@ from typing import Any
 
 from ..domain.errors import CurrencyMismatch, InvalidRequest, NotFound
 from ..domain.money import parse_currency, parse_rate
-from ..domain.program import RESERVED_PARTNER_IDS, Partner
+from ..domain.program import DEFAULT_PROGRAM, RESERVED_PARTNER_IDS, Partner
 from ..store import directory
 from . import settlement
-from .programs import current_program
 from .requests import PartnerCreate, PartnerPatch
 from .retrying import until_written
 from .runtime import Runtime, iso
@@ -24,7 +23,8 @@ def create_partner(rt: Runtime, request: PartnerCreate) -> dict[str, Any]:
     currency = parse_currency(request.currency)
     # One coalition, one currency: points are settled, fees charged and amounts compared (tier spend, the
     # first-purchase minimum) in the programme's currency, and the coalition keeps no exchange rates.
-    program_currency = current_program(rt).currency
+    # Read afresh, not from this container's cache: the programme may have changed currency a moment ago.
+    program_currency = (directory.get_program(consistent=True) or DEFAULT_PROGRAM).currency
     if currency != program_currency:
         raise CurrencyMismatch(
             f"the programme trades in {program_currency}: a partner in {currency} needs its own programme",

@@ -94,7 +94,12 @@ def _check_usable_at(rules: VoucherRulesDocument | None, partners: list[Partner]
 
 
 def _check_currency(currency: str, partners: list[Partner]) -> None:
-    """The programme's currency is every partner's: it cannot change under partners trading in another."""
+    """The programme's currency is every partner's: it cannot change under partners trading in another. Keeping
+    the currency it has is always allowed (partners onboarded before the rule may trade in others: their
+    programme must still be changeable)."""
+    stored = directory.get_program(consistent=True)
+    if currency == (stored or DEFAULT_PROGRAM).currency:
+        return
     others = sorted({p.currency for p in partners} - {currency})
     if others:
         raise CurrencyMismatch(

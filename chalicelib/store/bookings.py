@@ -4,7 +4,7 @@ Items, in this order (cancellation reasons come back in the same order):
   1. the new operation record        attribute_not_exists(op_key)  -> DuplicateOperation
   2. operation records it changes     version = read version       -> ConcurrencyConflict
   3. new identity aliases             attribute_not_exists(pk)     -> IdentifierTaken
-     released aliases (deleted)       member_id = this member       (someone else's: ConcurrencyConflict)
+     released aliases (deleted)       absent, or member_id = this member (someone else's: ConcurrencyConflict)
   4. the wallet(s)                    version = read version       -> ConcurrencyConflict
      vouchers created or changed       version = read version (new: attribute_not_exists) -> ConcurrencyConflict
   5. the ledger entries               attribute_not_exists(seq)    (numbered from the wallet: cannot clash
@@ -69,7 +69,10 @@ def commit(booking: Booking, settings: Settings) -> None:
                 for meaning, item in puts:
                     transaction.save(item, condition=_creation_condition(item, meaning))
                 for alias in booking.released_aliases:
-                    transaction.delete(AliasItem(pk=alias), condition=AliasItem.member_id == booking.wallet.member_id)
+                    # An alias already gone is released (a wallet that derives its aliases may name one never
+                    # written); another member's is not touched.
+                    mine = AliasItem.pk.does_not_exist() | (AliasItem.member_id == booking.wallet.member_id)
+                    transaction.delete(AliasItem(pk=alias), condition=mine)
     except TransactWriteError as error:
         meanings = [meaning for meaning, _ in puts] + ["conflict"] * len(booking.released_aliases)
         _raise_for_cancellation(error, meanings)

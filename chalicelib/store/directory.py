@@ -172,9 +172,10 @@ def list_campaigns() -> list[Campaign]:
 
 
 # ---- programme ---------------------------------------------------------------------------------
-def get_program() -> Program | None:
+def get_program(*, consistent: bool = False) -> Program | None:
+    """The programme (`consistent`: as last written, for an operator's check; requests read it cached)."""
     with translated():
-        item = get_or_none(ProgramItem, PROGRAM_PK)
+        item = get_or_none(ProgramItem, PROGRAM_PK, consistent_read=consistent)
     return None if item is None else program_from_document(item.document, item.version or 0)
 
 

@@ -3,11 +3,17 @@ by dates, spending needs the card, closing releases identifiers."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
+from chalice.test import Client
+
+import app as application
+from chalicelib.bootstrap import Container
+from chalicelib.store import directory
 from chalicelib.store.models import WalletItem
-from tests.support.api import PROGRAM
-from tests.support.aws import table_snapshot
+from tests.support.api import PROGRAM, ApiClient
+from tests.support.aws import ADMIN_KEY, make_settings, table_snapshot
 from tests.support.ledger import assert_invariants
 
 ACTIVITIES = {"review": {"points": 50, "max_per_day": 1}}
@@ -221,3 +227,55 @@ def test_a_wallet_written_before_it_listed_its_identifiers_still_releases_card_a
     assert (again.status, again.error_code) == (422, "rule_violation")  # the closed member's code is gone too
     fresh = coalition.api.post("/v1/members", {"card_number": "12345678"}, token=shop)
     assert fresh.status == 201 and fresh.json["member_id"] != member.member_id
+
+
+def test_partners_onboarded_in_another_currency_before_the_rule_do_not_lock_the_programme(coalition):
+    """Review of D11: a coalition that already had a CHF partner could not change its programme at all."""
+    coalition.partner("shop")
+    shop = directory.get_partner("shop")
+    directory.create_partner(replace(shop, partner_id="zurich", currency="CHF"), "2026-01-01T00:00:00.000Z")
+
+    same = coalition.api.put("/v1/admin/program", {**PROGRAM, "point_value": "0.02"}, token=coalition.admin)
+    other = coalition.api.put("/v1/admin/program", {**PROGRAM, "currency": "CHF"}, token=coalition.admin)
+
+    assert (same.status, coalition.api.get("/v1/program").json["point_value"]) == (200, "0.02")
+    assert (other.status, other.error_code) == (422, "currency_mismatch")  # still no change of currency
+
+
+def test_a_new_partner_is_checked_against_the_programme_as_last_written_not_a_cached_one(tables, jwt_key_path, clock):
+    """Review of D11: a container that had cached the programme in EUR created an EUR partner after the programme
+    had moved to USD in another container."""
+    settings = make_settings(jwt_key_path).model_copy(update={"config_cache_seconds": 30})
+    first, second = Container(settings, clock), Container(settings, clock)
+    partner = {"partner_id": "shop", "name": "Shop", "currency": "EUR", "earn_rate": "1"}
+    with Client(application.app) as client:
+        api = ApiClient(client, None)
+        application.app.container = first
+        assert api.put("/v1/admin/program", PROGRAM, token=ADMIN_KEY).status == 200
+        application.app.container = second
+        assert api.get("/v1/program").json["currency"] == "EUR"  # cached here now
+        application.app.container = first
+        assert api.put("/v1/admin/program", {**PROGRAM, "currency": "USD"}, token=ADMIN_KEY).status == 200
+        application.app.container = second
+
+        created = api.post("/v1/admin/partners", partner, token=ADMIN_KEY)
+
+    assert (created.status, created.error_code) == (422, "currency_mismatch")
+
+
+def test_a_legacy_wallet_whose_referral_code_was_never_an_alias_can_still_be_closed(coalition):
+    """Review of D13: wallets of the first enrolments kept the code given at enrolment as `referral_code`, with no
+    REF# alias behind it; releasing that derived alias failed its condition on every retry (503)."""
+    shop = coalition.partner("shop")
+    member = coalition.member(shop, card_number="12345678")
+    WalletItem._get_connection().connection.client.update_item(
+        TableName=WalletItem.Meta.table_name,
+        Key={"member_id": {"S": member.member_id}},
+        UpdateExpression="REMOVE aliases SET referral_code = :code",
+        ExpressionAttributeValues={":code": {"S": "FRIEND42"}},
+    )
+
+    closed = coalition.api.patch(f"/v1/admin/members/{member.member_id}", {"status": "closed"}, token=coalition.admin)
+
+    assert closed.status == 200
+    assert coalition.api.get("/v1/members?card_number=12345678", token=shop).status == 404

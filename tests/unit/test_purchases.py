@@ -170,3 +170,23 @@ def test_a_purchase_recorded_before_awards_were_kept_returns_what_is_left_of_it(
     with pytest.raises(ReturnExceedsPurchase):
         facts.plan_return(Decimal("0.01"), None)
     assert PurchaseFacts.from_dict(facts.to_dict()) == facts  # stored from now on in today's form
+
+
+def test_an_old_record_split_into_awards_takes_back_exactly_what_the_old_returns_left():
+    """Review: the partner's 66 points (33 base, 33 of its own campaign) were taken back by the old code as one
+    total rounded once (33 for half of 33.00); read as two awards each rounded alone, the rest took 34."""
+    old = {
+        "amount": "33.00",
+        "currency": "EUR",
+        "occurred_on": "2026-11-23",
+        "points_by_issuer": {"shop": 66},
+        "qualifying_points": 33,
+        "returned_amount": "16.50",
+        "returned_points": 33,
+    }
+    facts = legacy_facts(old, "shop", "2028-11-30")
+
+    rest = facts.plan_return(Decimal("16.50"), None)
+
+    assert sorted((c.rule, c.points) for c in rest) == [("base_rate", 17), ("earned", 16)]
+    assert 33 + sum(c.points for c in rest) == 66
