@@ -1,7 +1,7 @@
 """Spending points: direct redemption, and holds that are captured (fully or partly) or voided.
 
-Only a member id or a card number may spend: an email or a phone number recognises a member (anyone who
-knows them could) but is no consent to spend their points. A redemption or capture keeps the attribution
+Only the card may spend: an email, a phone number or a member id recognises a member (any partner may know
+or learn them) but is no consent to spend their points. A redemption or capture keeps the attribution
 of what it spent and the point value it settles at on its operation record (SpendingFacts), so that a reversal
 gives back exactly those points, at that value.
 """

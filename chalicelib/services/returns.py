@@ -73,12 +73,7 @@ class ReturnOrder:
 
 
 def _return(program: Program, order: ReturnOrder, purchase: OperationRecord, wallet: Wallet, now: datetime) -> Outcome:
-    partner_id, transaction_id, return_id, amount = (
-        order.partner_id,
-        order.transaction_id,
-        order.return_id,
-        order.amount,
-    )
+    partner_id, return_id, amount = order.partner_id, order.return_id, order.amount
     facts = purchase_facts(purchase, program)
     clawbacks = facts.plan_return(amount, order.items or None)
     # Points past their validity that expired are not taken twice; those spent before are (a debt).
@@ -106,7 +101,7 @@ def _return(program: Program, order: ReturnOrder, purchase: OperationRecord, wal
     body = {
         "entry_id": entry.entry_id,
         "return_id": return_id,
-        "transaction_id": transaction_id,
+        "transaction_id": order.transaction_id,
         "points_reversed": -entry.points,
         "breakdown": entry.breakdown,
         "available_points": wallet.available,
@@ -117,7 +112,7 @@ def _return(program: Program, order: ReturnOrder, purchase: OperationRecord, wal
         201,
         body,
         entries,
-        {"transaction_id": transaction_id},
+        {"transaction_id": order.transaction_id},
         changed_operations=[replace(purchase, data=facts.to_dict())],
         metrics={"PointsReturned": -entry.points},
         others=others,
