@@ -10,6 +10,7 @@ from ..domain import limits
 from ..domain.activities import MAX_DAYS_LATE, ActivityRule, activity_rules, count_activity
 from ..domain.errors import RuleViolation
 from ..domain.ledger import new_entry
+from ..domain.movements import EntryType
 from ..domain.program import Program
 from ..domain.timefmt import refuse_future
 from ..domain.wallet import Portion, Wallet
@@ -59,7 +60,7 @@ def _decide(
         }
         entry = new_entry(
             wallet,
-            "activity",
+            EntryType.ACTIVITY,
             partner_id,
             rule.points,
             breakdown=[line],

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from ..domain.errors import InvalidRequest, NotFound, RuleViolation
 from ..domain.ledger import new_entry, operation_key
+from ..domain.movements import EntryType
 from ..domain.spending import SpendingFacts
 from ..domain.tiers import record_redemption
 from ..domain.wallet import Wallet
@@ -35,7 +36,7 @@ def redeem_points(rt: Runtime, partner_id: str, request: RedemptionRequest) -> R
             record_redemption(wallet, now.date(), partner_id)
             entry = new_entry(
                 wallet,
-                "redeem",
+                EntryType.REDEEM,
                 partner_id,
                 -request.points,
                 attribution=spent,
@@ -69,7 +70,7 @@ def place_hold(rt: Runtime, partner_id: str, request: HoldRequest) -> Reply:
             hold = wallet.place_hold(request.hold_id, partner_id, request.points, expires_at)
             entry = new_entry(
                 wallet,
-                "hold",
+                EntryType.HOLD,
                 partner_id,
                 0,
                 held=request.points,
@@ -113,7 +114,7 @@ def capture_hold(rt: Runtime, partner_id: str, hold_id: str, request: CaptureReq
             record_redemption(wallet, now.date(), partner_id)
             entry = new_entry(
                 wallet,
-                "capture",
+                EntryType.CAPTURE,
                 partner_id,
                 -points,
                 held=-hold.points,
@@ -149,7 +150,7 @@ def void_hold(rt: Runtime, partner_id: str, hold_id: str) -> Reply:
             wallet.release_hold(hold.key)
             entry = new_entry(
                 wallet,
-                "void",
+                EntryType.VOID,
                 partner_id,
                 0,
                 held=-hold.points,

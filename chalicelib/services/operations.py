@@ -29,6 +29,7 @@ from ..domain.errors import (
     TransientFailure,
 )
 from ..domain.ledger import Entry, OperationRecord, new_entry, operation_key
+from ..domain.movements import EntryType
 from ..domain.program import OPERATOR
 from ..domain.wallet import Wallet
 from ..observability import logger, metrics
@@ -202,7 +203,7 @@ def release_expired_holds(wallet: Wallet, now: datetime, limit: int = 20) -> lis
         entries.append(
             new_entry(
                 wallet,
-                "void",
+                EntryType.VOID,
                 hold.partner_id,
                 0,
                 held=-hold.points,
@@ -225,7 +226,9 @@ def expire_due_lots(wallet: Wallet, now: datetime, booked_at: datetime | None = 
     points = sum(p.points for p in portions)
     line = {"rule": "expiry", "points": -points, "detail": f"points valid until {portions[-1].expires_on}"}
     booked = iso(booked_at or now)
-    return [new_entry(wallet, "expire", OPERATOR, -points, breakdown=[line], attribution=portions, booked_at=booked)]
+    return [
+        new_entry(wallet, EntryType.EXPIRE, OPERATOR, -points, breakdown=[line], attribution=portions, booked_at=booked)
+    ]
 
 
 def _backoff(attempt: int, cap: float) -> None:

@@ -20,6 +20,7 @@ from decimal import Decimal
 from ..domain.errors import NotFound
 from ..domain.ledger import Entry, OperationRecord, new_entry, operation_key, tier_entry
 from ..domain.money import parse_amount, to_str
+from ..domain.movements import EntryType
 from ..domain.program import OPERATOR, Program
 from ..domain.purchases import Clawback, PurchaseFacts, ReturnedLine, legacy_facts
 from ..domain.tiers import ReturnedPurchase, record_return, redecide_after_return
@@ -189,10 +190,12 @@ def _clawback_entry(
         portions += wallet.claw_back(issuer, points - gone)
         taken += points - gone
     if not lines:
-        lines.append({"rule": "return", "points": 0, "detail": f"{what} returned; no points to take back"})
+        lines.append(
+            {"rule": EntryType.RETURN.value, "points": 0, "detail": f"{what} returned; no points to take back"}
+        )
     return new_entry(
         wallet,
-        "return",
+        EntryType.RETURN,
         partner_id,
         -taken,
         attribution=portions,

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from ..domain.errors import NotFound
 from ..domain.ledger import new_entry, operation_key
+from ..domain.movements import EntryType
 from ..domain.spending import SpendingFacts
 from ..domain.wallet import Wallet
 from ..store.operations import find_operation
@@ -44,10 +45,14 @@ def reverse_spending(rt: Runtime, partner_id: str, kind: str, spending_id: str, 
             given = facts.reverse(request.points)
             points = sum(p.points for p in given)
             wallet.give_back(given)
-            line = {"rule": "reversal", "points": points, "detail": f"{points} points given back by {partner_id}"}
+            line = {
+                "rule": EntryType.REVERSAL.value,
+                "points": points,
+                "detail": f"{points} points given back by {partner_id}",
+            }
             entry = new_entry(
                 wallet,
-                "reversal",
+                EntryType.REVERSAL,
                 partner_id,
                 points,
                 breakdown=[line],
