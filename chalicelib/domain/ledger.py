@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from .movements import EntryType
+from .movements import EntryType, OperationKind
 from .wallet import Portion, Wallet
 
 
@@ -127,5 +127,5 @@ class OperationRecord:
     version: int = 0
 
 
-def operation_key(partner_id: str, kind: str, operation_id: str) -> str:
+def operation_key(partner_id: str, kind: OperationKind, operation_id: str) -> str:
     return f"{partner_id}#{kind}#{operation_id}"

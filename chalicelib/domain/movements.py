@@ -43,6 +43,8 @@ from dataclasses import dataclass
 from enum import Enum, StrEnum
 from types import MappingProxyType
 
+from .errors import DomainError, HoldNotOpen, IdempotencyConflict
+
 
 class EntryType(StrEnum):
     """The type of a ledger entry, stored as its value."""
@@ -156,3 +158,61 @@ MOVEMENTS: Mapping[EntryType, Movement] = MappingProxyType(
 def movement(type: str) -> Movement:
     """The declaration of an entry type (its stored string or its member)."""
     return MOVEMENTS[EntryType(type)]
+
+
+class OperationKind(StrEnum):
+    """A partner's operation, exactly once under its id: the middle part of the stored operation key
+    (partner#kind#id) and the stored record's kind."""
+
+    PURCHASE = "purchase"
+    RETURN = "return"
+    REDEMPTION = "redemption"
+    HOLD = "hold"
+    CAPTURE = "capture"
+    VOID = "void"
+    ACTIVITY = "activity"
+    REVERSAL = "reversal"
+
+
+@dataclass(frozen=True)
+class OperationDeclaration:
+    """What the executor (services/operations.py) needs to know of each kind of operation."""
+
+    kind: OperationKind
+    id_field: str  # the request field carrying the operation's id (what a 409 points at)
+    books: frozenset[EntryType]  # its movements (any write also expires due lots and releases expired holds)
+    started_by: frozenset[Starter] = _PARTNER
+    # The same id again with a different request: the contract's answer (409 idempotency_conflict, or for
+    # a hold already captured or voided, 422 hold_not_open as for any capture/void of a closed hold).
+    conflict: type[DomainError] = IdempotencyConflict
+    # Corrections of an earlier operation (returns, reversals) also apply to a suspended or closed member.
+    corrects: bool = False
+    reversible: bool = False  # a spending a reversal can undo (in part), named by its id field
+
+
+OPERATIONS: Mapping[OperationKind, OperationDeclaration] = MappingProxyType(
+    {
+        d.kind: d
+        for d in (
+            OperationDeclaration(
+                OperationKind.PURCHASE, "transaction_id", frozenset({EntryType.EARN, EntryType.BONUS})
+            ),
+            OperationDeclaration(OperationKind.RETURN, "return_id", frozenset({EntryType.RETURN}), corrects=True),
+            OperationDeclaration(
+                OperationKind.REDEMPTION, "redemption_id", frozenset({EntryType.REDEEM}), reversible=True
+            ),
+            OperationDeclaration(OperationKind.HOLD, "hold_id", frozenset({EntryType.HOLD})),
+            OperationDeclaration(
+                OperationKind.CAPTURE, "hold_id", frozenset({EntryType.CAPTURE}), conflict=HoldNotOpen, reversible=True
+            ),
+            OperationDeclaration(OperationKind.VOID, "hold_id", frozenset({EntryType.VOID}), conflict=HoldNotOpen),
+            OperationDeclaration(OperationKind.ACTIVITY, "activity_id", frozenset({EntryType.ACTIVITY})),
+            OperationDeclaration(OperationKind.REVERSAL, "reversal_id", frozenset({EntryType.REVERSAL}), corrects=True),
+        )
+    }
+)
+
+
+def operation(kind: str) -> OperationDeclaration:
+    """The declaration of an operation kind (its stored string or its member)."""
+    return OPERATIONS[OperationKind(kind)]

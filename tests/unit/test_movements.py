@@ -9,8 +9,20 @@ from decimal import Decimal
 
 import pytest
 
-from chalicelib.domain.ledger import Entry
-from chalicelib.domain.movements import MOVEMENTS, EntryType, Liability, Rate, Settles, Starter, movement
+from chalicelib.domain.errors import HoldNotOpen, IdempotencyConflict
+from chalicelib.domain.ledger import Entry, operation_key
+from chalicelib.domain.movements import (
+    MOVEMENTS,
+    OPERATIONS,
+    EntryType,
+    Liability,
+    OperationKind,
+    Rate,
+    Settles,
+    Starter,
+    movement,
+    operation,
+)
 from chalicelib.domain.reconciliation import liability_from_entries
 from chalicelib.domain.settlement import PointFlows
 from chalicelib.domain.wallet import Portion
@@ -113,3 +125,30 @@ def test_who_moves_held_points_and_who_starts_what() -> None:
     assert MOVEMENTS[EntryType.STATUS].started_by == {Starter.OPERATOR}
     assert Starter.JOB in MOVEMENTS[EntryType.VOID].started_by  # holds past their expiry
     assert all(m.started_by for m in MOVEMENTS.values())
+
+
+def test_operation_kinds_keep_their_stored_strings_and_answers() -> None:
+    """The kinds are the middle of stored operation keys: never renamed. Id fields, conflict answers and
+    corrections as the executor had them."""
+    assert {k: (d.id_field, d.conflict, d.corrects) for k, d in OPERATIONS.items()} == {
+        "purchase": ("transaction_id", IdempotencyConflict, False),
+        "return": ("return_id", IdempotencyConflict, True),
+        "redemption": ("redemption_id", IdempotencyConflict, False),
+        "hold": ("hold_id", IdempotencyConflict, False),
+        "capture": ("hold_id", HoldNotOpen, False),
+        "void": ("hold_id", HoldNotOpen, False),
+        "activity": ("activity_id", IdempotencyConflict, False),
+        "reversal": ("reversal_id", IdempotencyConflict, True),
+    }
+    assert all(OPERATIONS[k].kind is k for k in OperationKind)
+    assert operation_key("alpha", OperationKind.CAPTURE, "h-1") == "alpha#capture#h-1"
+    assert operation("void") is OPERATIONS[OperationKind.VOID]
+
+
+def test_operations_book_the_movements_partners_start() -> None:
+    booked = {t for d in OPERATIONS.values() for t in d.books}
+    assert booked == {t for t, m in MOVEMENTS.items() if Starter.PARTNER in m.started_by}
+    assert all(d.started_by == {Starter.PARTNER} for d in OPERATIONS.values())
+    reversible = {k for k, d in OPERATIONS.items() if d.reversible}
+    assert reversible == {OperationKind.REDEMPTION, OperationKind.CAPTURE}
+    assert all(MOVEMENTS[t].liability is Liability.SPENDS for k in reversible for t in OPERATIONS[k].books)
