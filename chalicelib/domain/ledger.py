@@ -12,16 +12,17 @@ from .wallet import Portion, Wallet
 
 @dataclass
 class Entry:
-    """One movement: earn, bonus, activity, redeem, hold, capture, void, return, expire; or a decision that moves
-    no points (tier, status). `points` is the signed change of the member's lots − debts + held;
-    `held` the signed change of held points; `attribution` says whose points moved (issuer, lot expiry).
+    """One movement: earn, bonus, activity, redeem, hold, capture, void, return, reversal, expire; or a decision
+    that moves no points (tier, status), each declared in domain/movements.py. `points` is the signed change of
+    the member's lots − debts + held; `held` the signed change of held points; `attribution` says whose points
+    moved (issuer, lot expiry).
 
-    Entries that move money at settlement record, when booked, the rate they settle at, so that a later change
-    of the programme or of a partner's fee does not revalue them: `point_value` on spending (redeem, capture;
-    the programme's value then) and on reversals (the value of the spending they undo); `fees_per_point` on
-    entries that issue points or take them back (earn, bonus, activity, return): each issuer's fee per point
-    (on a return, the fee that was charged when the points were issued). Entries booked before rates were
-    recorded have neither: the close values them at its own rates."""
+    Entries that move money at settlement record, when booked, the rate their type declares and settle at, so
+    that a later change of the programme or of a partner's fee does not revalue them: `point_value` on spending
+    (redeem, capture; the programme's value then) and on reversals (the value of the spending they undo);
+    `fees_per_point` on entries that issue points or take them back (earn, bonus, activity, return): each
+    issuer's fee per point (on a return, the fee that was charged when the points were issued). Entries booked
+    before rates were recorded have neither: the close values them at its own rates."""
 
     seq: int
     entry_id: str

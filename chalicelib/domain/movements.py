@@ -27,6 +27,18 @@ A movement is one ledger entry type. Its declaration says, for each portion of i
 - rate: what the entry records when booked, and settles at: the issuer's fee per point (`fees_per_point`) or
   the programme's point value (`point_value`; on a reversal, that of the spending it undoes).
 
+Partners start movements through operations, each exactly once under its id (stored key partner#kind#id):
+
+    kind        id field        books        same id, other request   also on an inactive member
+    purchase    transaction_id  earn, bonus  409 idempotency_conflict
+    return      return_id       return       409 idempotency_conflict  yes (corrects a purchase)
+    redemption  redemption_id   redeem       409 idempotency_conflict  (reversible)
+    hold        hold_id         hold         409 idempotency_conflict
+    capture     hold_id         capture      422 hold_not_open         (reversible)
+    void        hold_id         void         422 hold_not_open
+    activity    activity_id     activity     409 idempotency_conflict
+    reversal    reversal_id     reversal     409 idempotency_conflict  yes (corrects a spending)
+
 Adding a movement:
 1. an `EntryType` member (its value is what ledger items store: never rename one) and its `Movement` in
    `MOVEMENTS`; tests/unit/test_movements.py checks that every type has exactly one declaration;
