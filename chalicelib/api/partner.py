@@ -6,6 +6,7 @@ from typing import Any
 
 from chalice.app import Blueprint
 
+from ..domain.movements import OperationKind
 from ..services import activities, burning, earning, members, returns, reversals
 from ..services.auth import partner_profile
 from ..services.operations import Reply
@@ -119,7 +120,7 @@ def post_redemption(call: Call, body: RedemptionRequest) -> Reply:
 )
 def reverse_redemption(call: Call, redemption_id: str, body: ReversalRequest) -> Reply:
     """Give back (part of) the points of a redemption this partner made (a cancelled purchase)."""
-    return reversals.reverse_spending(call.rt, call.partner_id, "redemption", redemption_id, body)
+    return reversals.reverse_spending(call.rt, call.partner_id, OperationKind.REDEMPTION, redemption_id, body)
 
 
 @endpoint(
@@ -161,7 +162,7 @@ def void_hold(call: Call, hold_id: str) -> Reply:
 )
 def reverse_capture(call: Call, hold_id: str, body: ReversalRequest) -> Reply:
     """Give back (part of) the points this partner captured from a hold."""
-    return reversals.reverse_spending(call.rt, call.partner_id, "capture", hold_id, body)
+    return reversals.reverse_spending(call.rt, call.partner_id, OperationKind.CAPTURE, hold_id, body)
 
 
 @endpoint(partner_api, "/v1/activities", "POST", audience="partner", status=201, response=ActivityResponse)

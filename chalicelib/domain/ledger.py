@@ -6,25 +6,27 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from .movements import EntryType, OperationKind
 from .wallet import Portion, Wallet
 
 
 @dataclass
 class Entry:
-    """One movement: earn, bonus, activity, redeem, hold, capture, void, return, expire; or a decision that moves
-    no points (tier, status). `points` is the signed change of the member's lots − debts + held;
-    `held` the signed change of held points; `attribution` says whose points moved (issuer, lot expiry).
+    """One movement: earn, bonus, activity, redeem, hold, capture, void, return, reversal, expire; or a decision
+    that moves no points (tier, status), each declared in domain/movements.py. `points` is the signed change of
+    the member's lots − debts + held; `held` the signed change of held points; `attribution` says whose points
+    moved (issuer, lot expiry).
 
-    Entries that move money at settlement record, when booked, the rate they settle at, so that a later change
-    of the programme or of a partner's fee does not revalue them: `point_value` on spending (redeem, capture;
-    the programme's value then) and on reversals (the value of the spending they undo); `fees_per_point` on
-    entries that issue points or take them back (earn, bonus, activity, return): each issuer's fee per point
-    (on a return, the fee that was charged when the points were issued). Entries booked before rates were
-    recorded have neither: the close values them at its own rates."""
+    Entries that move money at settlement record, when booked, the rate their type declares and settle at, so
+    that a later change of the programme or of a partner's fee does not revalue them: `point_value` on spending
+    (redeem, capture; the programme's value then) and on reversals (the value of the spending they undo);
+    `fees_per_point` on entries that issue points or take them back (earn, bonus, activity, return): each
+    issuer's fee per point (on a return, the fee that was charged when the points were issued). Entries booked
+    before rates were recorded have neither: the close values them at its own rates."""
 
     seq: int
     entry_id: str
-    type: str
+    type: EntryType  # what it does to liability and money: its declaration in domain/movements.py
     partner_id: str
     points: int
     held: int = 0
@@ -36,6 +38,9 @@ class Entry:
     point_value: Decimal | None = None
     fees_per_point: dict[str, Decimal] = field(default_factory=dict)  # issuer -> fee per point
 
+    def __post_init__(self) -> None:
+        self.type = EntryType(self.type)  # as stored (its string) or as booked: one of the declared types
+
     def fee_of(self, issuer: str) -> Decimal | None:
         """The fee per point recorded for `issuer`'s points in this entry (None: none was recorded)."""
         return self.fees_per_point.get(issuer)
@@ -43,7 +48,7 @@ class Entry:
     def public(self) -> dict[str, Any]:
         body: dict[str, Any] = {
             "entry_id": self.entry_id,
-            "type": self.type,
+            "type": self.type.value,
             "partner_id": self.partner_id,
             "points": self.points,
             "held_points": self.held,
@@ -58,7 +63,7 @@ class Entry:
 
 def new_entry(
     wallet: Wallet,
-    type: str,
+    type: EntryType,
     partner_id: str,
     points: int,
     *,
@@ -92,19 +97,19 @@ def new_entry(
 def tier_entry(wallet: Wallet, change: Any, booked_at: str) -> Entry:
     """A tier decision in the member's history: no points move, the reason is the breakdown."""
     line = {"rule": change.rule, "points": 0, "detail": change.detail, "tier": change.to_tier}
-    return new_entry(wallet, "tier", "operator", 0, breakdown=[line], booked_at=booked_at)
+    return new_entry(wallet, EntryType.TIER, "operator", 0, breakdown=[line], booked_at=booked_at)
 
 
-def default_breakdown(type: str, partner_id: str, points: int, held: int) -> list[dict[str, Any]]:
-    """Every entry explains itself to the member; lines sum to the entry's points."""
+def default_breakdown(type: EntryType, partner_id: str, points: int, held: int) -> list[dict[str, Any]]:
+    """Every entry explains itself to the member; lines sum to the entry's points. The rule is the type."""
     details = {
-        "redeem": f"{-points} points spent at {partner_id}",
-        "hold": f"{held} points reserved by {partner_id}",
-        "capture": f"{-points} reserved points spent at {partner_id}"
+        EntryType.REDEEM: f"{-points} points spent at {partner_id}",
+        EntryType.HOLD: f"{held} points reserved by {partner_id}",
+        EntryType.CAPTURE: f"{-points} reserved points spent at {partner_id}"
         + (f", {-held + points} released" if -held + points else ""),
-        "void": f"{-held} reserved points released by {partner_id}",
+        EntryType.VOID: f"{-held} reserved points released by {partner_id}",
     }
-    return [{"rule": type, "points": points, "detail": details.get(type, type)}]
+    return [{"rule": type.value, "points": points, "detail": details.get(type, type.value)}]
 
 
 @dataclass
@@ -123,5 +128,5 @@ class OperationRecord:
     version: int = 0
 
 
-def operation_key(partner_id: str, kind: str, operation_id: str) -> str:
+def operation_key(partner_id: str, kind: OperationKind, operation_id: str) -> str:
     return f"{partner_id}#{kind}#{operation_id}"

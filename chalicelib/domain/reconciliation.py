@@ -1,8 +1,9 @@
 """The ledger invariants as pure functions (DESIGN.md invariants 1 and 2).
 
 1. Per member: Σ entry points = lots − debts + held, and Σ entry held = held.
-2. Per issuer: issued − returned − redeemed + reversed − expired (from the entries' attribution, as
-   PointFlows.liability_change counts it) = Σ members' (lots − debts) + open holds of that issuer (from the wallets).
+2. Per issuer: issued − returned − redeemed + reversed − expired (from the entries' attribution, each portion
+   with the sign its entry type's declared liability gives it, domain/movements.py; PointFlows counts them)
+   = Σ members' (lots − debts) + open holds of that issuer (from the wallets).
 """
 
 from __future__ import annotations

@@ -25,15 +25,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .ledger import Entry
+from .movements import Liability, Rate, Settles, movement
 from .program import OPERATOR as OPERATOR  # the operator as a party (defined with the programme)
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
-
-# How each entry type's attribution moves an issuer's liability (hold, void, tier, status: it does not).
-ISSUING = frozenset({"earn", "bonus", "activity"})
-SPENDING = frozenset({"redeem", "capture"})
-REVERSING = frozenset({"reversal"})  # a redeemer gives spent points back: the issuer's liability again
 
 
 def cents(amount: Decimal) -> Decimal:
@@ -87,23 +83,42 @@ class PointFlows:
     fee_worth: dict[str, Worth] = field(default_factory=dict)  # issuer -> fee on issued − fee on returned
 
     def add(self, entry: Entry) -> None:
+        """Count the entry as its type's declaration says (domain/movements.py): its liability effect in the
+        points, its settlement effect at the rate it recorded. A pair's redeemer is the entry's partner."""
         self.entries += 1
+        declared = movement(entry.type)
         for portion in entry.attribution:
             issuer, points = portion.issuer, portion.points
-            if entry.type in ISSUING:
+            self._count(declared.liability, issuer, entry.partner_id, points)
+            self._value(declared.settles, issuer, entry.partner_id, points, _rate(declared.rate, entry, issuer))
+
+    def _count(self, liability: Liability, issuer: str, partner_id: str, points: int) -> None:
+        match liability:
+            case Liability.ISSUES:
                 self.issued[issuer] += points
-                self.fee_worth.setdefault(issuer, Worth()).add(points, entry.fee_of(issuer))
-            elif entry.type == "return":
+            case Liability.RETURNS:
                 self.returned[issuer] += points
-                self.fee_worth.setdefault(issuer, Worth()).add(-points, entry.fee_of(issuer))
-            elif entry.type == "expire":
+            case Liability.EXPIRES:
                 self.expired[issuer] += points
-            elif entry.type in SPENDING:
-                self.redeemed.setdefault(issuer, Counter())[entry.partner_id] += points
-                _worth(self.redeemed_worth, issuer, entry.partner_id).add(points, entry.point_value)
-            elif entry.type in REVERSING:  # the entry's partner is the redeemer that gives the points back
-                self.reversed.setdefault(issuer, Counter())[entry.partner_id] += points
-                _worth(self.reversed_worth, issuer, entry.partner_id).add(points, entry.point_value)
+            case Liability.SPENDS:
+                self.redeemed.setdefault(issuer, Counter())[partner_id] += points
+            case Liability.GIVES_BACK:
+                self.reversed.setdefault(issuer, Counter())[partner_id] += points
+            case Liability.NONE:
+                pass
+
+    def _value(self, settles: Settles, issuer: str, partner_id: str, points: int, rate: Decimal | None) -> None:
+        match settles:
+            case Settles.FEE_ON_ISSUE:
+                self.fee_worth.setdefault(issuer, Worth()).add(points, rate)
+            case Settles.FEE_REFUND:
+                self.fee_worth.setdefault(issuer, Worth()).add(-points, rate)
+            case Settles.REDEMPTION_PAIR:
+                _worth(self.redeemed_worth, issuer, partner_id).add(points, rate)
+            case Settles.REVERSAL_PAIR:
+                _worth(self.reversed_worth, issuer, partner_id).add(points, rate)
+            case Settles.BREAKAGE | Settles.NOTHING:
+                pass  # breakage is the expired points; no money moves
 
     def merge(self, other: PointFlows) -> None:
         self.issued.update(other.issued)
@@ -147,14 +162,15 @@ class PointFlows:
 
     def liability_change(self, issuer: str) -> int:
         """issued − returned − redeemed + reversed − expired: how these entries moved the issuer's outstanding
-        points."""
-        return (
-            self.issued.get(issuer, 0)
-            - self.returned.get(issuer, 0)
-            - self.redeemed_from(issuer)
-            + self.reversed_to(issuer)
-            - self.expired.get(issuer, 0)
-        )
+        points (each count with its liability's declared sign)."""
+        moved = {
+            Liability.ISSUES: self.issued.get(issuer, 0),
+            Liability.RETURNS: self.returned.get(issuer, 0),
+            Liability.SPENDS: self.redeemed_from(issuer),
+            Liability.GIVES_BACK: self.reversed_to(issuer),
+            Liability.EXPIRES: self.expired.get(issuer, 0),
+        }
+        return sum(liability.sign * points for liability, points in moved.items())
 
     def outstanding_after(self, before: dict[str, int]) -> dict[str, int]:
         return {
@@ -208,6 +224,18 @@ class PointFlows:
             flows.reversed_worth = _worths_from_dict(worth["reversed"])
             flows.fee_worth = {i: Worth.from_list(w) for i, w in worth["fees"].items()}
         return flows
+
+
+def _rate(rate: Rate, entry: Entry, issuer: str) -> Decimal | None:
+    """The rate of that kind the entry recorded for `issuer`'s points (None: booked before entries recorded
+    rates, or a movement that records none)."""
+    match rate:
+        case Rate.FEE_PER_POINT:
+            return entry.fee_of(issuer)
+        case Rate.POINT_VALUE:
+            return entry.point_value
+        case Rate.NONE:
+            return None
 
 
 def _merge_matrix(into: dict[str, Counter[str]], other: dict[str, Counter[str]]) -> None:

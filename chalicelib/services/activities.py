@@ -10,6 +10,7 @@ from ..domain import limits
 from ..domain.activities import MAX_DAYS_LATE, count_activity
 from ..domain.errors import RuleViolation
 from ..domain.ledger import new_entry
+from ..domain.movements import EntryType, OperationKind
 from ..domain.program import ActivityRule, Program
 from ..domain.timefmt import refuse_future
 from ..domain.wallet import Portion, Wallet
@@ -21,7 +22,9 @@ from .runtime import Runtime, iso
 
 
 def record_activity(rt: Runtime, partner_id: str, request: ActivityRequest) -> Reply:
-    operation = Operation(partner_id, "activity", request.activity_id, fingerprint(request.model_dump(mode="json")))
+    operation = Operation(
+        partner_id, OperationKind.ACTIVITY, request.activity_id, fingerprint(request.model_dump(mode="json"))
+    )
 
     def prepare() -> tuple[str, Decide]:
         program = current_program(rt)
@@ -59,7 +62,7 @@ def _decide(
         }
         entry = new_entry(
             wallet,
-            "activity",
+            EntryType.ACTIVITY,
             partner_id,
             rule.points,
             breakdown=[line],

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from ..domain.errors import InvalidRequest, NotFound, RuleViolation
 from ..domain.ledger import new_entry, operation_key
+from ..domain.movements import EntryType, OperationKind
 from ..domain.spending import SpendingFacts
 from ..domain.tiers import record_redemption
 from ..domain.wallet import Wallet
@@ -24,7 +25,9 @@ from .runtime import Runtime, iso
 
 
 def redeem_points(rt: Runtime, partner_id: str, request: RedemptionRequest) -> Reply:
-    operation = Operation(partner_id, "redemption", request.redemption_id, fingerprint(request.model_dump(mode="json")))
+    operation = Operation(
+        partner_id, OperationKind.REDEMPTION, request.redemption_id, fingerprint(request.model_dump(mode="json"))
+    )
 
     def prepare() -> tuple[str, Decide]:
         member_id = resolve_spender(rt, request.member)
@@ -35,7 +38,7 @@ def redeem_points(rt: Runtime, partner_id: str, request: RedemptionRequest) -> R
             record_redemption(wallet, now.date(), partner_id)
             entry = new_entry(
                 wallet,
-                "redeem",
+                EntryType.REDEEM,
                 partner_id,
                 -request.points,
                 attribution=spent,
@@ -59,7 +62,7 @@ def redeem_points(rt: Runtime, partner_id: str, request: RedemptionRequest) -> R
 
 
 def place_hold(rt: Runtime, partner_id: str, request: HoldRequest) -> Reply:
-    operation = Operation(partner_id, "hold", request.hold_id, fingerprint(request.model_dump(mode="json")))
+    operation = Operation(partner_id, OperationKind.HOLD, request.hold_id, fingerprint(request.model_dump(mode="json")))
 
     def prepare() -> tuple[str, Decide]:
         member_id = resolve_spender(rt, request.member)
@@ -69,7 +72,7 @@ def place_hold(rt: Runtime, partner_id: str, request: HoldRequest) -> Reply:
             hold = wallet.place_hold(request.hold_id, partner_id, request.points, expires_at)
             entry = new_entry(
                 wallet,
-                "hold",
+                EntryType.HOLD,
                 partner_id,
                 0,
                 held=request.points,
@@ -98,7 +101,7 @@ def place_hold(rt: Runtime, partner_id: str, request: HoldRequest) -> Reply:
 
 
 def capture_hold(rt: Runtime, partner_id: str, hold_id: str, request: CaptureRequest) -> Reply:
-    operation = Operation(partner_id, "capture", hold_id, fingerprint(request.model_dump(mode="json")))
+    operation = Operation(partner_id, OperationKind.CAPTURE, hold_id, fingerprint(request.model_dump(mode="json")))
 
     def prepare() -> tuple[str, Decide]:
         member_id = _hold_member(partner_id, hold_id)
@@ -113,7 +116,7 @@ def capture_hold(rt: Runtime, partner_id: str, hold_id: str, request: CaptureReq
             record_redemption(wallet, now.date(), partner_id)
             entry = new_entry(
                 wallet,
-                "capture",
+                EntryType.CAPTURE,
                 partner_id,
                 -points,
                 held=-hold.points,
@@ -139,7 +142,7 @@ def capture_hold(rt: Runtime, partner_id: str, hold_id: str, request: CaptureReq
 
 
 def void_hold(rt: Runtime, partner_id: str, hold_id: str) -> Reply:
-    operation = Operation(partner_id, "void", hold_id, fingerprint({}))
+    operation = Operation(partner_id, OperationKind.VOID, hold_id, fingerprint({}))
 
     def prepare() -> tuple[str, Decide]:
         member_id = _hold_member(partner_id, hold_id)
@@ -149,7 +152,7 @@ def void_hold(rt: Runtime, partner_id: str, hold_id: str) -> Reply:
             wallet.release_hold(hold.key)
             entry = new_entry(
                 wallet,
-                "void",
+                EntryType.VOID,
                 partner_id,
                 0,
                 held=-hold.points,
@@ -183,7 +186,7 @@ def resolve_spender(rt: Runtime, ref: MemberRef) -> str:
 
 def _hold_member(partner_id: str, hold_id: str) -> str:
     """Holds are found through the partner's own record of them: another partner's hold is not found."""
-    record = find_operation(operation_key(partner_id, "hold", hold_id))
+    record = find_operation(operation_key(partner_id, OperationKind.HOLD, hold_id))
     if record is None:
         raise NotFound(f"hold {hold_id} not found")
     return record.member_id

@@ -20,6 +20,7 @@ from ..domain.earning import PurchaseLine, split_purchase
 from ..domain.errors import CurrencyMismatch, RuleViolation
 from ..domain.ledger import Entry, new_entry, tier_entry
 from ..domain.money import parse_amount, parse_currency
+from ..domain.movements import EntryType, OperationKind
 from ..domain.program import OPERATOR, Partner, Program
 from ..domain.purchases import FixedAward, ProportionalAward, PurchaseFacts, SoldLine
 from ..domain.tiers import forget_old_months, record_purchase, upgrade_if_earned
@@ -42,7 +43,7 @@ BONUS_POSTING_GRACE = timedelta(days=7)
 
 def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Reply:
     operation = Operation(
-        partner.partner_id, "purchase", request.transaction_id, fingerprint(request.model_dump(mode="json"))
+        partner.partner_id, OperationKind.PURCHASE, request.transaction_id, fingerprint(request.model_dump(mode="json"))
     )
 
     def prepare() -> tuple[str, Decide]:
@@ -179,7 +180,7 @@ def _book(
     wallet.credit(award.issuer, award.points, expires_on)
     return new_entry(
         wallet,
-        "earn" if award.rule == "base_rate" else "bonus",
+        EntryType.EARN if award.rule == "base_rate" else EntryType.BONUS,
         partner_id,
         award.points,
         breakdown=[line.to_dict() for line in award.lines],
@@ -211,7 +212,7 @@ def _reward_others(
         other.credit(award.issuer, award.points, expires_on)
         entry = new_entry(
             other,
-            "bonus",
+            EntryType.BONUS,
             OPERATOR,  # the coalition's bonus, not a partner's sale
             award.points,
             breakdown=[line.to_dict() for line in award.lines],

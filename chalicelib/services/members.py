@@ -18,6 +18,7 @@ from ..domain.errors import (
     TransientFailure,
 )
 from ..domain.ledger import Entry, new_entry
+from ..domain.movements import EntryType
 from ..domain.program import Program
 from ..domain.tiers import metric_value
 from ..domain.wallet import Wallet
@@ -200,9 +201,13 @@ def set_member_status(rt: Runtime, member_id: str, status: str) -> dict[str, Any
             return []
         if wallet.status == "closed":
             raise RuleViolation("a closed member cannot be reopened: enrol the person again", field="status")
-        line = {"rule": "status", "points": 0, "detail": f"account {wallet.status} -> {status} (operator)"}
+        line = {
+            "rule": EntryType.STATUS.value,
+            "points": 0,
+            "detail": f"account {wallet.status} -> {status} (operator)",
+        }
         wallet.status = status
-        return [new_entry(wallet, "status", "operator", 0, breakdown=[line], booked_at=iso(now))]
+        return [new_entry(wallet, EntryType.STATUS, "operator", 0, breakdown=[line], booked_at=iso(now))]
 
     apply_to_wallet(rt, member_id, change, releasing_identifiers=status == "closed")
     return {"member_id": member_id, "status": status}  # set now, or already so

@@ -22,13 +22,13 @@ from ..domain.errors import (
     DomainError,
     DuplicateOperation,
     HoldNotOpen,
-    IdempotencyConflict,
     MemberInactive,
     NotFound,
     RetryLater,
     TransientFailure,
 )
 from ..domain.ledger import Entry, OperationRecord, new_entry, operation_key
+from ..domain.movements import OPERATIONS, EntryType, OperationKind
 from ..domain.program import OPERATOR
 from ..domain.wallet import Wallet
 from ..observability import logger, metrics
@@ -39,33 +39,9 @@ from .runtime import Runtime, iso
 
 
 @dataclass(frozen=True)
-class OperationKind:
-    """What the executor needs to know of each kind of partner operation."""
-
-    id_field: str  # the request field carrying the operation's id (what a 409 points at)
-    # The same id again with a different request: the contract's answer (409 idempotency_conflict, or for
-    # a hold already captured or voided, 422 hold_not_open as for any capture/void of a closed hold).
-    conflict: type[DomainError] = IdempotencyConflict
-    # Corrections of an earlier operation (returns, reversals) also apply to a suspended or closed member.
-    corrects: bool = False
-
-
-OPERATION_KINDS: dict[str, OperationKind] = {
-    "purchase": OperationKind("transaction_id"),
-    "return": OperationKind("return_id", corrects=True),
-    "redemption": OperationKind("redemption_id"),
-    "hold": OperationKind("hold_id"),
-    "capture": OperationKind("hold_id", conflict=HoldNotOpen),
-    "void": OperationKind("hold_id", conflict=HoldNotOpen),
-    "activity": OperationKind("activity_id"),
-    "reversal": OperationKind("reversal_id", corrects=True),
-}
-
-
-@dataclass(frozen=True)
 class Operation:
     partner_id: str
-    kind: str  # a key of OPERATION_KINDS
+    kind: OperationKind  # declared in domain/movements.py: its id field, conflict answer, who starts it
     operation_id: str
     fingerprint: str
 
@@ -148,7 +124,7 @@ def _attempt(rt: Runtime, operation: Operation, member_id: str, decide: Decide) 
         raise NotFound("member not found", field="member")
     now = rt.now()
     try:
-        if not wallet.active and not OPERATION_KINDS[operation.kind].corrects:
+        if not wallet.active and not OPERATIONS[operation.kind].corrects:
             raise MemberInactive(f"member {member_id} is {wallet.status}")
         released = release_expired_holds(wallet, now) + expire_due_lots(wallet, now)
         outcome = decide(wallet, now)
@@ -160,7 +136,7 @@ def _attempt(rt: Runtime, operation: Operation, member_id: str, decide: Decide) 
     text = body_text(outcome.body)
     record = OperationRecord(
         op_key=operation.key,
-        kind=operation.kind,
+        kind=operation.kind.value,
         partner_id=operation.partner_id,
         member_id=member_id,
         fingerprint=operation.fingerprint,
@@ -187,7 +163,7 @@ def _replay(operation: Operation) -> Reply:
     if record is None:  # the condition failed on a record that is gone: cannot happen, records are kept
         raise RetryLater("could not read the earlier result; retry with the same id")
     if record.fingerprint != operation.fingerprint:
-        kind = OPERATION_KINDS[operation.kind]
+        kind = OPERATIONS[operation.kind]
         if kind.conflict is HoldNotOpen:
             raise HoldNotOpen(f"hold {operation.operation_id} is not open (already {operation.kind}d)")
         raise kind.conflict(f"{operation.operation_id} was already used for a different request", field=kind.id_field)
@@ -202,7 +178,7 @@ def release_expired_holds(wallet: Wallet, now: datetime, limit: int = 20) -> lis
         entries.append(
             new_entry(
                 wallet,
-                "void",
+                EntryType.VOID,
                 hold.partner_id,
                 0,
                 held=-hold.points,
@@ -225,7 +201,9 @@ def expire_due_lots(wallet: Wallet, now: datetime, booked_at: datetime | None = 
     points = sum(p.points for p in portions)
     line = {"rule": "expiry", "points": -points, "detail": f"points valid until {portions[-1].expires_on}"}
     booked = iso(booked_at or now)
-    return [new_entry(wallet, "expire", OPERATOR, -points, breakdown=[line], attribution=portions, booked_at=booked)]
+    return [
+        new_entry(wallet, EntryType.EXPIRE, OPERATOR, -points, breakdown=[line], attribution=portions, booked_at=booked)
+    ]
 
 
 def _backoff(attempt: int, cap: float) -> None:

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from ..domain.errors import InvalidRequest
-from ..domain.settlement import ISSUING, REVERSING, SPENDING
+from ..domain.movements import Liability, movement
 from ..domain.tiers import month_key
 from ..store import settlements
 from ..store.errors import translated
@@ -37,13 +37,14 @@ def summary(rt: Runtime, partner_id: str, start_text: str | None, end_text: str 
         for shard in range(rt.settings.settlement_shards):
             for entry in settlements.day_entries(partner_id, day.isoformat(), shard):
                 served.add(entry.member_id)
-                if entry.type == "earn":
+                declared = movement(entry.type)
+                if declared.counts_purchase:
                     purchases[entry.member_id] += 1
-                if entry.type in ISSUING:
+                if declared.liability is Liability.ISSUES:
                     issued += sum(p.points for p in entry.attribution if p.issuer == partner_id)
-                if entry.type in SPENDING:
+                elif declared.liability is Liability.SPENDS:
                     redeemed += -entry.points
-                if entry.type in REVERSING:
+                elif declared.liability is Liability.GIVES_BACK:
                     reversed_points += entry.points
 
     months = {month_key(day) for day in days}

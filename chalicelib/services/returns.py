@@ -20,6 +20,7 @@ from decimal import Decimal
 from ..domain.errors import NotFound
 from ..domain.ledger import Entry, OperationRecord, new_entry, operation_key, tier_entry
 from ..domain.money import parse_amount, to_str
+from ..domain.movements import EntryType, OperationKind
 from ..domain.program import OPERATOR, Program
 from ..domain.purchases import Clawback, PurchaseFacts, ReturnedLine, legacy_facts
 from ..domain.tiers import ReturnedPurchase, record_return, redecide_after_return
@@ -34,9 +35,12 @@ from .runtime import Runtime, iso
 
 def return_purchase(rt: Runtime, partner_id: str, transaction_id: str, request: ReturnRequest) -> Reply:
     operation = Operation(
-        partner_id, "return", request.return_id, fingerprint(transaction_id, request.model_dump(mode="json"))
+        partner_id,
+        OperationKind.RETURN,
+        request.return_id,
+        fingerprint(transaction_id, request.model_dump(mode="json")),
     )
-    purchase_key = operation_key(partner_id, "purchase", transaction_id)
+    purchase_key = operation_key(partner_id, OperationKind.PURCHASE, transaction_id)
 
     def prepare() -> tuple[str, Decide]:
         purchase = find_operation(purchase_key)
@@ -184,10 +188,12 @@ def _clawback_entry(
         portions += wallet.claw_back(issuer, points - gone)
         taken += points - gone
     if not lines:
-        lines.append({"rule": "return", "points": 0, "detail": f"{what} returned; no points to take back"})
+        lines.append(
+            {"rule": EntryType.RETURN.value, "points": 0, "detail": f"{what} returned; no points to take back"}
+        )
     return new_entry(
         wallet,
-        "return",
+        EntryType.RETURN,
         partner_id,
         -taken,
         attribution=portions,

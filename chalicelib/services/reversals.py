@@ -14,6 +14,7 @@ from datetime import datetime
 
 from ..domain.errors import NotFound
 from ..domain.ledger import new_entry, operation_key
+from ..domain.movements import OPERATIONS, EntryType, OperationKind
 from ..domain.spending import SpendingFacts
 from ..domain.wallet import Wallet
 from ..store.operations import find_operation
@@ -21,20 +22,25 @@ from .operations import Decide, Operation, Outcome, Reply, expire_due_lots, fing
 from .requests import ReversalRequest
 from .runtime import Runtime, iso
 
-# What can be reversed: the kind of the spending's operation record, and the id field naming it.
-SPENDINGS = {"redemption": "redemption_id", "capture": "hold_id"}
 
-
-def reverse_spending(rt: Runtime, partner_id: str, kind: str, spending_id: str, request: ReversalRequest) -> Reply:
+def reverse_spending(
+    rt: Runtime, partner_id: str, kind: OperationKind, spending_id: str, request: ReversalRequest
+) -> Reply:
+    """`kind`: a reversible spending (domain/movements.py), its record named by its id field in the answer."""
+    spending_field = OPERATIONS[kind].id_field
+    assert OPERATIONS[kind].reversible, kind
     operation = Operation(
-        partner_id, "reversal", request.reversal_id, fingerprint(kind, spending_id, request.model_dump(mode="json"))
+        partner_id,
+        OperationKind.REVERSAL,
+        request.reversal_id,
+        fingerprint(kind, spending_id, request.model_dump(mode="json")),
     )
     spending_key = operation_key(partner_id, kind, spending_id)
 
     def prepare() -> tuple[str, Decide]:
         spending = find_operation(spending_key)  # only the partner that spent finds its own record
         if spending is None:
-            noun = "redemption" if kind == "redemption" else "captured hold"
+            noun = "redemption" if kind is OperationKind.REDEMPTION else "captured hold"
             raise NotFound(f"{noun} {spending_id} not found")
 
         def decide(wallet: Wallet, now: datetime) -> Outcome:
@@ -44,10 +50,14 @@ def reverse_spending(rt: Runtime, partner_id: str, kind: str, spending_id: str, 
             given = facts.reverse(request.points)
             points = sum(p.points for p in given)
             wallet.give_back(given)
-            line = {"rule": "reversal", "points": points, "detail": f"{points} points given back by {partner_id}"}
+            line = {
+                "rule": EntryType.REVERSAL.value,
+                "points": points,
+                "detail": f"{points} points given back by {partner_id}",
+            }
             entry = new_entry(
                 wallet,
-                "reversal",
+                EntryType.REVERSAL,
                 partner_id,
                 points,
                 breakdown=[line],
@@ -60,13 +70,13 @@ def reverse_spending(rt: Runtime, partner_id: str, kind: str, spending_id: str, 
             body = {
                 "entry_id": entry.entry_id,
                 "reversal_id": request.reversal_id,
-                SPENDINGS[kind]: spending_id,
+                spending_field: spending_id,
                 "points": points,
                 "expired_points": -sum(e.points for e in expired),
                 "available_points": wallet.available,
             }
             updated = replace(current, data={**current.data, **facts.to_dict()})
-            return Outcome(201, body, [entry, *expired], {SPENDINGS[kind]: spending_id}, changed_operations=[updated])
+            return Outcome(201, body, [entry, *expired], {spending_field: spending_id}, changed_operations=[updated])
 
         return spending.member_id, decide
 

@@ -129,7 +129,7 @@ def entry_item(entry: Entry, member_id: str, shards: int) -> EntryItem:
         member_id=member_id,
         seq=entry.seq,
         entry_id=entry.entry_id,
-        type=entry.type,
+        type=entry.type.value,
         partner_id=entry.partner_id,
         points=entry.points,
         held=entry.held,

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from ..domain.errors import InvalidRequest
 from ..domain.ledger import Entry
+from ..domain.movements import EntryType
 from ..domain.wallet import Portion
 from .errors import translated
 from .models import EntryItem
@@ -41,7 +42,7 @@ def to_entry(item: EntryItem) -> Entry:
     return Entry(
         seq=int(item.seq),
         entry_id=item.entry_id,
-        type=item.type,
+        type=EntryType(item.type),
         partner_id=item.partner_id,
         points=int(item.points),
         held=int(item.held or 0),

@@ -1,0 +1,230 @@
+"""Every kind of point movement, declared once: what it does to an issuer's liability, how it settles, which rate
+it records, who may start it, and the partner operations that book movements. Pure data; the rest reads it:
+settlement (`PointFlows.add`), reconciliation (invariant 2), the partner reports and the operation executor.
+
+A movement is one ledger entry type. Its declaration says, for each portion of its attribution (issuer, points):
+
+    type      liability   settles          rate            held  started by
+    earn      ISSUES      FEE_ON_ISSUE     FEE_PER_POINT         partner
+    bonus     ISSUES      FEE_ON_ISSUE     FEE_PER_POINT         partner (a purchase's bonus, the referrer's)
+    activity  ISSUES      FEE_ON_ISSUE     FEE_PER_POINT         partner
+    return    RETURNS     FEE_REFUND       FEE_PER_POINT         partner
+    redeem    SPENDS      REDEMPTION_PAIR  POINT_VALUE           partner
+    capture   SPENDS      REDEMPTION_PAIR  POINT_VALUE     yes   partner
+    reversal  GIVES_BACK  REVERSAL_PAIR    POINT_VALUE           partner
+    expire    EXPIRES     BREAKAGE         NONE                  job (or any later write to the wallet)
+    hold      NONE        NOTHING          NONE            yes   partner
+    void      NONE        NOTHING          NONE            yes   partner, job (a hold past its expiry)
+    tier      NONE        NOTHING          NONE                  job
+    status    NONE        NOTHING          NONE                  operator
+
+- liability: how the portion moves its issuer's outstanding points (issued − returned − redeemed + reversed −
+  expired); hold and void move points between the member's lots and held points, which both count as outstanding.
+- settles: the money it moves at the close. FEE_ON_ISSUE adds the issuer's fee on the points, FEE_REFUND takes
+  it back (both net into one fee line per partner); REDEMPTION_PAIR and REVERSAL_PAIR add to the (issuer,
+  redeemer = the entry's partner) pair, netted into one redemption or reversal line; BREAKAGE moves no money
+  and shows as the issuer's breakage.
+- rate: what the entry records when booked, and settles at: the issuer's fee per point (`fees_per_point`) or
+  the programme's point value (`point_value`; on a reversal, that of the spending it undoes).
+
+Partners start movements through operations, each exactly once under its id (stored key partner#kind#id):
+
+    kind        id field        books        same id, other request   also on an inactive member
+    purchase    transaction_id  earn, bonus  409 idempotency_conflict
+    return      return_id       return       409 idempotency_conflict  yes (corrects a purchase)
+    redemption  redemption_id   redeem       409 idempotency_conflict  (reversible)
+    hold        hold_id         hold         409 idempotency_conflict
+    capture     hold_id         capture      422 hold_not_open         (reversible)
+    void        hold_id         void         422 hold_not_open
+    activity    activity_id     activity     409 idempotency_conflict
+    reversal    reversal_id     reversal     409 idempotency_conflict  yes (corrects a spending)
+
+Adding a movement:
+1. an `EntryType` member (its value is what ledger items store: never rename one) and its `Movement` in
+   `MOVEMENTS`; tests/unit/test_movements.py checks that every type has exactly one declaration;
+2. when partners start it through an operation of their own, an `OperationKind` member and its
+   `OperationDeclaration` (the request field of its id, its conflict answer, whether it corrects an earlier one);
+3. its use case in services/, booking it with `new_entry(wallet, EntryType.X, ...)` and the rate it declares.
+Settlement, reconciliation and the reports need no change unless the movement needs an effect not declared yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum, StrEnum
+from types import MappingProxyType
+
+from .errors import DomainError, HoldNotOpen, IdempotencyConflict
+
+
+class EntryType(StrEnum):
+    """The type of a ledger entry, stored as its value."""
+
+    EARN = "earn"  # a purchase's points on the partner's own rate
+    BONUS = "bonus"  # any other purchase award: campaigns, product rules, tier bonus, referral
+    ACTIVITY = "activity"  # a non-purchase engagement the programme rewards
+    RETURN = "return"  # a purchase returned: its points taken back
+    REDEEM = "redeem"  # points spent at once
+    HOLD = "hold"  # points reserved for a later capture
+    CAPTURE = "capture"  # reserved points spent (the rest released)
+    VOID = "void"  # reserved points released (by the partner, or when the hold expires)
+    REVERSAL = "reversal"  # a redeemer gives spent points back
+    EXPIRE = "expire"  # points past their validity
+    TIER = "tier"  # a tier decision: no points move
+    STATUS = "status"  # an account status change: no points move
+
+
+class Liability(Enum):
+    """How a portion of an entry's attribution moves its issuer's outstanding points."""
+
+    ISSUES = 1
+    RETURNS = 2
+    SPENDS = 3
+    GIVES_BACK = 4
+    EXPIRES = 5
+    NONE = 6
+
+    @property
+    def sign(self) -> int:
+        """+1: the portion's points are the issuer's liability again; −1: they no longer are; 0: unchanged."""
+        return _LIABILITY_SIGNS[self]
+
+
+_LIABILITY_SIGNS = {
+    Liability.ISSUES: 1,
+    Liability.RETURNS: -1,
+    Liability.SPENDS: -1,
+    Liability.GIVES_BACK: 1,
+    Liability.EXPIRES: -1,
+    Liability.NONE: 0,
+}
+
+
+class Settles(Enum):
+    """What a movement contributes to the money lines of a close."""
+
+    FEE_ON_ISSUE = 1  # + the issuer's fee on the points (kind "fee")
+    FEE_REFUND = 2  # − the fee charged when the points were issued (nets to "fee" or "fee_refund")
+    REDEMPTION_PAIR = 3  # + the value of the issuer's points kept by the redeemer (kind "redemption")
+    REVERSAL_PAIR = 4  # − that value, given back by the redeemer (nets to "redemption" or "reversal")
+    BREAKAGE = 5  # no money: the issuer's breakage
+    NOTHING = 6
+
+
+class Rate(Enum):
+    """The rate an entry records when booked and settles at (entries booked before rates were recorded have none:
+    the close values them at its own)."""
+
+    FEE_PER_POINT = 1  # Entry.fees_per_point, by issuer
+    POINT_VALUE = 2  # Entry.point_value
+    NONE = 3
+
+
+class Starter(StrEnum):
+    """Who may start a movement or an operation."""
+
+    PARTNER = "partner"
+    MEMBER = "member"
+    OPERATOR = "operator"
+    JOB = "job"
+
+
+@dataclass(frozen=True)
+class Movement:
+    type: EntryType
+    liability: Liability
+    settles: Settles
+    rate: Rate
+    started_by: frozenset[Starter]
+    moves_held: bool = False  # changes the member's held points (Entry.held)
+    counts_purchase: bool = False  # one per purchase that earns on the base rate: the reports count purchases by it
+
+
+_PARTNER = frozenset({Starter.PARTNER})
+_ISSUING = (Liability.ISSUES, Settles.FEE_ON_ISSUE, Rate.FEE_PER_POINT)
+_SPENDING = (Liability.SPENDS, Settles.REDEMPTION_PAIR, Rate.POINT_VALUE)
+_NO_MONEY = (Liability.NONE, Settles.NOTHING, Rate.NONE)
+
+MOVEMENTS: Mapping[EntryType, Movement] = MappingProxyType(
+    {
+        m.type: m
+        for m in (
+            Movement(EntryType.EARN, *_ISSUING, _PARTNER, counts_purchase=True),
+            Movement(EntryType.BONUS, *_ISSUING, _PARTNER),
+            Movement(EntryType.ACTIVITY, *_ISSUING, _PARTNER),
+            Movement(EntryType.RETURN, Liability.RETURNS, Settles.FEE_REFUND, Rate.FEE_PER_POINT, _PARTNER),
+            Movement(EntryType.REDEEM, *_SPENDING, _PARTNER),
+            Movement(EntryType.CAPTURE, *_SPENDING, _PARTNER, moves_held=True),
+            Movement(EntryType.REVERSAL, Liability.GIVES_BACK, Settles.REVERSAL_PAIR, Rate.POINT_VALUE, _PARTNER),
+            Movement(EntryType.EXPIRE, Liability.EXPIRES, Settles.BREAKAGE, Rate.NONE, frozenset({Starter.JOB})),
+            Movement(EntryType.HOLD, *_NO_MONEY, _PARTNER, moves_held=True),
+            Movement(EntryType.VOID, *_NO_MONEY, frozenset({Starter.PARTNER, Starter.JOB}), moves_held=True),
+            Movement(EntryType.TIER, *_NO_MONEY, frozenset({Starter.JOB})),
+            Movement(EntryType.STATUS, *_NO_MONEY, frozenset({Starter.OPERATOR})),
+        )
+    }
+)
+
+
+def movement(type: str) -> Movement:
+    """The declaration of an entry type (its stored string or its member)."""
+    return MOVEMENTS[EntryType(type)]
+
+
+class OperationKind(StrEnum):
+    """A partner's operation, exactly once under its id: the middle part of the stored operation key
+    (partner#kind#id) and the stored record's kind."""
+
+    PURCHASE = "purchase"
+    RETURN = "return"
+    REDEMPTION = "redemption"
+    HOLD = "hold"
+    CAPTURE = "capture"
+    VOID = "void"
+    ACTIVITY = "activity"
+    REVERSAL = "reversal"
+
+
+@dataclass(frozen=True)
+class OperationDeclaration:
+    """What the executor (services/operations.py) needs to know of each kind of operation."""
+
+    kind: OperationKind
+    id_field: str  # the request field carrying the operation's id (what a 409 points at)
+    books: frozenset[EntryType]  # its movements (any write also expires due lots and releases expired holds)
+    started_by: frozenset[Starter] = _PARTNER
+    # The same id again with a different request: the contract's answer (409 idempotency_conflict, or for
+    # a hold already captured or voided, 422 hold_not_open as for any capture/void of a closed hold).
+    conflict: type[DomainError] = IdempotencyConflict
+    # Corrections of an earlier operation (returns, reversals) also apply to a suspended or closed member.
+    corrects: bool = False
+    reversible: bool = False  # a spending a reversal can undo (in part), named by its id field
+
+
+OPERATIONS: Mapping[OperationKind, OperationDeclaration] = MappingProxyType(
+    {
+        d.kind: d
+        for d in (
+            OperationDeclaration(
+                OperationKind.PURCHASE, "transaction_id", frozenset({EntryType.EARN, EntryType.BONUS})
+            ),
+            OperationDeclaration(OperationKind.RETURN, "return_id", frozenset({EntryType.RETURN}), corrects=True),
+            OperationDeclaration(
+                OperationKind.REDEMPTION, "redemption_id", frozenset({EntryType.REDEEM}), reversible=True
+            ),
+            OperationDeclaration(OperationKind.HOLD, "hold_id", frozenset({EntryType.HOLD})),
+            OperationDeclaration(
+                OperationKind.CAPTURE, "hold_id", frozenset({EntryType.CAPTURE}), conflict=HoldNotOpen, reversible=True
+            ),
+            OperationDeclaration(OperationKind.VOID, "hold_id", frozenset({EntryType.VOID}), conflict=HoldNotOpen),
+            OperationDeclaration(OperationKind.ACTIVITY, "activity_id", frozenset({EntryType.ACTIVITY})),
+            OperationDeclaration(OperationKind.REVERSAL, "reversal_id", frozenset({EntryType.REVERSAL}), corrects=True),
+        )
+    }
+)
+
+
+def operation(kind: str) -> OperationDeclaration:
+    """The declaration of an operation kind (its stored string or its member)."""
+    return OPERATIONS[OperationKind(kind)]

@@ -1,0 +1,154 @@
+"""The movement declarations (domain/movements.py): one per entry type, and what settlement and reconciliation
+make of each, computed by hand on one entry: 100 of alpha's points at charlie, point value 0.01, alpha's fee
+0.002 per point.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from chalicelib.domain.errors import HoldNotOpen, IdempotencyConflict
+from chalicelib.domain.ledger import Entry, operation_key
+from chalicelib.domain.movements import (
+    MOVEMENTS,
+    OPERATIONS,
+    EntryType,
+    Liability,
+    OperationKind,
+    Rate,
+    Settles,
+    Starter,
+    movement,
+    operation,
+)
+from chalicelib.domain.reconciliation import liability_from_entries
+from chalicelib.domain.settlement import PointFlows
+from chalicelib.domain.wallet import Portion
+
+POINT_VALUE = Decimal("0.01")
+FEE = Decimal("0.002")
+
+# What today's settlement counts for each type: {figure: value}; figures not named are empty.
+EXPECTED: dict[str, dict[str, object]] = {
+    "earn": {"issued": 100, "fee": Decimal("0.200"), "liability": 100},
+    "bonus": {"issued": 100, "fee": Decimal("0.200"), "liability": 100},
+    "activity": {"issued": 100, "fee": Decimal("0.200"), "liability": 100},
+    "return": {"returned": 100, "fee": Decimal("-0.200"), "liability": -100},
+    "redeem": {"redeemed": 100, "redeemed_worth": Decimal("1.00"), "liability": -100},
+    "capture": {"redeemed": 100, "redeemed_worth": Decimal("1.00"), "liability": -100},
+    "reversal": {"reversed": 100, "reversed_worth": Decimal("1.00"), "liability": 100},
+    "expire": {"expired": 100, "liability": -100},
+    "hold": {"liability": 0},
+    "void": {"liability": 0},
+    "tier": {"liability": 0},
+    "status": {"liability": 0},
+}
+
+
+def one_entry(type: str) -> Entry:
+    """As stored: the type's string, every rate recorded."""
+    return Entry(
+        1,
+        "m-000001",
+        type,
+        "charlie",
+        0,
+        attribution=[Portion("2028-12-31", "alpha", 100)],
+        point_value=POINT_VALUE,
+        fees_per_point={"alpha": FEE},
+    )
+
+
+def figures(flows: PointFlows) -> dict[str, object]:
+    found: dict[str, object] = {
+        "issued": flows.issued["alpha"],
+        "returned": flows.returned["alpha"],
+        "expired": flows.expired["alpha"],
+        "redeemed": flows.redeemed.get("alpha", {}).get("charlie", 0),
+        "reversed": flows.reversed.get("alpha", {}).get("charlie", 0),
+        "fee": flows.fee_due("alpha", Decimal("9")),
+        "redeemed_worth": flows.kept_value("alpha", "charlie", Decimal("9")) if flows.redeemed else 0,
+        "reversed_worth": -flows.kept_value("alpha", "charlie", Decimal("9")) if flows.reversed else 0,
+        "liability": flows.liability_change("alpha"),
+    }
+    return {name: value for name, value in found.items() if value or name == "liability"}
+
+
+def test_every_entry_type_has_exactly_one_declaration() -> None:
+    assert set(MOVEMENTS) == set(EntryType)
+    assert all(MOVEMENTS[t].type is t for t in EntryType)
+    assert set(EXPECTED) == {t.value for t in EntryType}
+
+
+def test_types_are_stored_as_their_strings() -> None:
+    assert sorted(str(t) for t in EntryType) == sorted(EXPECTED)
+    assert EntryType.REVERSAL == "reversal" and f"{EntryType.EARN}" == "earn"
+    assert movement("capture") is MOVEMENTS[EntryType.CAPTURE]
+    with pytest.raises(ValueError):
+        movement("refund")
+
+
+@pytest.mark.parametrize("type", list(EXPECTED))
+def test_settlement_counts_what_the_declaration_says(type: str) -> None:
+    flows = PointFlows()
+    flows.add(one_entry(type))
+    assert figures(flows) == EXPECTED[type]
+    assert flows.entries == 1
+
+
+@pytest.mark.parametrize("type", list(EXPECTED))
+def test_reconciliation_moves_liability_by_the_declared_sign(type: str) -> None:
+    liability = liability_from_entries([one_entry(type)])
+    assert liability["alpha"] == 100 * movement(type).liability.sign == EXPECTED[type]["liability"]
+
+
+def test_settlement_and_rates_agree_with_liability() -> None:
+    """Each liability effect settles one way and records the rate it settles at."""
+    consistent = {
+        Liability.ISSUES: (Settles.FEE_ON_ISSUE, Rate.FEE_PER_POINT),
+        Liability.RETURNS: (Settles.FEE_REFUND, Rate.FEE_PER_POINT),
+        Liability.SPENDS: (Settles.REDEMPTION_PAIR, Rate.POINT_VALUE),
+        Liability.GIVES_BACK: (Settles.REVERSAL_PAIR, Rate.POINT_VALUE),
+        Liability.EXPIRES: (Settles.BREAKAGE, Rate.NONE),
+        Liability.NONE: (Settles.NOTHING, Rate.NONE),
+    }
+    for m in MOVEMENTS.values():
+        assert (m.settles, m.rate) == consistent[m.liability], m.type
+
+
+def test_who_moves_held_points_and_who_starts_what() -> None:
+    assert {t for t, m in MOVEMENTS.items() if m.moves_held} == {EntryType.HOLD, EntryType.CAPTURE, EntryType.VOID}
+    assert {t for t, m in MOVEMENTS.items() if m.counts_purchase} == {EntryType.EARN}
+    assert MOVEMENTS[EntryType.EXPIRE].started_by == {Starter.JOB}
+    assert MOVEMENTS[EntryType.STATUS].started_by == {Starter.OPERATOR}
+    assert Starter.JOB in MOVEMENTS[EntryType.VOID].started_by  # holds past their expiry
+    assert all(m.started_by for m in MOVEMENTS.values())
+
+
+def test_operation_kinds_keep_their_stored_strings_and_answers() -> None:
+    """The kinds are the middle of stored operation keys: never renamed. Id fields, conflict answers and
+    corrections as the executor had them."""
+    assert {k: (d.id_field, d.conflict, d.corrects) for k, d in OPERATIONS.items()} == {
+        "purchase": ("transaction_id", IdempotencyConflict, False),
+        "return": ("return_id", IdempotencyConflict, True),
+        "redemption": ("redemption_id", IdempotencyConflict, False),
+        "hold": ("hold_id", IdempotencyConflict, False),
+        "capture": ("hold_id", HoldNotOpen, False),
+        "void": ("hold_id", HoldNotOpen, False),
+        "activity": ("activity_id", IdempotencyConflict, False),
+        "reversal": ("reversal_id", IdempotencyConflict, True),
+    }
+    assert all(OPERATIONS[k].kind is k for k in OperationKind)
+    assert operation_key("alpha", OperationKind.CAPTURE, "h-1") == "alpha#capture#h-1"
+    assert operation("void") is OPERATIONS[OperationKind.VOID]
+
+
+def test_operations_book_the_movements_partners_start() -> None:
+    booked = {t for d in OPERATIONS.values() for t in d.books}
+    assert booked == {t for t, m in MOVEMENTS.items() if Starter.PARTNER in m.started_by}
+    assert all(d.started_by == {Starter.PARTNER} for d in OPERATIONS.values())
+    reversible = {k for k, d in OPERATIONS.items() if d.reversible}
+    assert reversible == {OperationKind.REDEMPTION, OperationKind.CAPTURE}
+    assert all(MOVEMENTS[t].liability is Liability.SPENDS for k in reversible for t in OPERATIONS[k].books)
