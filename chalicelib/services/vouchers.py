@@ -26,7 +26,9 @@ from .runtime import Runtime, iso
 
 
 def convert_points(rt: Runtime, member_id: str, request: VoucherRequest) -> Reply:
-    operation = Operation(member_id, OperationKind.VOUCHER, request.request_id, fingerprint(request.model_dump()))
+    operation = Operation(
+        member_id, OperationKind.VOUCHER, request.request_id, fingerprint(request.model_dump(mode="json"))
+    )
 
     def prepare() -> tuple[str, Decide]:
         program = current_program(rt)
