@@ -6,9 +6,11 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from ..services import members
-from .queries import Page
-from .responses import EntriesPage, MemberOverview
+from ..services import members, vouchers
+from ..services.operations import Reply
+from ..services.requests import VoucherRequest
+from .queries import Limited, Page
+from .responses import EntriesPage, MemberOverview, VoucherConverted, VoucherList
 from .routing import Call, Link, endpoint
 
 member_api = Blueprint(__name__)
@@ -32,3 +34,22 @@ def me(call: Call) -> dict[str, Any]:
 def my_entries(call: Call) -> dict[str, Any]:
     """My history, newest first."""
     return members.member_entries(call.member_id, call.limit(), call.query("cursor"))
+
+
+@endpoint(
+    member_api,
+    "/v1/me/vouchers",
+    "POST",
+    audience="member",
+    status=201,
+    response=VoucherConverted,
+)
+def convert_points(call: Call, body: VoucherRequest) -> Reply:
+    """Convert points into a voucher of one of the programme's denominations (once per request_id)."""
+    return vouchers.convert_points(call.rt, call.member_id, body)
+
+
+@endpoint(member_api, "/v1/me/vouchers", "GET", audience="member", query=Limited, response=VoucherList)
+def my_vouchers(call: Call) -> dict[str, Any]:
+    """My vouchers, newest first: open, spent and expired."""
+    return vouchers.list_vouchers(call.member_id, call.limit())

@@ -30,6 +30,10 @@ class Page(Query):
     cursor: Cursor | None = None
 
 
+class Limited(Query):
+    limit: Limit = 25
+
+
 class MemberLookup(Query):
     """Exactly one of them (checked by the use case: OpenAPI parameters cannot say "one of")."""
 

@@ -167,6 +167,26 @@ class EntryView(Answer):
     breakdown: list[BreakdownLine] | None = None
 
 
+class VoucherView(Answer):
+    code: str
+    points: Points
+    value: DecimalText
+    currency: str
+    issued_at: datetime
+    expires_on: date
+    usable_at: Literal["all"] | list[str]
+    status: Literal["open", "spent", "expired"]
+
+
+class VoucherConverted(VoucherView):
+    entry_id: str
+    available_points: int
+
+
+class VoucherList(Answer):
+    vouchers: list[VoucherView]
+
+
 class EntriesPage(Answer):
     entries: list[EntryView]
     next_cursor: str | None

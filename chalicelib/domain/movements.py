@@ -17,9 +17,11 @@ A movement is one ledger entry type. Its declaration says, for each portion of i
     void      NONE        NOTHING          NONE            yes   partner, job (a hold past its expiry)
     tier      NONE        NOTHING          NONE                  job
     status    NONE        NOTHING          NONE                  operator
+    voucher   NONE        NOTHING          NONE            (v)   member (points converted into a voucher)
 
 - liability: how the portion moves its issuer's outstanding points (issued − returned − redeemed + reversed −
-  expired); hold and void move points between the member's lots and held points, which both count as outstanding.
+  expired); hold and void move points between the member's lots and held points, which both count as outstanding;
+  a voucher conversion (v) moves them from the lots into an open voucher, which counts as outstanding too.
 - settles: the money it moves at the close. FEE_ON_ISSUE adds the issuer's fee on the points, FEE_REFUND takes
   it back (both net into one fee line per partner); REDEMPTION_PAIR and REVERSAL_PAIR add to the (issuer,
   redeemer = the entry's partner) pair, netted into one redemption or reversal line; BREAKAGE moves no money
@@ -38,6 +40,7 @@ Partners start movements through operations, each exactly once under its id (sto
     void        hold_id         void         422 hold_not_open
     activity    activity_id     activity     409 idempotency_conflict
     reversal    reversal_id     reversal     409 idempotency_conflict  yes (corrects a spending)
+    voucher     request_id      voucher      409 idempotency_conflict  (started by the member: key member#voucher#id)
 
 Adding a movement:
 1. an `EntryType` member (its value is what ledger items store: never rename one) and its `Movement` in
@@ -73,6 +76,7 @@ class EntryType(StrEnum):
     EXPIRE = "expire"  # points past their validity
     TIER = "tier"  # a tier decision: no points move
     STATUS = "status"  # an account status change: no points move
+    VOUCHER = "voucher"  # points converted into a voucher (they stay their issuers' liability until it is spent)
 
 
 class Liability(Enum):
@@ -138,6 +142,7 @@ class Movement:
     rate: Rate
     started_by: frozenset[Starter]
     moves_held: bool = False  # changes the member's held points (Entry.held)
+    moves_vouchers: bool = False  # moves points between the member's lots and their open vouchers
     counts_purchase: bool = False  # one per purchase that earns on the base rate: the reports count purchases by it
 
 
@@ -162,6 +167,7 @@ MOVEMENTS: Mapping[EntryType, Movement] = MappingProxyType(
             Movement(EntryType.VOID, *_NO_MONEY, frozenset({Starter.PARTNER, Starter.JOB}), moves_held=True),
             Movement(EntryType.TIER, *_NO_MONEY, frozenset({Starter.JOB})),
             Movement(EntryType.STATUS, *_NO_MONEY, frozenset({Starter.OPERATOR})),
+            Movement(EntryType.VOUCHER, *_NO_MONEY, frozenset({Starter.MEMBER}), moves_vouchers=True),
         )
     }
 )
@@ -184,6 +190,7 @@ class OperationKind(StrEnum):
     VOID = "void"
     ACTIVITY = "activity"
     REVERSAL = "reversal"
+    VOUCHER = "voucher"
 
 
 @dataclass(frozen=True)
@@ -220,6 +227,12 @@ OPERATIONS: Mapping[OperationKind, OperationDeclaration] = MappingProxyType(
             OperationDeclaration(OperationKind.VOID, "hold_id", frozenset({EntryType.VOID}), conflict=HoldNotOpen),
             OperationDeclaration(OperationKind.ACTIVITY, "activity_id", frozenset({EntryType.ACTIVITY})),
             OperationDeclaration(OperationKind.REVERSAL, "reversal_id", frozenset({EntryType.REVERSAL}), corrects=True),
+            OperationDeclaration(
+                OperationKind.VOUCHER,
+                "request_id",
+                frozenset({EntryType.VOUCHER}),
+                started_by=frozenset({Starter.MEMBER}),
+            ),
         )
     }
 )

@@ -3,7 +3,7 @@
 1. Per member: Σ entry points = lots − debts + held, and Σ entry held = held.
 2. Per issuer: issued − returned − redeemed + reversed − expired (from the entries' attribution, each portion
    with the sign its entry type's declared liability gives it, domain/movements.py; PointFlows counts them)
-   = Σ members' (lots − debts) + open holds of that issuer (from the wallets).
+   = Σ members' (lots − debts) + open holds + open vouchers of that issuer (from the wallets).
 """
 
 from __future__ import annotations
@@ -58,6 +58,8 @@ def liability_from_wallets(wallets: Iterable[Wallet]) -> Counter[str]:
         for hold in wallet.holds.values():
             for portion in hold.portions:
                 outstanding[portion.issuer] += portion.points
+        for issuer, points in wallet.voucher_points.items():  # converted, not yet spent nor expired
+            outstanding[issuer] += points
     return outstanding
 
 

@@ -150,6 +150,8 @@ class Wallet:
     # Points that expired, by (expiry date, issuer), for a year after: a late return must not take them again,
     # but must still take back (as a debt) what was spent before that date.
     expired_tally: dict[tuple[str, str], int] = field(default_factory=dict)
+    # Points of open vouchers by issuer: still their issuers' liability (invariant 2), no longer the member's.
+    voucher_points: dict[str, int] = field(default_factory=dict)
 
     # ---- figures -----------------------------------------------------------------------------
     @property

@@ -30,6 +30,7 @@ from ..domain.errors import (
 from ..domain.ledger import Entry, OperationRecord, new_entry, operation_key
 from ..domain.movements import OPERATIONS, EntryType, OperationKind
 from ..domain.program import OPERATOR
+from ..domain.vouchers import Voucher
 from ..domain.wallet import Wallet
 from ..observability import logger, metrics
 from ..store.bookings import Booking, commit
@@ -61,6 +62,7 @@ class Outcome:
     changed_operations: list[OperationRecord] = field(default_factory=list)
     metrics: dict[str, int] = field(default_factory=dict)  # business metrics, emitted once committed
     others: list[tuple[Wallet, list[Entry]]] = field(default_factory=list)  # other members' wallets changed
+    vouchers: list[Voucher] = field(default_factory=list)  # vouchers created or changed (each over its version)
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,7 @@ def _attempt(rt: Runtime, operation: Operation, member_id: str, decide: Decide) 
         new_operation=record,
         changed_operations=outcome.changed_operations,
         others=outcome.others,
+        vouchers=outcome.vouchers,
     )
     commit(booking, rt.settings)
     for name, value in outcome.metrics.items():

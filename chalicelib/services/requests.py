@@ -96,6 +96,11 @@ class RedemptionRequest(Strict):
     points: Points
 
 
+class VoucherRequest(Strict):
+    request_id: OperationId  # the member app's own id for this conversion: a retry with it converts once
+    denomination: Points  # the points of one of the programme's denominations
+
+
 class HoldRequest(Strict):
     hold_id: OperationId
     member: MemberRef

@@ -91,6 +91,7 @@ class WalletItem(Model):
     aliases = JSONAttribute(default=list)  # directory keys of the member's identifiers (released on closing)
     birth_date_recorded_on = UnicodeAttribute(null=True)
     expired_tally = JSONAttribute(default=dict)  # {"YYYY-MM-DD|issuer": points expired} (a year, for returns)
+    voucher_points = JSONAttribute(default=dict)  # {issuer: points} of the member's open vouchers (invariant 2)
     issued_today = JSONAttribute(null=True)  # [booking day, points credited that day] (daily earning limit)
     # Present only while the member has open holds, so the hold sweep reads only who is due.
     hold_shard = UnicodeAttribute(null=True)

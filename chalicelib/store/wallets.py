@@ -47,6 +47,7 @@ def to_wallet(item: WalletItem) -> Wallet:
         birth_date_recorded_on=item.birth_date_recorded_on,
         issued_today=(str(item.issued_today[0]), int(item.issued_today[1])) if item.issued_today else ("", 0),
         expired_tally={tuple(k.split("|", 1)): int(n) for k, n in (item.expired_tally or {}).items()},
+        voucher_points={issuer: int(n) for issuer, n in (item.voucher_points or {}).items()},
     )
     adopt_legacy_tier(wallet)  # items written before upgrades recorded what reached the tier
     return wallet
@@ -90,6 +91,7 @@ def to_item(wallet: Wallet, *, job_shards: int) -> WalletItem:
         birth_date_recorded_on=wallet.birth_date_recorded_on,
         issued_today=list(wallet.issued_today) if wallet.issued_today[0] else None,
         expired_tally={f"{expires_on}|{issuer}": n for (expires_on, issuer), n in wallet.expired_tally.items()},
+        voucher_points={issuer: n for issuer, n in wallet.voucher_points.items() if n},
         hold_shard=None if next_hold_expiry is None else job_shard("HOLDS", wallet.member_id, job_shards),
         next_hold_expiry=None if next_hold_expiry is None else iso(next_hold_expiry),
         review_shard=None if wallet.review_on is None else job_shard("REVIEW", wallet.member_id, job_shards),

@@ -189,6 +189,7 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
         **PROGRAM,
         "bonuses": {"first_purchase": {"points": 200, "funder": "operator"}},
         "activities": {"review": {"points": 50, "max_per_day": 1}},
+        "vouchers": {"denominations": [{"points": 100, "value": "1.00"}], "validity_months": 12},
     }
     call("PUT", "/v1/admin/program", admin, program)
     coalition.program_set = True
@@ -245,6 +246,8 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
     review = {"activity_id": "a-1", "member": ref, "type": "review", "occurred_at": "2026-11-23T08:00:00Z"}
     call("POST", "/v1/activities", key, review)
     call("GET", "/v1/me", token)
+    call("POST", "/v1/me/vouchers", token, {"request_id": "v-1", "denomination": 100})
+    call("GET", "/v1/me/vouchers?limit=10", token)
     page = call("GET", "/v1/me/entries?limit=2", token).json
     call("GET", f"/v1/me/entries?limit=100&cursor={page['next_cursor']}", token)
     call("POST", "/v1/admin/jobs/hold-sweep", admin, {})

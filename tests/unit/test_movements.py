@@ -44,6 +44,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "void": {"liability": 0},
     "tier": {"liability": 0},
     "status": {"liability": 0},
+    "voucher": {"liability": 0},  # from the lots into an open voucher: still outstanding
 }
 
 
@@ -139,16 +140,18 @@ def test_operation_kinds_keep_their_stored_strings_and_answers() -> None:
         "void": ("hold_id", HoldNotOpen, False),
         "activity": ("activity_id", IdempotencyConflict, False),
         "reversal": ("reversal_id", IdempotencyConflict, True),
+        "voucher": ("request_id", IdempotencyConflict, False),
     }
     assert all(OPERATIONS[k].kind is k for k in OperationKind)
     assert operation_key("alpha", OperationKind.CAPTURE, "h-1") == "alpha#capture#h-1"
     assert operation("void") is OPERATIONS[OperationKind.VOID]
 
 
-def test_operations_book_the_movements_partners_start() -> None:
+def test_operations_book_the_movements_partners_and_members_start() -> None:
     booked = {t for d in OPERATIONS.values() for t in d.books}
-    assert booked == {t for t, m in MOVEMENTS.items() if Starter.PARTNER in m.started_by}
-    assert all(d.started_by == {Starter.PARTNER} for d in OPERATIONS.values())
+    assert booked == {t for t, m in MOVEMENTS.items() if m.started_by & {Starter.PARTNER, Starter.MEMBER}}
+    assert OPERATIONS[OperationKind.VOUCHER].started_by == {Starter.MEMBER}
+    assert all(d.started_by == {Starter.PARTNER} for k, d in OPERATIONS.items() if k is not OperationKind.VOUCHER)
     reversible = {k for k, d in OPERATIONS.items() if d.reversible}
     assert reversible == {OperationKind.REDEMPTION, OperationKind.CAPTURE}
     assert all(MOVEMENTS[t].liability is Liability.SPENDS for k in reversible for t in OPERATIONS[k].books)
