@@ -29,6 +29,7 @@ STATUS_OF_CODE = {
     "reversal_exceeds_redemption": 422,
     "period_closed": 422,
     "rule_violation": 422,
+    "voucher_not_usable": 422,
     "throttled": 429,
     "retry_later": 503,
 }

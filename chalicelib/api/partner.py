@@ -7,7 +7,7 @@ from typing import Any
 from chalice.app import Blueprint
 
 from ..domain.movements import OperationKind
-from ..services import activities, burning, earning, members, returns, reversals
+from ..services import activities, burning, earning, members, returns, reversals, vouchers
 from ..services.auth import partner_profile
 from ..services.operations import Reply
 from ..services.requests import (
@@ -20,6 +20,7 @@ from ..services.requests import (
     RedemptionRequest,
     ReturnRequest,
     ReversalRequest,
+    VoucherSpendRequest,
 )
 from .queries import MemberLookup
 from .responses import (
@@ -33,6 +34,8 @@ from .responses import (
     ReturnResponse,
     ReversalResponse,
     VoidResponse,
+    VoucherReopened,
+    VoucherSpent,
 )
 from .routing import Call, Link, endpoint
 
@@ -169,3 +172,29 @@ def reverse_capture(call: Call, hold_id: str, body: ReversalRequest) -> Reply:
 def post_activity(call: Call, body: ActivityRequest) -> Reply:
     """Non-purchase engagement (review, newsletter sign-up …): points per the programme's activity rules."""
     return activities.record_activity(call.rt, call.partner_id, body)
+
+
+@endpoint(
+    partner_api,
+    "/v1/vouchers/{code}/redemptions",
+    "POST",
+    audience="partner",
+    status=201,
+    response=VoucherSpent,
+    links=(Link("void_voucher_spend", {"path.code": "code", "path.redemption_id": "redemption_id"}),),
+)
+def spend_voucher(call: Call, code: str, body: VoucherSpendRequest) -> Reply:
+    """Take a member's voucher as payment (once; where it is usable; until its last day)."""
+    return vouchers.spend_voucher(call.rt, call.partner_id, code, body)
+
+
+@endpoint(
+    partner_api,
+    "/v1/vouchers/{code}/redemptions/{redemption_id}/void",
+    "POST",
+    audience="partner",
+    response=VoucherReopened,
+)
+def void_voucher_spend(call: Call, code: str, redemption_id: str) -> Reply:
+    """Refund a purchase paid with a voucher this partner took: the voucher is spendable again until its expiry."""
+    return vouchers.void_voucher_spend(call.rt, call.partner_id, code, redemption_id)

@@ -183,6 +183,19 @@ class VoucherConverted(VoucherView):
     available_points: int
 
 
+class VoucherSpent(Answer):
+    redemption_id: str
+    code: str
+    value: DecimalText
+    currency: str
+    entry_id: str
+
+
+class VoucherReopened(VoucherView):
+    redemption_id: str
+    entry_id: str
+
+
 class VoucherList(Answer):
     vouchers: list[VoucherView]
 

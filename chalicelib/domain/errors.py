@@ -53,7 +53,7 @@ class MemberInactive(DomainError):
 
 
 class VoucherNotUsable(DomainError):
-    """Spent, expired, not usable at this partner (mapped to 422 when the voucher endpoints land)."""
+    """Spent, expired, not usable at this partner, or not spent by the redemption a void names."""
 
     code = "voucher_not_usable"
 

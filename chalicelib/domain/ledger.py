@@ -22,7 +22,8 @@ class Entry:
     (redeem, capture; the programme's value then) and on reversals (the value of the spending they undo);
     `fees_per_point` on entries that issue points or take them back (earn, bonus, activity, return): each
     issuer's fee per point (on a return, the fee that was charged when the points were issued). Entries booked
-    before rates were recorded have neither: the close values them at its own rates."""
+    before rates were recorded have neither: the close values them at its own rates. A voucher spent or voided
+    also records `bonuses`: what its bonus funder pays the spending partner over the points' worth."""
 
     seq: int
     entry_id: str
@@ -37,6 +38,7 @@ class Entry:
     member_id: str = ""
     point_value: Decimal | None = None
     fees_per_point: dict[str, Decimal] = field(default_factory=dict)  # issuer -> fee per point
+    bonuses: dict[str, Decimal] = field(default_factory=dict)  # funder -> money over the points' worth (vouchers)
 
     def __post_init__(self) -> None:
         self.type = EntryType(self.type)  # as stored (its string) or as booked: one of the declared types
@@ -74,6 +76,7 @@ def new_entry(
     booked_at: str,
     point_value: Decimal | None = None,
     fees_per_point: dict[str, Decimal] | None = None,
+    bonuses: dict[str, Decimal] | None = None,
 ) -> Entry:
     """Number the entry from the wallet's counter, so entries of a member are ordered and unique."""
     wallet.entry_seq += 1
@@ -91,6 +94,7 @@ def new_entry(
         member_id=wallet.member_id,
         point_value=point_value,
         fees_per_point=dict(fees_per_point or {}),
+        bonuses=dict(bonuses or {}),
     )
 
 

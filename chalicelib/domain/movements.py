@@ -18,6 +18,8 @@ A movement is one ledger entry type. Its declaration says, for each portion of i
     tier      NONE        NOTHING          NONE                  job
     status    NONE        NOTHING          NONE                  operator
     voucher   NONE        NOTHING          NONE            (v)   member (points converted into a voucher)
+    voucher_spend  SPENDS  REDEMPTION_PAIR POINT_VALUE     (v)   partner (+ the bonus: funder pays the spender)
+    voucher_void   GIVES_BACK REVERSAL_PAIR POINT_VALUE    (v)   partner (− the bonus: the spender pays it back)
 
 - liability: how the portion moves its issuer's outstanding points (issued − returned − redeemed + reversed −
   expired); hold and void move points between the member's lots and held points, which both count as outstanding;
@@ -40,6 +42,8 @@ Partners start movements through operations, each exactly once under its id (sto
     void        hold_id         void         422 hold_not_open
     activity    activity_id     activity     409 idempotency_conflict
     reversal    reversal_id     reversal     409 idempotency_conflict  yes (corrects a spending)
+    voucher_redemption  redemption_id  voucher_spend  409 idempotency_conflict
+    voucher_void        redemption_id  voucher_void   409 idempotency_conflict  yes (corrects a voucher spent)
     voucher     request_id      voucher      409 idempotency_conflict  (started by the member: key member#voucher#id)
 
 Adding a movement:
@@ -77,6 +81,8 @@ class EntryType(StrEnum):
     TIER = "tier"  # a tier decision: no points move
     STATUS = "status"  # an account status change: no points move
     VOUCHER = "voucher"  # points converted into a voucher (they stay their issuers' liability until it is spent)
+    VOUCHER_SPEND = "voucher_spend"  # a voucher spent at a partner: its issuers (and bonus funder) pay its value
+    VOUCHER_VOID = "voucher_void"  # the spending partner refunds: the voucher is open again, the money goes back
 
 
 class Liability(Enum):
@@ -143,6 +149,8 @@ class Movement:
     started_by: frozenset[Starter]
     moves_held: bool = False  # changes the member's held points (Entry.held)
     moves_vouchers: bool = False  # moves points between the member's lots and their open vouchers
+    # A voucher's bonus (Entry.bonuses): +1 its funder pays the entry's partner, −1 the partner pays it back.
+    bonus_sign: int = 0
     counts_purchase: bool = False  # one per purchase that earns on the base rate: the reports count purchases by it
 
 
@@ -168,6 +176,16 @@ MOVEMENTS: Mapping[EntryType, Movement] = MappingProxyType(
             Movement(EntryType.TIER, *_NO_MONEY, frozenset({Starter.JOB})),
             Movement(EntryType.STATUS, *_NO_MONEY, frozenset({Starter.OPERATOR})),
             Movement(EntryType.VOUCHER, *_NO_MONEY, frozenset({Starter.MEMBER}), moves_vouchers=True),
+            Movement(EntryType.VOUCHER_SPEND, *_SPENDING, _PARTNER, moves_vouchers=True, bonus_sign=1),
+            Movement(
+                EntryType.VOUCHER_VOID,
+                Liability.GIVES_BACK,
+                Settles.REVERSAL_PAIR,
+                Rate.POINT_VALUE,
+                _PARTNER,
+                moves_vouchers=True,
+                bonus_sign=-1,
+            ),
         )
     }
 )
@@ -191,6 +209,8 @@ class OperationKind(StrEnum):
     ACTIVITY = "activity"
     REVERSAL = "reversal"
     VOUCHER = "voucher"
+    VOUCHER_REDEMPTION = "voucher_redemption"
+    VOUCHER_VOID = "voucher_void"
 
 
 @dataclass(frozen=True)
@@ -232,6 +252,12 @@ OPERATIONS: Mapping[OperationKind, OperationDeclaration] = MappingProxyType(
                 "request_id",
                 frozenset({EntryType.VOUCHER}),
                 started_by=frozenset({Starter.MEMBER}),
+            ),
+            OperationDeclaration(
+                OperationKind.VOUCHER_REDEMPTION, "redemption_id", frozenset({EntryType.VOUCHER_SPEND})
+            ),
+            OperationDeclaration(
+                OperationKind.VOUCHER_VOID, "redemption_id", frozenset({EntryType.VOUCHER_VOID}), corrects=True
             ),
         )
     }

@@ -81,6 +81,8 @@ class PointFlows:
     redeemed_worth: dict[str, dict[str, Worth]] = field(default_factory=dict)  # issuer -> redeemer
     reversed_worth: dict[str, dict[str, Worth]] = field(default_factory=dict)  # issuer -> redeemer
     fee_worth: dict[str, Worth] = field(default_factory=dict)  # issuer -> fee on issued − fee on returned
+    # Voucher bonuses: funder -> spending partner -> money (exact; net of voids), over the points' worth.
+    voucher_bonus: dict[str, dict[str, Decimal]] = field(default_factory=dict)
 
     def add(self, entry: Entry) -> None:
         """Count the entry as its type's declaration says (domain/movements.py): its liability effect in the
@@ -91,6 +93,9 @@ class PointFlows:
             issuer, points = portion.issuer, portion.points
             self._count(declared.liability, issuer, entry.partner_id, points)
             self._value(declared.settles, issuer, entry.partner_id, points, _rate(declared.rate, entry, issuer))
+        for funder, amount in entry.bonuses.items() if declared.bonus_sign else ():
+            by_spender = self.voucher_bonus.setdefault(funder, {})
+            by_spender[entry.partner_id] = by_spender.get(entry.partner_id, Decimal(0)) + declared.bonus_sign * amount
 
     def _count(self, liability: Liability, issuer: str, partner_id: str, points: int) -> None:
         match liability:
@@ -131,6 +136,10 @@ class PointFlows:
         _merge_worths(self.reversed_worth, other.reversed_worth)
         for issuer, worth in other.fee_worth.items():
             self.fee_worth.setdefault(issuer, Worth()).merge(worth)
+        for funder, by_spender in other.voucher_bonus.items():
+            mine = self.voucher_bonus.setdefault(funder, {})
+            for spender, amount in by_spender.items():
+                mine[spender] = mine.get(spender, Decimal(0)) + amount
 
     def redeemed_from(self, issuer: str) -> int:
         return sum(self.redeemed.get(issuer, Counter()).values())
@@ -196,6 +205,9 @@ class PointFlows:
                 "reversed": _worths_to_dict(self.reversed_worth),
                 "fees": {i: w.to_list() for i, w in self.fee_worth.items()},
             },
+            "voucher_bonus": {
+                f: {s: format(a, "f") for s, a in by_s.items()} for f, by_s in self.voucher_bonus.items()
+            },
         }
 
     @classmethod
@@ -223,6 +235,9 @@ class PointFlows:
             flows.redeemed_worth = _worths_from_dict(worth["redeemed"])
             flows.reversed_worth = _worths_from_dict(worth["reversed"])
             flows.fee_worth = {i: Worth.from_list(w) for i, w in worth["fees"].items()}
+        flows.voucher_bonus = {  # absent in flows stored before vouchers could be spent: none
+            f: {s: Decimal(a) for s, a in by_s.items()} for f, by_s in raw.get("voucher_bonus", {}).items()
+        }
         return flows
 
 
@@ -269,7 +284,7 @@ def _unrated(matrix: dict[str, Counter[str]]) -> dict[str, dict[str, Worth]]:
 class Transfer:
     payer: str
     payee: str
-    kind: str  # redemption | reversal | fee | fee_refund
+    kind: str  # redemption | reversal | fee | fee_refund | voucher_bonus | voucher_bonus_back
     amount: Decimal
 
 
@@ -386,9 +401,12 @@ def settle_day(
 ) -> Settlement:
     """`point_value` and `fees_per_point` are the rates at the close: the statement shows the point value, and
     both value the entries booked before entries recorded their own rates (every other entry settles at its own)."""
-    transfers = redemption_transfers(flows, point_value) + fee_transfers(flows, fees_per_point)
+    transfers = (
+        redemption_transfers(flows, point_value) + fee_transfers(flows, fees_per_point) + voucher_bonus_transfers(flows)
+    )
     outstanding = flows.outstanding_after(previous_outstanding)
-    parties = sorted(set(outstanding) | set(fees_per_point) | {OPERATOR})
+    paying = {party for t in transfers for party in (t.payer, t.payee)}
+    parties = sorted(set(outstanding) | set(fees_per_point) | {OPERATOR} | paying)
     return Settlement(day, currency, point_value, flows, outstanding, transfers, parties, closed_at)
 
 
@@ -421,6 +439,21 @@ def fee_transfers(flows: PointFlows, fees_per_point: dict[str, Decimal]) -> list
             transfers.append(Transfer(partner, OPERATOR, "fee", cents(due)))
         elif due < 0:
             transfers.append(Transfer(OPERATOR, partner, "fee_refund", cents(-due)))
+    return transfers
+
+
+def voucher_bonus_transfers(flows: PointFlows) -> list[Transfer]:
+    """What vouchers spent that day add over their points' worth, paid by their bonus funder to the partner where
+    they were spent (net of voids; a day of more voids than spends pays it back). Exact, rounded once per pair."""
+    transfers = []
+    for funder, by_spender in sorted(flows.voucher_bonus.items()):
+        for spender, amount in sorted(by_spender.items()):
+            if funder == spender or not amount:
+                continue
+            if amount > 0:
+                transfers.append(Transfer(funder, spender, "voucher_bonus", cents(amount)))
+            else:
+                transfers.append(Transfer(spender, funder, "voucher_bonus_back", cents(-amount)))
     return transfers
 
 

@@ -10,6 +10,7 @@ its issuers. Pure: the store keeps vouchers, the services book their movements.
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass, replace
 from datetime import date
@@ -24,6 +25,14 @@ from .wallet import Portion
 # 16 symbols of a 32-letter alphabet without 0/O, 1/I/L: 80 bits, read out at a till without confusion.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_SYMBOLS = 16
+
+
+CODE = re.compile(rf"[{CODE_ALPHABET}]{{4}}(-[{CODE_ALPHABET}]{{4}}){{{CODE_SYMBOLS // 4 - 1}}}")
+
+
+def is_code(text: str) -> bool:
+    """A code this system could have issued (anything else names no voucher, and is never looked up)."""
+    return CODE.fullmatch(text) is not None
 
 
 def new_code() -> str:
@@ -93,6 +102,20 @@ class Voucher:
         if self.status != "open" or today.isoformat() <= self.expires_on:
             return None
         return replace(self, status="expired")
+
+    @property
+    def point_value(self) -> Decimal:
+        """The point value of the conversion: what each issuer pays per point when the voucher is spent."""
+        return sum((s.value for s in self.funding if s.points), Decimal(0)) / self.points
+
+    @property
+    def bonuses(self) -> dict[str, Decimal]:
+        """What the bonus funder pays over the points' worth."""
+        return {s.party: s.value for s in self.funding if not s.points}
+
+    def portions(self) -> list[Portion]:
+        """The voucher's points by issuer, as a spend, void or expiry moves them (dated with the voucher's end)."""
+        return [Portion(self.expires_on, issuer, points) for issuer, points in sorted(self.issuer_points.items())]
 
     @property
     def issuer_points(self) -> dict[str, int]:

@@ -101,6 +101,10 @@ class VoucherRequest(Strict):
     denomination: Points  # the points of one of the programme's denominations
 
 
+class VoucherSpendRequest(Strict):
+    redemption_id: OperationId  # the partner's id for this use of the voucher (a void names it)
+
+
 class HoldRequest(Strict):
     hold_id: OperationId
     member: MemberRef

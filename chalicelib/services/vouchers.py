@@ -1,4 +1,5 @@
-"""Vouchers a member converts points into (POST /v1/me/vouchers), and the member's list of them.
+"""Vouchers a member converts points into (POST /v1/me/vouchers), the member's list of them, and their spending
+at a partner (POST /v1/vouchers/{code}/redemptions) and its void on a refund.
 
 Converting is an operation the member starts, exactly once per request id (stored as member#voucher#id): the
 denomination's points leave the lots first to expire first, the voucher keeps whose they were (its funding), and
@@ -11,17 +12,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ..domain.errors import RuleViolation
-from ..domain.ledger import new_entry
+from ..domain.errors import NotFound, RuleViolation
+from ..domain.ledger import Entry, new_entry
 from ..domain.money import to_str
 from ..domain.movements import EntryType, OperationKind
 from ..domain.program import OPERATOR, Program, VoucherRules
-from ..domain.vouchers import Voucher, convert
+from ..domain.vouchers import Voucher, convert, is_code
 from ..domain.wallet import Wallet
-from ..store.vouchers import member_vouchers
+from ..store.vouchers import find_voucher, member_vouchers
 from .operations import Decide, Operation, Outcome, Reply, fingerprint, run_operation
 from .programs import current_program
-from .requests import VoucherRequest
+from .requests import VoucherRequest, VoucherSpendRequest
 from .runtime import Runtime, iso
 
 
@@ -74,6 +75,97 @@ def convert_points(rt: Runtime, member_id: str, request: VoucherRequest) -> Repl
         return member_id, decide
 
     return run_operation(rt, operation, prepare)
+
+
+def spend_voucher(rt: Runtime, partner_id: str, code: str, request: VoucherSpendRequest) -> Reply:
+    """Spent once, at a partner it is usable at, until its last day: its issuers pay the partner their points at
+    the conversion's point value, the bonus funder the rest of the face value (settled on the day's close)."""
+    operation = Operation(
+        partner_id,
+        OperationKind.VOUCHER_REDEMPTION,
+        request.redemption_id,
+        fingerprint(code, request.model_dump(mode="json")),
+    )
+
+    def prepare() -> tuple[str, Decide]:
+        member_id = _voucher(code).member_id
+
+        def decide(wallet: Wallet, now: datetime) -> Outcome:
+            current = _voucher(code)  # fresh each attempt: two spends race on its version
+            spent = current.spend(partner_id, request.redemption_id, iso(now), now.date())
+            _move_voucher_points(wallet, current, -1)
+            entry = _voucher_entry(wallet, EntryType.VOUCHER_SPEND, partner_id, current, request.redemption_id, now)
+            body = {
+                "redemption_id": request.redemption_id,
+                "code": code,
+                "value": to_str(current.value),
+                "currency": current.currency,
+                "entry_id": entry.entry_id,
+            }
+            return Outcome(201, body, [entry], vouchers=[spent], metrics={"VoucherValueSpent": 1})
+
+        return member_id, decide
+
+    return run_operation(rt, operation, prepare)
+
+
+def void_voucher_spend(rt: Runtime, partner_id: str, code: str, redemption_id: str) -> Reply:
+    """The partner that took the voucher refunds the purchase: the voucher is open again until its expiry, and
+    the money it moved goes back on the day's close."""
+    operation = Operation(partner_id, OperationKind.VOUCHER_VOID, redemption_id, fingerprint(code, redemption_id))
+
+    def prepare() -> tuple[str, Decide]:
+        member_id = _voucher(code).member_id
+
+        def decide(wallet: Wallet, now: datetime) -> Outcome:
+            current = _voucher(code)
+            reopened = current.void(partner_id, redemption_id)
+            _move_voucher_points(wallet, current, +1)
+            entry = _voucher_entry(wallet, EntryType.VOUCHER_VOID, partner_id, current, redemption_id, now)
+            body = {**voucher_view(reopened), "redemption_id": redemption_id, "entry_id": entry.entry_id}
+            return Outcome(200, body, [entry], vouchers=[reopened])
+
+        return member_id, decide
+
+    return run_operation(rt, operation, prepare)
+
+
+def _voucher(code: str) -> Voucher:
+    voucher = find_voucher(code) if is_code(code) else None
+    if voucher is None:
+        raise NotFound(f"voucher {code} not found", field="code")
+    return voucher
+
+
+def _move_voucher_points(wallet: Wallet, voucher: Voucher, sign: int) -> None:
+    """Open voucher points of the member: −1 when the voucher is spent, +1 when it is open again."""
+    for issuer, points in voucher.issuer_points.items():
+        left = wallet.voucher_points.get(issuer, 0) + sign * points
+        if left:
+            wallet.voucher_points[issuer] = left
+        else:
+            wallet.voucher_points.pop(issuer, None)
+
+
+def _voucher_entry(
+    wallet: Wallet, type: EntryType, partner_id: str, voucher: Voucher, redemption_id: str, now: datetime
+) -> Entry:
+    """No points of the member move (they left the lots at the conversion): the issuers' liability does, at the
+    conversion's point value, with the bonus its funder pays."""
+    what = "spent" if type is EntryType.VOUCHER_SPEND else "refunded: open again"
+    detail = f"voucher {voucher.code} of {to_str(voucher.value)} {voucher.currency} {what} at {partner_id}"
+    return new_entry(
+        wallet,
+        type,
+        partner_id,
+        0,
+        breakdown=[{"rule": type.value, "points": 0, "detail": detail}],
+        attribution=voucher.portions(),
+        reference=redemption_id,
+        booked_at=iso(now),
+        point_value=voucher.point_value,
+        bonuses=voucher.bonuses,
+    )
 
 
 def list_vouchers(member_id: str, limit: int) -> dict[str, Any]:

@@ -135,6 +135,7 @@ class EntryItem(Model):
     # before rates were recorded): the point value of a spending or reversal; {issuer: fee per point}.
     point_value = UnicodeAttribute(null=True)
     fees_per_point = JSONAttribute(null=True)
+    bonuses = JSONAttribute(null=True)  # {funder: money}: a voucher's bonus, spent or voided
     by_settlement_day = SettlementDayIndex()
 
 

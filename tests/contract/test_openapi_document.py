@@ -246,8 +246,10 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
     review = {"activity_id": "a-1", "member": ref, "type": "review", "occurred_at": "2026-11-23T08:00:00Z"}
     call("POST", "/v1/activities", key, review)
     call("GET", "/v1/me", token)
-    call("POST", "/v1/me/vouchers", token, {"request_id": "v-1", "denomination": 100})
+    code = call("POST", "/v1/me/vouchers", token, {"request_id": "v-1", "denomination": 100}).json["code"]
     call("GET", "/v1/me/vouchers?limit=10", token)
+    call("POST", f"/v1/vouchers/{code}/redemptions", key, {"redemption_id": "vr-1"})
+    call("POST", f"/v1/vouchers/{code}/redemptions/vr-1/void", key)
     page = call("GET", "/v1/me/entries?limit=2", token).json
     call("GET", f"/v1/me/entries?limit=100&cursor={page['next_cursor']}", token)
     call("POST", "/v1/admin/jobs/hold-sweep", admin, {})

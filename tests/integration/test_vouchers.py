@@ -3,6 +3,13 @@ request id; the points leave the lots first to expire first and stay their issue
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from chalicelib.domain.errors import VoucherNotUsable
+from chalicelib.services import vouchers
+from chalicelib.services.requests import VoucherSpendRequest
 from chalicelib.store.models import VoucherItem, WalletItem
 from tests.support.aws import table_snapshot
 from tests.support.ledger import assert_invariants
@@ -116,3 +123,116 @@ def test_a_conversion_costs_a_wallet_read_and_one_transaction_whatever_the_histo
 
     assert [c.operation for c in meter.calls] == ["GetItem", "TransactWriteItems"]
     assert meter.calls[-1].items == 4  # operation record + wallet + voucher + one ledger entry
+
+
+def spend(coalition, key, code, redemption_id):
+    return coalition.api.post(f"/v1/vouchers/{code}/redemptions", {"redemption_id": redemption_id}, token=key)
+
+
+def void(coalition, key, code, redemption_id):
+    return coalition.api.post(f"/v1/vouchers/{code}/redemptions/{redemption_id}/void", token=key)
+
+
+def test_a_day_of_vouchers_settles_to_the_cent_as_computed_by_hand(coalition, clock):
+    """The worked example (point value 0.01; 500 points → 5.00; 1,000 → 11.00, the extra 1.00 paid by the operator):
+
+    Ana buys 700.00 at the market and 500.00 at the fuel station (1,200 points, all ending the same month: ties
+    go by issuer, fuel first) and converts 1,000: her voucher is 5.00 of fuel (500 points), 5.00 of the market
+    (500) and the operator's 1.00 bonus. Ben buys 500.00 at the market and converts 500: 5.00 of the market.
+    Ana spends hers at the cinema. Ben spends his at the bookshop, which refunds the purchase (void): the
+    voucher is open again and Ben spends it at the cinema.
+    The day's lines: fuel pays the cinema 5.00, the market 5.00 + 5.00 = 10.00 (one line), the operator 1.00
+    (voucher_bonus); the bookshop's spend and void net to nothing. Nets: cinema +16.00, market −10.00, fuel −5.00,
+    operator −1.00, bookshop 0.00: they sum to 0.00. The market still owes Ana's 200 points.
+    """
+    coalition.program(vouchers=VOUCHERS)
+    market, fuel = coalition.partner("market"), coalition.partner("fuel")
+    cinema, books = coalition.partner("cinema"), coalition.partner("books")
+    ana, ben = coalition.member(market), coalition.member(market)
+    coalition.purchase(market, ana, "700.00")
+    coalition.purchase(fuel, ana, "500.00")
+    coalition.purchase(market, ben, "500.00")
+    anas = convert(coalition, ana, 1000, "a-1").json["code"]
+    bens = convert(coalition, ben, 500, "b-1").json["code"]
+    assert VoucherItem.get(anas).funding == [["fuel", 500, "5.00"], ["market", 500, "5.00"], ["operator", 0, "1.00"]]
+
+    spent = spend(coalition, cinema, anas, "c-1")
+    at_books = spend(coalition, books, bens, "k-1")
+    refunded = void(coalition, books, bens, "k-1")
+    again = spend(coalition, cinema, bens, "c-2")
+
+    assert (spent.status, spent.json["value"], spent.json["currency"]) == (201, "11.00", "EUR")
+    assert (at_books.status, refunded.status, refunded.json["status"], again.status) == (201, 200, "open", 201)
+    assert assert_invariants() == {"market": 200}
+    clock.now = datetime(2026, 11, 24, 1, 0, tzinfo=timezone.utc)
+    day = coalition.api.post("/v1/admin/settlements/2026-11-23/close", token=coalition.admin).json
+    assert day["transfers"] == [
+        {"from": "fuel", "to": "cinema", "kind": "redemption", "amount": "5.00"},
+        {"from": "market", "to": "cinema", "kind": "redemption", "amount": "10.00"},
+        {"from": "operator", "to": "cinema", "kind": "voucher_bonus", "amount": "1.00"},
+    ]
+    nets = {party: Decimal(net) for party, net in day["net_positions"].items()}
+    assert {p: n for p, n in nets.items() if n} == {
+        "cinema": Decimal("16.00"),
+        "market": Decimal("-10.00"),
+        "fuel": Decimal("-5.00"),
+        "operator": Decimal("-1.00"),
+    }
+    assert sum(nets.values()) == 0 and day["net_total"] == "0.00"
+    assert {issuer: n for issuer, n in day["outstanding"].items() if n} == {"market": 200}
+    cinema_statement = coalition.api.get("/v1/settlements/2026-11-23", token=cinema).json
+    assert (cinema_statement["redeemed_here"], cinema_statement["net"]) == ({"fuel": 500, "market": 1000}, "16.00")
+
+
+def test_a_voucher_is_spent_once_where_it_may_be_and_only_its_taker_voids_it(coalition, clock):
+    market, cinema, books = coalition.partner("market"), coalition.partner("cinema"), coalition.partner("books")
+    coalition.program(vouchers={**VOUCHERS, "usable_at": ["cinema", "books"]})
+    ana = coalition.member(market)
+    coalition.purchase(market, ana, "600.00")
+    code = convert(coalition, ana, 500).json["code"]
+
+    elsewhere = spend(coalition, market, code, "m-1")
+    first, replay = spend(coalition, cinema, code, "c-1"), spend(coalition, cinema, code, "c-1")
+    twice = spend(coalition, books, code, "k-1")
+    not_theirs = void(coalition, books, code, "c-1")
+    unknown = [spend(coalition, cinema, bad, "c-9").status for bad in ("ABCD-EFGH-JKMN-P234", "nope", "A" * 3000)]
+    clock.advance(days=366)  # past its last day (2027-11-23): no longer spendable, even after a refund
+    reopened = void(coalition, cinema, code, "c-1")
+    late = spend(coalition, books, code, "k-2")
+
+    assert (elsewhere.status, elsewhere.error_code) == (422, "voucher_not_usable")
+    assert first.status == 201 and replay.replayed and replay.body == first.body
+    assert (twice.status, twice.error_code, not_theirs.status, not_theirs.error_code) == (
+        422,
+        "voucher_not_usable",
+        422,
+        "voucher_not_usable",
+    )
+    assert unknown == [404, 404, 404]
+    assert (reopened.status, late.status, late.error_code) == (200, 422, "voucher_not_usable")
+    assert assert_invariants() == {"market": 600}  # 100 points + the open voucher's 500
+
+
+def test_two_partners_spending_one_voucher_at_once_get_one_success(coalition, container, meter):
+    coalition.program(vouchers=VOUCHERS)
+    market = coalition.partner("market")
+    shops = [coalition.partner(f"shop-{n}") for n in range(8)]
+    ana = coalition.member(market)
+    coalition.purchase(market, ana, "500.00")
+    code = convert(coalition, ana, 500).json["code"]
+    meter.serialise = True  # each DynamoDB call atomic, as on AWS
+    rt = container.runtime
+
+    def take(n: int) -> str:
+        try:
+            vouchers.spend_voucher(rt, f"shop-{n}", code, VoucherSpendRequest(redemption_id=f"r-{n}"))
+            return "spent"
+        except VoucherNotUsable:
+            return "refused"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(take, range(len(shops)), timeout=120))
+
+    assert sorted(outcomes) == ["refused"] * 7 + ["spent"]
+    assert VoucherItem.get(code).status == "spent"
+    assert assert_invariants() == {}

@@ -45,6 +45,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     "tier": {"liability": 0},
     "status": {"liability": 0},
     "voucher": {"liability": 0},  # from the lots into an open voucher: still outstanding
+    "voucher_spend": {"redeemed": 100, "redeemed_worth": Decimal("1.00"), "liability": -100},
+    "voucher_void": {"reversed": 100, "reversed_worth": Decimal("1.00"), "liability": 100},
 }
 
 
@@ -141,6 +143,8 @@ def test_operation_kinds_keep_their_stored_strings_and_answers() -> None:
         "activity": ("activity_id", IdempotencyConflict, False),
         "reversal": ("reversal_id", IdempotencyConflict, True),
         "voucher": ("request_id", IdempotencyConflict, False),
+        "voucher_redemption": ("redemption_id", IdempotencyConflict, False),
+        "voucher_void": ("redemption_id", IdempotencyConflict, True),
     }
     assert all(OPERATIONS[k].kind is k for k in OperationKind)
     assert operation_key("alpha", OperationKind.CAPTURE, "h-1") == "alpha#capture#h-1"

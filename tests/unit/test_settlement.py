@@ -360,3 +360,40 @@ def test_reconciliation_counts_reversed_points_back_into_the_issuers_liability()
 
     assert +liability_from_entries(entries) == {"alpha": 30}  # (charlie: 0, its own liability unmoved)
     assert liability_differences(entries, [wallet]) == {}
+
+
+def voucher_entry(type: str, partner: str, seq: int) -> Entry:
+    """A 1,000-point voucher of alpha worth 11.00 (point value 0.01, 1.00 bonus of the operator)."""
+    return Entry(
+        seq,
+        f"m-{seq:06d}",
+        type,
+        partner,
+        0,
+        attribution=[Portion("2027-11-23", "alpha", 1000)],
+        point_value=Decimal("0.01"),
+        bonuses={"operator": Decimal("1.00")},
+    )
+
+
+def test_a_voucher_bonus_is_paid_by_its_funder_and_paid_back_on_a_void_and_survives_storage():
+    spent_and_voided, voided_only = PointFlows(), PointFlows()
+    for entry in (voucher_entry("voucher_spend", "cinema", 1), voucher_entry("voucher_void", "cinema", 2)):
+        spent_and_voided.add(entry)
+    voided_only.add(voucher_entry("voucher_void", "cinema", 3))
+
+    day = settle_day(
+        "2026-11-23", PointFlows.from_dict(spent_and_voided.to_dict()), {}, {}, "EUR", Decimal("0.01"), "t"
+    )
+    refund = settle_day("2026-11-24", voided_only, {}, {}, "EUR", Decimal("0.01"), "t")
+
+    assert day.transfers == []  # spent and refunded the same day: nothing moves
+    assert refund.transfers == [
+        Transfer("cinema", "alpha", "reversal", Decimal("10.00")),
+        Transfer("cinema", "operator", "voucher_bonus_back", Decimal("1.00")),
+    ]
+    assert sum(refund.net_positions().values()) == 0
+    assert (
+        PointFlows.from_dict({k: v for k, v in voided_only.to_dict().items() if k != "voucher_bonus"}).voucher_bonus
+        == {}
+    )

@@ -9,7 +9,7 @@ import pytest
 
 from chalicelib.domain.errors import VoucherNotUsable
 from chalicelib.domain.program import VoucherDenomination, VoucherRules
-from chalicelib.domain.vouchers import CODE_ALPHABET, auto_conversion, convert, new_code
+from chalicelib.domain.vouchers import CODE_ALPHABET, auto_conversion, convert, is_code, new_code
 from chalicelib.domain.wallet import Portion
 
 FIVE = VoucherDenomination(500, Decimal("5.00"), None)
@@ -73,3 +73,16 @@ def test_the_programme_converts_on_its_own_once_the_threshold_is_reached():
     assert auto_conversion(RULES, 1499) is None
     assert auto_conversion(RULES, 1500) == ELEVEN
     assert auto_conversion(None, 10**6) is None
+
+
+def test_a_voucher_knows_its_conversion_value_its_bonus_and_the_portions_it_moves():
+    voucher = eleven_euros()
+
+    assert (voucher.point_value, voucher.bonuses) == (Decimal("0.01"), {"operator": Decimal("1.00")})
+    assert voucher.portions() == [Portion("2027-11-23", "fuel", 300), Portion("2027-11-23", "market", 700)]
+
+
+def test_only_a_code_of_the_issued_form_names_a_voucher():
+    assert is_code(new_code()) and is_code("ABCD-EFGH-JKMN-P234")
+    for text in ("abcd-efgh-jkmn-p234", "ABCD-EFGH-JKMN-P23O", "ABCDEFGHJKMNP234", "ABCD-EFGH-JKMN-P234\n", "x" * 3000):
+        assert not is_code(text), text
