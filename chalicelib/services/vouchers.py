@@ -102,7 +102,7 @@ def spend_voucher(rt: Runtime, partner_id: str, code: str, request: VoucherSpend
                 "currency": current.currency,
                 "entry_id": entry.entry_id,
             }
-            return Outcome(201, body, [entry], vouchers=[spent], metrics={"VoucherValueSpent": 1})
+            return Outcome(201, body, [entry], vouchers=[spent], metrics={"VouchersSpent": 1})
 
         return member_id, decide
 
