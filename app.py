@@ -51,8 +51,9 @@ def review_tiers(event):
 
 @app.schedule(Cron(45, 0, "*", "*", "?", "*"))
 def expire_points(event):
-    """Daily expiry (00:45 UTC): points whose validity ended yesterday, one message per shard."""
-    return dispatch.fan_out(app.container.runtime, "expiry")
+    """Daily expiry (00:45 UTC): points whose validity ended yesterday, and open vouchers past their last day;
+    one message per shard of each."""
+    return [dispatch.fan_out(app.container.runtime, job) for job in ("expiry", "voucher-expiry")]
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS))

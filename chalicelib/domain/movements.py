@@ -20,6 +20,7 @@ A movement is one ledger entry type. Its declaration says, for each portion of i
     voucher   NONE        NOTHING          NONE            (v)   member (points converted into a voucher)
     voucher_spend  SPENDS  REDEMPTION_PAIR POINT_VALUE     (v)   partner (+ the bonus: funder pays the spender)
     voucher_void   GIVES_BACK REVERSAL_PAIR POINT_VALUE    (v)   partner (− the bonus: the spender pays it back)
+    voucher_expire EXPIRES    BREAKAGE     NONE            (v)   job (an open voucher past its last day)
 
 - liability: how the portion moves its issuer's outstanding points (issued − returned − redeemed + reversed −
   expired); hold and void move points between the member's lots and held points, which both count as outstanding;
@@ -83,6 +84,7 @@ class EntryType(StrEnum):
     VOUCHER = "voucher"  # points converted into a voucher (they stay their issuers' liability until it is spent)
     VOUCHER_SPEND = "voucher_spend"  # a voucher spent at a partner: its issuers (and bonus funder) pay its value
     VOUCHER_VOID = "voucher_void"  # the spending partner refunds: the voucher is open again, the money goes back
+    VOUCHER_EXPIRE = "voucher_expire"  # an open voucher past its last day: breakage of its issuers
 
 
 class Liability(Enum):
@@ -185,6 +187,14 @@ MOVEMENTS: Mapping[EntryType, Movement] = MappingProxyType(
                 _PARTNER,
                 moves_vouchers=True,
                 bonus_sign=-1,
+            ),
+            Movement(
+                EntryType.VOUCHER_EXPIRE,
+                Liability.EXPIRES,
+                Settles.BREAKAGE,
+                Rate.NONE,
+                frozenset({Starter.JOB}),
+                moves_vouchers=True,
             ),
         )
     }

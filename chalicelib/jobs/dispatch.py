@@ -16,7 +16,7 @@ from typing import Any
 from ..domain.errors import InvalidRequest
 from ..observability import logger
 from ..services.runtime import Runtime
-from . import due_members, hold_sweep, settlement_close, tier_reevaluation
+from . import due_members, due_vouchers, hold_sweep, settlement_close, tier_reevaluation
 from .queue import enqueue
 
 
@@ -38,6 +38,9 @@ JOBS: dict[str, ShardedJob] = {
     ),
     due_members.EXPIRY: ShardedJob(
         due_members.expiry_shards, lambda rt, m: due_members.expiry_shard(rt, m["shard"], _as_of(m)), dated=True
+    ),
+    due_vouchers.JOB: ShardedJob(
+        due_vouchers.shard_names, lambda rt, m: due_vouchers.run_shard(rt, m["shard"], _as_of(m)), dated=True
     ),
     tier_reevaluation.JOB: ShardedJob(
         tier_reevaluation.segment_names, lambda rt, m: tier_reevaluation.run_segment(rt, m["shard"], m.get("cursor"))

@@ -213,10 +213,18 @@ def _backoff(attempt: int, cap: float) -> None:
     time.sleep(random.uniform(0, min(cap, 0.005 * 2**attempt)))
 
 
+@dataclass
+class Change:
+    """What a change the system makes decides: entries, and the vouchers it changes (each over its version)."""
+
+    entries: list[Entry]
+    vouchers: list[Voucher] = field(default_factory=list)
+
+
 def apply_to_wallet(
     rt: Runtime,
     member_id: str,
-    change: Callable[[Wallet, datetime], list[Entry]],
+    change: Callable[[Wallet, datetime], list[Entry] | Change],
     *,
     releasing_identifiers: bool = False,
 ) -> list[Entry]:
@@ -230,14 +238,17 @@ def apply_to_wallet(
         if wallet is None:
             return []
         now = rt.now()
-        entries = release_expired_holds(wallet, now) + change(wallet, now)
+        decided = change(wallet, now)
+        changed = decided if isinstance(decided, Change) else Change(decided)
+        entries = release_expired_holds(wallet, now) + changed.entries
         if not entries:
             return []
         released = list(wallet.aliases) if releasing_identifiers else []
         if releasing_identifiers:
             wallet.aliases = []
+        booking = Booking(wallet=wallet, entries=entries, released_aliases=released, vouchers=changed.vouchers)
         try:
-            commit(Booking(wallet=wallet, entries=entries, released_aliases=released), rt.settings)
+            commit(booking, rt.settings)
             return entries
         except ConcurrencyConflict:
             _backoff(attempt, cap=0.05)

@@ -9,7 +9,7 @@ voucher item and its ledger entry. Spending, voids and expiry settle what the fu
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from ..domain.errors import NotFound, RuleViolation
@@ -20,7 +20,7 @@ from ..domain.program import OPERATOR, Program, VoucherRules
 from ..domain.vouchers import Voucher, convert, is_code
 from ..domain.wallet import Wallet
 from ..store.vouchers import find_voucher, member_vouchers
-from .operations import Decide, Operation, Outcome, Reply, fingerprint, run_operation
+from .operations import Change, Decide, Operation, Outcome, Reply, apply_to_wallet, fingerprint, run_operation
 from .programs import current_program
 from .requests import VoucherRequest, VoucherSpendRequest
 from .runtime import Runtime, iso
@@ -128,6 +128,36 @@ def void_voucher_spend(rt: Runtime, partner_id: str, code: str, redemption_id: s
         return member_id, decide
 
     return run_operation(rt, operation, prepare)
+
+
+def expire_voucher(rt: Runtime, code: str, as_of: date) -> int:
+    """An open voucher whose last day is before `as_of` expires: its points are breakage of their issuers (the
+    bonus was never paid). Returns the points expired (0: nothing due, or done already)."""
+    voucher = find_voucher(code)
+    if voucher is None or voucher.expire(as_of) is None:
+        return 0
+
+    def change(wallet: Wallet, now: datetime) -> Change:
+        current = find_voucher(code)  # fresh each attempt: a spend may have come first
+        expired = None if current is None else current.expire(as_of)
+        if current is None or expired is None:
+            return Change([])
+        _move_voucher_points(wallet, current, -1)
+        detail = f"voucher {code} of {to_str(current.value)} {current.currency} expired after {current.expires_on}"
+        entry = new_entry(
+            wallet,
+            EntryType.VOUCHER_EXPIRE,
+            OPERATOR,
+            0,
+            breakdown=[{"rule": "voucher_expire", "points": 0, "detail": detail}],
+            attribution=current.portions(),
+            reference=code,
+            booked_at=iso(now),
+        )
+        return Change([entry], [expired])
+
+    entries = apply_to_wallet(rt, voucher.member_id, change)
+    return sum(p.points for e in entries if e.type is EntryType.VOUCHER_EXPIRE for p in e.attribution)
 
 
 def _voucher(code: str) -> Voucher:

@@ -236,3 +236,33 @@ def test_two_partners_spending_one_voucher_at_once_get_one_success(coalition, co
     assert sorted(outcomes) == ["refused"] * 7 + ["spent"]
     assert VoucherItem.get(code).status == "spent"
     assert assert_invariants() == {}
+
+
+def test_an_open_voucher_past_its_last_day_expires_by_job_as_breakage_and_only_what_is_due_is_read(
+    coalition, clock, meter
+):
+    coalition.program(vouchers=VOUCHERS)
+    market, cinema = coalition.partner("market"), coalition.partner("cinema")
+    ana = coalition.member(market)
+    coalition.purchase(market, ana, "1000.00")
+    kept = convert(coalition, ana, 500, "v-kept").json["code"]
+    spent = convert(coalition, ana, 500, "v-spent").json["code"]
+    assert spend(coalition, cinema, spent, "c-1").status == 201
+    clock.advance(days=365)  # 2027-11-23: the last day of both vouchers
+    on_last_day = coalition.api.post("/v1/admin/jobs/voucher-expiry", {}, token=coalition.admin).json
+    clock.advance(days=1)
+    meter.reset()
+
+    ran = coalition.api.post("/v1/admin/jobs/voucher-expiry", {}, token=coalition.admin).json
+    reads = [c for c in meter.calls if c.operation in ("Query", "Scan")]
+    again = coalition.api.post("/v1/admin/jobs/voucher-expiry", {}, token=coalition.admin).json
+
+    assert (on_last_day["processed"], ran["processed"], again["processed"]) == (0, 1, 0)
+    assert {c.operation for c in reads} == {"Query"} and len(reads) == 16  # one per shard, no Scan
+    assert VoucherItem.get(kept).status == "expired" and VoucherItem.get(kept).expiry_shard is None
+    assert VoucherItem.get(spent).status == "spent"
+    entry = coalition.api.get("/v1/me/entries?limit=1", token=ana.token).json["entries"][0]
+    assert (entry["type"], entry["points"], entry["attribution"][0]["points"]) == ("voucher_expire", 0, 500)
+    assert WalletItem.get(ana.member_id).voucher_points == {}
+    assert assert_invariants() == {}  # 1,000 issued: 500 spent at the cinema, 500 expired
+    assert (spend(coalition, cinema, kept, "c-2").status, coalition.me(ana)["available_points"]) == (422, 0)

@@ -47,6 +47,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "voucher": {"liability": 0},  # from the lots into an open voucher: still outstanding
     "voucher_spend": {"redeemed": 100, "redeemed_worth": Decimal("1.00"), "liability": -100},
     "voucher_void": {"reversed": 100, "reversed_worth": Decimal("1.00"), "liability": 100},
+    "voucher_expire": {"expired": 100, "liability": -100},
 }
 
 
