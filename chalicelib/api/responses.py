@@ -64,6 +64,9 @@ class EarnResponse(Answer):
     breakdown: list[BreakdownLine]
     available_points: Points
     tier: str
+    vouchers: list[VoucherView] | None = Field(
+        default=None, description="vouchers the programme converted automatically (its threshold reached)"
+    )
 
 
 class ReturnResponse(Answer):

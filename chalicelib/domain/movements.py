@@ -177,7 +177,8 @@ MOVEMENTS: Mapping[EntryType, Movement] = MappingProxyType(
             Movement(EntryType.VOID, *_NO_MONEY, frozenset({Starter.PARTNER, Starter.JOB}), moves_held=True),
             Movement(EntryType.TIER, *_NO_MONEY, frozenset({Starter.JOB})),
             Movement(EntryType.STATUS, *_NO_MONEY, frozenset({Starter.OPERATOR})),
-            Movement(EntryType.VOUCHER, *_NO_MONEY, frozenset({Starter.MEMBER}), moves_vouchers=True),
+            # A member's request, or the programme's threshold inside a partner's purchase.
+            Movement(EntryType.VOUCHER, *_NO_MONEY, frozenset({Starter.MEMBER, Starter.PARTNER}), moves_vouchers=True),
             Movement(EntryType.VOUCHER_SPEND, *_SPENDING, _PARTNER, moves_vouchers=True, bonus_sign=1),
             Movement(
                 EntryType.VOUCHER_VOID,
@@ -244,7 +245,9 @@ OPERATIONS: Mapping[OperationKind, OperationDeclaration] = MappingProxyType(
         d.kind: d
         for d in (
             OperationDeclaration(
-                OperationKind.PURCHASE, "transaction_id", frozenset({EntryType.EARN, EntryType.BONUS})
+                OperationKind.PURCHASE,
+                "transaction_id",
+                frozenset({EntryType.EARN, EntryType.BONUS, EntryType.VOUCHER}),  # and the programme's auto-conversion
             ),
             OperationDeclaration(OperationKind.RETURN, "return_id", frozenset({EntryType.RETURN}), corrects=True),
             OperationDeclaration(

@@ -33,6 +33,7 @@ from .operations import Decide, Operation, Outcome, Reply, fingerprint, run_oper
 from .programs import current_program, fee_per_point
 from .requests import PurchaseRequest
 from .runtime import Runtime, iso
+from .vouchers import convert_automatically, voucher_view
 
 # A till may post late (offline), but not from another season; and never from the future.
 MAX_POSTING_DELAY = timedelta(days=90)
@@ -157,6 +158,8 @@ def _apply(
     upgraded = upgrade_if_earned(wallet, program, now.date())
     if upgraded is not None:
         entries.append(tier_entry(wallet, upgraded, iso(now)))
+    converted = convert_automatically(wallet, program, now)  # the programme's threshold, in this transaction
+    entries += [entry for _, entry in converted]
     body = {
         "entry_id": entries[0].entry_id,
         "transaction_id": request.transaction_id,
@@ -165,10 +168,14 @@ def _apply(
         "breakdown": [line.to_dict() for award in mine for line in award.lines],
         "available_points": wallet.available,
         "tier": wallet.tier,
+        **({"vouchers": [voucher_view(voucher) for voucher, _ in converted]} if converted else {}),
     }
     facts = _facts(purchase, awards, occurred_at, expires_on, fees)
     issued = points + sum(e.points for _, other_entries in others for e in other_entries)
-    return Outcome(201, body, entries, facts.to_dict(), metrics={"PointsIssued": issued}, others=others)
+    vouchers = [voucher for voucher, _ in converted]
+    return Outcome(
+        201, body, entries, facts.to_dict(), metrics={"PointsIssued": issued}, others=others, vouchers=vouchers
+    )
 
 
 def _book(

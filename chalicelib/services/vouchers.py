@@ -16,8 +16,8 @@ from ..domain.errors import NotFound, RuleViolation
 from ..domain.ledger import Entry, new_entry
 from ..domain.money import to_str
 from ..domain.movements import EntryType, OperationKind
-from ..domain.program import OPERATOR, Program, VoucherRules
-from ..domain.vouchers import Voucher, convert, is_code
+from ..domain.program import OPERATOR, Program, VoucherDenomination, VoucherRules
+from ..domain.vouchers import Voucher, auto_conversion, convert, is_code
 from ..domain.wallet import Wallet
 from ..store.vouchers import find_voucher, member_vouchers
 from .operations import Change, Decide, Operation, Outcome, Reply, apply_to_wallet, fingerprint, run_operation
@@ -43,38 +43,61 @@ def convert_points(rt: Runtime, member_id: str, request: VoucherRequest) -> Repl
             )
 
         def decide(wallet: Wallet, now: datetime) -> Outcome:
-            taken = wallet.spend(denomination.points)  # first to expire first; 422 when not enough
-            voucher = convert(
-                wallet.member_id,
-                denomination,
-                rules,
-                taken,
-                program.point_value,
-                program.currency,
-                iso(now),
-                now.date(),
-            )
-            for issuer, points in voucher.issuer_points.items():
-                wallet.voucher_points[issuer] = wallet.voucher_points.get(issuer, 0) + points
-            detail = (
-                f"{denomination.points} points converted into a voucher of {to_str(voucher.value)} {voucher.currency}"
-            )
-            entry = new_entry(
-                wallet,
-                EntryType.VOUCHER,
-                OPERATOR,  # the member's own request, at no partner
-                -denomination.points,
-                breakdown=[{"rule": "voucher", "points": -denomination.points, "detail": detail}],
-                attribution=taken,
-                reference=voucher.code,
-                booked_at=iso(now),
-            )
+            voucher, entry = book_conversion(wallet, program, rules, denomination, now)
             body = {**voucher_view(voucher), "entry_id": entry.entry_id, "available_points": wallet.available}
             return Outcome(201, body, [entry], vouchers=[voucher], metrics={"PointsConverted": denomination.points})
 
         return member_id, decide
 
     return run_operation(rt, operation, prepare)
+
+
+def book_conversion(
+    wallet: Wallet,
+    program: Program,
+    rules: VoucherRules,
+    denomination: VoucherDenomination,
+    now: datetime,
+    why: str = "",
+) -> tuple[Voucher, Entry]:
+    """Convert in the wallet: the points leave the lots first to expire first (422 when not enough), the wallet
+    counts them as open voucher points, and the `voucher` entry says so. The caller books the voucher with it."""
+    taken = wallet.spend(denomination.points)
+    voucher = convert(
+        wallet.member_id, denomination, rules, taken, program.point_value, program.currency, iso(now), now.date()
+    )
+    for issuer, points in voucher.issuer_points.items():
+        wallet.voucher_points[issuer] = wallet.voucher_points.get(issuer, 0) + points
+    detail = f"{denomination.points} points converted into a voucher of {to_str(voucher.value)} {voucher.currency}"
+    entry = new_entry(
+        wallet,
+        EntryType.VOUCHER,
+        OPERATOR,  # the member's request (or the programme's rule), at no partner
+        -denomination.points,
+        breakdown=[{"rule": "voucher", "points": -denomination.points, "detail": detail + why}],
+        attribution=taken,
+        reference=voucher.code,
+        booked_at=iso(now),
+    )
+    return voucher, entry
+
+
+# A purchase converts at most this many vouchers on its own (the transaction stays small; the next earn goes on).
+MAX_AUTO_CONVERSIONS = 5
+
+
+def convert_automatically(wallet: Wallet, program: Program, now: datetime) -> list[tuple[Voucher, Entry]]:
+    """The programme's auto-conversion, inside the earn that reaches its threshold: while the available balance
+    is at or above it, one voucher of its denomination (at most MAX_AUTO_CONVERSIONS per earn)."""
+    booked: list[tuple[Voucher, Entry]] = []
+    rules = program.vouchers
+    while rules is not None and len(booked) < MAX_AUTO_CONVERSIONS:
+        denomination = auto_conversion(rules, wallet.available)
+        if denomination is None or denomination.points > wallet.available:
+            break
+        why = f" (automatically: the balance reached {rules.auto_convert[0] if rules.auto_convert else 0})"
+        booked.append(book_conversion(wallet, program, rules, denomination, now, why))
+    return booked
 
 
 def spend_voucher(rt: Runtime, partner_id: str, code: str, request: VoucherSpendRequest) -> Reply:

@@ -266,3 +266,26 @@ def test_an_open_voucher_past_its_last_day_expires_by_job_as_breakage_and_only_w
     assert WalletItem.get(ana.member_id).voucher_points == {}
     assert assert_invariants() == {}  # 1,000 issued: 500 spent at the cinema, 500 expired
     assert (spend(coalition, cinema, kept, "c-2").status, coalition.me(ana)["available_points"]) == (422, 0)
+
+
+def test_the_programme_converts_in_the_earn_that_reaches_its_threshold(coalition):
+    """auto_convert {threshold 1,500, denomination 1,000}: the purchase that brings the balance to 1,600 books a
+    1,000-point voucher in the same transaction; 600 stay available."""
+    market = coalition.partner("market")
+    coalition.program(vouchers={**VOUCHERS, "auto_convert": {"threshold": 1500, "denomination": 1000}})
+    ana = coalition.member(market)
+    below = coalition.purchase(market, ana, "1400.00")
+    crossing = coalition.purchase(market, ana, "200.00", transaction_id="t-cross")
+    replay = coalition.purchase(market, ana, "200.00", transaction_id="t-cross")
+
+    assert "vouchers" not in below.json and below.json["available_points"] == 1400
+    assert crossing.status == 201 and crossing.json["available_points"] == 600
+    [voucher] = crossing.json["vouchers"]
+    assert (voucher["points"], voucher["value"], voucher["status"]) == (1000, "11.00", "open")
+    assert replay.replayed and replay.body == crossing.body  # converted once
+    types = [e["type"] for e in coalition.api.get("/v1/me/entries?limit=3", token=ana.token).json["entries"]]
+    assert types == ["voucher", "earn", "earn"]
+    assert [v["code"] for v in coalition.api.get("/v1/me/vouchers", token=ana.token).json["vouchers"]] == [
+        voucher["code"]
+    ]
+    assert assert_invariants() == {"market": 1600}
