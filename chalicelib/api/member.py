@@ -8,9 +8,9 @@ from chalice.app import Blueprint
 
 from ..services import members, vouchers
 from ..services.operations import Reply
-from ..services.requests import VoucherRequest
+from ..services.requests import SpendCodeRequest, VoucherRequest
 from .queries import Limited, Page
-from .responses import EntriesPage, MemberOverview, VoucherConverted, VoucherList
+from .responses import EntriesPage, MemberOverview, SpendCodeIssued, VoucherConverted, VoucherList
 from .routing import Call, Link, endpoint
 
 member_api = Blueprint(__name__)
@@ -53,3 +53,9 @@ def convert_points(call: Call, body: VoucherRequest) -> Reply:
 def my_vouchers(call: Call) -> dict[str, Any]:
     """My vouchers, newest first: open, spent and expired."""
     return vouchers.list_vouchers(call.member_id, call.limit())
+
+
+@endpoint(member_api, "/v1/me/spend-codes", "POST", audience="member", status=201, response=SpendCodeIssued)
+def issue_spend_code(call: Call, body: SpendCodeRequest) -> dict[str, Any]:
+    """A code to show at a till: one spending of up to points_max points, valid a few minutes."""
+    return members.issue_spend_code(call.rt, call.member_id, body)

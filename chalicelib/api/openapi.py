@@ -37,7 +37,7 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {
 # Choices a request model's validator enforces but its types cannot say ("give exactly one of …"): written into
 # the model's schema so that what a schema-driven tool generates can be valid. Model -> (keyword, fields).
 FIELD_CHOICES: dict[str, tuple[Literal["oneOf", "anyOf"], tuple[str, ...]]] = {
-    "MemberRef": ("oneOf", ("member_id", "card_number", "email", "phone")),
+    "MemberRef": ("oneOf", ("member_id", "card_number", "email", "phone", "spend_code")),
     "EnrolRequest": ("anyOf", ("email", "phone", "card_number")),
     "CampaignRequest": ("oneOf", ("multiplier", "points")),
 }

@@ -199,6 +199,12 @@ class VoucherReopened(VoucherView):
     entry_id: str
 
 
+class SpendCodeIssued(Answer):
+    code: str = Field(description="12 digits the member's app shows (or as a barcode); one use")
+    points_max: Points
+    expires_at: datetime
+
+
 class VoucherList(Answer):
     vouchers: list[VoucherView]
 

@@ -78,6 +78,10 @@ class RuleViolation(DomainError):
     code = "rule_violation"
 
 
+class SpendCodeUsed(RuleViolation):
+    """A spend code is single use: another spending took it first."""
+
+
 class RetryLater(DomainError):
     """A transient backend failure outlasted our retries; the same call can safely be repeated."""
 

@@ -1,9 +1,9 @@
 """Spending points: direct redemption, and holds that are captured (fully or partly) or voided.
 
-Only the card may spend: an email, a phone number or a member id recognises a member (any partner may know
-or learn them) but is no consent to spend their points. A redemption or capture keeps the attribution
-of what it spent and the point value it settles at on its operation record (SpendingFacts), so that a reversal
-gives back exactly those points, at that value.
+Only the card or a spend code from the member's app may spend: an email, a phone number or a member id
+recognises a member (any partner may know or learn them) but is no consent to spend their points. A redemption
+or capture keeps the attribution of what it spent and the point value it settles at on its operation record
+(SpendingFacts), so that a reversal gives back exactly those points, at that value.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from ..domain.spending import SpendingFacts
 from ..domain.tiers import record_redemption
 from ..domain.wallet import Wallet
 from ..store.operations import find_operation
+from ..store.spend_codes import find_spend_code
 from .members import resolve_member
 from .operations import Decide, Operation, Outcome, Reply, expire_due_lots, fingerprint, run_operation
 from .programs import current_program
@@ -30,7 +31,7 @@ def redeem_points(rt: Runtime, partner_id: str, request: RedemptionRequest) -> R
     )
 
     def prepare() -> tuple[str, Decide]:
-        member_id = resolve_spender(rt, request.member)
+        member_id, codes = resolve_spender(rt, request.member, request.points)
         point_value = current_program(rt).point_value  # what the redeemer is paid per point, as of now
 
         def decide(wallet: Wallet, now: datetime) -> Outcome:
@@ -54,7 +55,14 @@ def redeem_points(rt: Runtime, partner_id: str, request: RedemptionRequest) -> R
                 "available_points": wallet.available,
             }
             facts = SpendingFacts.of(spent, point_value)
-            return Outcome(201, body, [entry], facts.to_dict(), metrics={"PointsRedeemed": request.points})
+            return Outcome(
+                201,
+                body,
+                [entry],
+                facts.to_dict(),
+                metrics={"PointsRedeemed": request.points},
+                consumed_codes=codes,
+            )
 
         return member_id, decide
 
@@ -65,7 +73,7 @@ def place_hold(rt: Runtime, partner_id: str, request: HoldRequest) -> Reply:
     operation = Operation(partner_id, OperationKind.HOLD, request.hold_id, fingerprint(request.model_dump(mode="json")))
 
     def prepare() -> tuple[str, Decide]:
-        member_id = resolve_spender(rt, request.member)
+        member_id, codes = resolve_spender(rt, request.member, request.points)
 
         def decide(wallet: Wallet, now: datetime) -> Outcome:
             expires_at = now + timedelta(seconds=request.ttl_seconds)
@@ -93,6 +101,7 @@ def place_hold(rt: Runtime, partner_id: str, request: HoldRequest) -> Reply:
                 [entry],
                 {"points": request.points, "expires_at": iso(expires_at)},
                 metrics={"PointsHeld": request.points},
+                consumed_codes=codes,
             )
 
         return member_id, decide
@@ -174,14 +183,23 @@ def void_hold(rt: Runtime, partner_id: str, hold_id: str) -> Reply:
     return run_operation(rt, operation, prepare)
 
 
-def resolve_spender(rt: Runtime, ref: MemberRef) -> str:
-    """Spending needs the member's card (what the member hands over at the till or shows in the app). An email,
-    a phone or a member id recognises a member but is no consent to spend: any partner can learn a member id
-    from an email (a look-up, an enrolment conflict), so it proves nothing about the member being there."""
+def resolve_spender(rt: Runtime, ref: MemberRef, points: int) -> tuple[str, list[str]]:
+    """Spending needs the member's consent: their card (what the member hands over at the till or shows in the
+    app) or a spend code from their app (single use, up to its points, a few minutes). An email, a phone or a
+    member id recognises a member but is no consent: any partner can learn a member id from an email (a look-up,
+    an enrolment conflict). Returns the member and the spend codes the spending consumes."""
+    if ref.spend_code is not None:
+        spend_code = find_spend_code(ref.spend_code)
+        if spend_code is None:
+            raise NotFound("no such spend code (used, or never issued)", field="member.spend_code")
+        spend_code.check(points, rt.now())
+        return spend_code.member_id, [spend_code.code]
     if ref.card_number is None:
         given = next(name for name in ("member_id", "email", "phone") if getattr(ref, name) is not None)
-        raise RuleViolation("points are spent with the member's card number only", field=f"member.{given}")
-    return resolve_member(rt, ref)
+        raise RuleViolation(
+            "points are spent with the member's card number or a spend code from their app", field=f"member.{given}"
+        )
+    return resolve_member(rt, ref), []
 
 
 def _hold_member(partner_id: str, hold_id: str) -> str:

@@ -9,9 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.errors import (
+    ConcurrencyConflict,
     IdentifierTaken,
     InvalidRequest,
     MemberExists,
+    MemberInactive,
     NotFound,
     RetryLater,
     RuleViolation,
@@ -20,16 +22,18 @@ from ..domain.errors import (
 from ..domain.ledger import Entry, new_entry
 from ..domain.movements import EntryType
 from ..domain.program import Program
+from ..domain.spend_codes import SpendCode
 from ..domain.tiers import metric_value
 from ..domain.wallet import Wallet
 from ..settings import Settings
 from ..store import directory
 from ..store.bookings import Booking, commit
 from ..store.ledger import list_entries
+from ..store.spend_codes import find_spend_code, save_spend_code
 from ..store.wallets import load_wallet
 from .operations import apply_to_wallet
 from .programs import current_program, decimal_or_int
-from .requests import EnrolRequest, MemberRef, valid_member_id
+from .requests import EnrolRequest, MemberRef, SpendCodeRequest, valid_member_id
 from .runtime import Runtime, iso
 
 
@@ -48,6 +52,11 @@ def resolve_member(rt: Runtime, ref: MemberRef) -> str:
         if not valid_member_id(ref.member_id):
             raise NotFound("member not found", field="member.member_id")
         return ref.member_id
+    if ref.spend_code is not None:  # recognises the member; only a spending consumes it (services/burning.py)
+        spend_code = find_spend_code(ref.spend_code)
+        if spend_code is None:
+            raise NotFound("no such spend code (used, or never issued)", field="member.spend_code")
+        return spend_code.member_id
     kind, value = next(
         (k, v) for k, v in (("card_number", ref.card_number), ("email", ref.email), ("phone", ref.phone)) if v
     )
@@ -55,6 +64,21 @@ def resolve_member(rt: Runtime, ref: MemberRef) -> str:
     if member_id is None:
         raise NotFound(f"no member with this {kind}", field=f"member.{kind}")
     return member_id
+
+
+def issue_spend_code(rt: Runtime, member_id: str, request: SpendCodeRequest) -> dict[str, Any]:
+    """A code the member's app shows at a till for a few minutes: one spending of up to `points_max` points."""
+    wallet = load_wallet(member_id)
+    if wallet is None or not wallet.active:
+        raise MemberInactive("only an active member can spend points")
+    for _ in range(3):  # 10^12 codes: a clash with a live one is all but impossible; draw again if it happens
+        spend_code = SpendCode.issue(member_id, request.points_max, rt.now())
+        try:
+            save_spend_code(spend_code)
+        except ConcurrencyConflict:
+            continue
+        return {"code": spend_code.code, "points_max": spend_code.points_max, "expires_at": spend_code.expires_at}
+    raise RetryLater("could not draw a free spend code; retry")
 
 
 def enrol_member(rt: Runtime, partner_id: str, request: EnrolRequest) -> dict[str, Any]:

@@ -63,6 +63,7 @@ class Outcome:
     metrics: dict[str, int] = field(default_factory=dict)  # business metrics, emitted once committed
     others: list[tuple[Wallet, list[Entry]]] = field(default_factory=list)  # other members' wallets changed
     vouchers: list[Voucher] = field(default_factory=list)  # vouchers created or changed (each over its version)
+    consumed_codes: list[str] = field(default_factory=list)  # spend codes the operation uses up (single use)
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,7 @@ def _attempt(rt: Runtime, operation: Operation, member_id: str, decide: Decide) 
         changed_operations=outcome.changed_operations,
         others=outcome.others,
         vouchers=outcome.vouchers,
+        consumed_codes=outcome.consumed_codes,
     )
     commit(booking, rt.settings)
     for name, value in outcome.metrics.items():

@@ -12,6 +12,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 OperationId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$")]
 PartnerId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9\-]{1,39}$")]
 CardNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{8,19}$")]
+SpendCodeText = Annotated[str, StringConstraints(pattern=r"^[0-9]{12}$")]
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$", max_length=254)]
 Phone = Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{6,14}$")]  # E.164
 Decimal_ = Annotated[str, StringConstraints(min_length=1, max_length=40)]
@@ -29,12 +30,15 @@ class MemberRef(Strict):
     card_number: CardNumber | None = None
     email: Email | None = None
     phone: Phone | None = None
+    spend_code: SpendCodeText | None = None  # shown by the member's app: consent to spend, like the card
 
     @model_validator(mode="after")
     def exactly_one(self) -> MemberRef:
-        given = [v for v in (self.member_id, self.card_number, self.email, self.phone) if v is not None]
+        given = [
+            v for v in (self.member_id, self.card_number, self.email, self.phone, self.spend_code) if v is not None
+        ]
         if len(given) != 1:
-            raise ValueError("give exactly one of member_id, card_number, email, phone")
+            raise ValueError("give exactly one of member_id, card_number, email, phone, spend_code")
         return self
 
 
@@ -94,6 +98,10 @@ class RedemptionRequest(Strict):
     redemption_id: OperationId
     member: MemberRef
     points: Points
+
+
+class SpendCodeRequest(Strict):
+    points_max: Points  # the most a partner may spend with the code
 
 
 class VoucherRequest(Strict):

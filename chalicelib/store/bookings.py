@@ -1,14 +1,16 @@
 """Commit one operation's effect atomically: one TransactWriteItems with every condition it needs.
 
-Items, in this order (cancellation reasons come back in the same order):
-  1. the new operation record        attribute_not_exists(op_key)  -> DuplicateOperation
-  2. operation records it changes     version = read version       -> ConcurrencyConflict
-  3. new identity aliases             attribute_not_exists(pk)     -> IdentifierTaken
-     released aliases (deleted)       absent, or member_id = this member (someone else's: ConcurrencyConflict)
-  4. the wallet(s)                    version = read version       -> ConcurrencyConflict
-     vouchers created or changed       version = read version (new: attribute_not_exists) -> ConcurrencyConflict
-  5. the ledger entries               attribute_not_exists(seq)    (numbered from the wallet: cannot clash
-                                                                     unless the wallet condition fails too)
+Deletes first, then puts, in this order (pynamodb sends deletes before puts; cancellation reasons come back in
+the order sent):
+  deletes: released aliases             absent, or member_id = this member (someone else's: ConcurrencyConflict)
+           spend codes used             present and member_id = this member -> SpendCodeUsed (single use)
+  puts: 1. the new operation record     attribute_not_exists(op_key)  -> DuplicateOperation
+        2. operation records it changes  version = read version       -> ConcurrencyConflict
+        3. new identity aliases          attribute_not_exists(pk)     -> IdentifierTaken
+        4. the wallet(s)                 version = read version       -> ConcurrencyConflict
+           vouchers created or changed   version = read version (new: attribute_not_exists) -> ConcurrencyConflict
+        5. the ledger entries            attribute_not_exists(seq)    (numbered from the wallet: cannot clash
+                                                                        unless the wallet condition fails too)
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from ..domain.errors import ConcurrencyConflict, DuplicateOperation, IdentifierTaken
+from ..domain.errors import ConcurrencyConflict, DuplicateOperation, IdentifierTaken, SpendCodeUsed
 from ..domain.ledger import Entry, OperationRecord
 from ..domain.vouchers import Voucher
 from ..domain.wallet import Wallet
 from ..settings import Settings
 from .errors import is_transient, translated
-from .models import AliasItem, EntryItem, OperationItem
+from .models import AliasItem, EntryItem, OperationItem, SpendCodeItem
+from .spend_codes import spend_code_key
 from .tables import connection
 from .vouchers import to_item as voucher_item
 from .wallets import to_item
@@ -45,6 +48,8 @@ class Booking:
     others: list[tuple[Wallet, list[Entry]]] = field(default_factory=list)
     # Vouchers the operation creates or changes (converted, spent, voided, expired), each over the version read.
     vouchers: list[Voucher] = field(default_factory=list)
+    # Spend codes the operation uses (deleted: one use; gone already -> SpendCodeUsed).
+    consumed_codes: list[str] = field(default_factory=list)
 
 
 def commit(booking: Booking, settings: Settings) -> None:
@@ -73,8 +78,18 @@ def commit(booking: Booking, settings: Settings) -> None:
                     # written); another member's is not touched.
                     mine = AliasItem.pk.does_not_exist() | (AliasItem.member_id == booking.wallet.member_id)
                     transaction.delete(AliasItem(pk=alias), condition=mine)
+                for code in booking.consumed_codes:
+                    used_by_this_member = SpendCodeItem.pk.exists() & (
+                        SpendCodeItem.member_id == booking.wallet.member_id
+                    )
+                    transaction.delete(SpendCodeItem(pk=spend_code_key(code)), condition=used_by_this_member)
     except TransactWriteError as error:
-        meanings = [meaning for meaning, _ in puts] + ["conflict"] * len(booking.released_aliases)
+        # pynamodb sends condition checks, then deletes, then puts: cancellation reasons come in that order.
+        meanings = (
+            ["conflict"] * len(booking.released_aliases)
+            + ["spend_code"] * len(booking.consumed_codes)
+            + [meaning for meaning, _ in puts]
+        )
         _raise_for_cancellation(error, meanings)
         raise
 
@@ -98,6 +113,8 @@ def _raise_for_cancellation(error: TransactWriteError, meanings: list[str]) -> N
     ]
     if "duplicate" in failed:
         raise DuplicateOperation() from error
+    if "spend_code" in failed:
+        raise SpendCodeUsed("this spend code was used already: ask the member for a new one", field="member.spend_code")
     for meaning in failed:
         if meaning.startswith("alias:"):
             raise IdentifierTaken(meaning.removeprefix("alias:")) from error

@@ -235,6 +235,20 @@ class AliasItem(Model):
     member_id = UnicodeAttribute()
 
 
+class SpendCodeItem(Model):
+    """A member's spend code (SPEND#<code>), deleted by the booking that uses it; `expires_ttl` lets DynamoDB
+    remove unused ones (the code itself refuses use after `expires_at`, whenever TTL gets to it)."""
+
+    class Meta:
+        table_name = "directory"
+
+    pk = UnicodeAttribute(hash_key=True)
+    member_id = UnicodeAttribute()
+    points_max = NumberAttribute()
+    expires_at = UnicodeAttribute()
+    expires_ttl = NumberAttribute()  # epoch seconds
+
+
 class OperatorKeyItem(Model):
     class Meta:
         table_name = "directory"
@@ -253,6 +267,7 @@ TABLE_OF_MODEL: dict[type[Model], str] = {
     ApiKeyItem: "directory",
     ProgramItem: "directory",
     AliasItem: "directory",
+    SpendCodeItem: "directory",
     OperatorKeyItem: "directory",
 }
 

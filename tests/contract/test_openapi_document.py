@@ -248,6 +248,8 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
     call("GET", "/v1/me", token)
     code = call("POST", "/v1/me/vouchers", token, {"request_id": "v-1", "denomination": 100}).json["code"]
     call("GET", "/v1/me/vouchers?limit=10", token)
+    spend_code = call("POST", "/v1/me/spend-codes", token, {"points_max": 5}).json["code"]
+    call("POST", "/v1/redemptions", key, {"redemption_id": "r-code", "member": {"spend_code": spend_code}, "points": 5})
     call("POST", f"/v1/vouchers/{code}/redemptions", key, {"redemption_id": "vr-1"})
     call("POST", f"/v1/vouchers/{code}/redemptions/vr-1/void", key)
     page = call("GET", "/v1/me/entries?limit=2", token).json
