@@ -23,7 +23,9 @@ class Entry:
     `fees_per_point` on entries that issue points or take them back (earn, bonus, activity, return): each
     issuer's fee per point (on a return, the fee that was charged when the points were issued). Entries booked
     before rates were recorded have neither: the close values them at its own rates. A voucher spent or voided
-    also records `bonuses`: what its bonus funder pays the spending partner over the points' worth."""
+    also records `bonuses`: what its bonus funder pays the spending partner over the points' worth, and `values`:
+    each issuer's share of the face value in whole cents, settled as it is (so the partner is paid the face value
+    to the cent whatever the point value's decimals)."""
 
     seq: int
     entry_id: str
@@ -39,6 +41,7 @@ class Entry:
     point_value: Decimal | None = None
     fees_per_point: dict[str, Decimal] = field(default_factory=dict)  # issuer -> fee per point
     bonuses: dict[str, Decimal] = field(default_factory=dict)  # funder -> money over the points' worth (vouchers)
+    values: dict[str, Decimal] = field(default_factory=dict)  # issuer -> the money its points move, as booked
 
     def __post_init__(self) -> None:
         self.type = EntryType(self.type)  # as stored (its string) or as booked: one of the declared types
@@ -77,6 +80,7 @@ def new_entry(
     point_value: Decimal | None = None,
     fees_per_point: dict[str, Decimal] | None = None,
     bonuses: dict[str, Decimal] | None = None,
+    values: dict[str, Decimal] | None = None,
 ) -> Entry:
     """Number the entry from the wallet's counter, so entries of a member are ordered and unique."""
     wallet.entry_seq += 1
@@ -95,6 +99,7 @@ def new_entry(
         point_value=point_value,
         fees_per_point=dict(fees_per_point or {}),
         bonuses=dict(bonuses or {}),
+        values=dict(values or {}),
     )
 
 

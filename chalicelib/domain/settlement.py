@@ -45,8 +45,11 @@ class Worth:
     amount: Decimal = Decimal(0)
     unrated: int = 0
 
-    def add(self, points: int, rate: Decimal | None) -> None:
-        if rate is None:
+    def add(self, points: int, rate: Decimal | None, value: Decimal | None = None) -> None:
+        """`value`: the portion's money as booked (a voucher's share, in whole cents), used as it is."""
+        if value is not None:
+            self.amount += value
+        elif rate is None:
             self.unrated += points
         else:
             self.amount += points * rate
@@ -92,7 +95,8 @@ class PointFlows:
         for portion in entry.attribution:
             issuer, points = portion.issuer, portion.points
             self._count(declared.liability, issuer, entry.partner_id, points)
-            self._value(declared.settles, issuer, entry.partner_id, points, _rate(declared.rate, entry, issuer))
+            rate, value = _rate(declared.rate, entry, issuer), entry.values.get(issuer)
+            self._value(declared.settles, issuer, entry.partner_id, points, rate, value)
         for funder, amount in entry.bonuses.items() if declared.bonus_sign else ():
             by_spender = self.voucher_bonus.setdefault(funder, {})
             by_spender[entry.partner_id] = by_spender.get(entry.partner_id, Decimal(0)) + declared.bonus_sign * amount
@@ -112,16 +116,24 @@ class PointFlows:
             case Liability.NONE:
                 pass
 
-    def _value(self, settles: Settles, issuer: str, partner_id: str, points: int, rate: Decimal | None) -> None:
+    def _value(
+        self,
+        settles: Settles,
+        issuer: str,
+        partner_id: str,
+        points: int,
+        rate: Decimal | None,
+        value: Decimal | None = None,
+    ) -> None:
         match settles:
             case Settles.FEE_ON_ISSUE:
                 self.fee_worth.setdefault(issuer, Worth()).add(points, rate)
             case Settles.FEE_REFUND:
                 self.fee_worth.setdefault(issuer, Worth()).add(-points, rate)
             case Settles.REDEMPTION_PAIR:
-                _worth(self.redeemed_worth, issuer, partner_id).add(points, rate)
+                _worth(self.redeemed_worth, issuer, partner_id).add(points, rate, value)
             case Settles.REVERSAL_PAIR:
-                _worth(self.reversed_worth, issuer, partner_id).add(points, rate)
+                _worth(self.reversed_worth, issuer, partner_id).add(points, rate, value)
             case Settles.BREAKAGE | Settles.NOTHING:
                 pass  # breakage is the expired points; no money moves
 

@@ -14,7 +14,7 @@ import re
 import secrets
 from dataclasses import dataclass, replace
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .errors import VoucherNotUsable
@@ -138,13 +138,17 @@ def convert(
     code: str | None = None,
 ) -> Voucher:
     """The voucher that the points `taken` (the denomination's points, spent from the lots) become. Each issuer's
-    share is its points at the point value; the bonus funder's is the rest of the face value."""
+    share is its points at the point value, in whole cents: the points' worth rounded to the cent is shared out by
+    largest remainder, so the shares and the bonus add up to the face value to the cent and settlement pays the
+    spending partner exactly that, whatever the point value's decimals. The bonus funder's is the rest."""
     assert sum(p.points for p in taken) == denomination.points, "take exactly the denomination's points"
     by_issuer: dict[str, int] = {}
     for portion in taken:
         by_issuer[portion.issuer] = by_issuer.get(portion.issuer, 0) + portion.points
-    shares = [Share(issuer, points, points * point_value) for issuer, points in sorted(by_issuer.items())]
-    bonus = denomination.value - denomination.points * point_value
+    issuers = sorted(by_issuer.items())
+    cents = _share_out(cents_of(denomination.points * point_value), [points * point_value for _, points in issuers])
+    shares = [Share(issuer, points, value) for (issuer, points), value in zip(issuers, cents, strict=True)]
+    bonus = denomination.value - sum(cents, Decimal(0))
     if bonus > 0:
         assert denomination.bonus_funder is not None, "the programme names a bonus funder for every bonus"
         shares.append(Share(denomination.bonus_funder, 0, bonus))
@@ -159,6 +163,24 @@ def convert(
         usable_at=rules.usable_at,
         funding=tuple(shares),
     )
+
+
+CENT = Decimal("0.01")
+
+
+def cents_of(amount: Decimal) -> Decimal:
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _share_out(total: Decimal, exact: list[Decimal]) -> list[Decimal]:
+    """Whole-cent parts of `total` in proportion to the `exact` amounts: each rounded down, then the cents left
+    to the largest remainders (ties: in order)."""
+    parts = [amount.quantize(CENT, rounding=ROUND_DOWN) for amount in exact]
+    left = int((total - sum(parts, Decimal(0))) / CENT)
+    by_remainder = sorted(range(len(exact)), key=lambda i: exact[i] - parts[i], reverse=True)
+    for i in by_remainder[: max(0, left)]:
+        parts[i] += CENT
+    return parts
 
 
 def auto_conversion(rules: VoucherRules | None, available: int) -> VoucherDenomination | None:

@@ -56,6 +56,7 @@ def resolve_member(rt: Runtime, ref: MemberRef) -> str:
         spend_code = find_spend_code(ref.spend_code)
         if spend_code is None:
             raise NotFound("no such spend code (used, or never issued)", field="member.spend_code")
+        spend_code.check(0, rt.now())  # past its minutes it names nobody (DynamoDB's TTL deletes it later)
         return spend_code.member_id
     kind, value = next(
         (k, v) for k, v in (("card_number", ref.card_number), ("email", ref.email), ("phone", ref.phone)) if v

@@ -203,8 +203,9 @@ def _move_voucher_points(wallet: Wallet, voucher: Voucher, sign: int) -> None:
 def _voucher_entry(
     wallet: Wallet, type: EntryType, partner_id: str, voucher: Voucher, redemption_id: str, now: datetime
 ) -> Entry:
-    """No points of the member move (they left the lots at the conversion): the issuers' liability does, at the
-    conversion's point value, with the bonus its funder pays."""
+    """No points of the member move (they left the lots at the conversion): the issuers' liability does, each
+    issuer paying its share of the face value (whole cents, fixed at the conversion), with the bonus its funder
+    pays."""
     what = "spent" if type is EntryType.VOUCHER_SPEND else "refunded: open again"
     detail = f"voucher {voucher.code} of {to_str(voucher.value)} {voucher.currency} {what} at {partner_id}"
     return new_entry(
@@ -216,8 +217,8 @@ def _voucher_entry(
         attribution=voucher.portions(),
         reference=redemption_id,
         booked_at=iso(now),
-        point_value=voucher.point_value,
         bonuses=voucher.bonuses,
+        values={share.party: share.value for share in voucher.funding if share.points},  # settled as they are
     )
 
 

@@ -158,6 +158,7 @@ def entry_item(entry: Entry, member_id: str, shards: int) -> EntryItem:
         point_value=None if entry.point_value is None else format(entry.point_value, "f"),
         fees_per_point={issuer: format(fee, "f") for issuer, fee in entry.fees_per_point.items()} or None,
         bonuses={funder: format(amount, "f") for funder, amount in entry.bonuses.items()} or None,
+        values={issuer: format(amount, "f") for issuer, amount in entry.values.items()} or None,
     )
 
 

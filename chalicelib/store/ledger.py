@@ -54,6 +54,7 @@ def to_entry(item: EntryItem) -> Entry:
         point_value=None if item.point_value is None else Decimal(item.point_value),
         fees_per_point={issuer: Decimal(fee) for issuer, fee in (item.fees_per_point or {}).items()},
         bonuses={funder: Decimal(amount) for funder, amount in (item.bonuses or {}).items()},
+        values={issuer: Decimal(amount) for issuer, amount in (item.values or {}).items()},
     )
 
 

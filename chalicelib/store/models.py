@@ -136,6 +136,7 @@ class EntryItem(Model):
     point_value = UnicodeAttribute(null=True)
     fees_per_point = JSONAttribute(null=True)
     bonuses = JSONAttribute(null=True)  # {funder: money}: a voucher's bonus, spent or voided
+    values = JSONAttribute(null=True)  # {issuer: money}: a voucher's shares, spent or voided (whole cents)
     by_settlement_day = SettlementDayIndex()
 
 

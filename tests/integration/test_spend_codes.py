@@ -102,3 +102,25 @@ def test_an_inactive_member_gets_no_spend_code(coalition):
     reply = issue(coalition, ana, 10)
 
     assert (reply.status, reply.error_code) == (422, "member_inactive")
+
+
+def test_an_expired_spend_code_names_nobody_for_a_purchase_either(coalition, clock):
+    """Review: past its minutes a code still identified the member for purchases (until DynamoDB's TTL)."""
+    shop = coalition.partner("shop")
+    ana = coalition.member(shop)
+    code = issue(coalition, ana, 10).json["code"]
+    body = {
+        "transaction_id": "t-code",
+        "member": {"spend_code": code},
+        "amount": "10.00",
+        "currency": "EUR",
+        "occurred_at": "2026-11-23T10:00:00Z",
+        "channel": "store",
+    }
+    within = coalition.api.post("/v1/transactions", body, token=shop)
+    clock.advance(seconds=301)
+
+    late = coalition.api.post("/v1/transactions", {**body, "transaction_id": "t-late"}, token=shop)
+
+    assert (within.status, within.json["member_id"]) == (201, ana.member_id)  # recognising does not use it up
+    assert (late.status, late.error_code, late.json["error"]["field"]) == (422, "rule_violation", "member.spend_code")

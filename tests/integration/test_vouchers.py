@@ -289,3 +289,24 @@ def test_the_programme_converts_in_the_earn_that_reaches_its_threshold(coalition
         voucher["code"]
     ]
     assert assert_invariants() == {"market": 1600}
+
+
+def test_a_partner_is_paid_a_vouchers_face_value_to_the_cent_whatever_the_point_values_decimals(coalition, clock):
+    """Review: at 0.005 a point, 333 points (111 of the market, 222 of the fuel station) are worth 1.665; a 2.00
+    voucher's lines rounded one by one paid the cinema 2.01 (0.56 + 1.11 + 0.34). Shares are whole cents fixed at
+    the conversion (the worth rounded to 1.67, shared by largest remainder: market 0.56, fuel 1.11) and the bonus
+    is the rest (0.33): the cinema gets 2.00."""
+    market, fuel, cinema = coalition.partner("market"), coalition.partner("fuel"), coalition.partner("cinema")
+    denomination = {"points": 333, "value": "2.00", "bonus_funder": "operator"}
+    coalition.program(point_value="0.005", vouchers={"denominations": [denomination], "validity_months": 12})
+    ana = coalition.member(market)
+    coalition.purchase(market, ana, "111.00")
+    coalition.purchase(fuel, ana, "222.00")
+    code = convert(coalition, ana, 333).json["code"]
+    assert VoucherItem.get(code).funding == [["fuel", 222, "1.11"], ["market", 111, "0.56"], ["operator", 0, "0.33"]]
+
+    assert spend(coalition, cinema, code, "c-1").status == 201
+    clock.now = datetime(2026, 11, 24, 1, 0, tzinfo=timezone.utc)
+    day = coalition.api.post("/v1/admin/settlements/2026-11-23/close", token=coalition.admin).json
+
+    assert day["net_positions"]["cinema"] == "2.00" and day["net_total"] == "0.00"

@@ -86,3 +86,13 @@ def test_only_a_code_of_the_issued_form_names_a_voucher():
     assert is_code(new_code()) and is_code("ABCD-EFGH-JKMN-P234")
     for text in ("abcd-efgh-jkmn-p234", "ABCD-EFGH-JKMN-P23O", "ABCDEFGHJKMNP234", "ABCD-EFGH-JKMN-P234\n", "x" * 3000):
         assert not is_code(text), text
+
+
+def test_shares_are_whole_cents_that_add_up_to_the_points_worth_rounded():
+    rules = VoucherRules((VoucherDenomination(400, Decimal("2.00"), None),), 12, None)
+    taken = [Portion("2027-01-31", "a", 111), Portion("2027-01-31", "b", 289)]  # 0.555 + 1.445 = 2.00
+
+    voucher = convert("m_1", rules.denominations[0], rules, taken, Decimal("0.005"), "EUR", "t", date(2026, 11, 23))
+
+    assert [share.to_list() for share in voucher.funding] == [["a", 111, "0.56"], ["b", 289, "1.44"]]
+    assert sum(s.value for s in voucher.funding) == voucher.value
