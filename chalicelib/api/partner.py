@@ -16,6 +16,7 @@ from ..services.requests import (
     EnrolRequest,
     HoldRequest,
     MemberRef,
+    PartnerVoucherRequest,
     PurchaseRequest,
     RedemptionRequest,
     ReturnRequest,
@@ -34,6 +35,7 @@ from .responses import (
     ReturnResponse,
     ReversalResponse,
     VoidResponse,
+    VoucherConverted,
     VoucherReopened,
     VoucherSpent,
 )
@@ -198,3 +200,9 @@ def spend_voucher(call: Call, code: str, body: VoucherSpendRequest) -> Reply:
 def void_voucher_spend(call: Call, code: str, redemption_id: str) -> Reply:
     """Refund a purchase paid with a voucher this partner took: the voucher is spendable again until its expiry."""
     return vouchers.void_voucher_spend(call.rt, call.partner_id, code, redemption_id)
+
+
+@endpoint(partner_api, "/v1/vouchers", "POST", audience="partner", status=201, response=VoucherConverted)
+def convert_for_member(call: Call, body: PartnerVoucherRequest) -> Reply:
+    """Convert a member's points into a voucher at the till (the member's card or spend code consents)."""
+    return vouchers.convert_at_partner(call.rt, call.partner_id, body)

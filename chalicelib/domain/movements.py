@@ -260,11 +260,11 @@ OPERATIONS: Mapping[OperationKind, OperationDeclaration] = MappingProxyType(
             OperationDeclaration(OperationKind.VOID, "hold_id", frozenset({EntryType.VOID}), conflict=HoldNotOpen),
             OperationDeclaration(OperationKind.ACTIVITY, "activity_id", frozenset({EntryType.ACTIVITY})),
             OperationDeclaration(OperationKind.REVERSAL, "reversal_id", frozenset({EntryType.REVERSAL}), corrects=True),
-            OperationDeclaration(
+            OperationDeclaration(  # the member's app (key member#voucher#id) or a partner's till for them
                 OperationKind.VOUCHER,
                 "request_id",
                 frozenset({EntryType.VOUCHER}),
-                started_by=frozenset({Starter.MEMBER}),
+                started_by=frozenset({Starter.MEMBER, Starter.PARTNER}),
             ),
             OperationDeclaration(
                 OperationKind.VOUCHER_REDEMPTION, "redemption_id", frozenset({EntryType.VOUCHER_SPEND})

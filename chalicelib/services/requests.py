@@ -109,6 +109,12 @@ class VoucherRequest(Strict):
     denomination: Points  # the points of one of the programme's denominations
 
 
+class PartnerVoucherRequest(Strict):
+    request_id: OperationId
+    member: MemberRef  # consent as for any spending: card_number or spend_code
+    denomination: Points
+
+
 class VoucherSpendRequest(Strict):
     redemption_id: OperationId  # the partner's id for this use of the voucher (a void names it)
 

@@ -9,6 +9,7 @@ voucher item and its ledger entry. Spending, voids and expiry settle what the fu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -20,32 +21,55 @@ from ..domain.program import OPERATOR, Program, VoucherDenomination, VoucherRule
 from ..domain.vouchers import Voucher, auto_conversion, convert, is_code
 from ..domain.wallet import Wallet
 from ..store.vouchers import find_voucher, member_vouchers
+from .burning import resolve_spender
 from .operations import Change, Decide, Operation, Outcome, Reply, apply_to_wallet, fingerprint, run_operation
 from .programs import current_program
-from .requests import VoucherRequest, VoucherSpendRequest
+from .requests import PartnerVoucherRequest, VoucherRequest, VoucherSpendRequest
 from .runtime import Runtime, iso
 
 
 def convert_points(rt: Runtime, member_id: str, request: VoucherRequest) -> Reply:
+    """The member's own conversion, from their app (key member#voucher#request_id)."""
     operation = Operation(
         member_id, OperationKind.VOUCHER, request.request_id, fingerprint(request.model_dump(mode="json"))
     )
+    return _conversion(rt, operation, lambda points: (member_id, []), request.denomination, OPERATOR)
 
+
+def convert_at_partner(rt: Runtime, partner_id: str, request: PartnerVoucherRequest) -> Reply:
+    """A till or web shop converts for the member, who consents as to any spending: their card, or a spend code
+    from their app (used up). The partner prints or shows the code (key partner#voucher#request_id)."""
+    operation = Operation(
+        partner_id, OperationKind.VOUCHER, request.request_id, fingerprint(request.model_dump(mode="json"))
+    )
+    return _conversion(
+        rt, operation, lambda points: resolve_spender(rt, request.member, points), request.denomination, partner_id
+    )
+
+
+def _conversion(
+    rt: Runtime,
+    operation: Operation,
+    consenting_member: Callable[[int], tuple[str, list[str]]],
+    points: int,
+    at: str,
+) -> Reply:
     def prepare() -> tuple[str, Decide]:
         program = current_program(rt)
         rules = _rules(program)
-        denomination = rules.denomination(request.denomination)
+        denomination = rules.denomination(points)
         if denomination is None:
             offered = ", ".join(str(d.points) for d in rules.denominations)
             raise RuleViolation(
-                f"{request.denomination} points is not a voucher denomination (offered: {offered})",
-                field="denomination",
+                f"{points} points is not a voucher denomination (offered: {offered})", field="denomination"
             )
+        member_id, codes = consenting_member(denomination.points)
 
         def decide(wallet: Wallet, now: datetime) -> Outcome:
-            voucher, entry = book_conversion(wallet, program, rules, denomination, now)
+            voucher, entry = book_conversion(wallet, program, rules, denomination, now, at=at)
             body = {**voucher_view(voucher), "entry_id": entry.entry_id, "available_points": wallet.available}
-            return Outcome(201, body, [entry], vouchers=[voucher], metrics={"PointsConverted": denomination.points})
+            metrics = {"PointsConverted": denomination.points}
+            return Outcome(201, body, [entry], vouchers=[voucher], metrics=metrics, consumed_codes=codes)
 
         return member_id, decide
 
@@ -59,6 +83,7 @@ def book_conversion(
     denomination: VoucherDenomination,
     now: datetime,
     why: str = "",
+    at: str = OPERATOR,
 ) -> tuple[Voucher, Entry]:
     """Convert in the wallet: the points leave the lots first to expire first (422 when not enough), the wallet
     counts them as open voucher points, and the `voucher` entry says so. The caller books the voucher with it."""
@@ -72,7 +97,7 @@ def book_conversion(
     entry = new_entry(
         wallet,
         EntryType.VOUCHER,
-        OPERATOR,  # the member's request (or the programme's rule), at no partner
+        at,  # the partner whose till converted, or the operator (the member's app, the programme's rule)
         -denomination.points,
         breakdown=[{"rule": "voucher", "points": -denomination.points, "detail": detail + why}],
         attribution=taken,

@@ -252,6 +252,7 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
     call("POST", "/v1/redemptions", key, {"redemption_id": "r-code", "member": {"spend_code": spend_code}, "points": 5})
     call("POST", f"/v1/vouchers/{code}/redemptions", key, {"redemption_id": "vr-1"})
     call("POST", f"/v1/vouchers/{code}/redemptions/vr-1/void", key)
+    call("POST", "/v1/vouchers", key, {"request_id": "tv-1", "member": card, "denomination": 100})
     page = call("GET", "/v1/me/entries?limit=2", token).json
     call("GET", f"/v1/me/entries?limit=100&cursor={page['next_cursor']}", token)
     call("POST", "/v1/admin/jobs/hold-sweep", admin, {})

@@ -310,3 +310,30 @@ def test_a_partner_is_paid_a_vouchers_face_value_to_the_cent_whatever_the_point_
     day = coalition.api.post("/v1/admin/settlements/2026-11-23/close", token=coalition.admin).json
 
     assert day["net_positions"]["cinema"] == "2.00" and day["net_total"] == "0.00"
+
+
+def test_a_till_converts_for_the_member_with_their_card_or_a_spend_code_not_a_member_id(coalition):
+    shop = coalition.partner("shop")
+    coalition.program(vouchers=VOUCHERS)
+    ana = coalition.member(shop)
+    coalition.purchase(shop, ana, "1600.00")
+    spend_code = coalition.api.post("/v1/me/spend-codes", {"points_max": 500}, token=ana.token).json["code"]
+
+    def at_till(request_id, member, denomination=500):
+        body = {"request_id": request_id, "member": member, "denomination": denomination}
+        return coalition.api.post("/v1/vouchers", body, token=shop)
+
+    by_card = at_till("t-1", {"card_number": ana.card_number}, 1000)
+    by_code = at_till("t-2", {"spend_code": spend_code})
+    code_again = at_till("t-3", {"spend_code": spend_code})
+    by_id = at_till("t-4", {"member_id": ana.member_id})
+    replay = at_till("t-1", {"card_number": ana.card_number}, 1000)
+
+    assert (by_card.status, by_card.json["value"], by_card.json["available_points"]) == (201, "11.00", 600)
+    assert (by_code.status, by_code.json["available_points"]) == (201, 100)
+    assert (code_again.status, by_id.status, by_id.error_code) == (404, 422, "rule_violation")
+    assert replay.replayed and replay.body == by_card.body
+    entry = coalition.api.get("/v1/me/entries?limit=1", token=ana.token).json["entries"][0]
+    assert (entry["type"], entry["partner_id"], entry["points"]) == ("voucher", "shop", -500)
+    assert len(coalition.api.get("/v1/me/vouchers", token=ana.token).json["vouchers"]) == 2
+    assert assert_invariants() == {"shop": 1600}

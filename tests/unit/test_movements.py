@@ -155,7 +155,7 @@ def test_operation_kinds_keep_their_stored_strings_and_answers() -> None:
 def test_operations_book_the_movements_partners_and_members_start() -> None:
     booked = {t for d in OPERATIONS.values() for t in d.books}
     assert booked == {t for t, m in MOVEMENTS.items() if m.started_by & {Starter.PARTNER, Starter.MEMBER}}
-    assert OPERATIONS[OperationKind.VOUCHER].started_by == {Starter.MEMBER}
+    assert OPERATIONS[OperationKind.VOUCHER].started_by == {Starter.MEMBER, Starter.PARTNER}
     assert all(d.started_by == {Starter.PARTNER} for k, d in OPERATIONS.items() if k is not OperationKind.VOUCHER)
     reversible = {k for k, d in OPERATIONS.items() if d.reversible}
     assert reversible == {OperationKind.REDEMPTION, OperationKind.CAPTURE}
