@@ -96,9 +96,6 @@ class VoucherRules:
     def denomination(self, points: int) -> VoucherDenomination | None:
         return next((d for d in self.denominations if d.points == points), None)
 
-    def usable_by(self, partner_id: str) -> bool:
-        return self.usable_at is None or partner_id in self.usable_at
-
 
 DEFAULT_LIMITS = EarningLimits(max_points_per_transaction=1_000_000, max_points_per_member_per_day=2_000_000)
 

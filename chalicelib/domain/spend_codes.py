@@ -30,10 +30,12 @@ class SpendCode:
     def issue(cls, member_id: str, points_max: int, now: datetime) -> SpendCode:
         return cls(new_code(), member_id, points_max, iso(now + VALID_FOR))
 
-    def check(self, points: int, now: datetime) -> None:
-        """May it spend `points` now? (Used codes are gone: the store no longer finds them.)"""
+    def check_live(self, now: datetime) -> None:
+        """Past its minutes a code names nobody. (Used codes are gone: the store no longer finds them.)"""
         if iso(now) >= self.expires_at:
             raise RuleViolation("this spend code has expired: ask the member for a new one", field="member.spend_code")
+
+    def check_points(self, points: int) -> None:
         if points > self.points_max:
             raise RuleViolation(
                 f"this spend code allows {self.points_max} points at most, not {points}", field="member.spend_code"

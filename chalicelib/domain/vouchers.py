@@ -104,11 +104,6 @@ class Voucher:
         return replace(self, status="expired")
 
     @property
-    def point_value(self) -> Decimal:
-        """The point value of the conversion: what each issuer pays per point when the voucher is spent."""
-        return sum((s.value for s in self.funding if s.points), Decimal(0)) / self.points
-
-    @property
     def bonuses(self) -> dict[str, Decimal]:
         """What the bonus funder pays over the points' worth."""
         return {s.party: s.value for s in self.funding if not s.points}

@@ -202,6 +202,15 @@ class Wallet:
         self.lots[key] = self.lots.get(key, 0) + points
         self._net_debt(issuer)
 
+    def move_to_vouchers(self, issuer_points: dict[str, int], sign: int) -> None:
+        """Open voucher points by issuer: +1 a voucher converted (or open again after a void), −1 spent or expired."""
+        for issuer, points in issuer_points.items():
+            left = self.voucher_points.get(issuer, 0) + sign * points
+            if left:
+                self.voucher_points[issuer] = left
+            else:
+                self.voucher_points.pop(issuer, None)
+
     def spend(self, points: int) -> list[Portion]:
         """Consume lots first-to-expire first (ties by issuer id); never beyond what is available."""
         if points > self.available:

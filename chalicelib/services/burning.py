@@ -17,8 +17,7 @@ from ..domain.spending import SpendingFacts
 from ..domain.tiers import record_redemption
 from ..domain.wallet import Wallet
 from ..store.operations import find_operation
-from ..store.spend_codes import find_spend_code
-from .members import resolve_member
+from .members import live_spend_code, resolve_member
 from .operations import Decide, Operation, Outcome, Reply, expire_due_lots, fingerprint, run_operation
 from .programs import current_program
 from .requests import CaptureRequest, HoldRequest, MemberRef, RedemptionRequest
@@ -189,10 +188,8 @@ def resolve_spender(rt: Runtime, ref: MemberRef, points: int) -> tuple[str, list
     member id recognises a member but is no consent: any partner can learn a member id from an email (a look-up,
     an enrolment conflict). Returns the member and the spend codes the spending consumes."""
     if ref.spend_code is not None:
-        spend_code = find_spend_code(ref.spend_code)
-        if spend_code is None:
-            raise NotFound("no such spend code (used, or never issued)", field="member.spend_code")
-        spend_code.check(points, rt.now())
+        spend_code = live_spend_code(rt, ref.spend_code)
+        spend_code.check_points(points)
         return spend_code.member_id, [spend_code.code]
     if ref.card_number is None:
         given = next(name for name in ("member_id", "email", "phone") if getattr(ref, name) is not None)

@@ -53,11 +53,7 @@ def resolve_member(rt: Runtime, ref: MemberRef) -> str:
             raise NotFound("member not found", field="member.member_id")
         return ref.member_id
     if ref.spend_code is not None:  # recognises the member; only a spending consumes it (services/burning.py)
-        spend_code = find_spend_code(ref.spend_code)
-        if spend_code is None:
-            raise NotFound("no such spend code (used, or never issued)", field="member.spend_code")
-        spend_code.check(0, rt.now())  # past its minutes it names nobody (DynamoDB's TTL deletes it later)
-        return spend_code.member_id
+        return live_spend_code(rt, ref.spend_code).member_id
     kind, value = next(
         (k, v) for k, v in (("card_number", ref.card_number), ("email", ref.email), ("phone", ref.phone)) if v
     )
@@ -65,6 +61,15 @@ def resolve_member(rt: Runtime, ref: MemberRef) -> str:
     if member_id is None:
         raise NotFound(f"no member with this {kind}", field=f"member.{kind}")
     return member_id
+
+
+def live_spend_code(rt: Runtime, code: str) -> SpendCode:
+    """The spend code, if it exists and is within its minutes (DynamoDB's TTL deletes expired ones only later)."""
+    spend_code = find_spend_code(code)
+    if spend_code is None:
+        raise NotFound("no such spend code (used, or never issued)", field="member.spend_code")
+    spend_code.check_live(rt.now())
+    return spend_code
 
 
 def issue_spend_code(rt: Runtime, member_id: str, request: SpendCodeRequest) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -97,6 +97,25 @@ def run_operation(rt: Runtime, operation: Operation, prepare: Prepare) -> Reply:
             return _replay(operation)
         raise
     return execute(rt, operation, member_id, decide)
+
+
+T = TypeVar("T")
+
+
+def read_once_then_afresh(first: T, read: Callable[[], T | None]) -> Callable[[], T]:
+    """What `prepare` read, for the first attempt of `decide`; read afresh on every retry (a retry means a
+    conflict: what was read may have changed). Saves the second read of a record or voucher an operation
+    changes under its version condition."""
+    pending = [first]
+
+    def current() -> T:
+        if pending:
+            return pending.pop()
+        fresh = read()
+        assert fresh is not None, "records and vouchers are never deleted"
+        return fresh
+
+    return current
 
 
 def execute(rt: Runtime, operation: Operation, member_id: str, decide: Decide) -> Reply:

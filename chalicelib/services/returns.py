@@ -27,7 +27,7 @@ from ..domain.tiers import ReturnedPurchase, record_return, redecide_after_retur
 from ..domain.wallet import Portion, Wallet
 from ..store.operations import find_operation
 from ..store.wallets import load_wallet
-from .operations import Decide, Operation, Outcome, Reply, fingerprint, run_operation
+from .operations import Decide, Operation, Outcome, Reply, fingerprint, read_once_then_afresh, run_operation
 from .programs import current_program
 from .requests import ReturnRequest
 from .runtime import Runtime, iso
@@ -54,11 +54,11 @@ def return_purchase(rt: Runtime, partner_id: str, transaction_id: str, request: 
             for n, item in enumerate(request.items or [])
         ]
         order = ReturnOrder(partner_id, transaction_id, request.return_id, amount, items)
+        # Concurrent returns race on the record's version: a retry reads it afresh.
+        current = read_once_then_afresh(purchase, lambda: find_operation(purchase_key))
 
         def decide(wallet: Wallet, now: datetime) -> Outcome:
-            current = find_operation(purchase_key)  # fresh each attempt: concurrent returns race on its version
-            assert current is not None
-            return _return(program, order, current, wallet, now)
+            return _return(program, order, current(), wallet, now)
 
         return purchase.member_id, decide
 

@@ -18,7 +18,16 @@ from ..domain.movements import OPERATIONS, EntryType, OperationKind
 from ..domain.spending import SpendingFacts
 from ..domain.wallet import Wallet
 from ..store.operations import find_operation
-from .operations import Decide, Operation, Outcome, Reply, expire_due_lots, fingerprint, run_operation
+from .operations import (
+    Decide,
+    Operation,
+    Outcome,
+    Reply,
+    expire_due_lots,
+    fingerprint,
+    read_once_then_afresh,
+    run_operation,
+)
 from .requests import ReversalRequest
 from .runtime import Runtime, iso
 
@@ -42,10 +51,11 @@ def reverse_spending(
         if spending is None:
             noun = "redemption" if kind is OperationKind.REDEMPTION else "captured hold"
             raise NotFound(f"{noun} {spending_id} not found")
+        # Concurrent reversals race on the record's version: a retry reads it afresh.
+        read_spending = read_once_then_afresh(spending, lambda: find_operation(spending_key))
 
         def decide(wallet: Wallet, now: datetime) -> Outcome:
-            current = find_operation(spending_key)  # fresh: concurrent reversals race on its version
-            assert current is not None
+            current = read_spending()
             facts = SpendingFacts.from_dict(current.data)
             given = facts.reverse(request.points)
             points = sum(p.points for p in given)

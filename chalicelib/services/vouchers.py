@@ -22,7 +22,17 @@ from ..domain.vouchers import Voucher, auto_conversion, convert, is_code
 from ..domain.wallet import Wallet
 from ..store.vouchers import find_voucher, member_vouchers
 from .burning import resolve_spender
-from .operations import Change, Decide, Operation, Outcome, Reply, apply_to_wallet, fingerprint, run_operation
+from .operations import (
+    Change,
+    Decide,
+    Operation,
+    Outcome,
+    Reply,
+    apply_to_wallet,
+    fingerprint,
+    read_once_then_afresh,
+    run_operation,
+)
 from .programs import current_program
 from .requests import PartnerVoucherRequest, VoucherRequest, VoucherSpendRequest
 from .runtime import Runtime, iso
@@ -91,8 +101,7 @@ def book_conversion(
     voucher = convert(
         wallet.member_id, denomination, rules, taken, program.point_value, program.currency, iso(now), now.date()
     )
-    for issuer, points in voucher.issuer_points.items():
-        wallet.voucher_points[issuer] = wallet.voucher_points.get(issuer, 0) + points
+    wallet.move_to_vouchers(voucher.issuer_points, +1)
     detail = f"{denomination.points} points converted into a voucher of {to_str(voucher.value)} {voucher.currency}"
     entry = new_entry(
         wallet,
@@ -116,11 +125,11 @@ def convert_automatically(wallet: Wallet, program: Program, now: datetime) -> li
     is at or above it, one voucher of its denomination (at most MAX_AUTO_CONVERSIONS per earn)."""
     booked: list[tuple[Voucher, Entry]] = []
     rules = program.vouchers
-    while rules is not None and len(booked) < MAX_AUTO_CONVERSIONS:
-        denomination = auto_conversion(rules, wallet.available)
-        if denomination is None or denomination.points > wallet.available:
+    while rules is not None and rules.auto_convert is not None and len(booked) < MAX_AUTO_CONVERSIONS:
+        denomination = auto_conversion(rules, wallet.available)  # the threshold is at least its points (PUT)
+        if denomination is None:
             break
-        why = f" (automatically: the balance reached {rules.auto_convert[0] if rules.auto_convert else 0})"
+        why = f" (automatically: the balance reached {rules.auto_convert[0]})"
         booked.append(book_conversion(wallet, program, rules, denomination, now, why))
     return booked
 
@@ -136,12 +145,13 @@ def spend_voucher(rt: Runtime, partner_id: str, code: str, request: VoucherSpend
     )
 
     def prepare() -> tuple[str, Decide]:
-        member_id = _voucher(code).member_id
+        voucher = _voucher(code)
+        read_voucher = read_once_then_afresh(voucher, lambda: find_voucher(code))  # spends race on its version
 
         def decide(wallet: Wallet, now: datetime) -> Outcome:
-            current = _voucher(code)  # fresh each attempt: two spends race on its version
+            current = read_voucher()
             spent = current.spend(partner_id, request.redemption_id, iso(now), now.date())
-            _move_voucher_points(wallet, current, -1)
+            wallet.move_to_vouchers(current.issuer_points, -1)
             entry = _voucher_entry(wallet, EntryType.VOUCHER_SPEND, partner_id, current, request.redemption_id, now)
             body = {
                 "redemption_id": request.redemption_id,
@@ -152,7 +162,7 @@ def spend_voucher(rt: Runtime, partner_id: str, code: str, request: VoucherSpend
             }
             return Outcome(201, body, [entry], vouchers=[spent], metrics={"VouchersSpent": 1})
 
-        return member_id, decide
+        return voucher.member_id, decide
 
     return run_operation(rt, operation, prepare)
 
@@ -163,17 +173,18 @@ def void_voucher_spend(rt: Runtime, partner_id: str, code: str, redemption_id: s
     operation = Operation(partner_id, OperationKind.VOUCHER_VOID, redemption_id, fingerprint(code, redemption_id))
 
     def prepare() -> tuple[str, Decide]:
-        member_id = _voucher(code).member_id
+        voucher = _voucher(code)
+        read_voucher = read_once_then_afresh(voucher, lambda: find_voucher(code))
 
         def decide(wallet: Wallet, now: datetime) -> Outcome:
-            current = _voucher(code)
+            current = read_voucher()
             reopened = current.void(partner_id, redemption_id)
-            _move_voucher_points(wallet, current, +1)
+            wallet.move_to_vouchers(current.issuer_points, +1)
             entry = _voucher_entry(wallet, EntryType.VOUCHER_VOID, partner_id, current, redemption_id, now)
             body = {**voucher_view(reopened), "redemption_id": redemption_id, "entry_id": entry.entry_id}
             return Outcome(200, body, [entry], vouchers=[reopened])
 
-        return member_id, decide
+        return voucher.member_id, decide
 
     return run_operation(rt, operation, prepare)
 
@@ -184,13 +195,14 @@ def expire_voucher(rt: Runtime, code: str, as_of: date) -> int:
     voucher = find_voucher(code)
     if voucher is None or voucher.expire(as_of) is None:
         return 0
+    read_voucher = read_once_then_afresh(voucher, lambda: find_voucher(code))  # a spend may come first
 
     def change(wallet: Wallet, now: datetime) -> Change:
-        current = find_voucher(code)  # fresh each attempt: a spend may have come first
-        expired = None if current is None else current.expire(as_of)
-        if current is None or expired is None:
+        current = read_voucher()
+        expired = current.expire(as_of)
+        if expired is None:
             return Change([])
-        _move_voucher_points(wallet, current, -1)
+        wallet.move_to_vouchers(current.issuer_points, -1)
         detail = f"voucher {code} of {to_str(current.value)} {current.currency} expired after {current.expires_on}"
         entry = new_entry(
             wallet,
@@ -213,16 +225,6 @@ def _voucher(code: str) -> Voucher:
     if voucher is None:
         raise NotFound(f"voucher {code} not found", field="code")
     return voucher
-
-
-def _move_voucher_points(wallet: Wallet, voucher: Voucher, sign: int) -> None:
-    """Open voucher points of the member: −1 when the voucher is spent, +1 when it is open again."""
-    for issuer, points in voucher.issuer_points.items():
-        left = wallet.voucher_points.get(issuer, 0) + sign * points
-        if left:
-            wallet.voucher_points[issuer] = left
-        else:
-            wallet.voucher_points.pop(issuer, None)
 
 
 def _voucher_entry(

@@ -83,12 +83,14 @@ def test_a_conversion_happens_once_per_request_id(coalition, clock):
 
 def test_what_cannot_be_converted_is_refused_and_writes_nothing(coalition, settings, clock):
     member = member_with_points(coalition, clock)
+    assert convert(coalition, member, 1000, "v-0").status == 201  # 1,200 − 1,000 = 200 left
     before = table_snapshot(settings)
 
     not_offered = convert(coalition, member, 700, "v-700")
-    too_many = [convert(coalition, member, 1000, f"v-{n}") for n in range(2)][-1]  # 1,200 − 1,000 = 200 left
-    after_first = table_snapshot(settings)
+    too_many = convert(coalition, member, 1000, "v-1")
+    refused_wrote = table_snapshot(settings) != before
     coalition.program()  # a programme without vouchers
+    after_programme = table_snapshot(settings)
     none_offered = convert(coalition, member, 500, "v-none")
 
     assert (not_offered.status, not_offered.error_code, not_offered.json["error"]["field"]) == (
@@ -98,7 +100,8 @@ def test_what_cannot_be_converted_is_refused_and_writes_nothing(coalition, setti
     )
     assert (too_many.status, too_many.error_code) == (422, "insufficient_points")
     assert (none_offered.status, none_offered.error_code) == (422, "rule_violation")
-    assert before != after_first and coalition.me(member)["available_points"] == 200  # only v-0 converted
+    assert not refused_wrote and table_snapshot(settings) == after_programme
+    assert coalition.me(member)["available_points"] == 200  # only v-0 converted
     assert assert_invariants() == {"market": 700, "fuel": 500}
 
 
@@ -337,3 +340,20 @@ def test_a_till_converts_for_the_member_with_their_card_or_a_spend_code_not_a_me
     assert (entry["type"], entry["partner_id"], entry["points"]) == ("voucher", "shop", -500)
     assert len(coalition.api.get("/v1/me/vouchers", token=ana.token).json["vouchers"]) == 2
     assert assert_invariants() == {"shop": 1600}
+
+
+def test_a_spend_reads_the_voucher_once_and_the_wallet_once(coalition, container, meter):
+    coalition.program(vouchers=VOUCHERS)
+    market, cinema = coalition.partner("market"), coalition.partner("cinema")
+    container.runtime.cache._seconds = 30
+    ana = coalition.member(market)
+    coalition.purchase(market, ana, "500.00")
+    code = convert(coalition, ana, 500).json["code"]
+    meter.reset()
+
+    assert spend(coalition, cinema, code, "c-1").status == 201
+
+    # the cinema's API key (its first call), the voucher (read once: the first attempt uses it), the wallet,
+    # one transaction
+    assert [c.operation for c in meter.calls] == ["GetItem", "GetItem", "GetItem", "TransactWriteItems"]
+    assert meter.calls[-1].items == 4  # operation record, wallet, voucher, one ledger entry

@@ -75,10 +75,10 @@ def test_the_programme_converts_on_its_own_once_the_threshold_is_reached():
     assert auto_conversion(None, 10**6) is None
 
 
-def test_a_voucher_knows_its_conversion_value_its_bonus_and_the_portions_it_moves():
+def test_a_voucher_knows_its_bonus_and_the_portions_it_moves():
     voucher = eleven_euros()
 
-    assert (voucher.point_value, voucher.bonuses) == (Decimal("0.01"), {"operator": Decimal("1.00")})
+    assert voucher.bonuses == {"operator": Decimal("1.00")}
     assert voucher.portions() == [Portion("2027-11-23", "fuel", 300), Portion("2027-11-23", "market", 700)]
 
 
