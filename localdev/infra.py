@@ -21,6 +21,7 @@ TABLE_SETTINGS = {
     "DirectoryTable": "directory_table",
     "SettlementsTable": "settlements_table",
     "VouchersTable": "vouchers_table",
+    "RewardsTable": "rewards_table",
 }
 
 

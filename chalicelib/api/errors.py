@@ -30,6 +30,8 @@ STATUS_OF_CODE = {
     "period_closed": 422,
     "rule_violation": 422,
     "voucher_not_usable": 422,
+    "out_of_stock": 422,
+    "claim_not_open": 422,
     "throttled": 429,
     "retry_later": 503,
 }

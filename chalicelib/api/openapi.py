@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, TypeAdapter
 
 from ..jobs.dispatch import JOBS
-from ..services.requests import OperationId, PartnerId
+from ..services.requests import OperationId, PartnerId, RewardId
 from .errors import STATUS_OF_CODE
 from .routing import ENDPOINTS, EndpointInfo, Link
 
@@ -27,6 +27,7 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {
         for name in ("transaction_id", "hold_id", "redemption_id", "campaign_id")
     },
     "partner_id": TypeAdapter(PartnerId).json_schema(),
+    "reward_id": TypeAdapter(RewardId).json_schema(),
     "member_id": {"type": "string", "description": "m_ and 20 hex digits"},
     "key_id": {"type": "string"},
     "period": {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}(-[0-9]{2})?$", "description": "YYYY-MM-DD or YYYY-MM"},
@@ -78,14 +79,14 @@ def _operation(info: EndpointInfo, schemas: dict[str, Any]) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "operationId": info.operation_id,
         "summary": summary.strip(),
-        "tags": [info.audience or "public"],
+        "tags": list(info.audiences) or ["public"],
         "parameters": _path_parameters(info.path) + _query_parameters(info.query),
         "responses": {
             str(info.status): _success(info, schemas),
             "4XX": {"$ref": "#/components/responses/Refused"},
             "5XX": {"$ref": "#/components/responses/Failed"},
         },
-        "security": [] if info.audience is None else [{SECURITY[info.audience]: []}],
+        "security": [{SECURITY[audience]: []} for audience in info.audiences],
     }
     if description.strip():
         operation["description"] = " ".join(description.split())

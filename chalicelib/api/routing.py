@@ -25,6 +25,7 @@ from ..domain.errors import (
     RetryLater,
     TransientFailure,
 )
+from ..domain.program import OPERATOR
 from ..observability import logger
 from ..services.auth import Principal
 from ..services.operations import Reply
@@ -55,6 +56,12 @@ class Call:
     def member_id(self) -> str:
         assert self.principal is not None and self.principal.member_id is not None
         return self.principal.member_id
+
+    @property
+    def party_id(self) -> str:
+        """Who offers or honours something: the calling partner, or the operator."""
+        assert self.principal is not None
+        return OPERATOR if self.principal.kind == "operator" else self.partner_id
 
     def body(self, model: type[M]) -> M:
         raw = self.request.raw_body or b"{}"
@@ -97,7 +104,12 @@ class EndpointInfo:
 
     path: str
     method: str
-    audience: str | None
+    audience: str | tuple[str, ...] | None  # several: any of them may call it
+
+    @property
+    def audiences(self) -> tuple[str, ...]:
+        return () if self.audience is None else (self.audience,) if isinstance(self.audience, str) else self.audience
+
     status: int
     summary: str
     operation_id: str
@@ -117,14 +129,15 @@ def endpoint(
     path: str,
     method: str,
     *,
-    audience: str | None,
+    audience: str | tuple[str, ...] | None,
     status: int = 200,
     response: type[BaseModel] | None = None,
     query: type[BaseModel] | None = None,
     links: tuple[Link, ...] = (),
     csv: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register `view(call, **path_params)`; `audience` is partner | member | operator, or None for public.
+    """Register `view(call, **path_params)`; `audience` is partner | member | operator (or a tuple of them: any
+    may call), or None for public.
 
     A view with a parameter `body: SomeModel` receives the request body parsed (strictly) into that model;
     a `query` model validates the query string before the view runs (the view still reads `call.query`).
@@ -136,22 +149,21 @@ def endpoint(
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         hints = typing.get_type_hints(view)
         body_model = hints.get("body")
-        ENDPOINTS.append(
-            EndpointInfo(
-                path,
-                method,
-                audience,
-                status,
-                (view.__doc__ or view.__name__).strip(),
-                view.__name__,
-                body_model,
-                query,
-                response,
-                links,
-                csv,
-                idempotent=hints.get("return") is Reply,
-            )
+        info = EndpointInfo(
+            path,
+            method,
+            audience,
+            status,
+            (view.__doc__ or view.__name__).strip(),
+            view.__name__,
+            body_model,
+            query,
+            response,
+            links,
+            csv,
+            idempotent=hints.get("return") is Reply,
         )
+        ENDPOINTS.append(info)
 
         @functools.wraps(view)
         def handler(**params: Any) -> Response:
@@ -160,10 +172,11 @@ def endpoint(
                 request = bp.current_request
                 _ensure_correlation_id(request, bp)
                 principal = None
-                if audience is not None:
+                if info.audiences:
                     principal = container.authenticate(_authorization_headers(request))
-                    if principal.kind != audience:
-                        raise Forbidden(f"this endpoint is for {audience}s, not {principal.kind}s")
+                    if principal.kind not in info.audiences:
+                        allowed = " and ".join(f"{kind}s" for kind in info.audiences)
+                        raise Forbidden(f"this endpoint is for {allowed}, not {principal.kind}s")
                 call = Call(container, request, principal)
                 if query is not None:
                     query.model_validate(dict(request.query_params or {}))
@@ -216,6 +229,8 @@ def _ensure_correlation_id(request: Request, bp: Blueprint) -> None:
 def _respond(result: Any, status: int) -> Response:
     if isinstance(result, Response):
         return result
+    if isinstance(result, BaseModel):  # a use case's typed answer
+        return json_response(status, result.model_dump(mode="json"))
     if isinstance(result, Reply):
         headers = {"Idempotent-Replay": "true"} if result.replayed else None
         return json_response(result.status, result.body, headers)

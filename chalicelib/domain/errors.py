@@ -58,6 +58,18 @@ class VoucherNotUsable(DomainError):
     code = "voucher_not_usable"
 
 
+class OutOfStock(DomainError):
+    """A reward's stock is all claimed (claims cancelled later give theirs back)."""
+
+    code = "out_of_stock"
+
+
+class ClaimNotOpen(DomainError):
+    """A reward claim already fulfilled (cannot be cancelled) or cancelled (cannot be fulfilled)."""
+
+    code = "claim_not_open"
+
+
 class CurrencyMismatch(DomainError):
     code = "currency_mismatch"
 

@@ -21,6 +21,8 @@ A movement is one ledger entry type. Its declaration says, for each portion of i
     voucher_spend  SPENDS  REDEMPTION_PAIR POINT_VALUE     (v)   partner (+ the bonus: funder pays the spender)
     voucher_void   GIVES_BACK REVERSAL_PAIR POINT_VALUE    (v)   partner (− the bonus: the spender pays it back)
     voucher_expire EXPIRES    BREAKAGE     NONE            (v)   job (an open voucher past its last day)
+    reward         SPENDS     REDEMPTION_PAIR POINT_VALUE        member (a catalogue reward claimed at its offerer)
+    reward_cancel  GIVES_BACK REVERSAL_PAIR POINT_VALUE          partner, operator (the offerer cancels a claim)
 
 - liability: how the portion moves its issuer's outstanding points (issued − returned − redeemed + reversed −
   expired); hold and void move points between the member's lots and held points, which both count as outstanding;
@@ -46,6 +48,8 @@ Partners start movements through operations, each exactly once under its id (sto
     voucher_redemption  redemption_id  voucher_spend  409 idempotency_conflict
     voucher_void        redemption_id  voucher_void   409 idempotency_conflict  yes (corrects a voucher spent)
     voucher     request_id      voucher      409 idempotency_conflict  (started by the member: key member#voucher#id)
+    reward_claim   claim_id     reward       409 idempotency_conflict  (by the member: key member#reward_claim#id)
+    reward_cancel  code         reward_cancel 422 claim_not_open       yes (corrects a claim; by its offerer)
 
 Adding a movement:
 1. an `EntryType` member (its value is what ledger items store: never rename one) and its `Movement` in
@@ -63,7 +67,7 @@ from dataclasses import dataclass
 from enum import Enum, StrEnum
 from types import MappingProxyType
 
-from .errors import DomainError, HoldNotOpen, IdempotencyConflict
+from .errors import ClaimNotOpen, DomainError, HoldNotOpen, IdempotencyConflict
 
 
 class EntryType(StrEnum):
@@ -85,6 +89,8 @@ class EntryType(StrEnum):
     VOUCHER_SPEND = "voucher_spend"  # a voucher spent at a partner: its issuers (and bonus funder) pay its value
     VOUCHER_VOID = "voucher_void"  # the spending partner refunds: the voucher is open again, the money goes back
     VOUCHER_EXPIRE = "voucher_expire"  # an open voucher past its last day: breakage of its issuers
+    REWARD = "reward"  # a catalogue reward claimed: its points spent at the offerer
+    REWARD_CANCEL = "reward_cancel"  # the offerer cancels a claim: the points go back, the money too
 
 
 class Liability(Enum):
@@ -189,6 +195,14 @@ MOVEMENTS: Mapping[EntryType, Movement] = MappingProxyType(
                 moves_vouchers=True,
                 bonus_sign=-1,
             ),
+            Movement(EntryType.REWARD, *_SPENDING, frozenset({Starter.MEMBER})),
+            Movement(
+                EntryType.REWARD_CANCEL,
+                Liability.GIVES_BACK,
+                Settles.REVERSAL_PAIR,
+                Rate.POINT_VALUE,
+                frozenset({Starter.PARTNER, Starter.OPERATOR}),
+            ),
             Movement(
                 EntryType.VOUCHER_EXPIRE,
                 Liability.EXPIRES,
@@ -222,6 +236,8 @@ class OperationKind(StrEnum):
     VOUCHER = "voucher"
     VOUCHER_REDEMPTION = "voucher_redemption"
     VOUCHER_VOID = "voucher_void"
+    REWARD_CLAIM = "reward_claim"
+    REWARD_CANCEL = "reward_cancel"
 
 
 @dataclass(frozen=True)
@@ -271,6 +287,20 @@ OPERATIONS: Mapping[OperationKind, OperationDeclaration] = MappingProxyType(
             ),
             OperationDeclaration(
                 OperationKind.VOUCHER_VOID, "redemption_id", frozenset({EntryType.VOUCHER_VOID}), corrects=True
+            ),
+            OperationDeclaration(  # the member's app (key member#reward_claim#id)
+                OperationKind.REWARD_CLAIM,
+                "claim_id",
+                frozenset({EntryType.REWARD}),
+                started_by=frozenset({Starter.MEMBER}),
+            ),
+            OperationDeclaration(  # by the claim's offerer, once per claim (key offerer#reward_cancel#code)
+                OperationKind.REWARD_CANCEL,
+                "code",
+                frozenset({EntryType.REWARD_CANCEL}),
+                started_by=frozenset({Starter.PARTNER, Starter.OPERATOR}),
+                conflict=ClaimNotOpen,
+                corrects=True,
             ),
         )
     }

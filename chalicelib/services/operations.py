@@ -30,6 +30,7 @@ from ..domain.errors import (
 from ..domain.ledger import Entry, OperationRecord, new_entry, operation_key
 from ..domain.movements import OPERATIONS, EntryType, OperationKind
 from ..domain.program import OPERATOR
+from ..domain.rewards import Claim, StockMove
 from ..domain.vouchers import Voucher
 from ..domain.wallet import Wallet
 from ..observability import logger, metrics
@@ -64,6 +65,8 @@ class Outcome:
     others: list[tuple[Wallet, list[Entry]]] = field(default_factory=list)  # other members' wallets changed
     vouchers: list[Voucher] = field(default_factory=list)  # vouchers created or changed (each over its version)
     consumed_codes: list[str] = field(default_factory=list)  # spend codes the operation uses up (single use)
+    claims: list[Claim] = field(default_factory=list)  # reward claims created or changed (each over its version)
+    stock_moves: list[StockMove] = field(default_factory=list)  # reward counters taken (+1) or given back (−1)
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,8 @@ def _attempt(rt: Runtime, operation: Operation, member_id: str, decide: Decide) 
         others=outcome.others,
         vouchers=outcome.vouchers,
         consumed_codes=outcome.consumed_codes,
+        claims=outcome.claims,
+        stock_moves=outcome.stock_moves,
     )
     commit(booking, rt.settings)
     for name, value in outcome.metrics.items():

@@ -119,6 +119,44 @@ class VoucherSpendRequest(Strict):
     redemption_id: OperationId  # the partner's id for this use of the voucher (a void names it)
 
 
+RewardId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9\-]{1,63}$")]
+TierName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_\-]{0,31}$")]
+Count = Annotated[int, Field(strict=True, ge=0, le=10_000_000)]
+
+
+class RewardTermsDocument(Strict):
+    """A catalogue reward's terms, as its offerer publishes them (PUT replaces them whole)."""
+
+    name: Name
+    description: Annotated[str, StringConstraints(max_length=1000, strip_whitespace=True)] = ""
+    points: Points
+    stock: Count | None = None  # claims it can take in all; absent: no limit
+    per_member_limit: Annotated[int, Field(strict=True, ge=1, le=1000)] | None = None
+    valid_from: AwareDatetime
+    valid_until: AwareDatetime
+    channels: Annotated[list[Literal["store", "online"]], Field(min_length=1, max_length=2)] = ["store", "online"]
+    tiers: Annotated[list[TierName], Field(min_length=1, max_length=10)] | None = None  # absent: every member
+    status: Literal["active", "withdrawn"] = "active"
+
+    model_config = ConfigDict(extra="forbid", strict=False, frozen=True)  # dates arrive as text
+
+    @model_validator(mode="after")
+    def consistent(self) -> RewardTermsDocument:
+        if self.valid_until <= self.valid_from:
+            raise ValueError("valid_until must be after valid_from")
+        if len(set(self.channels)) != len(self.channels):
+            raise ValueError("channels must not repeat")
+        return self
+
+
+class RewardCreate(RewardTermsDocument):
+    reward_id: RewardId  # unique in the whole catalogue: members claim it by this id
+
+
+class RewardClaimRequest(Strict):
+    claim_id: OperationId  # the member app's own id for this claim: a retry with it claims once
+
+
 class HoldRequest(Strict):
     hold_id: OperationId
     member: MemberRef

@@ -11,6 +11,9 @@ the order sent):
            vouchers created or changed   version = read version (new: attribute_not_exists) -> ConcurrencyConflict
         5. the ledger entries            attribute_not_exists(seq)    (numbered from the wallet: cannot clash
                                                                         unless the wallet condition fails too)
+           reward claims created/changed version = read version (new: attribute_not_exists) -> ConcurrencyConflict
+  updates (after the puts): a reward's claims counter (ADD)   claimed < stock  -> OutOfStock
+                            the member's uses of it (ADD)     uses < per-member limit -> RuleViolation
 """
 
 from __future__ import annotations
@@ -23,13 +26,22 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from ..domain.errors import ConcurrencyConflict, DuplicateOperation, IdentifierTaken, SpendCodeUsed
+from ..domain.errors import (
+    ConcurrencyConflict,
+    DuplicateOperation,
+    IdentifierTaken,
+    OutOfStock,
+    RuleViolation,
+    SpendCodeUsed,
+)
 from ..domain.ledger import Entry, OperationRecord
+from ..domain.rewards import Claim, StockMove
 from ..domain.vouchers import Voucher
 from ..domain.wallet import Wallet
 from ..settings import Settings
 from .errors import is_transient, translated
 from .models import AliasItem, EntryItem, OperationItem, SpendCodeItem
+from .rewards import claim_item, stock_updates
 from .spend_codes import spend_code_key
 from .tables import connection
 from .vouchers import to_item as voucher_item
@@ -50,6 +62,9 @@ class Booking:
     vouchers: list[Voucher] = field(default_factory=list)
     # Spend codes the operation uses (deleted: one use; gone already -> SpendCodeUsed).
     consumed_codes: list[str] = field(default_factory=list)
+    # Reward claims the operation creates or changes (each over its version), and the stock counters it moves.
+    claims: list[Claim] = field(default_factory=list)
+    stock_moves: list[StockMove] = field(default_factory=list)
 
 
 def commit(booking: Booking, settings: Settings) -> None:
@@ -67,6 +82,8 @@ def commit(booking: Booking, settings: Settings) -> None:
     for wallet, entries in booking.others:
         puts.append(("conflict", to_item(wallet, job_shards=settings.job_shards)))
         puts.extend(("conflict", entry_item(e, wallet.member_id, settings.settlement_shards)) for e in entries)
+    puts.extend(("conflict", claim_item(c)) for c in booking.claims)
+    updates = [update for move in booking.stock_moves for update in stock_updates(move)]
 
     try:
         with translated():
@@ -83,12 +100,16 @@ def commit(booking: Booking, settings: Settings) -> None:
                         SpendCodeItem.member_id == booking.wallet.member_id
                     )
                     transaction.delete(SpendCodeItem(pk=spend_code_key(code)), condition=used_by_this_member)
+                for _, counter, actions, condition in updates:
+                    transaction.update(counter, actions=actions, condition=condition)
     except TransactWriteError as error:
-        # pynamodb sends condition checks, then deletes, then puts: cancellation reasons come in that order.
+        # pynamodb sends condition checks, then deletes, then puts, then updates: cancellation reasons come in
+        # that order.
         meanings = (
             ["conflict"] * len(booking.released_aliases)
             + ["spend_code"] * len(booking.consumed_codes)
             + [meaning for meaning, _ in puts]
+            + [meaning for meaning, *_ in updates]
         )
         _raise_for_cancellation(error, meanings)
         raise
@@ -113,6 +134,10 @@ def _raise_for_cancellation(error: TransactWriteError, meanings: list[str]) -> N
     ]
     if "duplicate" in failed:
         raise DuplicateOperation() from error
+    if "out_of_stock" in failed:
+        raise OutOfStock("this reward is out of stock", field="reward_id") from error
+    if "claim_limit" in failed:
+        raise RuleViolation("you hold as many claims of this reward as one member may", field="reward_id") from error
     if "spend_code" in failed:
         raise SpendCodeUsed("this spend code was used already: ask the member for a new one", field="member.spend_code")
     for meaning in failed:

@@ -341,3 +341,78 @@ class VoucherItem(Model):
 
 
 TABLE_OF_MODEL[VoucherItem] = "vouchers"
+
+
+class CatalogueIndex(GlobalSecondaryIndex["RewardItem"]):
+    class Meta:
+        index_name = "catalogue"
+        projection = AllProjection()
+
+    listing = UnicodeAttribute(hash_key=True)
+    pk = UnicodeAttribute(range_key=True)
+
+
+class RewardItem(Model):
+    """A catalogue reward (REWARD#<id>): its terms as the offerer last put them, and the claims counter that
+    only claims and cancels move (ADD, under the stock condition), so a PUT of the terms never resets it."""
+
+    class Meta:
+        table_name = "rewards"
+
+    pk = UnicodeAttribute(hash_key=True)
+    listing = UnicodeAttribute(default="reward")
+    reward_id = UnicodeAttribute()
+    offered_by = UnicodeAttribute()
+    terms = JSONAttribute()  # RewardTerms (store/rewards.py)
+    stock = NumberAttribute(null=True)  # copied from the terms: the claim's condition compares `claimed` to it
+    claimed = NumberAttribute(default=0)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    catalogue = CatalogueIndex()
+
+
+class ClaimMemberIndex(GlobalSecondaryIndex["ClaimItem"]):
+    class Meta:
+        index_name = "by_member"
+        projection = AllProjection()
+
+    member_id = UnicodeAttribute(hash_key=True)
+    claimed_at = UnicodeAttribute(range_key=True)
+
+
+class ClaimItem(Model):
+    """A member's claim of a reward (CLAIM#<code>)."""
+
+    class Meta:
+        table_name = "rewards"
+
+    pk = UnicodeAttribute(hash_key=True)
+    version = VersionAttribute()
+    code = UnicodeAttribute()
+    claim_id = UnicodeAttribute()
+    member_id = UnicodeAttribute()
+    reward_id = UnicodeAttribute()
+    offered_by = UnicodeAttribute()
+    reward_name = UnicodeAttribute()
+    points = NumberAttribute()
+    point_value = UnicodeAttribute()
+    spent = JSONAttribute()  # [{issuer, expires_on, points}]
+    claimed_at = UnicodeAttribute()
+    status = UnicodeAttribute()
+    closed_at = UnicodeAttribute(null=True)
+    by_member = ClaimMemberIndex()
+
+
+class RewardUsesItem(Model):
+    """How many claims of a reward a member holds (USES#<reward>#<member>), for its per-member limit."""
+
+    class Meta:
+        table_name = "rewards"
+
+    pk = UnicodeAttribute(hash_key=True)
+    uses = NumberAttribute(default=0)
+
+
+TABLE_OF_MODEL[RewardItem] = "rewards"
+TABLE_OF_MODEL[ClaimItem] = "rewards"
+TABLE_OF_MODEL[RewardUsesItem] = "rewards"

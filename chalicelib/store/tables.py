@@ -9,6 +9,7 @@ are thread-safe) knows every table's schema and serves them all.
 from __future__ import annotations
 
 from pynamodb.connection import Connection
+from pynamodb.connection.base import MetaTable
 from pynamodb.exceptions import TableError
 
 from ..settings import Settings
@@ -25,6 +26,7 @@ def table_names(settings: Settings) -> dict[str, str]:
         "directory": settings.directory_table,
         "settlements": settings.settlements_table,
         "vouchers": settings.vouchers_table,
+        "rewards": settings.rewards_table,
     }
 
 
@@ -41,11 +43,19 @@ def configure_models(settings: Settings) -> None:
         table_connection = model._get_connection()
         meta = table_connection.get_meta_table()
         try:
-            shared.get_meta_table(meta.table_name)
+            _merge_schema(shared.get_meta_table(meta.table_name), meta)
         except TableError:  # the first model of this table
             shared.add_meta_table(meta)
         table_connection.connection = shared
     _shared[settings.region] = shared
+
+
+def _merge_schema(into: MetaTable, other: MetaTable) -> None:
+    """Models sharing a table may each declare an index of their own (claims by member, the reward catalogue):
+    the shared schema knows every one of them."""
+    for section in ("GlobalSecondaryIndexes", "AttributeDefinitions"):
+        known = into.data.setdefault(section, [])
+        known.extend(item for item in other.data.get(section, []) if item not in known)
 
 
 def connection(settings: Settings) -> Connection:

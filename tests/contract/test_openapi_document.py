@@ -253,6 +253,23 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
     call("POST", f"/v1/vouchers/{code}/redemptions", key, {"redemption_id": "vr-1"})
     call("POST", f"/v1/vouchers/{code}/redemptions/vr-1/void", key)
     call("POST", "/v1/vouchers", key, {"request_id": "tv-1", "member": card, "denomination": 100})
+    reward = {
+        "reward_id": "ticket",
+        "name": "Ticket",
+        "points": 10,
+        "stock": 5,
+        "valid_from": "2026-11-01T00:00:00Z",
+        "valid_until": "2026-12-31T00:00:00Z",
+    }
+    call("POST", "/v1/rewards", key, reward)
+    call("PUT", "/v1/rewards/ticket", key, {k: v for k, v in reward.items() if k != "reward_id"})
+    call("GET", "/v1/rewards?limit=10", token)
+    kept = call("POST", "/v1/me/rewards/ticket/claims", token, {"claim_id": "cl-1"}).json["code"]
+    cancelled = call("POST", "/v1/me/rewards/ticket/claims", token, {"claim_id": "cl-2"}).json["code"]
+    call("GET", "/v1/me/reward-claims?limit=10", token)
+    call("GET", f"/v1/reward-claims/{kept}", key)
+    call("POST", f"/v1/reward-claims/{kept}/fulfil", key)
+    call("POST", f"/v1/reward-claims/{cancelled}/cancel", key)
     page = call("GET", "/v1/me/entries?limit=2", token).json
     call("GET", f"/v1/me/entries?limit=100&cursor={page['next_cursor']}", token)
     call("POST", "/v1/admin/jobs/hold-sweep", admin, {})

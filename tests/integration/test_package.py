@@ -60,6 +60,7 @@ def test_the_template_declares_protected_tables_a_private_bucket_and_queues_with
         "DirectoryTable",
         "SettlementsTable",
         "VouchersTable",
+        "RewardsTable",
     }
     for props in tables.values():
         assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}

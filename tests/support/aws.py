@@ -136,6 +136,7 @@ def table_snapshot(settings: Settings) -> dict[str, list[dict[str, Any]]]:
         settings.directory_table,
         settings.settlements_table,
         settings.vouchers_table,
+        settings.rewards_table,
     )
     for name in tables:
         items = client.scan(TableName=name, ConsistentRead=True)["Items"]

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from chalicelib.domain.errors import HoldNotOpen, IdempotencyConflict
+from chalicelib.domain.errors import ClaimNotOpen, HoldNotOpen, IdempotencyConflict
 from chalicelib.domain.ledger import Entry, operation_key
 from chalicelib.domain.movements import (
     MOVEMENTS,
@@ -48,6 +48,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     "voucher_spend": {"redeemed": 100, "redeemed_worth": Decimal("1.00"), "liability": -100},
     "voucher_void": {"reversed": 100, "reversed_worth": Decimal("1.00"), "liability": 100},
     "voucher_expire": {"expired": 100, "liability": -100},
+    "reward": {"redeemed": 100, "redeemed_worth": Decimal("1.00"), "liability": -100},  # spent at the offerer
+    "reward_cancel": {"reversed": 100, "reversed_worth": Decimal("1.00"), "liability": 100},
 }
 
 
@@ -146,6 +148,8 @@ def test_operation_kinds_keep_their_stored_strings_and_answers() -> None:
         "voucher": ("request_id", IdempotencyConflict, False),
         "voucher_redemption": ("redemption_id", IdempotencyConflict, False),
         "voucher_void": ("redemption_id", IdempotencyConflict, True),
+        "reward_claim": ("claim_id", IdempotencyConflict, False),
+        "reward_cancel": ("code", ClaimNotOpen, True),
     }
     assert all(OPERATIONS[k].kind is k for k in OperationKind)
     assert operation_key("alpha", OperationKind.CAPTURE, "h-1") == "alpha#capture#h-1"
@@ -156,7 +160,10 @@ def test_operations_book_the_movements_partners_and_members_start() -> None:
     booked = {t for d in OPERATIONS.values() for t in d.books}
     assert booked == {t for t, m in MOVEMENTS.items() if m.started_by & {Starter.PARTNER, Starter.MEMBER}}
     assert OPERATIONS[OperationKind.VOUCHER].started_by == {Starter.MEMBER, Starter.PARTNER}
-    assert all(d.started_by == {Starter.PARTNER} for k, d in OPERATIONS.items() if k is not OperationKind.VOUCHER)
+    assert OPERATIONS[OperationKind.REWARD_CLAIM].started_by == {Starter.MEMBER}
+    assert OPERATIONS[OperationKind.REWARD_CANCEL].started_by == {Starter.PARTNER, Starter.OPERATOR}
+    others = set(OperationKind) - {OperationKind.VOUCHER, OperationKind.REWARD_CLAIM, OperationKind.REWARD_CANCEL}
+    assert all(OPERATIONS[k].started_by == {Starter.PARTNER} for k in others)
     reversible = {k for k, d in OPERATIONS.items() if d.reversible}
     assert reversible == {OperationKind.REDEMPTION, OperationKind.CAPTURE}
     assert all(MOVEMENTS[t].liability is Liability.SPENDS for k in reversible for t in OPERATIONS[k].books)

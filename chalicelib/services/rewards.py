@@ -1,0 +1,265 @@
+"""The rewards catalogue: offerers (partners, the operator) publish rewards; members claim them with points; the
+offerer fulfils or cancels the claim (domain/rewards.py says what each step means).
+
+Costs, at any history: a claim is 2 GetItems (the reward as last written, the wallet) + 1 TransactWriteItems of
+6 items (operation record, wallet, entry, claim, the reward's counter, the member's uses); a cancel 2 GetItems
+(the claim, the wallet) + 1 TransactWriteItems of 6; a fulfilment 1 GetItem + 1 PutItem.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import UTC, datetime
+
+from ..domain.errors import ConcurrencyConflict, IdempotencyConflict, InvalidRequest, NotFound, RuleViolation
+from ..domain.ledger import new_entry
+from ..domain.movements import EntryType, OperationKind
+from ..domain.program import OPERATOR
+from ..domain.rewards import Channel, Claim, Reward, RewardStatus, RewardTerms, StockMove, is_reward_id
+from ..domain.tiers import record_redemption
+from ..domain.vouchers import is_code, new_code
+from ..domain.wallet import Wallet
+from ..store import rewards as store
+from ..store.wallets import load_wallet
+from .operations import (
+    Decide,
+    Operation,
+    Outcome,
+    Reply,
+    expire_due_lots,
+    fingerprint,
+    read_once_then_afresh,
+    run_operation,
+)
+from .programs import current_program
+from .requests import RewardClaimRequest, RewardCreate, RewardTermsDocument
+from .reward_views import ClaimView, RewardPage, RewardView, claim_view, reward_view
+from .runtime import Runtime, iso
+
+
+# ---- publishing ------------------------------------------------------------------------------------
+def publish_reward(rt: Runtime, offered_by: str, document: RewardCreate) -> RewardView:
+    """A new reward in the catalogue. Its id is the catalogue's (members claim by it): an id in use is refused,
+    unless this is the same offerer sending the same terms again (a retried create answers as the first time)."""
+    terms = _terms(rt, document)
+    reward = Reward(document.reward_id, offered_by, terms)
+    if store.create_reward(reward, iso(rt.now())):
+        return reward_view(reward)
+    existing = store.find_reward(document.reward_id)
+    if existing is not None and existing.offered_by == offered_by and existing.terms == terms:
+        return reward_view(existing)
+    raise IdempotencyConflict(
+        f"reward id {document.reward_id} is taken: choose another (PUT /v1/rewards/{{reward_id}} changes your own)",
+        field="reward_id",
+    )
+
+
+def change_reward(rt: Runtime, offered_by: str, reward_id: str, document: RewardTermsDocument) -> RewardView:
+    """New terms, whole, for one of the offerer's own rewards (withdraw it with status "withdrawn"). Claims made
+    stay as they were; the stock counts the claims taken, so a stock below them closes the reward."""
+    return reward_view(store.replace_terms(reward_id, offered_by, _terms(rt, document), iso(rt.now())))
+
+
+def _terms(rt: Runtime, document: RewardTermsDocument) -> RewardTerms:
+    program = current_program(rt)
+    unknown = sorted(set(document.tiers or ()) - {tier.name for tier in program.tiers})
+    if unknown:
+        raise RuleViolation(f"the programme has no tier {', '.join(unknown)}", field="tiers")
+    return RewardTerms(
+        name=document.name,
+        description=document.description,
+        points=document.points,
+        stock=document.stock,
+        per_member_limit=document.per_member_limit,
+        valid_from=document.valid_from.astimezone(UTC),
+        valid_until=document.valid_until.astimezone(UTC),
+        channels=frozenset(Channel(c) for c in document.channels),
+        tiers=None if document.tiers is None else frozenset(document.tiers),
+        status=RewardStatus(document.status),
+    )
+
+
+# ---- the catalogue -----------------------------------------------------------------------------
+def catalogue_for_member(rt: Runtime, member_id: str, limit: int, cursor: str | None) -> RewardPage:
+    """What the member can claim now: active, inside its window, stock left, open to their tier. A page reads
+    `limit` rewards and shows those the member can claim (it may show fewer: follow next_cursor)."""
+    wallet = load_wallet(member_id)  # their tier
+    if wallet is None:
+        raise NotFound("member not found")
+    now = rt.now()
+    rewards, after = store.catalogue_page(limit, _decode_cursor(cursor))
+    claimable = [r for r in rewards if r.refusal(wallet.tier, now) is None]
+    return RewardPage(rewards=[reward_view(r) for r in claimable], next_cursor=_encode_cursor(after))
+
+
+def catalogue_for_offerer(offered_by: str | None, limit: int, cursor: str | None) -> RewardPage:
+    """An offerer's own rewards in every state, with what was claimed (None: the operator sees them all)."""
+    rewards, after = store.catalogue_page(limit, _decode_cursor(cursor))
+    mine = [r for r in rewards if offered_by is None or r.offered_by == offered_by]
+    return RewardPage(rewards=[reward_view(r) for r in mine], next_cursor=_encode_cursor(after))
+
+
+# ---- claims ------------------------------------------------------------------------------------
+def claim_reward(rt: Runtime, member_id: str, reward_id: str, request: RewardClaimRequest) -> Reply:
+    """The member spends the reward's points at its offerer (key member#reward_claim#claim_id): exactly once,
+    never beyond the stock or the member's limit (conditions of the booking), points first to expire first."""
+    operation = Operation(
+        member_id,
+        OperationKind.REWARD_CLAIM,
+        request.claim_id,
+        fingerprint(reward_id, request.model_dump(mode="json")),
+    )
+
+    def prepare() -> tuple[str, Decide]:
+        reward = store.find_reward(reward_id) if is_reward_id(reward_id) else None
+        if reward is None:
+            raise NotFound(f"reward {reward_id} not found", field="reward_id")
+        point_value = current_program(rt).point_value  # what the offerer is paid per point, as of now
+
+        def decide(wallet: Wallet, now: datetime) -> Outcome:
+            reward.check_claimable(wallet.tier, now)
+            points = reward.terms.points
+            spent = wallet.spend(points)
+            if reward.offered_by != OPERATOR:
+                record_redemption(wallet, now.date(), reward.offered_by)
+            code = new_code()
+            line = {
+                "rule": EntryType.REWARD.value,
+                "points": -points,
+                "detail": f"{reward.terms.name} claimed from {reward.offered_by} (code {code})",
+            }
+            entry = new_entry(
+                wallet,
+                EntryType.REWARD,
+                reward.offered_by,
+                -points,
+                breakdown=[line],
+                attribution=spent,
+                reference=code,
+                booked_at=iso(now),
+                point_value=point_value,
+            )
+            claim = Claim(
+                code=code,
+                claim_id=request.claim_id,
+                member_id=wallet.member_id,
+                reward_id=reward.reward_id,
+                offered_by=reward.offered_by,
+                reward_name=reward.terms.name,
+                points=points,
+                point_value=point_value,
+                spent=tuple(spent),
+                claimed_at=iso(now),
+            )
+            body = {
+                **claim_view(claim).model_dump(mode="json"),
+                "entry_id": entry.entry_id,
+                "available_points": wallet.available,
+            }
+            move = StockMove(reward.reward_id, wallet.member_id, +1, reward.terms.stock, reward.terms.per_member_limit)
+            return Outcome(
+                201, body, [entry], claims=[claim], stock_moves=[move], metrics={"RewardPointsClaimed": points}
+            )
+
+        return member_id, decide
+
+    return run_operation(rt, operation, prepare)
+
+
+def member_claims(member_id: str, limit: int) -> list[ClaimView]:
+    return [claim_view(c) for c in store.member_claims(member_id, limit)]
+
+
+def offerer_claim(party: str, code: str) -> ClaimView:
+    """What a till sees when the member shows the code: only the offerer finds its claims."""
+    claim = _claim(code)
+    if claim.offered_by != party:
+        raise NotFound(f"claim {code} not found", field="code")
+    return claim_view(claim)
+
+
+def fulfil_claim(rt: Runtime, party: str, code: str) -> ClaimView:
+    """The offerer hands the reward over (again: the same answer). No points move: they were spent on claiming."""
+    for _ in range(rt.settings.conflict_attempts):
+        claim = _claim(code)
+        fulfilled = claim.fulfil(party, iso(rt.now()))
+        if fulfilled is claim:
+            return claim_view(claim)
+        try:
+            store.save_fulfilment(fulfilled)
+            return claim_view(fulfilled)
+        except ConcurrencyConflict:
+            continue  # a cancel or another fulfilment came first: read what it did
+    raise ConcurrencyConflict()
+
+
+def cancel_claim(rt: Runtime, party: str, code: str) -> Reply:
+    """The offerer cannot honour the claim: the points go back to the member with the issuers and expiry they were
+    spent with (those past their date go straight to breakage), the money goes back on the day's close at the
+    claim's point value, and the stock and the member's count get the claim back. Once per claim."""
+    operation = Operation(party, OperationKind.REWARD_CANCEL, code, fingerprint(code))
+
+    def prepare() -> tuple[str, Decide]:
+        first = _claim(code)
+        first.cancel(party, first.claimed_at)  # only the offerer, only a claim not yet fulfilled or cancelled
+        read_claim = read_once_then_afresh(first, lambda: store.find_claim(code))  # a fulfilment may come first
+
+        def decide(wallet: Wallet, now: datetime) -> Outcome:
+            claim = read_claim()
+            cancelled = claim.cancel(party, iso(now))
+            points = claim.points
+            wallet.give_back(list(claim.spent))
+            line = {
+                "rule": EntryType.REWARD_CANCEL.value,
+                "points": points,
+                "detail": f"{claim.reward_name} cancelled by {party}: {points} points given back",
+            }
+            entry = new_entry(
+                wallet,
+                EntryType.REWARD_CANCEL,
+                party,
+                points,
+                breakdown=[line],
+                attribution=list(claim.spent),
+                reference=code,
+                booked_at=iso(now),
+                point_value=claim.point_value,  # the money goes back at what the claim was paid
+            )
+            expired = expire_due_lots(wallet, now)
+            body = {
+                **claim_view(cancelled).model_dump(mode="json"),
+                "entry_id": entry.entry_id,
+                "points_given_back": points,
+                "expired_points": -sum(e.points for e in expired),
+            }
+            move = StockMove(claim.reward_id, claim.member_id, -1, None, None)
+            return Outcome(200, body, [entry, *expired], claims=[cancelled], stock_moves=[move])
+
+        return first.member_id, decide
+
+    return run_operation(rt, operation, prepare)
+
+
+def _claim(code: str) -> Claim:
+    claim = store.find_claim(code) if is_code(code) else None
+    if claim is None:
+        raise NotFound(f"claim {code} not found", field="code")
+    return claim
+
+
+# ---- cursors -----------------------------------------------------------------------------------
+def _encode_cursor(after: str | None) -> str | None:
+    return None if after is None else base64.urlsafe_b64encode(after.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    try:
+        after = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        after = ""
+    if not is_reward_id(after):
+        raise InvalidRequest("cursor is not one this API returned", field="cursor")
+    return after
