@@ -154,6 +154,9 @@ class MemberOverview(Answer):
     available_points: Points
     held_points: Points
     owed_points: Points
+    available_value: Money = Field(description="available_points × point_value, rounded down to the cent")
+    held_value: Money = Field(description="held_points × point_value, rounded down to the cent")
+    currency: str = Field(description="the programme's currency, that of the values")
     expiring: list[ExpiringPoints]
     tier_progress: TierProgress
 
@@ -216,11 +219,17 @@ class EntriesPage(Answer):
 
 # ---- operator -----------------------------------------------------------------------------------------------
 class PartnerView(Answer):
+    """The partner's rates in the form they were given: each in points per unit or as a % back, never both."""
+
     partner_id: str
     name: str
     currency: str
-    earn_rate: DecimalText
+    earn_rate: DecimalText | None = Field(description="points per currency unit; null when cashback_percent is set")
     category_rates: dict[str, DecimalText]
+    cashback_percent: DecimalText | None = Field(
+        description="the base rate as a % of the amount back; its points per unit follow the point value"
+    )
+    category_cashback_percent: dict[str, DecimalText] = Field(description="category rates as a % back")
     fee_per_point: DecimalText
     status: Literal["active", "suspended"]
 
@@ -264,11 +273,20 @@ class SavedProgram(ProgramRules):
 
 
 class PublicPartner(Answer):
+    """A partner's rates in points per currency unit at the current point value (a rate given as a % back is
+    derived: percent / 100 / point_value, rounded up to 8 decimals), and the % back each rate gives."""
+
     partner_id: str
     name: str
     currency: str
-    earn_rate: DecimalText
-    category_rates: dict[str, DecimalText]
+    earn_rate: DecimalText = Field(description="points per currency unit, at the current point value")
+    category_rates: dict[str, DecimalText] = Field(description="points per currency unit in these categories")
+    cashback_percent: DecimalText | None = Field(description="the base rate as the partner gave it, as a % back")
+    category_cashback_percent: dict[str, DecimalText] = Field(description="category rates given as a % back")
+    percent_back: DecimalText = Field(
+        description="earn_rate × point_value × 100: the % of the amount given back (before tier and campaigns)"
+    )
+    category_percent_back: dict[str, DecimalText] = Field(description="the % back of each category rate")
 
 
 class PublicCampaign(Answer):

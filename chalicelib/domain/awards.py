@@ -7,6 +7,7 @@ exact points each line contributed; fixed awards go back whole once the purchase
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -67,11 +68,12 @@ class Purchase:
     first_qualifying: bool = False  # the member's first purchase that qualifies for first-purchase rules
     first_purchase: FirstPurchaseRule | None = None  # set when this is the member's first qualifying purchase
     referral: tuple[ReferralRule, str] | None = None  # (rule, referrer) on the referee's first qualifying purchase
+    rate_text: Callable[[str | None], str] | None = None  # how a category's rate came about (None: "2 pt/EUR")
 
 
 def purchase_awards(purchase: Purchase) -> list[Award]:
     """Base and tier points of the partner, then campaigns (and the birthday month), then fixed bonuses."""
-    earn = purchase_points(purchase.amount, purchase.currency, purchase.lines, purchase.tier)
+    earn = purchase_points(purchase.amount, purchase.currency, purchase.lines, purchase.tier, purchase.rate_text)
     awards = [Award(purchase.partner_id, "base_rate", earn.points, tuple(earn.breakdown), tuple(earn.weights), True)]
     for won in campaign_awards(purchase.campaigns, purchase.lines, purchase.tier.earn_multiplier):
         line = won.line()

@@ -6,6 +6,7 @@ lines sum exactly to the points so a member can recompute them from GET /v1/prog
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
@@ -51,17 +52,26 @@ def split_purchase(amount: Decimal, items: list[PurchaseLine]) -> list[PurchaseL
     return [*items, PurchaseLine(None, rest)] if rest else list(items)
 
 
-def purchase_points(amount: Decimal, currency: str, lines: list[tuple[PurchaseLine, Decimal]], tier: Tier) -> Earn:
-    """`lines` are the purchase's lines (split_purchase) with the partner's rate for each."""
+def purchase_points(
+    amount: Decimal,
+    currency: str,
+    lines: list[tuple[PurchaseLine, Decimal]],
+    tier: Tier,
+    rate_text: Callable[[str | None], str] | None = None,
+) -> Earn:
+    """`lines` are the purchase's lines (split_purchase) with the partner's rate for each; `rate_text` says how the
+    rate of a line's category came about (a % back and the point value it was derived at), by default
+    "0.5 pt/EUR on fuel"."""
     base_exact = sum((line.amount * rate for line, rate in lines), Decimal(0))
     base = floor_points(base_exact)
     weights = [line.amount * rate * tier.earn_multiplier for line, rate in lines]
     total = floor_points(sum(weights, Decimal(0)))
     rates = sorted({(line.category, rate) for line, rate in lines}, key=str)
-    rate_text = ", ".join(
-        f"{to_str(rate)} pt/{currency}" + (f" on {category}" if category else "") for category, rate in rates
+    texts = ", ".join(
+        rate_text(category) if rate_text else f"{to_str(rate)} pt/{currency}" + (f" on {category}" if category else "")
+        for category, rate in rates
     )
-    breakdown = [BreakdownLine("base_rate", base, f"{to_str(amount)} {currency} at {rate_text}")]
+    breakdown = [BreakdownLine("base_rate", base, f"{to_str(amount)} {currency} at {texts}")]
     if tier.earn_multiplier != 1:
         breakdown.append(
             BreakdownLine("tier_multiplier", total - base, f"{tier.name} tier × {to_str(tier.earn_multiplier)}")

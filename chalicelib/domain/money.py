@@ -107,5 +107,24 @@ def parse_rate(value: object, field: str) -> Decimal:
     return rate
 
 
+# A % back with more decimals than this is a typo, not a promise; it also keeps the rate derived from it (and the
+# points of a purchase at the largest amount) exact well within Decimal's 28 digits.
+PERCENT_DECIMALS = 4
+
+
+def parse_percent(value: object, field: str) -> Decimal:
+    """A cashback percent: a plain decimal string above 0 and at most 100, e.g. "2" or "1.5"."""
+    if not isinstance(value, str) or not PLAIN_DECIMAL.fullmatch(value):
+        raise InvalidRequest(f'{field} must be a plain decimal string such as "1.5" (percent)', field=field)
+    percent = Decimal(value)
+    if not 0 < percent <= 100:
+        raise InvalidRequest(f"{field} must be above 0 and at most 100 (percent)", field=field)
+    exponent = percent.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite, checked above
+    if -exponent > PERCENT_DECIMALS:
+        raise InvalidRequest(f"{field} has more than {PERCENT_DECIMALS} decimals", field=field)
+    return percent
+
+
 def to_str(amount: Decimal) -> str:
     return format(amount, "f")

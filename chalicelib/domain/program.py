@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from .timefmt import add_months, end_of_month
@@ -159,37 +159,99 @@ DEFAULT_PROGRAM = Program(
 )
 
 
+# A derived rate that does not end within this many decimals (1 % back at 0.03 per point: 0.333… points per unit)
+# is rounded up to it: nobody earns less than the promised % back, and the published rate recomputes every earn.
+DERIVED_RATE_QUANTUM = Decimal("0.00000001")
+
+
+def cashback_rate(percent: Decimal, point_value: Decimal) -> Decimal:
+    """Points per currency unit that give `percent` % of the amount back at `point_value` per point."""
+    return plain(_ceiling(percent / 100 / point_value, DERIVED_RATE_QUANTUM))
+
+
+def percent_back(rate: Decimal, point_value: Decimal) -> Decimal:
+    """The % of the amount a rate gives back in points' value (before tier and campaign multipliers)."""
+    return plain(rate * point_value * 100)
+
+
+def plain(value: Decimal) -> Decimal:
+    """The value without trailing zeros (2.00 -> 2), never in exponent form once formatted with "f"."""
+    normal = value.normalize()
+    exponent = normal.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite
+    return normal.quantize(Decimal(1)) if exponent > 0 else normal
+
+
+def _ceiling(value: Decimal, quantum: Decimal) -> Decimal:
+    exact = value.quantize(quantum, rounding=ROUND_DOWN)
+    return exact if exact == value else exact + quantum
+
+
 @dataclass(frozen=True)
 class Partner:
+    """A partner's earn settings as it gave them: each rate in points per currency unit or as a % back (cashback),
+    never both for the base rate nor for one category. A % back is kept as promised and turned into points per
+    unit at the point value of the moment (rate_for), so that changing the point value keeps the promise."""
+
     partner_id: str
     name: str
     currency: str
-    earn_rate: Decimal
+    earn_rate: Decimal | None  # None: the base rate is cashback_percent
     category_rates: dict[str, Decimal] = field(default_factory=dict)
     fee_per_point: Decimal = Decimal(0)
     status: str = "active"
     version: int = 0  # as read; the store writes back only over that version (0: never written)
+    cashback_percent: Decimal | None = None
+    category_cashback_percent: dict[str, Decimal] = field(default_factory=dict)
 
     @property
     def active(self) -> bool:
         return self.status == "active"
 
     def view(self) -> dict[str, Any]:
-        """The partner as the API shows it (decimals as strings)."""
+        """The partner as the API shows it (decimals as strings), each rate in the form it was given."""
         return {
             "partner_id": self.partner_id,
             "name": self.name,
             "currency": self.currency,
-            "earn_rate": format(self.earn_rate, "f"),
+            "earn_rate": None if self.earn_rate is None else format(self.earn_rate, "f"),
             "category_rates": {k: format(v, "f") for k, v in sorted(self.category_rates.items())},
+            "cashback_percent": None if self.cashback_percent is None else format(self.cashback_percent, "f"),
+            "category_cashback_percent": {k: format(v, "f") for k, v in sorted(self.category_cashback_percent.items())},
             "fee_per_point": format(self.fee_per_point, "f"),
             "status": self.status,
         }
 
-    def rate_for(self, category: str | None) -> Decimal:
+    def percent_for(self, category: str | None) -> Decimal | None:
+        """The % back a line of this category earns at, if it earns by cashback (None: by a points rate)."""
+        if category is not None and category in self.category_cashback_percent:
+            return self.category_cashback_percent[category]
+        if category is not None and category in self.category_rates:
+            return None
+        return self.cashback_percent
+
+    def rate_for(self, category: str | None, point_value: Decimal) -> Decimal:
+        """Points per currency unit for a line of this category, at this point value."""
+        percent = self.percent_for(category)
+        if percent is not None:
+            return cashback_rate(percent, point_value)
         if category is not None and category in self.category_rates:
             return self.category_rates[category]
+        assert self.earn_rate is not None  # a partner has a base rate in one form or the other
         return self.earn_rate
+
+    def rate_text(self, category: str | None, point_value: Decimal, currency: str) -> str:
+        """How a line's rate came about, for its breakdown: "2% back on fuel at 0.01 EUR per point = 2 pt/EUR"."""
+        rate = f"{format(self.rate_for(category, point_value), 'f')} pt/{currency}"
+        on = f" on {category}" if category else ""
+        percent = self.percent_for(category)
+        if percent is None:
+            return rate + on
+        return f"{format(percent, 'f')}% back{on} at {format(point_value, 'f')} {currency} per point = {rate}"
+
+    def categories(self) -> list[str]:
+        """The categories with a rate of their own, in either form."""
+        return sorted({*self.category_rates, *self.category_cashback_percent})
 
 
 @dataclass(frozen=True)

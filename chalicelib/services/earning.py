@@ -60,7 +60,8 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
             for n, item in enumerate(request.items or [])
         ]
         # Split once (this refuses items adding up to more than the amount): the lines with their partner rates.
-        lines = [(line, partner.rate_for(line.category)) for line in split_purchase(amount, items)]
+        # A % back becomes points per unit at the point value read now: the one this purchase is settled at.
+        lines = [(line, partner.rate_for(line.category, program.point_value)) for line in split_purchase(amount, items)]
         now = rt.now()
         occurred_at = _check_occurred_at(request.occurred_at, now)
         timely = now - occurred_at <= BONUS_POSTING_GRACE
@@ -114,6 +115,7 @@ def _purchase(
         first_qualifying=first,
         first_purchase=first_rule if first else None,
         referral=(referral, wallet.referred_by) if first and referral and wallet.referred_by else None,
+        rate_text=lambda category: partner.rate_text(category, program.point_value, currency),
     )
 
 

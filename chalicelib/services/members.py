@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from ..domain.errors import (
@@ -24,6 +25,7 @@ from ..domain.movements import EntryType
 from ..domain.program import Program
 from ..domain.spend_codes import SpendCode
 from ..domain.tiers import metric_value
+from ..domain.vouchers import CENT
 from ..domain.wallet import Wallet
 from ..settings import Settings
 from ..store import directory
@@ -179,18 +181,28 @@ def member_overview(rt: Runtime, member_id: str) -> dict[str, Any]:
     wallet = _wallet(member_id)
     program = current_program(rt)
     now = rt.now()
+    available, held = wallet.available_at(now), wallet.held_at(now)
     return {
         "member_id": wallet.member_id,
         "card_number": wallet.card_number,
         "referral_code": wallet.referral_code,
         "status": wallet.status,
         "tier": wallet.tier,
-        "available_points": wallet.available_at(now),
-        "held_points": wallet.held_at(now),
+        "available_points": available,
+        "held_points": held,
         "owed_points": wallet.debt_points,
+        "available_value": format(points_value(available, program.point_value), "f"),
+        "held_value": format(points_value(held, program.point_value), "f"),
+        "currency": program.currency,
         "expiring": [{"on": on, "points": points} for on, points in wallet.expiring()[:12]],
         "tier_progress": tier_progress(wallet, program, now),
     }
+
+
+def points_value(points: int, point_value: Decimal) -> Decimal:
+    """What points are worth at the point value now, in cents rounded down: never more than a redemption of them
+    is valued at (settlement values a redemption line to the cent, half up, which is never less)."""
+    return (points * point_value).quantize(CENT, rounding=ROUND_DOWN)
 
 
 def tier_progress(wallet: Wallet, program: Program, now: datetime) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..domain.errors import CurrencyMismatch, InvalidRequest, NotFound
-from ..domain.money import parse_currency, parse_rate
+from ..domain.money import parse_currency, parse_percent, parse_rate
 from ..domain.program import DEFAULT_PROGRAM, RESERVED_PARTNER_IDS, Partner
 from ..store import directory
 from . import settlement
@@ -30,12 +30,20 @@ def create_partner(rt: Runtime, request: PartnerCreate) -> dict[str, Any]:
             f"the programme trades in {program_currency}: a partner in {currency} needs its own programme",
             field="currency",
         )
+    if request.earn_rate is None and request.cashback_percent is None:
+        raise InvalidRequest(
+            "give the base rate as earn_rate (points per currency unit) or as cashback_percent", field="earn_rate"
+        )
+    base = _base_rate(request.earn_rate, request.cashback_percent)
+    categories = _category_changes(request.category_rates, request.category_cashback_percent)
     partner = Partner(
         partner_id=request.partner_id,
         name=request.name,
         currency=currency,
-        earn_rate=parse_rate(request.earn_rate, "earn_rate"),
-        category_rates=_category_rates(request.category_rates),
+        earn_rate=base["earn_rate"],
+        cashback_percent=base["cashback_percent"],
+        category_rates=categories.get("category_rates", {}),
+        category_cashback_percent=categories.get("category_cashback_percent", {}),
         fee_per_point=_fee(request.fee_per_point),
     )
     directory.create_partner(partner, iso(rt.now()))
@@ -69,10 +77,9 @@ def _changes(patch: PartnerPatch) -> dict[str, Any]:
         changes["name"] = patch.name
     if patch.status is not None:
         changes["status"] = patch.status
-    if patch.earn_rate is not None:
-        changes["earn_rate"] = parse_rate(patch.earn_rate, "earn_rate")
-    if patch.category_rates is not None:
-        changes["category_rates"] = _category_rates(patch.category_rates)
+    if patch.earn_rate is not None or patch.cashback_percent is not None:
+        changes.update(_base_rate(patch.earn_rate, patch.cashback_percent))  # the one given replaces the other
+    changes.update(_category_changes(patch.category_rates, patch.category_cashback_percent))
     if patch.fee_per_point is not None:
         changes["fee_per_point"] = _fee(patch.fee_per_point)
     return changes
@@ -83,6 +90,13 @@ def _apply(rt: Runtime, partner_id: str, changes: dict[str, Any]) -> tuple[Partn
     if current is None:
         raise NotFound(f"partner {partner_id} does not exist")
     updated = replace(current, **changes)
+    # A category given in one form leaves the other one (as the base rate does), the rest of which stays.
+    if "category_rates" in changes and "category_cashback_percent" not in changes:
+        kept = {c: p for c, p in current.category_cashback_percent.items() if c not in updated.category_rates}
+        updated = replace(updated, category_cashback_percent=kept)
+    if "category_cashback_percent" in changes and "category_rates" not in changes:
+        rates = {c: r for c, r in current.category_rates.items() if c not in updated.category_cashback_percent}
+        updated = replace(updated, category_rates=rates)
     return updated, directory.save_partner(updated, rt.settings)
 
 
@@ -111,8 +125,32 @@ def secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _category_rates(raw: dict[str, str] | None) -> dict[str, Decimal]:
-    return {category: parse_rate(rate, f"category_rates.{category}") for category, rate in (raw or {}).items()}
+def _base_rate(earn_rate: str | None, cashback_percent: str | None) -> dict[str, Decimal | None]:
+    """The base rate in the one form given (the other cleared): points per unit, or a % back."""
+    if earn_rate is not None and cashback_percent is not None:
+        raise InvalidRequest("give earn_rate or cashback_percent, not both", field="cashback_percent")
+    if cashback_percent is not None:
+        return {"earn_rate": None, "cashback_percent": parse_percent(cashback_percent, "cashback_percent")}
+    return {"earn_rate": parse_rate(earn_rate, "earn_rate"), "cashback_percent": None}
+
+
+def _category_changes(rates: dict[str, str] | None, percents: dict[str, str] | None) -> dict[str, dict[str, Decimal]]:
+    """The category rates given, in either form; one category in both forms is refused."""
+    changes: dict[str, dict[str, Decimal]] = {}
+    if rates is not None:
+        changes["category_rates"] = {c: parse_rate(rate, f"category_rates.{c}") for c, rate in rates.items()}
+    if percents is not None:
+        changes["category_cashback_percent"] = {
+            c: parse_percent(percent, f"category_cashback_percent.{c}") for c, percent in percents.items()
+        }
+    both = sorted(set(rates or {}) & set(percents or {}))
+    if both:
+        category = both[0]
+        raise InvalidRequest(
+            f"{category} has a rate in category_rates and in category_cashback_percent: give one",
+            field=f"category_cashback_percent.{category}",
+        )
+    return changes
 
 
 def _fee(raw: str | None) -> Decimal:

@@ -3,9 +3,10 @@ to recompute any earn by hand."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from ..domain.program import Partner, program_document
+from ..domain.program import Partner, percent_back, program_document
 from ..store import directory
 from .campaigns import public_campaigns
 from .programs import current_program
@@ -23,12 +24,29 @@ def published_program(rt: Runtime) -> dict[str, Any]:
     return {
         **program_document(program),
         "rounding": ROUNDING,
-        "partners": [public_partner(p) for p in sorted(partners, key=lambda p: p.partner_id) if p.active],
+        "partners": [
+            public_partner(p, program.point_value) for p in sorted(partners, key=lambda p: p.partner_id) if p.active
+        ],
         "campaigns": public_campaigns(rt, rt.now()),
     }
 
 
-def public_partner(partner: Partner) -> dict[str, Any]:
-    """What members may see of a partner: its earn rates, not its commercial terms (fees)."""
+def public_partner(partner: Partner, point_value: Decimal) -> dict[str, Any]:
+    """What members may see of a partner: its earn rates, not its commercial terms (fees). Every rate is published
+    in points per unit at the current point value (a % back derived from it), so that any earn can be recomputed,
+    and as the % back it gives, so that partners compare whatever form they gave their rate in."""
     view = partner.view()
-    return {field: view[field] for field in ("partner_id", "name", "currency", "earn_rate", "category_rates")}
+    base = partner.rate_for(None, point_value)
+    rates = {category: partner.rate_for(category, point_value) for category in partner.categories()}
+    return {
+        **{field: view[field] for field in ("partner_id", "name", "currency", "cashback_percent")},
+        "earn_rate": view["earn_rate"] if partner.earn_rate is not None else format(base, "f"),
+        "category_rates": {
+            category: view["category_rates"].get(category) or format(rate, "f") for category, rate in rates.items()
+        },
+        "category_cashback_percent": view["category_cashback_percent"],
+        "percent_back": format(percent_back(base, point_value), "f"),
+        "category_percent_back": {
+            category: format(percent_back(rate, point_value), "f") for category, rate in rates.items()
+        },
+    }

@@ -172,16 +172,21 @@ class PartnerCreate(Strict):
     partner_id: PartnerId
     name: Name
     currency: str
-    earn_rate: Decimal_
+    # Exactly one of the two (the use case says which field is wrong): points per unit, or a % back.
+    earn_rate: Decimal_ | None = None
+    cashback_percent: Decimal_ | None = None
     category_rates: dict[Category, Decimal_] | None = None
+    category_cashback_percent: dict[Category, Decimal_] | None = None
     fee_per_point: Decimal_ | None = None
 
 
 class PartnerPatch(Strict):
     name: Name | None = None
     status: Literal["active", "suspended"] | None = None
-    earn_rate: Decimal_ | None = None
+    earn_rate: Decimal_ | None = None  # replaces a cashback_percent
+    cashback_percent: Decimal_ | None = None  # replaces an earn_rate
     category_rates: dict[Category, Decimal_] | None = None
+    category_cashback_percent: dict[Category, Decimal_] | None = None
     fee_per_point: Decimal_ | None = None
 
 

@@ -175,8 +175,11 @@ class PartnerItem(Model):
     partner_id = UnicodeAttribute()
     name = UnicodeAttribute()
     currency = UnicodeAttribute()
-    earn_rate = UnicodeAttribute()
+    earn_rate = UnicodeAttribute(null=True)  # absent when the base rate is a % back
     category_rates = JSONAttribute(default=dict)
+    # Rates given as a % back, kept as promised (items written before cashback have neither: read as none).
+    cashback_percent = UnicodeAttribute(null=True)
+    category_cashback_percent = JSONAttribute(default=dict)
     fee_per_point = UnicodeAttribute(default="0")
     status = UnicodeAttribute(default="active")
     key_ids = JSONAttribute(default=list)

@@ -174,6 +174,8 @@ def test_racing_patches_of_different_fields_all_stick(coalition, container, mete
         "currency": "EUR",
         "earn_rate": "2",
         "category_rates": {"fuel": "0.5"},
+        "cashback_percent": None,
+        "category_cashback_percent": {},
         "fee_per_point": "0.001",
         "status": "suspended",
     }

@@ -32,7 +32,9 @@ SILVER = Tier("silver", Decimal(2000), Decimal("1.25"))
 
 def test_points_floor_once_over_all_lines_and_the_breakdown_sums_to_them():
     lines = split_purchase(Decimal("35.99"), [PurchaseLine("fuel", Decimal("30.01"))])
-    earn = purchase_points(Decimal("35.99"), "EUR", [(line, PARTNER.rate_for(line.category)) for line in lines], SILVER)
+    earn = purchase_points(
+        Decimal("35.99"), "EUR", [(line, PARTNER.rate_for(line.category, Decimal("0.01"))) for line in lines], SILVER
+    )
 
     # (30.01 × 0.5 + 5.98 × 2) × 1.25 = 33.70625 -> 33; base floor(26.965) = 26, tier line 7
     assert earn.points == 33
