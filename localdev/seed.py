@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from chalicelib.bootstrap import Container
-from chalicelib.services import burning, earning, members, partners, programs
+from chalicelib.services import burning, earning, members, partners, programs, rewards
 from chalicelib.services.auth import partner_profile
 from chalicelib.services.requests import (
     EnrolRequest,
@@ -14,6 +15,8 @@ from chalicelib.services.requests import (
     ProgramDocument,
     PurchaseRequest,
     RedemptionRequest,
+    RewardClaimRequest,
+    RewardCreate,
 )
 from chalicelib.settings import Settings
 
@@ -29,6 +32,13 @@ PROGRAM = {
     ],
     "bonuses": {"first_purchase": {"points": 200, "funder": "operator"}},
     "activities": {"review": {"points": 50, "max_per_day": 1}},
+    "vouchers": {
+        "denominations": [
+            {"points": 200, "value": "2.00"},
+            {"points": 1000, "value": "11.00", "bonus_funder": "operator"},
+        ],
+        "validity_months": 12,
+    },
 }
 
 PARTNERS = [
@@ -48,7 +58,19 @@ PARTNERS = [
         "category_rates": {"fuel": "0.5"},
     },
     {"partner_id": "cinemax", "name": "Cinemax", "currency": "EUR", "earn_rate": "3"},
+    {"partner_id": "pageturner", "name": "PageTurner Books", "currency": "EUR", "cashback_percent": "2"},
 ]
+
+# A reward Cinemax honours (its till fulfils the claim's code); the window is set around the seeding day.
+REWARD = {
+    "reward_id": "popcorn-menu",
+    "name": "Popcorn menu",
+    "description": "A large popcorn and a drink at any Cinemax",
+    "points": 150,
+    "stock": 100,
+    "per_member_limit": 2,
+    "channels": ["store"],
+}
 
 
 @dataclass
@@ -56,6 +78,7 @@ class Demo:
     keys: dict[str, str] = field(default_factory=dict)
     members: list[dict[str, str]] = field(default_factory=list)
     member_token: str = ""
+    claim_code: str = ""  # a claim of the demo reward, waiting for Cinemax to fulfil it
 
 
 def seed_demo(settings: Settings) -> Demo:
@@ -72,7 +95,13 @@ def seed_demo(settings: Settings) -> Demo:
         demo.members.append({"email": email, **enrolled})
     now = rt.now()
     for n, (partner_id, member, amount) in enumerate(
-        [("freshmart", 0, "84.20"), ("fuelco", 0, "60.00"), ("cinemax", 1, "24.00"), ("freshmart", 2, "12.35")]
+        [
+            ("freshmart", 0, "84.20"),
+            ("fuelco", 0, "60.00"),
+            ("cinemax", 1, "24.00"),
+            ("freshmart", 2, "12.35"),
+            ("pageturner", 0, "150.00"),  # 2 % back: 300 points
+        ]
     ):
         purchase = PurchaseRequest.model_validate(
             {
@@ -80,7 +109,7 @@ def seed_demo(settings: Settings) -> Demo:
                 "member": {"member_id": demo.members[member]["member_id"]},
                 "amount": amount,
                 "currency": "EUR",
-                "occurred_at": (now - timedelta(hours=3 - n)).isoformat(),
+                "occurred_at": (now - timedelta(hours=5 - n)).isoformat(),
                 "channel": "store",
             }
         )
@@ -92,6 +121,12 @@ def seed_demo(settings: Settings) -> Demo:
             {"redemption_id": "demo-r1", "member": {"card_number": demo.members[0]["card_number"]}, "points": 50}
         ),
     )
+    window = {"valid_from": (now - timedelta(days=1)).isoformat(), "valid_until": (now + timedelta(90)).isoformat()}
+    rewards.publish_reward(rt, "cinemax", RewardCreate.model_validate({**REWARD, **window}))
+    claimed = rewards.claim_reward(
+        rt, demo.members[0]["member_id"], REWARD["reward_id"], RewardClaimRequest(claim_id="demo-c1")
+    )
+    demo.claim_code = json.loads(claimed.body)["code"]
     demo.member_token = container.member_keys.mint(demo.members[0]["member_id"], ttl=timedelta(hours=12))
     return demo
 
@@ -131,6 +166,12 @@ def print_guide(demo: Demo, settings: Settings, base: str) -> None:
         f""""occurred_at":"{_now_z()}"}}'""",
         '  curl -s -H "Authorization: Bearer $MEMBER_TOKEN" "$API/v1/me"',
         '  curl -s -H "Authorization: Bearer $MEMBER_TOKEN" "$API/v1/me/entries?limit=5"',
+        '  curl -s -H "Authorization: Bearer $MEMBER_TOKEN" "$API/v1/rewards"',
+        f"""  curl -s -X POST "$API/v1/me/rewards/popcorn-menu/claims" -H "Authorization: Bearer $MEMBER_TOKEN" """
+        f"""{json_header} -d '{{"claim_id":"try-c1"}}'""",
+        f'  curl -s -X POST "$API/v1/reward-claims/{demo.claim_code}/fulfil" -H "Authorization: Bearer $CINEMAX_KEY"',
+        f"""  curl -s -X POST "$API/v1/me/vouchers" -H "Authorization: Bearer $MEMBER_TOKEN" {json_header} """
+        f"""-d '{{"request_id":"try-v1","denomination":200}}'""",
         f"""  curl -s -X POST "$API/v1/dev/member-token" -H "Authorization: Bearer $ADMIN_KEY" {json_header} """
         f"""-d '{{"member_id":"{demo.members[1]["member_id"]}"}}'""",
         "",
