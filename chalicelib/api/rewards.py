@@ -8,7 +8,7 @@ from ..services import rewards
 from ..services.operations import Reply
 from ..services.requests import RewardClaimRequest, RewardCreate, RewardTermsDocument
 from ..services.reward_views import ClaimCancelled, ClaimList, ClaimMade, ClaimView, RewardPage, RewardView
-from .queries import Limited, Page
+from .queries import Page
 from .routing import Call, Link, endpoint
 
 rewards_api = Blueprint(__name__)
@@ -36,7 +36,7 @@ def list_rewards(call: Call) -> RewardPage:
 
 
 @endpoint(rewards_api, "/v1/rewards", "POST", audience=OFFERERS, status=201, response=RewardView)
-def publish_reward(call: Call, body: RewardCreate) -> RewardView:
+def publish_reward(call: Call, body: RewardCreate) -> Reply:
     """Publish a reward: a product or an experience for points, with its stock, per-member limit, window and
     channels (the reward id is the catalogue's: an id in use is refused)."""
     return rewards.publish_reward(call.rt, call.party_id, body)
@@ -62,10 +62,18 @@ def claim_reward(call: Call, reward_id: str, body: RewardClaimRequest) -> Reply:
     return rewards.claim_reward(call.rt, call.member_id, reward_id, body)
 
 
-@endpoint(rewards_api, "/v1/me/reward-claims", "GET", audience="member", query=Limited, response=ClaimList)
+@endpoint(
+    rewards_api,
+    "/v1/me/reward-claims",
+    "GET",
+    audience="member",
+    query=Page,
+    response=ClaimList,
+    links=(Link("my_claims", {"query.cursor": "next_cursor"}),),
+)
 def my_claims(call: Call) -> ClaimList:
     """My reward claims, newest first, with their codes and status."""
-    return ClaimList(claims=rewards.member_claims(call.member_id, call.limit()))
+    return rewards.member_claims(call.member_id, call.limit(), call.query("cursor"))
 
 
 @endpoint(rewards_api, "/v1/reward-claims/{code}", "GET", audience=OFFERERS, response=ClaimView)
@@ -82,6 +90,6 @@ def fulfil_claim(call: Call, code: str) -> ClaimView:
 
 @endpoint(rewards_api, "/v1/reward-claims/{code}/cancel", "POST", audience=OFFERERS, response=ClaimCancelled)
 def cancel_claim(call: Call, code: str) -> Reply:
-    """You cannot honour the claim: the member gets the points back, the stock gets the claim back. A fulfilled
-    claim cannot be cancelled."""
+    """You cannot honour the claim: the member gets the points back, the stock gets the claim back (the operator
+    may cancel any claim, for its offerer). A fulfilled claim cannot be cancelled."""
     return rewards.cancel_claim(call.rt, call.party_id, code)

@@ -18,12 +18,11 @@ from decimal import Decimal
 from enum import StrEnum
 
 from .errors import ClaimNotOpen, NotFound, OutOfStock, RuleViolation
+from .program import OPERATOR
+from .timefmt import iso
 from .wallet import Portion
 
 REWARD_ID = re.compile(r"[a-z0-9][a-z0-9\-]{1,63}")  # as a request gives it (services/requests.RewardId)
-
-
-MOMENT = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def is_reward_id(text: str) -> bool:
@@ -76,9 +75,9 @@ class Reward:
         if terms.status is not RewardStatus.ACTIVE:
             return RuleViolation(f"reward {self.reward_id} is withdrawn", field="reward_id")
         if now < terms.valid_from:
-            return RuleViolation(f"reward {self.reward_id} can be claimed from {terms.valid_from:{MOMENT}}")
+            return RuleViolation(f"reward {self.reward_id} can be claimed from {iso(terms.valid_from)}")
         if now >= terms.valid_until:
-            return RuleViolation(f"reward {self.reward_id} could be claimed until {terms.valid_until:{MOMENT}}")
+            return RuleViolation(f"reward {self.reward_id} could be claimed until {iso(terms.valid_until)}")
         if terms.tiers is not None and tier not in terms.tiers:
             allowed = ", ".join(sorted(terms.tiers))
             return RuleViolation(f"reward {self.reward_id} is for members of tier {allowed}", field="reward_id")
@@ -128,8 +127,10 @@ class Claim:
         return replace(self, status=ClaimStatus.FULFILLED, closed_at=at)
 
     def cancel(self, party: str, at: str) -> Claim:
-        """Cancelled by its offerer while not handed over: the caller gives the points back."""
-        self._check_offerer(party)
+        """Cancelled while not handed over, by its offerer or by the operator (customer service, an offerer that
+        stopped trading): the caller gives the points back."""
+        if party != OPERATOR:
+            self._check_offerer(party)
         if self.status is not ClaimStatus.CLAIMED:
             raise ClaimNotOpen(f"claim {self.code} is {self.status.value} since {self.closed_at}", field="code")
         return replace(self, status=ClaimStatus.CANCELLED, closed_at=at)

@@ -142,6 +142,9 @@ class RewardTermsDocument(Strict):
 
     @model_validator(mode="after")
     def consistent(self) -> RewardTermsDocument:
+        # Years a catalogue can mean (and that stay dates in UTC whatever the offset given).
+        if not all(2000 <= moment.year <= 9998 for moment in (self.valid_from, self.valid_until)):
+            raise ValueError("valid_from and valid_until must be in the years 2000 to 9998")
         if self.valid_until <= self.valid_from:
             raise ValueError("valid_until must be after valid_from")
         if len(set(self.channels)) != len(self.channels):

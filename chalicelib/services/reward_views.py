@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..domain.rewards import Claim, Reward
+from ..domain.timefmt import iso
 
 
 class View(BaseModel):
@@ -24,8 +24,8 @@ class RewardView(View):
     claimed: int = Field(description="claims taken and not cancelled")
     remaining: int | None = Field(description="claims left (null: no limit)")
     per_member_limit: int | None
-    valid_from: datetime
-    valid_until: datetime = Field(description="claims are taken until this moment (excluded)")
+    valid_from: str = Field(description="ISO 8601 UTC, milliseconds")
+    valid_until: str = Field(description="claims are taken until this moment (excluded)")
     channels: list[Literal["store", "online"]] = Field(description="where the offerer honours the claim's code")
     tiers: list[str] | None = Field(description="the tiers that may claim (null: every member)")
     status: Literal["active", "withdrawn"]
@@ -44,12 +44,13 @@ class ClaimView(View):
     offered_by: str
     points: int
     status: Literal["claimed", "fulfilled", "cancelled"]
-    claimed_at: datetime
-    closed_at: datetime | None = Field(description="when it was fulfilled or cancelled")
+    claimed_at: str = Field(description="ISO 8601 UTC, milliseconds")
+    closed_at: str | None = Field(description="when it was fulfilled or cancelled")
 
 
 class ClaimList(View):
     claims: list[ClaimView]
+    next_cursor: str | None
 
 
 def reward_view(reward: Reward) -> RewardView:
@@ -64,8 +65,8 @@ def reward_view(reward: Reward) -> RewardView:
         claimed=reward.claimed,
         remaining=reward.remaining,
         per_member_limit=terms.per_member_limit,
-        valid_from=terms.valid_from,
-        valid_until=terms.valid_until,
+        valid_from=iso(terms.valid_from),
+        valid_until=iso(terms.valid_until),
         channels=[channel.value for channel in sorted(terms.channels)],
         tiers=None if terms.tiers is None else sorted(terms.tiers),
         status=terms.status.value,
@@ -81,8 +82,8 @@ def claim_view(claim: Claim) -> ClaimView:
         offered_by=claim.offered_by,
         points=claim.points,
         status=claim.status.value,
-        claimed_at=datetime.fromisoformat(claim.claimed_at),
-        closed_at=None if claim.closed_at is None else datetime.fromisoformat(claim.closed_at),
+        claimed_at=claim.claimed_at,
+        closed_at=claim.closed_at,
     )
 
 

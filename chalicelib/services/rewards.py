@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
+import re
 from datetime import UTC, datetime
 
 from ..domain.errors import ConcurrencyConflict, IdempotencyConflict, InvalidRequest, NotFound, RuleViolation
@@ -21,12 +23,14 @@ from ..domain.tiers import record_redemption
 from ..domain.vouchers import is_code, new_code
 from ..domain.wallet import Wallet
 from ..store import rewards as store
+from ..store.directory import get_partner
 from ..store.wallets import load_wallet
 from .operations import (
     Decide,
     Operation,
     Outcome,
     Reply,
+    body_text,
     expire_due_lots,
     fingerprint,
     read_once_then_afresh,
@@ -34,21 +38,21 @@ from .operations import (
 )
 from .programs import current_program
 from .requests import RewardClaimRequest, RewardCreate, RewardTermsDocument
-from .reward_views import ClaimView, RewardPage, RewardView, claim_view, reward_view
+from .reward_views import ClaimList, ClaimView, RewardPage, RewardView, claim_view, reward_view
 from .runtime import Runtime, iso
 
 
 # ---- publishing ------------------------------------------------------------------------------------
-def publish_reward(rt: Runtime, offered_by: str, document: RewardCreate) -> RewardView:
+def publish_reward(rt: Runtime, offered_by: str, document: RewardCreate) -> Reply:
     """A new reward in the catalogue. Its id is the catalogue's (members claim by it): an id in use is refused,
     unless this is the same offerer sending the same terms again (a retried create answers as the first time)."""
     terms = _terms(rt, document)
     reward = Reward(document.reward_id, offered_by, terms)
     if store.create_reward(reward, iso(rt.now())):
-        return reward_view(reward)
+        return Reply(201, body_text(reward_view(reward).model_dump(mode="json")))
     existing = store.find_reward(document.reward_id)
     if existing is not None and existing.offered_by == offered_by and existing.terms == terms:
-        return reward_view(existing)
+        return Reply(201, body_text(reward_view(existing).model_dump(mode="json")), replayed=True)
     raise IdempotencyConflict(
         f"reward id {document.reward_id} is taken: choose another (PUT /v1/rewards/{{reward_id}} changes your own)",
         field="reward_id",
@@ -58,6 +62,8 @@ def publish_reward(rt: Runtime, offered_by: str, document: RewardCreate) -> Rewa
 def change_reward(rt: Runtime, offered_by: str, reward_id: str, document: RewardTermsDocument) -> RewardView:
     """New terms, whole, for one of the offerer's own rewards (withdraw it with status "withdrawn"). Claims made
     stay as they were; the stock counts the claims taken, so a stock below them closes the reward."""
+    if not is_reward_id(reward_id):
+        raise NotFound(f"reward {reward_id} not found among yours", field="reward_id")
     return reward_view(store.replace_terms(reward_id, offered_by, _terms(rt, document), iso(rt.now())))
 
 
@@ -72,32 +78,47 @@ def _terms(rt: Runtime, document: RewardTermsDocument) -> RewardTerms:
         points=document.points,
         stock=document.stock,
         per_member_limit=document.per_member_limit,
-        valid_from=document.valid_from.astimezone(UTC),
-        valid_until=document.valid_until.astimezone(UTC),
+        valid_from=_to_milliseconds(document.valid_from),
+        valid_until=_to_milliseconds(document.valid_until),
         channels=frozenset(Channel(c) for c in document.channels),
         tiers=None if document.tiers is None else frozenset(document.tiers),
         status=RewardStatus(document.status),
     )
 
 
+def _to_milliseconds(moment: datetime) -> datetime:
+    """In UTC, to the millisecond: what is stored and shown (a retried create compares equal to what was stored)."""
+    utc = moment.astimezone(UTC)
+    return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
+
+
 # ---- the catalogue -----------------------------------------------------------------------------
 def catalogue_for_member(rt: Runtime, member_id: str, limit: int, cursor: str | None) -> RewardPage:
-    """What the member can claim now: active, inside its window, stock left, open to their tier. A page reads
-    `limit` rewards and shows those the member can claim (it may show fewer: follow next_cursor)."""
+    """What the member can claim now: active, inside its window, stock left, open to their tier, offered by an
+    active partner. A page reads `limit` rewards and shows those the member can claim (it may show fewer: follow
+    next_cursor)."""
     wallet = load_wallet(member_id)  # their tier
     if wallet is None:
         raise NotFound("member not found")
     now = rt.now()
     rewards, after = store.catalogue_page(limit, _decode_cursor(cursor))
-    claimable = [r for r in rewards if r.refusal(wallet.tier, now) is None]
+    claimable = [r for r in rewards if r.refusal(wallet.tier, now) is None and _offerer_active(rt, r.offered_by)]
     return RewardPage(rewards=[reward_view(r) for r in claimable], next_cursor=_encode_cursor(after))
 
 
 def catalogue_for_offerer(offered_by: str | None, limit: int, cursor: str | None) -> RewardPage:
     """An offerer's own rewards in every state, with what was claimed (None: the operator sees them all)."""
-    rewards, after = store.catalogue_page(limit, _decode_cursor(cursor))
-    mine = [r for r in rewards if offered_by is None or r.offered_by == offered_by]
-    return RewardPage(rewards=[reward_view(r) for r in mine], next_cursor=_encode_cursor(after))
+    rewards, after = store.catalogue_page(limit, _decode_cursor(cursor), offered_by)
+    return RewardPage(rewards=[reward_view(r) for r in rewards], next_cursor=_encode_cursor(after))
+
+
+def _offerer_active(rt: Runtime, offered_by: str) -> bool:
+    """A suspended partner cannot honour a claim: its rewards are neither shown nor claimable (read cached, like
+    its key's status)."""
+    if offered_by == OPERATOR:
+        return True
+    partner = rt.cache.get(f"partner:{offered_by}", lambda: get_partner(offered_by))
+    return partner is not None and partner.active
 
 
 # ---- claims ------------------------------------------------------------------------------------
@@ -112,12 +133,17 @@ def claim_reward(rt: Runtime, member_id: str, reward_id: str, request: RewardCla
     )
 
     def prepare() -> tuple[str, Decide]:
-        reward = store.find_reward(reward_id) if is_reward_id(reward_id) else None
-        if reward is None:
+        first = store.find_reward(reward_id) if is_reward_id(reward_id) else None
+        if first is None:
             raise NotFound(f"reward {reward_id} not found", field="reward_id")
+        if not _offerer_active(rt, first.offered_by):
+            raise RuleViolation(f"{first.offered_by} cannot honour rewards at the moment", field="reward_id")
         point_value = current_program(rt).point_value  # what the offerer is paid per point, as of now
+        # A retry (the wallet changed meanwhile) reads the reward again: it may have been withdrawn or repriced.
+        read_reward = read_once_then_afresh(first, lambda: store.find_reward(reward_id))
 
         def decide(wallet: Wallet, now: datetime) -> Outcome:
+            reward = read_reward()
             reward.check_claimable(wallet.tier, now)
             points = reward.terms.points
             spent = wallet.spend(points)
@@ -167,14 +193,16 @@ def claim_reward(rt: Runtime, member_id: str, reward_id: str, request: RewardCla
     return run_operation(rt, operation, prepare)
 
 
-def member_claims(member_id: str, limit: int) -> list[ClaimView]:
-    return [claim_view(c) for c in store.member_claims(member_id, limit)]
+def member_claims(member_id: str, limit: int, cursor: str | None) -> ClaimList:
+    claims, after = store.member_claims(member_id, limit, _decode_claim_cursor(cursor, member_id))
+    return ClaimList(claims=[claim_view(c) for c in claims], next_cursor=_encode_claim_cursor(after, member_id))
 
 
 def offerer_claim(party: str, code: str) -> ClaimView:
-    """What a till sees when the member shows the code: only the offerer finds its claims."""
+    """What a till sees when the member shows the code: only the offerer finds its claims (and the operator,
+    which may cancel any)."""
     claim = _claim(code)
-    if claim.offered_by != party:
+    if party not in (claim.offered_by, OPERATOR):
         raise NotFound(f"claim {code} not found", field="code")
     return claim_view(claim)
 
@@ -195,9 +223,10 @@ def fulfil_claim(rt: Runtime, party: str, code: str) -> ClaimView:
 
 
 def cancel_claim(rt: Runtime, party: str, code: str) -> Reply:
-    """The offerer cannot honour the claim: the points go back to the member with the issuers and expiry they were
-    spent with (those past their date go straight to breakage), the money goes back on the day's close at the
-    claim's point value, and the stock and the member's count get the claim back. Once per claim."""
+    """The offerer (or the operator, for it) cannot honour the claim: the points go back to the member with the
+    issuers and expiry they were spent with (those past their date go straight to breakage), the offerer gives the
+    money back on the day's close at the claim's point value, and the stock and the member's count get the claim
+    back. Once per claim."""
     operation = Operation(party, OperationKind.REWARD_CANCEL, code, fingerprint(code))
 
     def prepare() -> tuple[str, Decide]:
@@ -213,12 +242,12 @@ def cancel_claim(rt: Runtime, party: str, code: str) -> Reply:
             line = {
                 "rule": EntryType.REWARD_CANCEL.value,
                 "points": points,
-                "detail": f"{claim.reward_name} cancelled by {party}: {points} points given back",
+                "detail": f"{claim.reward_name} from {claim.offered_by} cancelled: {points} points given back",
             }
             entry = new_entry(
                 wallet,
                 EntryType.REWARD_CANCEL,
-                party,
+                claim.offered_by,  # the redeemer that was paid gives it back, whoever cancels
                 points,
                 breakdown=[line],
                 attribution=list(claim.spent),
@@ -251,6 +280,32 @@ def _claim(code: str) -> Claim:
 # ---- cursors -----------------------------------------------------------------------------------
 def _encode_cursor(after: str | None) -> str | None:
     return None if after is None else base64.urlsafe_b64encode(after.encode()).decode().rstrip("=")
+
+
+def _encode_claim_cursor(after: store.ClaimCursor | None, member_id: str) -> str | None:
+    if after is None:
+        return None
+    raw = json.dumps({"m": member_id, "t": after.claimed_at, "c": after.code}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_claim_cursor(cursor: str | None, member_id: str) -> store.ClaimCursor | None:
+    """Only what _encode_claim_cursor wrote for this member (a timestamp and a code of our forms)."""
+    if cursor is None:
+        return None
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        claimed_at, code = raw["t"], raw["c"]
+        if raw["m"] != member_id or not isinstance(claimed_at, str) or not TIMESTAMP.fullmatch(claimed_at):
+            raise ValueError
+        if not isinstance(code, str) or not is_code(code):
+            raise ValueError
+        return store.ClaimCursor(claimed_at, code)
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        raise InvalidRequest("cursor is not one this API returned", field="cursor") from None
+
+
+TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
 
 
 def _decode_cursor(cursor: str | None) -> str | None:

@@ -346,12 +346,23 @@ class VoucherItem(Model):
 TABLE_OF_MODEL[VoucherItem] = "vouchers"
 
 
+# Keys only: a claim moves the reward's counter, and a projected counter would make every claim of every reward
+# a write to the catalogue's one index partition. A page reads its keys here, then the items by BatchGetItem.
 class CatalogueIndex(GlobalSecondaryIndex["RewardItem"]):
     class Meta:
         index_name = "catalogue"
-        projection = AllProjection()
+        projection = KeysOnlyProjection()
 
     listing = UnicodeAttribute(hash_key=True)
+    pk = UnicodeAttribute(range_key=True)
+
+
+class OffererIndex(GlobalSecondaryIndex["RewardItem"]):
+    class Meta:
+        index_name = "by_offerer"
+        projection = KeysOnlyProjection()
+
+    catalogue_of = UnicodeAttribute(hash_key=True)
     pk = UnicodeAttribute(range_key=True)
 
 
@@ -366,12 +377,14 @@ class RewardItem(Model):
     listing = UnicodeAttribute(default="reward")
     reward_id = UnicodeAttribute()
     offered_by = UnicodeAttribute()
+    catalogue_of = UnicodeAttribute()  # = offered_by, on rewards only (claims carry offered_by too): by_offerer
     terms = JSONAttribute()  # RewardTerms (store/rewards.py)
     stock = NumberAttribute(null=True)  # copied from the terms: the claim's condition compares `claimed` to it
     claimed = NumberAttribute(default=0)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     catalogue = CatalogueIndex()
+    by_offerer = OffererIndex()
 
 
 class ClaimMemberIndex(GlobalSecondaryIndex["ClaimItem"]):

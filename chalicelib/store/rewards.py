@@ -8,6 +8,7 @@ cannot reset what was claimed. The member's uses move the same way under the per
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -19,6 +20,7 @@ from pynamodb.models import Model
 
 from ..domain.errors import NotFound
 from ..domain.rewards import Channel, Claim, ClaimStatus, Reward, RewardStatus, RewardTerms, StockMove
+from ..domain.timefmt import iso
 from ..domain.wallet import Portion
 from .errors import get_or_none, translated
 from .models import ClaimItem, RewardItem, RewardUsesItem
@@ -52,6 +54,7 @@ def create_reward(reward: Reward, at: str) -> bool:
         pk=reward_key(reward.reward_id),
         reward_id=reward.reward_id,
         offered_by=reward.offered_by,
+        catalogue_of=reward.offered_by,
         terms=terms_to_dict(reward.terms),
         stock=reward.terms.stock,
         claimed=0,
@@ -88,14 +91,22 @@ def replace_terms(reward_id: str, offered_by: str, terms: RewardTerms, at: str) 
     return refreshed
 
 
-def catalogue_page(limit: int, after: str | None) -> tuple[list[Reward], str | None]:
-    """One page of the catalogue in reward id order (one Query); the id the next page starts after (None: the
-    last page). One item more than asked tells whether another page exists."""
-    start = None if after is None else {"listing": {"S": CATALOGUE}, "pk": {"S": reward_key(after)}}
+def catalogue_page(limit: int, after: str | None, offered_by: str | None = None) -> tuple[list[Reward], str | None]:
+    """One page of the catalogue (`offered_by`: of one offerer only) in reward id order: one Query of the keys, one
+    BatchGetItem of the items as last written; the id the next page starts after (None: the last page). One item
+    more than asked tells whether another page exists."""
+    if offered_by is None:
+        start = None if after is None else {"listing": {"S": CATALOGUE}, "pk": {"S": reward_key(after)}}
+        query = RewardItem.catalogue.query(CATALOGUE, limit=limit + 1, last_evaluated_key=start)
+    else:
+        start = None if after is None else {"catalogue_of": {"S": offered_by}, "pk": {"S": reward_key(after)}}
+        query = RewardItem.by_offerer.query(offered_by, limit=limit + 1, last_evaluated_key=start)
     with translated():
-        items = list(RewardItem.catalogue.query(CATALOGUE, limit=limit + 1, last_evaluated_key=start))
-    rewards = [_to_reward(item) for item in items[:limit]]
-    return rewards, rewards[-1].reward_id if len(items) > limit else None
+        keys = [item.pk for item in query]
+        page = keys[:limit]
+        found = {item.pk: item for item in RewardItem.batch_get(page, consistent_read=True)} if page else {}
+    rewards = [_to_reward(found[key]) for key in page if key in found]
+    return rewards, page[-1].removeprefix("REWARD#") if len(keys) > limit else None
 
 
 # ---- claims ------------------------------------------------------------------------------------
@@ -105,10 +116,30 @@ def find_claim(code: str) -> Claim | None:
     return None if item is None else _to_claim(item)
 
 
-def member_claims(member_id: str, limit: int) -> list[Claim]:
-    """The member's newest claims first: one Query, bounded by `limit`."""
+def member_claims(member_id: str, limit: int, after: ClaimCursor | None) -> tuple[list[Claim], ClaimCursor | None]:
+    """The member's newest claims first, a page at a time (one Query of limit + 1: whether more exist)."""
+    start = None
+    if after is not None:
+        start = {
+            "member_id": {"S": member_id},
+            "claimed_at": {"S": after.claimed_at},
+            "pk": {"S": claim_key(after.code)},
+        }
     with translated():
-        return [_to_claim(item) for item in ClaimItem.by_member.query(member_id, scan_index_forward=False, limit=limit)]
+        items = list(
+            ClaimItem.by_member.query(member_id, scan_index_forward=False, limit=limit + 1, last_evaluated_key=start)
+        )
+    claims = [_to_claim(item) for item in items[:limit]]
+    more = len(items) > limit
+    return claims, ClaimCursor(claims[-1].claimed_at, claims[-1].code) if more else None
+
+
+@dataclass(frozen=True)
+class ClaimCursor:
+    """Where a page of a member's claims ended (the index's sort key, and the item's key for a tie)."""
+
+    claimed_at: str
+    code: str
 
 
 def save_fulfilment(claim: Claim) -> None:
@@ -166,8 +197,8 @@ def terms_to_dict(terms: RewardTerms) -> dict[str, Any]:
         "points": terms.points,
         "stock": terms.stock,
         "per_member_limit": terms.per_member_limit,
-        "valid_from": _iso(terms.valid_from),
-        "valid_until": _iso(terms.valid_until),
+        "valid_from": iso(terms.valid_from),
+        "valid_until": iso(terms.valid_until),
         "channels": sorted(terms.channels),
         "tiers": None if terms.tiers is None else sorted(terms.tiers),
         "status": terms.status.value,
@@ -187,10 +218,6 @@ def terms_from_dict(raw: dict[str, Any]) -> RewardTerms:
         tiers=None if raw["tiers"] is None else frozenset(raw["tiers"]),
         status=RewardStatus(raw["status"]),
     )
-
-
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _to_reward(item: RewardItem) -> Reward:

@@ -287,3 +287,80 @@ def test_claiming_costs_two_reads_and_one_transaction_whatever_the_history(coali
     assert claim_items == 6 and meter.calls[-1].items == 6
     assert cancel_calls[-3:] == ["GetItem", "GetItem", "TransactWriteItems"]  # the claim, the wallet; the booking
     assert len(cancel_calls) <= 4  # (+ the partner's key, when not cached)
+
+
+def test_a_suspended_offerers_rewards_are_hidden_and_refused_and_the_operator_cancels_its_claims(coalition):
+    market, cinema = coalition.partner("market"), coalition.partner("cinema")
+    ana = coalition.member(market)
+    coalition.purchase(market, ana, "1000.00")
+    publish(coalition, cinema)
+    code = claim(coalition, ana, "c-1").json["code"]
+    coalition.api.patch("/v1/admin/partners/cinema", {"status": "suspended"}, token=coalition.admin)
+
+    listed = coalition.api.get("/v1/rewards", token=ana.token).json["rewards"]
+    refused = claim(coalition, ana, "c-2")
+    seen = coalition.api.get(f"/v1/reward-claims/{code}", token=coalition.admin)
+    cancelled = coalition.api.post(f"/v1/reward-claims/{code}/cancel", token=coalition.admin)
+
+    assert listed == []
+    assert (refused.status, refused.error_code) == (422, "rule_violation")
+    assert seen.status == 200 and (cancelled.status, cancelled.json["status"]) == (200, "cancelled")
+    assert coalition.me(ana)["available_points"] == 1000
+    entry = coalition.api.get("/v1/me/entries?limit=1", token=ana.token).json["entries"][0]
+    assert (entry["type"], entry["partner_id"], entry["points"]) == ("reward_cancel", "cinema", 400)  # cinema repays
+    assert assert_invariants() == {"market": 1000}
+
+
+def test_dates_keep_their_milliseconds_and_stay_in_calendar_years_a_catalogue_means(coalition):
+    cinema = coalition.partner("cinema")
+    precise = {"reward_id": "precise", "valid_from": "2026-11-01T00:00:00.5+01:00"}
+
+    first = publish(coalition, cinema, **precise)
+    retried = publish(coalition, cinema, **precise)
+    listed = coalition.api.get("/v1/rewards", token=cinema).json["rewards"]
+    refused = [
+        publish(coalition, cinema, reward_id="old", valid_from="0999-01-01T00:00:00Z"),
+        publish(coalition, cinema, reward_id="edge", valid_from="0001-01-01T00:00:00+01:00"),
+        publish(coalition, cinema, reward_id="far", valid_until="9999-12-31T23:00:00-14:00"),
+    ]
+
+    assert first.status == 201 and first.json["valid_from"] == "2026-10-31T23:00:00.500Z"
+    assert (retried.status, retried.replayed, retried.json) == (201, True, first.json)
+    assert listed[0]["valid_from"] == "2026-10-31T23:00:00.500Z"
+    assert [(r.status, r.error_code) for r in refused] == [(400, "invalid_request")] * 3
+
+
+def test_pages_of_claims_and_of_an_offerers_own_rewards(coalition):
+    market, cinema, books = coalition.partner("market"), coalition.partner("cinema"), coalition.partner("books")
+    ana = coalition.member(market)
+    coalition.purchase(market, ana, "5000.00")
+    for n in range(3):
+        publish(coalition, cinema, reward_id=f"a-cinema-{n}", points=100)
+    publish(coalition, books, reward_id="z-books")
+    for n in range(3):
+        claim(coalition, ana, f"c-{n}", f"a-cinema-{n}")
+
+    first = coalition.api.get("/v1/me/reward-claims?limit=2", token=ana.token).json
+    second = coalition.api.get(f"/v1/me/reward-claims?limit=2&cursor={first['next_cursor']}", token=ana.token).json
+    foreign = coalition.api.get(
+        f"/v1/me/reward-claims?cursor={first['next_cursor']}", token=coalition.member(market).token
+    )
+    books_page = coalition.api.get("/v1/rewards?limit=1", token=books).json
+    long_id = coalition.api.put(
+        "/v1/rewards/" + "a" * 3000, {k: v for k, v in CINEMA_TICKET.items() if k != "reward_id"}, token=cinema
+    )
+
+    codes = [c["claim_id"] for c in first["claims"] + second["claims"]]
+    assert sorted(codes) == ["c-0", "c-1", "c-2"] and second["next_cursor"] is None
+    assert (foreign.status, foreign.error_code) == (400, "invalid_request")
+    assert [r["reward_id"] for r in books_page["rewards"]] == ["z-books"] and books_page["next_cursor"] is None
+    assert (long_id.status, long_id.error_code) == (404, "not_found")
+
+
+def test_a_claim_writes_nothing_to_the_catalogue_indexes():
+    """Every claim moves its reward's counter: the indexes hold keys only, so no claim writes to their partitions."""
+    from localdev.infra import declared_resources
+
+    indexes = declared_resources()["RewardsTable"]["Properties"]["GlobalSecondaryIndexes"]
+    projections = {index["IndexName"]: index["Projection"]["ProjectionType"] for index in indexes}
+    assert projections["catalogue"] == projections["by_offerer"] == "KEYS_ONLY"
