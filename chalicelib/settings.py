@@ -47,8 +47,9 @@ class Settings(BaseModel):
     # A day closes this long after midnight UTC: longer than any request can take, so nothing booked
     # on the day can still be in flight when it closes.
     settlement_grace_minutes: int = Field(default=15, ge=1, le=24 * 60)
-    # Shards of the sparse job indexes (holds, reviews, expiries): a job reads them in parallel.
-    job_shards: int = Field(default=16, ge=1, le=256)
+    # Parallel Scan segments of the full tier re-evaluation (how the job splits a read of every member; not a
+    # data layout: any count reads every member). The due indexes' shards are layout: store/layout.py.
+    scan_segments: int = Field(default=16, ge=1, le=256)
     write_attempts: int = Field(default=4, ge=1, le=10)  # for transient failures
     conflict_attempts: int = Field(default=40, ge=1)  # for optimistic-lock conflicts on a busy wallet
 

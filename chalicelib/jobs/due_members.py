@@ -8,34 +8,26 @@ from datetime import date
 from ..services.expiry import expire_points
 from ..services.runtime import Runtime
 from ..services.tier_status import review_member
-from ..store.errors import translated
-from ..store.models import WalletItem
+from ..store.layout import DueIndex, due_shards
+from ..store.wallets import expiries_due, reviews_due
 
 TIER_REVIEW = "tier-review"
 EXPIRY = "expiry"
 
 
 def review_shards(rt: Runtime) -> list[str]:
-    return [f"REVIEW#{n:03d}" for n in range(rt.settings.job_shards)]
+    return due_shards(DueIndex.REVIEW)
 
 
 def expiry_shards(rt: Runtime) -> list[str]:
-    return [f"EXPIRY#{n:03d}" for n in range(rt.settings.job_shards)]
+    return due_shards(DueIndex.EXPIRY)
 
 
 def review_shard(rt: Runtime, shard: str, as_of: date) -> int:
     """Members whose review date is on or before as_of (missed days are caught up the same way)."""
-    with translated():
-        due = [
-            item.member_id for item in WalletItem.reviews_due.query(shard, WalletItem.review_on <= as_of.isoformat())
-        ]
-    return sum(1 for member_id in due if review_member(rt, member_id, as_of))
+    return sum(1 for member_id in reviews_due(shard, as_of.isoformat()) if review_member(rt, member_id, as_of))
 
 
 def expiry_shard(rt: Runtime, shard: str, as_of: date) -> int:
     """Members with a lot whose validity ended before as_of."""
-    with translated():
-        due = [
-            item.member_id for item in WalletItem.expiries_due.query(shard, WalletItem.next_expiry < as_of.isoformat())
-        ]
-    return sum(expire_points(rt, member_id, as_of) for member_id in due)
+    return sum(expire_points(rt, member_id, as_of) for member_id in expiries_due(shard, as_of.isoformat()))

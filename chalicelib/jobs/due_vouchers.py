@@ -7,18 +7,15 @@ from datetime import date
 
 from ..services.runtime import Runtime
 from ..services.vouchers import expire_voucher
-from ..store.errors import translated
-from ..store.models import VoucherItem
-from ..store.vouchers import shard_key
+from ..store.layout import DueIndex, due_shards
+from ..store.vouchers import vouchers_due
 
 JOB = "voucher-expiry"
 
 
 def shard_names(rt: Runtime) -> list[str]:
-    return [shard_key(n) for n in range(rt.settings.job_shards)]
+    return due_shards(DueIndex.VOUCHERS)
 
 
 def run_shard(rt: Runtime, shard: str, as_of: date) -> int:
-    with translated():
-        due = [item.code for item in VoucherItem.vouchers_due.query(shard, VoucherItem.expires_on < as_of.isoformat())]
-    return sum(1 for code in due if expire_voucher(rt, code, as_of))
+    return sum(1 for code in vouchers_due(shard, as_of.isoformat()) if expire_voucher(rt, code, as_of))

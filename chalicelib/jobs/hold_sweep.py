@@ -8,21 +8,18 @@ from __future__ import annotations
 
 from ..services.operations import apply_to_wallet
 from ..services.runtime import Runtime, iso
-from ..store.errors import translated
-from ..store.models import WalletItem
+from ..store.layout import DueIndex, due_shards
+from ..store.wallets import holds_due
 
 JOB = "hold-sweep"
 
 
 def shard_names(rt: Runtime) -> list[str]:
-    return [f"HOLDS#{n:03d}" for n in range(rt.settings.job_shards)]
+    return due_shards(DueIndex.HOLDS)
 
 
 def sweep_shard(rt: Runtime, shard: str) -> int:
-    now = rt.now()
-    with translated():
-        due = [item.member_id for item in WalletItem.holds_due.query(shard, WalletItem.next_hold_expiry <= iso(now))]
-    return sum(_release(rt, member_id) for member_id in due)
+    return sum(_release(rt, member_id) for member_id in holds_due(shard, iso(rt.now())))
 
 
 def _release(rt: Runtime, member_id: str) -> int:

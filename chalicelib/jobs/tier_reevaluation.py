@@ -18,7 +18,7 @@ PAGE = 200
 
 
 def segment_names(rt: Runtime) -> list[str]:
-    return [str(n) for n in range(rt.settings.job_shards)]
+    return [str(n) for n in range(rt.settings.scan_segments)]
 
 
 def run_segment(rt: Runtime, segment: str, cursor: str | None = None) -> int:
@@ -28,7 +28,7 @@ def run_segment(rt: Runtime, segment: str, cursor: str | None = None) -> int:
         with translated():
             page = WalletItem.scan(
                 segment=int(segment),
-                total_segments=rt.settings.job_shards,
+                total_segments=rt.settings.scan_segments,
                 limit=PAGE,
                 page_size=PAGE,
                 last_evaluated_key=start,

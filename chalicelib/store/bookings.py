@@ -75,12 +75,12 @@ def commit(booking: Booking, settings: Settings) -> None:
         puts.append(("conflict", operation_item(record)))
     for alias in booking.new_aliases:
         puts.append((f"alias:{alias}", AliasItem(pk=alias, member_id=booking.wallet.member_id)))
-    puts.append(("conflict", to_item(booking.wallet, job_shards=settings.job_shards)))
-    puts.extend(("conflict", voucher_item(v, job_shards=settings.job_shards)) for v in booking.vouchers)
+    puts.append(("conflict", to_item(booking.wallet)))
+    puts.extend(("conflict", voucher_item(v)) for v in booking.vouchers)
     for entry in booking.entries:
         puts.append(("conflict", entry_item(entry, booking.wallet.member_id, settings.settlement_shards)))
     for wallet, entries in booking.others:
-        puts.append(("conflict", to_item(wallet, job_shards=settings.job_shards)))
+        puts.append(("conflict", to_item(wallet)))
         puts.extend(("conflict", entry_item(e, wallet.member_id, settings.settlement_shards)) for e in entries)
     puts.extend(("conflict", claim_item(c)) for c in booking.claims)
     updates = [update for move in booking.stock_moves for update in stock_updates(move)]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import zlib
 from decimal import Decimal
 
 from ..domain.vouchers import Share, Spending, Voucher
 from .errors import get_or_none, translated
+from .layout import DueIndex, due_shard
 from .models import VoucherItem
 
 
@@ -41,7 +41,7 @@ def to_voucher(item: VoucherItem) -> Voucher:
     )
 
 
-def to_item(voucher: Voucher, *, job_shards: int) -> VoucherItem:
+def to_item(voucher: Voucher) -> VoucherItem:
     item = VoucherItem(
         code=voucher.code,
         member_id=voucher.member_id,
@@ -54,17 +54,14 @@ def to_item(voucher: Voucher, *, job_shards: int) -> VoucherItem:
         funding=[share.to_list() for share in voucher.funding],
         status=voucher.status,
         spent=None if voucher.spent is None else vars(voucher.spent),
-        expiry_shard=expiry_shard(voucher.code, job_shards) if voucher.status == "open" else None,
+        expiry_shard=due_shard(DueIndex.VOUCHERS, voucher.code) if voucher.status == "open" else None,
     )
     if voucher.version:  # written over the version read; a new voucher carries none (created only if absent)
         item.version = voucher.version
     return item
 
 
-def expiry_shard(code: str, shards: int) -> str:
-    return shard_key(zlib.crc32(code.encode()) % shards)
-
-
-def shard_key(n: int) -> str:
-    """A shard of the open vouchers' expiry index (the store owns the key's format; the job walks them)."""
-    return f"VOUCHERS#{n:03d}"
+def vouchers_due(shard: str, before: str) -> list[str]:
+    """Codes of the open vouchers on `shard` whose last day is before `before` (one Query of the sparse index)."""
+    with translated():
+        return [item.code for item in VoucherItem.vouchers_due.query(shard, VoucherItem.expires_on < before)]

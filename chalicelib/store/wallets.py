@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zlib
 from datetime import datetime
 
 from ..domain.tiers import adopt_legacy_tier
@@ -10,6 +9,7 @@ from ..domain.timefmt import iso
 from ..domain.wallet import Hold, MonthActivity, Portion, TierBasis, Wallet
 from .directory import card_alias, referral_alias
 from .errors import get_or_none, translated
+from .layout import DueIndex, due_shard
 from .models import WalletItem
 
 
@@ -62,7 +62,7 @@ def _derived_aliases(item: WalletItem) -> list[str]:
     return [card_alias(item.card_number)] + ([referral_alias(item.referral_code)] if item.referral_code else [])
 
 
-def to_item(wallet: Wallet, *, job_shards: int) -> WalletItem:
+def to_item(wallet: Wallet) -> WalletItem:
     next_hold_expiry = wallet.next_hold_expiry()
     next_lot_expiry = min((expires_on for expires_on, _ in wallet.lots), default=None)
     item = WalletItem(
@@ -92,10 +92,10 @@ def to_item(wallet: Wallet, *, job_shards: int) -> WalletItem:
         issued_today=list(wallet.issued_today) if wallet.issued_today[0] else None,
         expired_tally={f"{expires_on}|{issuer}": n for (expires_on, issuer), n in wallet.expired_tally.items()},
         voucher_points={issuer: n for issuer, n in wallet.voucher_points.items() if n},
-        hold_shard=None if next_hold_expiry is None else job_shard("HOLDS", wallet.member_id, job_shards),
+        hold_shard=None if next_hold_expiry is None else due_shard(DueIndex.HOLDS, wallet.member_id),
         next_hold_expiry=None if next_hold_expiry is None else iso(next_hold_expiry),
-        review_shard=None if wallet.review_on is None else job_shard("REVIEW", wallet.member_id, job_shards),
-        expiry_shard=None if next_lot_expiry is None else job_shard("EXPIRY", wallet.member_id, job_shards),
+        review_shard=None if wallet.review_on is None else due_shard(DueIndex.REVIEW, wallet.member_id),
+        expiry_shard=None if next_lot_expiry is None else due_shard(DueIndex.EXPIRY, wallet.member_id),
         next_expiry=next_lot_expiry,
     )
     if wallet.version:  # pynamodb turns it into the condition `version = read version`, and bumps it
@@ -103,8 +103,22 @@ def to_item(wallet: Wallet, *, job_shards: int) -> WalletItem:
     return item
 
 
-def job_shard(job: str, member_id: str, shards: int) -> str:
-    return f"{job}#{zlib.crc32(member_id.encode()) % shards:03d}"
+def holds_due(shard: str, at: str) -> list[str]:
+    """Members on `shard` with a hold expiring at or before `at` (one Query of the sparse index)."""
+    with translated():
+        return [item.member_id for item in WalletItem.holds_due.query(shard, WalletItem.next_hold_expiry <= at)]
+
+
+def reviews_due(shard: str, on: str) -> list[str]:
+    """Members on `shard` whose tier review date is on or before `on`."""
+    with translated():
+        return [item.member_id for item in WalletItem.reviews_due.query(shard, WalletItem.review_on <= on)]
+
+
+def expiries_due(shard: str, before: str) -> list[str]:
+    """Members on `shard` with a lot whose validity ended before `before`."""
+    with translated():
+        return [item.member_id for item in WalletItem.expiries_due.query(shard, WalletItem.next_expiry < before)]
 
 
 def _hold(key: str, raw: dict) -> Hold:  # type: ignore[type-arg]

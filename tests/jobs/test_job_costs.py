@@ -10,6 +10,7 @@ from chalice.test import Client
 
 import app as application
 from chalicelib.domain.wallet import Wallet
+from chalicelib.store.layout import JOB_SHARDS
 from chalicelib.store.models import WalletItem
 from chalicelib.store.wallets import to_item
 
@@ -32,7 +33,7 @@ def seed_members(settings, total: int, due: int) -> list[str]:
                 AS_OF if is_due else ("2028-01-15" if n % 2 else None),
             )
             wallet.lots = {("2027-11-22" if is_due else "2029-06-30", "shop"): 100}
-            batch.save(to_item(wallet, job_shards=settings.job_shards))
+            batch.save(to_item(wallet))
             if is_due:
                 due_ids.append(wallet.member_id)
     return due_ids
@@ -62,7 +63,7 @@ def test_a_job_reads_the_due_members_only(coalition, settings, clock, meter, job
     assert reply.status == 202
     assert reply.json["processed"] == (20 if job == "tier-review" else 20 * 100)
     assert "Scan" not in counts
-    assert counts["Query"] == settings.job_shards  # one per shard of the sparse index
+    assert counts["Query"] == JOB_SHARDS  # one per shard of the sparse index
     assert member_reads <= 40
     assert counts["TransactWriteItems"] == 20
 
@@ -91,7 +92,7 @@ def test_the_schedule_only_enqueues_and_a_redelivered_message_changes_nothing(
             for message in batch:
                 bodies.append(message["Body"])
                 sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-        assert len(bodies) == settings.job_shards
+        assert len(bodies) == JOB_SHARDS
 
         def consume(body):
             lambdas.lambda_.invoke("run_job_shard", lambdas.events.generate_sqs_event([body], queue_name="q"))

@@ -192,7 +192,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.clock = Clock(START)
-        self.settings = self.base_settings.model_copy(update={"settlement_shards": 2, "job_shards": 2})
+        self.settings = self.base_settings.model_copy(update={"settlement_shards": 2})
         self._aws = moto.mock_aws()
         self._aws.start()
         self._client: Client | None = None

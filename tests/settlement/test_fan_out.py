@@ -10,6 +10,7 @@ from chalice.test import Client
 
 import app as application
 from chalicelib.store import settlements
+from chalicelib.store.layout import JOB_SHARDS
 
 
 @pytest.fixture
@@ -90,7 +91,7 @@ def test_the_hold_sweep_fans_out_by_shard_through_the_queue(coalition, container
     messages = drain(queue_url, settings.region)
     consume(lambdas, messages + messages[:1])
 
-    assert len(messages) == settings.job_shards
+    assert len(messages) == JOB_SHARDS
     entries = coalition.api.get("/v1/me/entries", token=member.token).json["entries"]
     assert [e["type"] for e in entries].count("void") == 1
     assert coalition.me(member)["held_points"] == 0 and coalition.me(member)["available_points"] == 10

@@ -1,0 +1,35 @@
+"""Where items sit: how the sparse "due" indexes of the jobs spread members and vouchers over partition keys, and the
+formats of those keys. Data layout, not configuration: every item is written under a key derived from the shard
+count, and a job reads exactly the keys the count names, so a count changed on a live table would silently hide
+the items written under the old one. Changing it is a migration (rewrite the items' keys, then the count).
+"""
+
+from __future__ import annotations
+
+import zlib
+from enum import StrEnum
+
+JOB_SHARDS = 16  # partition keys per due index: spreads a busy day's writes, one Query per shard for a job
+
+
+class DueIndex(StrEnum):
+    """The sparse indexes a job reads (the prefix of their partition keys)."""
+
+    HOLDS = "HOLDS"  # members with open holds, by their next hold expiry
+    REVIEW = "REVIEW"  # members above the base tier, by their review date
+    EXPIRY = "EXPIRY"  # members with lots, by their next lot expiry
+    VOUCHERS = "VOUCHERS"  # open vouchers, by their last day
+
+
+def due_shard(index: DueIndex, key: str) -> str:
+    """The shard an item (a member id, a voucher code) sits on in `index`."""
+    return shard_key(index, zlib.crc32(key.encode()) % JOB_SHARDS)
+
+
+def due_shards(index: DueIndex) -> list[str]:
+    """Every shard of `index`: what a job fans out over."""
+    return [shard_key(index, n) for n in range(JOB_SHARDS)]
+
+
+def shard_key(index: DueIndex, n: int) -> str:
+    return f"{index.value}#{n:03d}"
