@@ -1,4 +1,4 @@
-"""Composition root: builds settings, the store configuration and the shared runtime, lazily,
+"""Composition root: builds settings, the store (its repositories) and the shared runtime, lazily,
 on the first request (never at import time, so cold starts and tests stay cheap)."""
 
 from __future__ import annotations
@@ -10,13 +10,17 @@ from functools import cached_property
 from .services.auth import MemberKeys, Principal, authenticate
 from .services.runtime import Runtime, utc_now
 from .settings import Settings
+from .store.repositories import Store, dynamodb_store
 from .store.tables import configure_models
 
 
 class Container:
-    def __init__(self, settings: Settings | None = None, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self, settings: Settings | None = None, clock: Callable[[], datetime] = utc_now, store: Store | None = None
+    ) -> None:
         self._given_settings = settings
         self._clock = clock
+        self._given_store = store  # None: the DynamoDB tables the settings name
 
     @cached_property
     def settings(self) -> Settings:
@@ -25,7 +29,7 @@ class Container:
     @cached_property
     def runtime(self) -> Runtime:
         configure_models(self.settings)
-        return Runtime(self.settings, self._clock)
+        return Runtime(self.settings, self._clock, self._given_store or dynamodb_store(self.settings))
 
     @cached_property
     def member_keys(self) -> MemberKeys:

@@ -52,7 +52,7 @@ def convert_points(call: Call, body: VoucherRequest) -> Reply:
 @endpoint(member_api, "/v1/me/vouchers", "GET", audience="member", query=Limited, response=VoucherList)
 def my_vouchers(call: Call) -> dict[str, Any]:
     """My vouchers, newest first: open, spent and expired."""
-    return vouchers.list_vouchers(call.member_id, call.limit())
+    return vouchers.list_vouchers(call.rt, call.member_id, call.limit())
 
 
 @endpoint(member_api, "/v1/me/spend-codes", "POST", audience="member", status=201, response=SpendCodeIssued)

@@ -32,7 +32,7 @@ def list_rewards(call: Call) -> RewardPage:
     if call.principal.kind == "member":
         return rewards.catalogue_for_member(call.rt, call.member_id, call.limit(), call.query("cursor"))
     offerer = None if call.principal.kind == "operator" else call.partner_id
-    return rewards.catalogue_for_offerer(offerer, call.limit(), call.query("cursor"))
+    return rewards.catalogue_for_offerer(call.rt, offerer, call.limit(), call.query("cursor"))
 
 
 @endpoint(rewards_api, "/v1/rewards", "POST", audience=OFFERERS, status=201, response=RewardView)
@@ -73,13 +73,13 @@ def claim_reward(call: Call, reward_id: str, body: RewardClaimRequest) -> Reply:
 )
 def my_claims(call: Call) -> ClaimList:
     """My reward claims, newest first, with their codes and status."""
-    return rewards.member_claims(call.member_id, call.limit(), call.query("cursor"))
+    return rewards.member_claims(call.rt, call.member_id, call.limit(), call.query("cursor"))
 
 
 @endpoint(rewards_api, "/v1/reward-claims/{code}", "GET", audience=OFFERERS, response=ClaimView)
 def find_claim(call: Call, code: str) -> ClaimView:
     """A claim of one of your rewards, by the code the member shows."""
-    return rewards.offerer_claim(call.party_id, code)
+    return rewards.offerer_claim(call.rt, call.party_id, code)
 
 
 @endpoint(rewards_api, "/v1/reward-claims/{code}/fulfil", "POST", audience=OFFERERS, response=ClaimView)

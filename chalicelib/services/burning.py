@@ -16,7 +16,6 @@ from ..domain.movements import EntryType, OperationKind
 from ..domain.spending import SpendingFacts
 from ..domain.tiers import record_redemption
 from ..domain.wallet import Wallet
-from ..store.operations import find_operation
 from .members import live_spend_code, resolve_member
 from .operations import Decide, Operation, Outcome, Reply, expire_due_lots, fingerprint, run_operation
 from .programs import current_program
@@ -112,7 +111,7 @@ def capture_hold(rt: Runtime, partner_id: str, hold_id: str, request: CaptureReq
     operation = Operation(partner_id, OperationKind.CAPTURE, hold_id, fingerprint(request.model_dump(mode="json")))
 
     def prepare() -> tuple[str, Decide]:
-        member_id = _hold_member(partner_id, hold_id)
+        member_id = _hold_member(rt, partner_id, hold_id)
         point_value = current_program(rt).point_value  # the capture is the spending: valued now, not at the hold
 
         def decide(wallet: Wallet, now: datetime) -> Outcome:
@@ -153,7 +152,7 @@ def void_hold(rt: Runtime, partner_id: str, hold_id: str) -> Reply:
     operation = Operation(partner_id, OperationKind.VOID, hold_id, fingerprint({}))
 
     def prepare() -> tuple[str, Decide]:
-        member_id = _hold_member(partner_id, hold_id)
+        member_id = _hold_member(rt, partner_id, hold_id)
 
         def decide(wallet: Wallet, now: datetime) -> Outcome:
             hold = wallet.open_hold(partner_id, hold_id, now)
@@ -199,9 +198,9 @@ def resolve_spender(rt: Runtime, ref: MemberRef, points: int) -> tuple[str, list
     return resolve_member(rt, ref), []
 
 
-def _hold_member(partner_id: str, hold_id: str) -> str:
+def _hold_member(rt: Runtime, partner_id: str, hold_id: str) -> str:
     """Holds are found through the partner's own record of them: another partner's hold is not found."""
-    record = find_operation(operation_key(partner_id, OperationKind.HOLD, hold_id))
+    record = rt.store.operations.find(operation_key(partner_id, OperationKind.HOLD, hold_id))
     if record is None:
         raise NotFound(f"hold {hold_id} not found")
     return record.member_id

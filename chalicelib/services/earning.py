@@ -26,7 +26,6 @@ from ..domain.purchases import FixedAward, ProportionalAward, PurchaseFacts, Sol
 from ..domain.tiers import forget_old_months, record_purchase, upgrade_if_earned
 from ..domain.timefmt import refuse_future
 from ..domain.wallet import Portion, Wallet
-from ..store.wallets import load_wallet
 from .campaigns import all_campaigns
 from .members import resolve_member
 from .operations import Decide, Operation, Outcome, Reply, fingerprint, run_operation
@@ -77,7 +76,7 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
 
         def decide(wallet: Wallet, now: datetime) -> Outcome:
             purchase = _purchase(program, partner, wallet, amount, currency, lines, occurred_at, campaigns, timely)
-            return _apply(program, partner, request, purchase, occurred_at, wallet, now, fees)
+            return _apply(rt, program, partner, request, purchase, occurred_at, wallet, now, fees)
 
         return member_id, decide
 
@@ -126,6 +125,7 @@ def _birth_date_known_on(wallet: Wallet) -> str | None:
 
 
 def _apply(
+    rt: Runtime,
     program: Program,
     partner: Partner,
     request: PurchaseRequest,
@@ -151,7 +151,7 @@ def _apply(
             wallet.campaign_counts[award.capped_campaign] = wallet.campaign_counts.get(award.capped_campaign, 0) + 1
     if purchase.first_qualifying:
         wallet.first_purchase_at = iso(now)
-    others, unpaid = _reward_others(program, awards, wallet, expires_on, now, fees)
+    others, unpaid = _reward_others(rt, program, awards, wallet, expires_on, now, fees)
     awards = [award for award in awards if award not in unpaid]
 
     base = awards[0]
@@ -201,7 +201,13 @@ def _book(
 
 
 def _reward_others(
-    program: Program, awards: list[Award], wallet: Wallet, expires_on: str, now: datetime, fees: dict[str, Decimal]
+    rt: Runtime,
+    program: Program,
+    awards: list[Award],
+    wallet: Wallet,
+    expires_on: str,
+    now: datetime,
+    fees: dict[str, Decimal],
 ) -> tuple[list[tuple[Wallet, list[Entry]]], list[Award]]:
     """The referrer's bonus: their wallet is written in the same transaction (its version is a condition too).
     A referrer who is suspended or closed, or who would pass the programme's daily limit, gets nothing. Returns
@@ -210,7 +216,7 @@ def _reward_others(
     for award in awards:
         if award.member_id is None:
             continue
-        other = load_wallet(award.member_id)
+        other = rt.store.wallets.load(award.member_id)
         try:
             if other is None or not other.active:
                 raise RuleViolation("the referrer is not an active member")

@@ -29,10 +29,8 @@ from ..domain.vouchers import CENT
 from ..domain.wallet import Wallet
 from ..settings import Settings
 from ..store import directory
-from ..store.bookings import Booking, commit
+from ..store.bookings import Booking
 from ..store.ledger import list_entries
-from ..store.spend_codes import find_spend_code, save_spend_code
-from ..store.wallets import load_wallet
 from .operations import apply_to_wallet
 from .programs import current_program, decimal_or_int
 from .requests import EnrolRequest, MemberRef, SpendCodeRequest, valid_member_id
@@ -67,7 +65,7 @@ def resolve_member(rt: Runtime, ref: MemberRef) -> str:
 
 def live_spend_code(rt: Runtime, code: str) -> SpendCode:
     """The spend code, if it exists and is within its minutes (DynamoDB's TTL deletes expired ones only later)."""
-    spend_code = find_spend_code(code)
+    spend_code = rt.store.spend_codes.find(code)
     if spend_code is None:
         raise NotFound("no such spend code (used, or never issued)", field="member.spend_code")
     spend_code.check_live(rt.now())
@@ -76,13 +74,13 @@ def live_spend_code(rt: Runtime, code: str) -> SpendCode:
 
 def issue_spend_code(rt: Runtime, member_id: str, request: SpendCodeRequest) -> dict[str, Any]:
     """A code the member's app shows at a till for a few minutes: one spending of up to `points_max` points."""
-    wallet = load_wallet(member_id)
+    wallet = rt.store.wallets.load(member_id)
     if wallet is None or not wallet.active:
         raise MemberInactive("only an active member can spend points")
     for _ in range(3):  # 10^12 codes: a clash with a live one is all but impossible; draw again if it happens
         spend_code = SpendCode.issue(member_id, request.points_max, rt.now())
         try:
-            save_spend_code(spend_code)
+            rt.store.spend_codes.save(spend_code)
         except ConcurrencyConflict:
             continue
         return {"code": spend_code.code, "points_max": spend_code.points_max, "expires_at": spend_code.expires_at}
@@ -111,7 +109,7 @@ def enrol_member(rt: Runtime, partner_id: str, request: EnrolRequest) -> dict[st
             aliases.append(alias_for(rt.settings, "phone", request.phone))
         wallet.aliases = aliases  # kept (as keys, no clear PII) so that closing can release them
         try:
-            commit(Booking(wallet=wallet, new_aliases=aliases), rt.settings)
+            rt.store.bookings.commit(Booking(wallet=wallet, new_aliases=aliases))
         except IdentifierTaken as taken:
             if taken.alias_key.startswith("REF#") or (
                 request.card_number is None and taken.alias_key.startswith("CARD#")
@@ -172,13 +170,13 @@ def luhn_digit(body: str) -> str:
 
 
 def find_member(rt: Runtime, ref: MemberRef) -> dict[str, Any]:
-    wallet = _wallet(resolve_member(rt, ref))
+    wallet = _wallet(rt, resolve_member(rt, ref))
     return {"member_id": wallet.member_id, "tier": wallet.tier, "available_points": wallet.available_at(rt.now())}
 
 
 def member_overview(rt: Runtime, member_id: str) -> dict[str, Any]:
     """GET /v1/me: one GetItem, whatever the history's length."""
-    wallet = _wallet(member_id)
+    wallet = _wallet(rt, member_id)
     program = current_program(rt)
     now = rt.now()
     available, held = wallet.available_at(now), wallet.held_at(now)
@@ -223,8 +221,8 @@ def member_entries(member_id: str, limit: int, cursor: str | None) -> dict[str, 
     return {"entries": [entry.public() for entry in entries], "next_cursor": next_cursor}
 
 
-def _wallet(member_id: str) -> Wallet:
-    wallet = load_wallet(member_id) if valid_member_id(member_id) else None
+def _wallet(rt: Runtime, member_id: str) -> Wallet:
+    wallet = rt.store.wallets.load(member_id) if valid_member_id(member_id) else None
     if wallet is None:
         raise NotFound("member not found")
     return wallet
@@ -235,7 +233,7 @@ def set_member_status(rt: Runtime, member_id: str, status: str) -> dict[str, Any
     (422 member_inactive); the change is an entry of its own in the member's history. Closing is final:
     the member's card, email, phone and referral code are released (partners no longer find the member, and
     the identifiers can enrol someone else); returns and reversals of past operations still apply."""
-    if _wallet(member_id).status == "closed" and status != "closed":  # 404 for an unknown member
+    if _wallet(rt, member_id).status == "closed" and status != "closed":  # 404 for an unknown member
         raise RuleViolation("a closed member cannot be reopened: enrol the person again", field="status")
 
     def change(wallet: Wallet, now: datetime) -> list[Entry]:

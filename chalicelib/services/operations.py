@@ -34,9 +34,7 @@ from ..domain.rewards import Claim, StockMove
 from ..domain.vouchers import Voucher
 from ..domain.wallet import Wallet
 from ..observability import logger, metrics
-from ..store.bookings import Booking, commit
-from ..store.operations import find_operation
-from ..store.wallets import load_wallet
+from ..store.bookings import Booking
 from .runtime import Runtime, iso
 
 
@@ -96,8 +94,8 @@ def run_operation(rt: Runtime, operation: Operation, prepare: Prepare) -> Reply:
     try:
         member_id, decide = prepare()
     except DomainError:
-        if find_operation(operation.key) is not None:
-            return _replay(operation)
+        if rt.store.operations.find(operation.key) is not None:
+            return _replay(rt, operation)
         raise
     return execute(rt, operation, member_id, decide)
 
@@ -128,7 +126,7 @@ def execute(rt: Runtime, operation: Operation, member_id: str, decide: Decide) -
         try:
             return _attempt(rt, operation, member_id, decide)
         except DuplicateOperation:
-            return _replay(operation)
+            return _replay(rt, operation)
         except ConcurrencyConflict:
             conflicts_left -= 1
             if conflicts_left <= 0:
@@ -144,7 +142,7 @@ def execute(rt: Runtime, operation: Operation, member_id: str, decide: Decide) -
 
 
 def _attempt(rt: Runtime, operation: Operation, member_id: str, decide: Decide) -> Reply:
-    wallet = load_wallet(member_id)
+    wallet = rt.store.wallets.load(member_id)
     if wallet is None:
         raise NotFound("member not found", field="member")
     now = rt.now()
@@ -155,8 +153,8 @@ def _attempt(rt: Runtime, operation: Operation, member_id: str, decide: Decide) 
         outcome = decide(wallet, now)
     except DomainError:
         # A refusal writes nothing, unless this is a replay of a call that succeeded before.
-        if find_operation(operation.key) is not None:
-            return _replay(operation)
+        if rt.store.operations.find(operation.key) is not None:
+            return _replay(rt, operation)
         raise
     text = body_text(outcome.body)
     record = OperationRecord(
@@ -181,14 +179,14 @@ def _attempt(rt: Runtime, operation: Operation, member_id: str, decide: Decide) 
         claims=outcome.claims,
         stock_moves=outcome.stock_moves,
     )
-    commit(booking, rt.settings)
+    rt.store.bookings.commit(booking)
     for name, value in outcome.metrics.items():
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
     return Reply(outcome.status, text)
 
 
-def _replay(operation: Operation) -> Reply:
-    record = find_operation(operation.key)
+def _replay(rt: Runtime, operation: Operation) -> Reply:
+    record = rt.store.operations.find(operation.key)
     if record is None:  # the condition failed on a record that is gone: cannot happen, records are kept
         raise RetryLater("could not read the earlier result; retry with the same id")
     if record.fingerprint != operation.fingerprint:
@@ -260,7 +258,7 @@ def apply_to_wallet(
     deleted in the same transaction."""
     transient_left = rt.settings.write_attempts
     for attempt in range(rt.settings.conflict_attempts):
-        wallet = load_wallet(member_id)
+        wallet = rt.store.wallets.load(member_id)
         if wallet is None:
             return []
         now = rt.now()
@@ -274,7 +272,7 @@ def apply_to_wallet(
             wallet.aliases = []
         booking = Booking(wallet=wallet, entries=entries, released_aliases=released, vouchers=changed.vouchers)
         try:
-            commit(booking, rt.settings)
+            rt.store.bookings.commit(booking)
             return entries
         except ConcurrencyConflict:
             _backoff(attempt, cap=0.05)

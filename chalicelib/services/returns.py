@@ -25,8 +25,6 @@ from ..domain.program import OPERATOR, Program
 from ..domain.purchases import Clawback, PurchaseFacts, ReturnedLine, legacy_facts
 from ..domain.tiers import ReturnedPurchase, record_return, redecide_after_return
 from ..domain.wallet import Portion, Wallet
-from ..store.operations import find_operation
-from ..store.wallets import load_wallet
 from .operations import Decide, Operation, Outcome, Reply, fingerprint, read_once_then_afresh, run_operation
 from .programs import current_program
 from .requests import ReturnRequest
@@ -43,7 +41,7 @@ def return_purchase(rt: Runtime, partner_id: str, transaction_id: str, request: 
     purchase_key = operation_key(partner_id, OperationKind.PURCHASE, transaction_id)
 
     def prepare() -> tuple[str, Decide]:
-        purchase = find_operation(purchase_key)
+        purchase = rt.store.operations.find(purchase_key)
         if purchase is None:
             raise NotFound(f"transaction {transaction_id} not found")
         program = current_program(rt)
@@ -55,10 +53,10 @@ def return_purchase(rt: Runtime, partner_id: str, transaction_id: str, request: 
         ]
         order = ReturnOrder(partner_id, transaction_id, request.return_id, amount, items)
         # Concurrent returns race on the record's version: a retry reads it afresh.
-        current = read_once_then_afresh(purchase, lambda: find_operation(purchase_key))
+        current = read_once_then_afresh(purchase, lambda: rt.store.operations.find(purchase_key))
 
         def decide(wallet: Wallet, now: datetime) -> Outcome:
-            return _return(program, order, current(), wallet, now)
+            return _return(rt, program, order, current(), wallet, now)
 
         return purchase.member_id, decide
 
@@ -76,7 +74,9 @@ class ReturnOrder:
     items: list[ReturnedLine]  # empty: the amount is spread over the purchase's lines
 
 
-def _return(program: Program, order: ReturnOrder, purchase: OperationRecord, wallet: Wallet, now: datetime) -> Outcome:
+def _return(
+    rt: Runtime, program: Program, order: ReturnOrder, purchase: OperationRecord, wallet: Wallet, now: datetime
+) -> Outcome:
     partner_id, return_id, amount = order.partner_id, order.return_id, order.amount
     facts = purchase_facts(purchase, program)
     clawbacks = facts.plan_return(amount, order.items or None)
@@ -101,7 +101,7 @@ def _return(program: Program, order: ReturnOrder, purchase: OperationRecord, wal
         entries.append(tier_entry(wallet, changed, iso(now)))
     if not late:
         _give_back_uses(wallet, clawbacks)
-    others = _referrers(clawbacks, facts.expires_on if late else None, wallet.member_id, return_id, now)
+    others = _referrers(rt, clawbacks, facts.expires_on if late else None, wallet.member_id, return_id, now)
     body = {
         "entry_id": entry.entry_id,
         "return_id": return_id,
@@ -205,14 +205,14 @@ def _clawback_entry(
 
 
 def _referrers(
-    clawbacks: list[Clawback], expires_on: str | None, referee: str, reference: str, now: datetime
+    rt: Runtime, clawbacks: list[Clawback], expires_on: str | None, referee: str, reference: str, now: datetime
 ) -> list[tuple[Wallet, list[Entry]]]:
     """A referral bonus paid to another member goes back from their wallet (a debt where already spent)."""
     others = []
     for clawback in clawbacks:
         if clawback.member_id is None:
             continue
-        referrer = load_wallet(clawback.member_id)
+        referrer = rt.store.wallets.load(clawback.member_id)
         if referrer is None:
             continue
         detail = f"{referee} returned the first purchase that earned this bonus"

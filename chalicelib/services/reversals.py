@@ -17,7 +17,6 @@ from ..domain.ledger import new_entry, operation_key
 from ..domain.movements import OPERATIONS, EntryType, OperationKind
 from ..domain.spending import SpendingFacts
 from ..domain.wallet import Wallet
-from ..store.operations import find_operation
 from .operations import (
     Decide,
     Operation,
@@ -47,12 +46,12 @@ def reverse_spending(
     spending_key = operation_key(partner_id, kind, spending_id)
 
     def prepare() -> tuple[str, Decide]:
-        spending = find_operation(spending_key)  # only the partner that spent finds its own record
+        spending = rt.store.operations.find(spending_key)  # only the partner that spent finds its own record
         if spending is None:
             noun = "redemption" if kind is OperationKind.REDEMPTION else "captured hold"
             raise NotFound(f"{noun} {spending_id} not found")
         # Concurrent reversals race on the record's version: a retry reads it afresh.
-        read_spending = read_once_then_afresh(spending, lambda: find_operation(spending_key))
+        read_spending = read_once_then_afresh(spending, lambda: rt.store.operations.find(spending_key))
 
         def decide(wallet: Wallet, now: datetime) -> Outcome:
             current = read_spending()

@@ -22,9 +22,8 @@ from ..domain.rewards import Channel, Claim, Reward, RewardStatus, RewardTerms, 
 from ..domain.tiers import record_redemption
 from ..domain.vouchers import is_code, new_code
 from ..domain.wallet import Wallet
-from ..store import rewards as store
 from ..store.directory import get_partner
-from ..store.wallets import load_wallet
+from ..store.rewards import ClaimCursor
 from .operations import (
     Decide,
     Operation,
@@ -48,9 +47,9 @@ def publish_reward(rt: Runtime, offered_by: str, document: RewardCreate) -> Repl
     unless this is the same offerer sending the same terms again (a retried create answers as the first time)."""
     terms = _terms(rt, document)
     reward = Reward(document.reward_id, offered_by, terms)
-    if store.create_reward(reward, iso(rt.now())):
+    if rt.store.rewards.create(reward, iso(rt.now())):
         return Reply(201, body_text(reward_view(reward).model_dump(mode="json")))
-    existing = store.find_reward(document.reward_id)
+    existing = rt.store.rewards.find(document.reward_id)
     if existing is not None and existing.offered_by == offered_by and existing.terms == terms:
         return Reply(201, body_text(reward_view(existing).model_dump(mode="json")), replayed=True)
     raise IdempotencyConflict(
@@ -64,7 +63,7 @@ def change_reward(rt: Runtime, offered_by: str, reward_id: str, document: Reward
     stay as they were; the stock counts the claims taken, so a stock below them closes the reward."""
     if not is_reward_id(reward_id):
         raise NotFound(f"reward {reward_id} not found among yours", field="reward_id")
-    return reward_view(store.replace_terms(reward_id, offered_by, _terms(rt, document), iso(rt.now())))
+    return reward_view(rt.store.rewards.replace_terms(reward_id, offered_by, _terms(rt, document), iso(rt.now())))
 
 
 def _terms(rt: Runtime, document: RewardTermsDocument) -> RewardTerms:
@@ -97,18 +96,18 @@ def catalogue_for_member(rt: Runtime, member_id: str, limit: int, cursor: str | 
     """What the member can claim now: active, inside its window, stock left, open to their tier, offered by an
     active partner. A page reads `limit` rewards and shows those the member can claim (it may show fewer: follow
     next_cursor)."""
-    wallet = load_wallet(member_id)  # their tier
+    wallet = rt.store.wallets.load(member_id)  # their tier
     if wallet is None:
         raise NotFound("member not found")
     now = rt.now()
-    rewards, after = store.catalogue_page(limit, _decode_cursor(cursor))
+    rewards, after = rt.store.rewards.page(limit, _decode_cursor(cursor), None)
     claimable = [r for r in rewards if r.refusal(wallet.tier, now) is None and _offerer_active(rt, r.offered_by)]
     return RewardPage(rewards=[reward_view(r) for r in claimable], next_cursor=_encode_cursor(after))
 
 
-def catalogue_for_offerer(offered_by: str | None, limit: int, cursor: str | None) -> RewardPage:
+def catalogue_for_offerer(rt: Runtime, offered_by: str | None, limit: int, cursor: str | None) -> RewardPage:
     """An offerer's own rewards in every state, with what was claimed (None: the operator sees them all)."""
-    rewards, after = store.catalogue_page(limit, _decode_cursor(cursor), offered_by)
+    rewards, after = rt.store.rewards.page(limit, _decode_cursor(cursor), offered_by)
     return RewardPage(rewards=[reward_view(r) for r in rewards], next_cursor=_encode_cursor(after))
 
 
@@ -133,14 +132,14 @@ def claim_reward(rt: Runtime, member_id: str, reward_id: str, request: RewardCla
     )
 
     def prepare() -> tuple[str, Decide]:
-        first = store.find_reward(reward_id) if is_reward_id(reward_id) else None
+        first = rt.store.rewards.find(reward_id) if is_reward_id(reward_id) else None
         if first is None:
             raise NotFound(f"reward {reward_id} not found", field="reward_id")
         if not _offerer_active(rt, first.offered_by):
             raise RuleViolation(f"{first.offered_by} cannot honour rewards at the moment", field="reward_id")
         point_value = current_program(rt).point_value  # what the offerer is paid per point, as of now
         # A retry (the wallet changed meanwhile) reads the reward again: it may have been withdrawn or repriced.
-        read_reward = read_once_then_afresh(first, lambda: store.find_reward(reward_id))
+        read_reward = read_once_then_afresh(first, lambda: rt.store.rewards.find(reward_id))
 
         def decide(wallet: Wallet, now: datetime) -> Outcome:
             reward = read_reward()
@@ -193,15 +192,15 @@ def claim_reward(rt: Runtime, member_id: str, reward_id: str, request: RewardCla
     return run_operation(rt, operation, prepare)
 
 
-def member_claims(member_id: str, limit: int, cursor: str | None) -> ClaimList:
-    claims, after = store.member_claims(member_id, limit, _decode_claim_cursor(cursor, member_id))
+def member_claims(rt: Runtime, member_id: str, limit: int, cursor: str | None) -> ClaimList:
+    claims, after = rt.store.rewards.member_claims(member_id, limit, _decode_claim_cursor(cursor, member_id))
     return ClaimList(claims=[claim_view(c) for c in claims], next_cursor=_encode_claim_cursor(after, member_id))
 
 
-def offerer_claim(party: str, code: str) -> ClaimView:
+def offerer_claim(rt: Runtime, party: str, code: str) -> ClaimView:
     """What a till sees when the member shows the code: only the offerer finds its claims (and the operator,
     which may cancel any)."""
-    claim = _claim(code)
+    claim = _claim(rt, code)
     if party not in (claim.offered_by, OPERATOR):
         raise NotFound(f"claim {code} not found", field="code")
     return claim_view(claim)
@@ -210,12 +209,12 @@ def offerer_claim(party: str, code: str) -> ClaimView:
 def fulfil_claim(rt: Runtime, party: str, code: str) -> ClaimView:
     """The offerer hands the reward over (again: the same answer). No points move: they were spent on claiming."""
     for _ in range(rt.settings.conflict_attempts):
-        claim = _claim(code)
+        claim = _claim(rt, code)
         fulfilled = claim.fulfil(party, iso(rt.now()))
         if fulfilled is claim:
             return claim_view(claim)
         try:
-            store.save_fulfilment(fulfilled)
+            rt.store.rewards.save_fulfilment(fulfilled)
             return claim_view(fulfilled)
         except ConcurrencyConflict:
             continue  # a cancel or another fulfilment came first: read what it did
@@ -230,9 +229,11 @@ def cancel_claim(rt: Runtime, party: str, code: str) -> Reply:
     operation = Operation(party, OperationKind.REWARD_CANCEL, code, fingerprint(code))
 
     def prepare() -> tuple[str, Decide]:
-        first = _claim(code)
+        first = _claim(rt, code)
         first.cancel(party, first.claimed_at)  # only the offerer, only a claim not yet fulfilled or cancelled
-        read_claim = read_once_then_afresh(first, lambda: store.find_claim(code))  # a fulfilment may come first
+        read_claim = read_once_then_afresh(
+            first, lambda: rt.store.rewards.find_claim(code)
+        )  # a fulfilment may come first
 
         def decide(wallet: Wallet, now: datetime) -> Outcome:
             claim = read_claim()
@@ -270,8 +271,8 @@ def cancel_claim(rt: Runtime, party: str, code: str) -> Reply:
     return run_operation(rt, operation, prepare)
 
 
-def _claim(code: str) -> Claim:
-    claim = store.find_claim(code) if is_code(code) else None
+def _claim(rt: Runtime, code: str) -> Claim:
+    claim = rt.store.rewards.find_claim(code) if is_code(code) else None
     if claim is None:
         raise NotFound(f"claim {code} not found", field="code")
     return claim
@@ -282,14 +283,14 @@ def _encode_cursor(after: str | None) -> str | None:
     return None if after is None else base64.urlsafe_b64encode(after.encode()).decode().rstrip("=")
 
 
-def _encode_claim_cursor(after: store.ClaimCursor | None, member_id: str) -> str | None:
+def _encode_claim_cursor(after: ClaimCursor | None, member_id: str) -> str | None:
     if after is None:
         return None
     raw = json.dumps({"m": member_id, "t": after.claimed_at, "c": after.code}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_claim_cursor(cursor: str | None, member_id: str) -> store.ClaimCursor | None:
+def _decode_claim_cursor(cursor: str | None, member_id: str) -> ClaimCursor | None:
     """Only what _encode_claim_cursor wrote for this member (a timestamp and a code of our forms)."""
     if cursor is None:
         return None
@@ -300,7 +301,7 @@ def _decode_claim_cursor(cursor: str | None, member_id: str) -> store.ClaimCurso
             raise ValueError
         if not isinstance(code, str) or not is_code(code):
             raise ValueError
-        return store.ClaimCursor(claimed_at, code)
+        return ClaimCursor(claimed_at, code)
     except (ValueError, KeyError, TypeError, binascii.Error):
         raise InvalidRequest("cursor is not one this API returned", field="cursor") from None
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 from ..domain.timefmt import iso
 from ..settings import Settings
+from ..store.repositories import Store, dynamodb_store
 
 __all__ = ["Runtime", "TtlCache", "iso", "utc_now"]
 
@@ -56,12 +57,17 @@ class TtlCache:
 
 @dataclass
 class Runtime:
+    """What every use case runs with: settings, the clock, the store's repositories and the configuration cache."""
+
     settings: Settings
     clock: Callable[[], datetime] = utc_now
+    given_store: InitVar[Store | None] = None  # the Container's; None: the DynamoDB tables of `settings`
     cache: TtlCache = field(init=False)
+    store: Store = field(init=False)
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, given_store: Store | None) -> None:
         self.cache = TtlCache(self.settings.config_cache_seconds)
+        self.store = given_store or dynamodb_store(self.settings)
 
     def now(self) -> datetime:
         return self.clock().astimezone(timezone.utc)

@@ -20,7 +20,6 @@ from ..domain.movements import EntryType, OperationKind
 from ..domain.program import OPERATOR, Program, VoucherDenomination, VoucherRules
 from ..domain.vouchers import Voucher, auto_conversion, convert, is_code
 from ..domain.wallet import Wallet
-from ..store.vouchers import find_voucher, member_vouchers
 from .burning import resolve_spender
 from .operations import (
     Change,
@@ -145,8 +144,10 @@ def spend_voucher(rt: Runtime, partner_id: str, code: str, request: VoucherSpend
     )
 
     def prepare() -> tuple[str, Decide]:
-        voucher = _voucher(code)
-        read_voucher = read_once_then_afresh(voucher, lambda: find_voucher(code))  # spends race on its version
+        voucher = _voucher(rt, code)
+        read_voucher = read_once_then_afresh(
+            voucher, lambda: rt.store.vouchers.find(code)
+        )  # spends race on its version
 
         def decide(wallet: Wallet, now: datetime) -> Outcome:
             current = read_voucher()
@@ -173,8 +174,8 @@ def void_voucher_spend(rt: Runtime, partner_id: str, code: str, redemption_id: s
     operation = Operation(partner_id, OperationKind.VOUCHER_VOID, redemption_id, fingerprint(code, redemption_id))
 
     def prepare() -> tuple[str, Decide]:
-        voucher = _voucher(code)
-        read_voucher = read_once_then_afresh(voucher, lambda: find_voucher(code))
+        voucher = _voucher(rt, code)
+        read_voucher = read_once_then_afresh(voucher, lambda: rt.store.vouchers.find(code))
 
         def decide(wallet: Wallet, now: datetime) -> Outcome:
             current = read_voucher()
@@ -192,10 +193,10 @@ def void_voucher_spend(rt: Runtime, partner_id: str, code: str, redemption_id: s
 def expire_voucher(rt: Runtime, code: str, as_of: date) -> int:
     """An open voucher whose last day is before `as_of` expires: its points are breakage of their issuers (the
     bonus was never paid). Returns the points expired (0: nothing due, or done already)."""
-    voucher = find_voucher(code)
+    voucher = rt.store.vouchers.find(code)
     if voucher is None or voucher.expire(as_of) is None:
         return 0
-    read_voucher = read_once_then_afresh(voucher, lambda: find_voucher(code))  # a spend may come first
+    read_voucher = read_once_then_afresh(voucher, lambda: rt.store.vouchers.find(code))  # a spend may come first
 
     def change(wallet: Wallet, now: datetime) -> Change:
         current = read_voucher()
@@ -220,8 +221,8 @@ def expire_voucher(rt: Runtime, code: str, as_of: date) -> int:
     return sum(p.points for e in entries if e.type is EntryType.VOUCHER_EXPIRE for p in e.attribution)
 
 
-def _voucher(code: str) -> Voucher:
-    voucher = find_voucher(code) if is_code(code) else None
+def _voucher(rt: Runtime, code: str) -> Voucher:
+    voucher = rt.store.vouchers.find(code) if is_code(code) else None
     if voucher is None:
         raise NotFound(f"voucher {code} not found", field="code")
     return voucher
@@ -249,8 +250,8 @@ def _voucher_entry(
     )
 
 
-def list_vouchers(member_id: str, limit: int) -> dict[str, Any]:
-    return {"vouchers": [voucher_view(v) for v in member_vouchers(member_id, limit)]}
+def list_vouchers(rt: Runtime, member_id: str, limit: int) -> dict[str, Any]:
+    return {"vouchers": [voucher_view(v) for v in rt.store.vouchers.of_member(member_id, limit)]}
 
 
 def voucher_view(voucher: Voucher) -> dict[str, Any]:

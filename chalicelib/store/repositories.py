@@ -1,0 +1,149 @@
+"""The store as the use cases reach it: one repository per aggregate, built by the Container (bootstrap.py) and
+carried by the Runtime (`rt.store`). The protocols are the seam: `dynamodb_store` answers from the tables (the
+modules beside this one do the work), and a test may hand the Container other implementations (tests/support/
+fake_store.py keeps everything in memory) to run a use case with no AWS at all.
+
+Each method is one DynamoDB call at most (a booking: one transaction), as the use cases' cost figures count them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from ..domain.ledger import OperationRecord
+from ..domain.rewards import Claim, Reward, RewardTerms
+from ..domain.spend_codes import SpendCode
+from ..domain.vouchers import Voucher
+from ..domain.wallet import Wallet
+from ..settings import Settings
+from . import bookings, operations, rewards, spend_codes, vouchers, wallets
+from .bookings import Booking
+from .rewards import ClaimCursor
+
+
+class Wallets(Protocol):
+    def load(self, member_id: str) -> Wallet | None:
+        """The member's wallet as last written (None: no such member)."""
+
+
+class Operations(Protocol):
+    def find(self, op_key: str) -> OperationRecord | None:
+        """An operation's record (its answer, fingerprint and facts) by its key (partner#kind#id)."""
+
+
+class Bookings(Protocol):
+    def commit(self, booking: Booking) -> None:
+        """Write a booking atomically under its conditions (store/bookings.py says which and what failing means)."""
+
+
+class Vouchers(Protocol):
+    def find(self, code: str) -> Voucher | None: ...
+
+    def of_member(self, member_id: str, limit: int) -> list[Voucher]: ...
+
+
+class SpendCodes(Protocol):
+    def find(self, code: str) -> SpendCode | None: ...
+
+    def save(self, spend_code: SpendCode) -> None: ...
+
+
+class Rewards(Protocol):
+    def find(self, reward_id: str) -> Reward | None: ...
+
+    def create(self, reward: Reward, at: str) -> bool:
+        """False: the id is taken."""
+
+    def replace_terms(self, reward_id: str, offered_by: str, terms: RewardTerms, at: str) -> Reward: ...
+
+    def page(self, limit: int, after: str | None, offered_by: str | None) -> tuple[list[Reward], str | None]: ...
+
+    def find_claim(self, code: str) -> Claim | None: ...
+
+    def member_claims(
+        self, member_id: str, limit: int, after: ClaimCursor | None
+    ) -> tuple[list[Claim], ClaimCursor | None]: ...
+
+    def save_fulfilment(self, claim: Claim) -> None: ...
+
+
+@dataclass(frozen=True)
+class Store:
+    wallets: Wallets
+    operations: Operations
+    bookings: Bookings
+    vouchers: Vouchers
+    spend_codes: SpendCodes
+    rewards: Rewards
+
+
+# ---- DynamoDB ----------------------------------------------------------------------------------
+class DynamoWallets:
+    def load(self, member_id: str) -> Wallet | None:
+        return wallets.load_wallet(member_id)
+
+
+class DynamoOperations:
+    def find(self, op_key: str) -> OperationRecord | None:
+        return operations.find_operation(op_key)
+
+
+@dataclass(frozen=True)
+class DynamoBookings:
+    settings: Settings
+
+    def commit(self, booking: Booking) -> None:
+        bookings.commit(booking, self.settings)
+
+
+class DynamoVouchers:
+    def find(self, code: str) -> Voucher | None:
+        return vouchers.find_voucher(code)
+
+    def of_member(self, member_id: str, limit: int) -> list[Voucher]:
+        return vouchers.member_vouchers(member_id, limit)
+
+
+class DynamoSpendCodes:
+    def find(self, code: str) -> SpendCode | None:
+        return spend_codes.find_spend_code(code)
+
+    def save(self, spend_code: SpendCode) -> None:
+        spend_codes.save_spend_code(spend_code)
+
+
+class DynamoRewards:
+    def find(self, reward_id: str) -> Reward | None:
+        return rewards.find_reward(reward_id)
+
+    def create(self, reward: Reward, at: str) -> bool:
+        return rewards.create_reward(reward, at)
+
+    def replace_terms(self, reward_id: str, offered_by: str, terms: RewardTerms, at: str) -> Reward:
+        return rewards.replace_terms(reward_id, offered_by, terms, at)
+
+    def page(self, limit: int, after: str | None, offered_by: str | None) -> tuple[list[Reward], str | None]:
+        return rewards.catalogue_page(limit, after, offered_by)
+
+    def find_claim(self, code: str) -> Claim | None:
+        return rewards.find_claim(code)
+
+    def member_claims(
+        self, member_id: str, limit: int, after: ClaimCursor | None
+    ) -> tuple[list[Claim], ClaimCursor | None]:
+        return rewards.member_claims(member_id, limit, after)
+
+    def save_fulfilment(self, claim: Claim) -> None:
+        rewards.save_fulfilment(claim)
+
+
+def dynamodb_store(settings: Settings) -> Store:
+    return Store(
+        wallets=DynamoWallets(),
+        operations=DynamoOperations(),
+        bookings=DynamoBookings(settings),
+        vouchers=DynamoVouchers(),
+        spend_codes=DynamoSpendCodes(),
+        rewards=DynamoRewards(),
+    )
