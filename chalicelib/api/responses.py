@@ -345,6 +345,36 @@ class MemberToken(Answer):
 
 
 # ---- settlement ---------------------------------------------------------------------------------------------
+class VouchersAtParty(Answer):
+    """Vouchers spent (or voided) at this party in the period."""
+
+    count: int = Field(description="vouchers")
+    points: Points
+    value: Money = Field(description="their face value: every issuer's share and the bonus")
+    by_issuer: PointsBy = Field(description="issuer -> its voucher points")
+
+
+class VoucherShares(Answer):
+    """This party's voucher points spent (or voided) at one other partner, and its shares of their face value."""
+
+    points: Points
+    value: Money
+
+
+class StatementVouchers(Answer):
+    """The party's voucher movements, apart: the point lines count them too (a spend in redeemed_*, a void in
+    reversed_*, an expiry in expired_points, their money in receivable/payable)."""
+
+    converted_points: Points = Field(description="this issuer's points converted into vouchers")
+    spent_here: VouchersAtParty
+    spent_elsewhere: dict[str, VoucherShares] = Field(description="spending partner -> this issuer's voucher points")
+    voided_here: VouchersAtParty
+    voided_elsewhere: dict[str, VoucherShares] = Field(description="spending partner -> this issuer's voucher points")
+    bonus_paid: Money = Field(description="voucher bonuses this party funded, net of voids")
+    bonus_received: Money = Field(description="voucher bonuses paid to this party, net of voids")
+    expired_points: Points = Field(description="this issuer's voucher points expired (breakage)")
+
+
 class Statement(Answer):
     """One party's part of a closed day or month (API.md: receivable − payable = net)."""
 
@@ -358,7 +388,10 @@ class Statement(Answer):
     redeemed_here: PointsBy = Field(description="issuer -> its points redeemed here")
     redeemed_elsewhere: PointsBy = Field(description="redeemer -> this party's points redeemed there")
     expired_points: Points
-    outstanding_points: Points
+    outstanding_points: Points = Field(description="this issuer's points outstanding: in lots, holds and vouchers")
+    # Both in every statement served; absent in the stored documents of periods closed before voucher lines.
+    outstanding_voucher_points: Points | None = Field(default=None, description="of which in open vouchers")
+    vouchers: StatementVouchers | None = None
     receivable: Money
     payable: Money
     net: Money
@@ -376,6 +409,17 @@ class Transfer(Payment):
     kind: str
 
 
+class VoucherSummary(Answer):
+    """The period's vouchers (their points and money are in the matrix, breakage and transfers too)."""
+
+    converted: PointsBy = Field(description="issuer -> points converted into vouchers")
+    spent: dict[str, PointsBy] = Field(description="issuer -> spending partner -> voucher points")
+    voided: dict[str, PointsBy] = Field(description="issuer -> spending partner -> voucher points")
+    expired: PointsBy = Field(description="issuer -> voucher points expired")
+    bonus: dict[str, dict[str, Money]] = Field(description="funder -> spending partner -> bonus, net of voids")
+    outstanding: PointsBy = Field(description="issuer -> open voucher points at the period's end")
+
+
 class SettlementDocument(Answer):
     period: str
     currency: str
@@ -386,6 +430,9 @@ class SettlementDocument(Answer):
     matrix: dict[str, PointsBy] = Field(description="issuer -> redeemer -> points")
     breakage: PointsBy
     outstanding: PointsBy
+    vouchers: VoucherSummary | None = Field(
+        default=None, description="absent in the stored documents of periods closed before voucher lines"
+    )
     net_positions: dict[str, Money] = Field(description="party -> net; they sum to 0.00")
     net_total: Money
     payments: list[Payment]
@@ -409,8 +456,16 @@ class MemberInvariant(InvariantCheck):
     mismatches: list[dict[str, Any]]
 
 
+class VoucherInvariant(InvariantCheck):
+    """Open voucher points by issuer, counted two ways (within invariant 2: its total misses points moved between a
+    wallet's lots and its vouchers)."""
+
+    by_issuer: dict[str, dict[str, int]]
+
+
 class LiabilityInvariant(InvariantCheck):
     by_issuer: dict[str, dict[str, int]]
+    vouchers: VoucherInvariant
     coalition: dict[str, Any] | None = Field(default=None, description="when one call covered every member")
 
 

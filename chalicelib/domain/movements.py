@@ -26,7 +26,9 @@ A movement is one ledger entry type. Its declaration says, for each portion of i
 
 - liability: how the portion moves its issuer's outstanding points (issued − returned − redeemed + reversed −
   expired); hold and void move points between the member's lots and held points, which both count as outstanding;
-  a voucher conversion (v) moves them from the lots into an open voucher, which counts as outstanding too.
+  a voucher conversion (v) moves them from the lots into an open voucher, which counts as outstanding too. For the
+  movements of vouchers (v), the liability also says how the issuer's open voucher points move
+  (`Liability.voucher_sign`: converted +, spent −, voided +, expired −): settlement shows them as voucher lines.
 - settles: the money it moves at the close. FEE_ON_ISSUE adds the issuer's fee on the points, FEE_REFUND takes
   it back (both net into one fee line per partner); REDEMPTION_PAIR and REVERSAL_PAIR add to the (issuer,
   redeemer = the entry's partner) pair, netted into one redemption or reversal line; BREAKAGE moves no money
@@ -107,6 +109,13 @@ class Liability(Enum):
     def sign(self) -> int:
         """+1: the portion's points are the issuer's liability again; −1: they no longer are; 0: unchanged."""
         return _LIABILITY_SIGNS[self]
+
+    @property
+    def voucher_sign(self) -> int:
+        """For a movement that moves vouchers: how the portion moves its issuer's open voucher points. A conversion
+        moves no liability (NONE: the points only change form, from the lots into a voucher): +1; otherwise the
+        voucher points go as the liability does: spent or expired −1, open again after a void +1."""
+        return self.sign or 1
 
 
 _LIABILITY_SIGNS = {

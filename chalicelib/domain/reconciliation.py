@@ -3,7 +3,10 @@
 1. Per member: Σ entry points = lots − debts + held, and Σ entry held = held.
 2. Per issuer: issued − returned − redeemed + reversed − expired (from the entries' attribution, each portion
    with the sign its entry type's declared liability gives it, domain/movements.py; PointFlows counts them)
-   = Σ members' (lots − debts) + open holds + open vouchers of that issuer (from the wallets).
+   = Σ members' (lots − debts) + open holds + open vouchers of that issuer (from the wallets);
+   and of it, the open voucher points: converted − spent + voided − expired (from the entries of the movements
+   that move vouchers, each with its liability's voucher sign) = Σ members' open voucher points of that issuer.
+   The total alone would miss points moved between a wallet's lots and its vouchers.
 """
 
 from __future__ import annotations
@@ -63,10 +66,31 @@ def liability_from_wallets(wallets: Iterable[Wallet]) -> Counter[str]:
     return outstanding
 
 
+def vouchers_from_entries(entries: Iterable[Entry]) -> Counter[str]:
+    flows = PointFlows()
+    for entry in entries:
+        flows.add(entry)
+    return Counter({issuer: flows.vouchers.open_change(issuer) for issuer in flows.vouchers.issuers()})
+
+
+def vouchers_from_wallets(wallets: Iterable[Wallet]) -> Counter[str]:
+    open_points: Counter[str] = Counter()
+    for wallet in wallets:
+        open_points.update(wallet.voucher_points)
+    return open_points
+
+
+def voucher_differences(entries: Iterable[Entry], wallets: Iterable[Wallet]) -> dict[str, tuple[int, int]]:
+    """Issuers whose open voucher points differ: {issuer: (from entries, from wallets)}. Empty when they agree."""
+    return _differences(vouchers_from_entries(entries), vouchers_from_wallets(wallets))
+
+
 def liability_differences(entries: Iterable[Entry], wallets: Iterable[Wallet]) -> dict[str, tuple[int, int]]:
     """Issuers whose two figures differ: {issuer: (from entries, from wallets)}. Empty when invariant 2 holds."""
-    from_entries = liability_from_entries(entries)
-    from_wallets = liability_from_wallets(wallets)
+    return _differences(liability_from_entries(entries), liability_from_wallets(wallets))
+
+
+def _differences(from_entries: Counter[str], from_wallets: Counter[str]) -> dict[str, tuple[int, int]]:
     return {
         issuer: (from_entries[issuer], from_wallets[issuer])
         for issuer in set(from_entries) | set(from_wallets)

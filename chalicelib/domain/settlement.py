@@ -25,7 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .ledger import Entry
-from .movements import Liability, Rate, Settles, movement
+from .movements import Liability, Movement, Rate, Settles, movement
 from .program import OPERATOR as OPERATOR  # the operator as a party (defined with the programme)
 
 CENT = Decimal("0.01")
@@ -71,6 +71,113 @@ class Worth:
 
 
 @dataclass
+class VoucherFlows:
+    """The voucher movements among a set of entries (domain/movements.py, `moves_vouchers`), so statements show
+    them apart. They are counted in PointFlows too, as their liability says (a spend is in `redeemed`, a void in
+    `reversed`, an expiry in `expired`; a conversion moves no liability): these counters add nothing to the money
+    or the outstanding liability, they say which part of it was vouchers. Mergeable, like the flows."""
+
+    converted: Counter[str] = field(default_factory=Counter)  # issuer -> points converted into vouchers
+    expired: Counter[str] = field(default_factory=Counter)  # issuer -> voucher points expired (breakage)
+    spent: dict[str, Counter[str]] = field(default_factory=dict)  # issuer -> spending partner -> points
+    voided: dict[str, Counter[str]] = field(default_factory=dict)  # issuer -> spending partner -> points
+    spent_worth: dict[str, dict[str, Worth]] = field(default_factory=dict)  # issuer -> spender: shares as booked
+    voided_worth: dict[str, dict[str, Worth]] = field(default_factory=dict)  # issuer -> spender
+    bonus_spent: dict[str, dict[str, Decimal]] = field(default_factory=dict)  # funder -> spender (gross)
+    bonus_voided: dict[str, dict[str, Decimal]] = field(default_factory=dict)  # funder -> spender (gross)
+    spends: Counter[str] = field(default_factory=Counter)  # spending partner -> vouchers spent there
+    voids: Counter[str] = field(default_factory=Counter)  # spending partner -> voucher spends voided there
+
+    def add(self, entry: Entry, declared: Movement) -> None:
+        """A voucher movement, by its declared liability: NONE converts, SPENDS spends, GIVES_BACK voids, EXPIRES
+        expires (the entry's partner is where it was spent or voided); its bonus by its declared sign."""
+        partner, liability = entry.partner_id, declared.liability
+        if liability is Liability.SPENDS:
+            self.spends[partner] += 1
+        elif liability is Liability.GIVES_BACK:
+            self.voids[partner] += 1
+        for portion in entry.attribution:
+            issuer, points = portion.issuer, portion.points
+            match liability:
+                case Liability.NONE:
+                    self.converted[issuer] += points
+                case Liability.EXPIRES:
+                    self.expired[issuer] += points
+                case Liability.SPENDS:
+                    self.spent.setdefault(issuer, Counter())[partner] += points
+                    rate, value = _rate(declared.rate, entry, issuer), entry.values.get(issuer)
+                    _worth(self.spent_worth, issuer, partner).add(points, rate, value)
+                case Liability.GIVES_BACK:
+                    self.voided.setdefault(issuer, Counter())[partner] += points
+                    rate, value = _rate(declared.rate, entry, issuer), entry.values.get(issuer)
+                    _worth(self.voided_worth, issuer, partner).add(points, rate, value)
+                case Liability.ISSUES | Liability.RETURNS:
+                    pass  # no movement of vouchers issues or returns points
+        bonuses = self.bonus_spent if declared.bonus_sign > 0 else self.bonus_voided  # gross, each way
+        for funder, amount in entry.bonuses.items() if declared.bonus_sign else ():
+            by_spender = bonuses.setdefault(funder, {})
+            by_spender[partner] = by_spender.get(partner, Decimal(0)) + amount
+
+    def merge(self, other: VoucherFlows) -> None:
+        self.converted.update(other.converted)
+        self.expired.update(other.expired)
+        _merge_matrix(self.spent, other.spent)
+        _merge_matrix(self.voided, other.voided)
+        _merge_worths(self.spent_worth, other.spent_worth)
+        _merge_worths(self.voided_worth, other.voided_worth)
+        _merge_amounts(self.bonus_spent, other.bonus_spent)
+        _merge_amounts(self.bonus_voided, other.bonus_voided)
+        self.spends.update(other.spends)
+        self.voids.update(other.voids)
+
+    def open_change(self, issuer: str) -> int:
+        """How these entries moved the issuer's open voucher points: each count with the voucher sign its
+        liability declares (converted − spent + voided − expired)."""
+        moved = {
+            Liability.NONE: self.converted.get(issuer, 0),
+            Liability.SPENDS: sum(self.spent.get(issuer, Counter()).values()),
+            Liability.GIVES_BACK: sum(self.voided.get(issuer, Counter()).values()),
+            Liability.EXPIRES: self.expired.get(issuer, 0),
+        }
+        return sum(liability.voucher_sign * points for liability, points in moved.items())
+
+    def issuers(self) -> set[str]:
+        return set(self.converted) | set(self.expired) | set(self.spent) | set(self.voided)
+
+    def open_after(self, before: dict[str, int]) -> dict[str, int]:
+        return {issuer: before.get(issuer, 0) + self.open_change(issuer) for issuer in set(before) | self.issuers()}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "converted": dict(self.converted),
+            "expired": dict(self.expired),
+            "spent": {i: dict(r) for i, r in self.spent.items()},
+            "voided": {i: dict(r) for i, r in self.voided.items()},
+            "spent_worth": _worths_to_dict(self.spent_worth),
+            "voided_worth": _worths_to_dict(self.voided_worth),
+            "bonus_spent": _amounts_to_dict(self.bonus_spent),
+            "bonus_voided": _amounts_to_dict(self.bonus_voided),
+            "spends": dict(self.spends),
+            "voids": dict(self.voids),
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> VoucherFlows:
+        return cls(
+            converted=Counter(raw["converted"]),
+            expired=Counter(raw["expired"]),
+            spent={i: Counter(r) for i, r in raw["spent"].items()},
+            voided={i: Counter(r) for i, r in raw["voided"].items()},
+            spent_worth=_worths_from_dict(raw["spent_worth"]),
+            voided_worth=_worths_from_dict(raw["voided_worth"]),
+            bonus_spent=_amounts_from_dict(raw["bonus_spent"]),
+            bonus_voided=_amounts_from_dict(raw["bonus_voided"]),
+            spends=Counter(raw["spends"]),
+            voids=Counter(raw["voids"]),
+        )
+
+
+@dataclass
 class PointFlows:
     """The point movements of a set of entries, by issuer (and redeemer). Mergeable: shards add up."""
 
@@ -86,6 +193,7 @@ class PointFlows:
     fee_worth: dict[str, Worth] = field(default_factory=dict)  # issuer -> fee on issued − fee on returned
     # Voucher bonuses: funder -> spending partner -> money (exact; net of voids), over the points' worth.
     voucher_bonus: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    vouchers: VoucherFlows = field(default_factory=VoucherFlows)  # which of the movements above were vouchers
 
     def add(self, entry: Entry) -> None:
         """Count the entry as its type's declaration says (domain/movements.py): its liability effect in the
@@ -100,6 +208,8 @@ class PointFlows:
         for funder, amount in entry.bonuses.items() if declared.bonus_sign else ():
             by_spender = self.voucher_bonus.setdefault(funder, {})
             by_spender[entry.partner_id] = by_spender.get(entry.partner_id, Decimal(0)) + declared.bonus_sign * amount
+        if declared.moves_vouchers:
+            self.vouchers.add(entry, declared)
 
     def _count(self, liability: Liability, issuer: str, partner_id: str, points: int) -> None:
         match liability:
@@ -148,10 +258,8 @@ class PointFlows:
         _merge_worths(self.reversed_worth, other.reversed_worth)
         for issuer, worth in other.fee_worth.items():
             self.fee_worth.setdefault(issuer, Worth()).merge(worth)
-        for funder, by_spender in other.voucher_bonus.items():
-            mine = self.voucher_bonus.setdefault(funder, {})
-            for spender, amount in by_spender.items():
-                mine[spender] = mine.get(spender, Decimal(0)) + amount
+        _merge_amounts(self.voucher_bonus, other.voucher_bonus)
+        self.vouchers.merge(other.vouchers)
 
     def redeemed_from(self, issuer: str) -> int:
         return sum(self.redeemed.get(issuer, Counter()).values())
@@ -217,9 +325,8 @@ class PointFlows:
                 "reversed": _worths_to_dict(self.reversed_worth),
                 "fees": {i: w.to_list() for i, w in self.fee_worth.items()},
             },
-            "voucher_bonus": {
-                f: {s: format(a, "f") for s, a in by_s.items()} for f, by_s in self.voucher_bonus.items()
-            },
+            "voucher_bonus": _amounts_to_dict(self.voucher_bonus),
+            "vouchers": self.vouchers.to_dict(),
         }
 
     @classmethod
@@ -247,9 +354,12 @@ class PointFlows:
             flows.redeemed_worth = _worths_from_dict(worth["redeemed"])
             flows.reversed_worth = _worths_from_dict(worth["reversed"])
             flows.fee_worth = {i: Worth.from_list(w) for i, w in worth["fees"].items()}
-        flows.voucher_bonus = {  # absent in flows stored before vouchers could be spent: none
-            f: {s: Decimal(a) for s, a in by_s.items()} for f, by_s in raw.get("voucher_bonus", {}).items()
-        }
+        # Absent in flows stored before vouchers could be spent: none.
+        flows.voucher_bonus = _amounts_from_dict(raw.get("voucher_bonus", {}))
+        # Absent in flows stored before statements showed voucher lines: no voucher movement told apart (their
+        # spends, voids and expiries stay in the point lines they were counted in, which is all they showed then).
+        vouchers = raw.get("vouchers")
+        flows.vouchers = VoucherFlows() if vouchers is None else VoucherFlows.from_dict(vouchers)
         return flows
 
 
@@ -288,6 +398,21 @@ def _worths_from_dict(raw: dict[str, dict[str, list[Any]]]) -> dict[str, dict[st
     return {i: {r: Worth.from_list(w) for r, w in by_r.items()} for i, by_r in raw.items()}
 
 
+def _merge_amounts(into: dict[str, dict[str, Decimal]], other: dict[str, dict[str, Decimal]]) -> None:
+    for payer, by_payee in other.items():
+        mine = into.setdefault(payer, {})
+        for payee, amount in by_payee.items():
+            mine[payee] = mine.get(payee, Decimal(0)) + amount
+
+
+def _amounts_to_dict(matrix: dict[str, dict[str, Decimal]]) -> dict[str, dict[str, str]]:
+    return {f: {s: format(a, "f") for s, a in by_s.items()} for f, by_s in matrix.items()}
+
+
+def _amounts_from_dict(raw: dict[str, dict[str, str]]) -> dict[str, dict[str, Decimal]]:
+    return {f: {s: Decimal(a) for s, a in by_s.items()} for f, by_s in raw.items()}
+
+
 def _unrated(matrix: dict[str, Counter[str]]) -> dict[str, dict[str, Worth]]:
     return {i: {r: Worth(unrated=n) for r, n in by_r.items()} for i, by_r in matrix.items()}
 
@@ -312,6 +437,8 @@ class Settlement:
     transfers: list[Transfer]
     parties: list[str]
     closed_at: str
+    # issuer -> points of open vouchers at the period's end (part of `outstanding`, which counts them too)
+    outstanding_vouchers: dict[str, int] = field(default_factory=dict)
 
     def net_positions(self) -> dict[str, Decimal]:
         nets = {party: ZERO for party in self.parties}
@@ -344,6 +471,8 @@ class Settlement:
             "reversed_elsewhere": _elsewhere(flows.reversed, party),
             "expired_points": flows.expired.get(party, 0),
             "outstanding_points": self.outstanding.get(party, 0),
+            "outstanding_voucher_points": self.outstanding_vouchers.get(party, 0),
+            "vouchers": self.voucher_lines(party),
             "receivable": str(receivable),
             "payable": str(payable),
             "net": str(receivable - payable),
@@ -353,6 +482,56 @@ class Settlement:
             statement["fees_received"] = str(self._received(party, "fee"))
             statement["fee_refunds_paid"] = str(self._paid(party, "fee_refund"))
         return statement
+
+    def voucher_lines(self, party: str) -> dict[str, Any]:
+        """The party's voucher movements, apart from the point lines above, which count them too (a spend in
+        `redeemed_*`, a void in `reversed_*`, an expiry in `expired_points`; the money in receivable/payable):
+        its points converted into vouchers; the vouchers spent here (their face value: every issuer's share and
+        the bonus) and voided here; its voucher points spent and voided elsewhere (its shares); the bonuses it
+        funded and received net of voids; its voucher points expired (breakage)."""
+        vouchers = self.flows.vouchers
+        return {
+            "converted_points": vouchers.converted.get(party, 0),
+            "spent_here": self._vouchers_here(
+                party, vouchers.spends, vouchers.spent, vouchers.spent_worth, vouchers.bonus_spent
+            ),
+            "spent_elsewhere": self._vouchers_elsewhere(party, vouchers.spent, vouchers.spent_worth),
+            "voided_here": self._vouchers_here(
+                party, vouchers.voids, vouchers.voided, vouchers.voided_worth, vouchers.bonus_voided
+            ),
+            "voided_elsewhere": self._vouchers_elsewhere(party, vouchers.voided, vouchers.voided_worth),
+            "bonus_paid": str(cents(_bonus_net(self.flows.voucher_bonus, funder=party))),
+            "bonus_received": str(cents(_bonus_net(self.flows.voucher_bonus, spender=party))),
+            "expired_points": vouchers.expired.get(party, 0),
+        }
+
+    def _vouchers_here(
+        self,
+        party: str,
+        count: Counter[str],
+        points: dict[str, Counter[str]],
+        worth: dict[str, dict[str, Worth]],
+        bonuses: dict[str, dict[str, Decimal]],
+    ) -> dict[str, Any]:
+        """Vouchers spent (or voided) at the party: how many, their points by issuer, their face value."""
+        by_issuer = _here(points, party)
+        shares = sum((by_r[party].at(self.point_value) for by_r in worth.values() if party in by_r), ZERO)
+        bonus = sum((by_s.get(party, ZERO) for by_s in bonuses.values()), ZERO)
+        return {
+            "count": count.get(party, 0),
+            "points": sum(by_issuer.values()),
+            "value": str(cents(shares + bonus)),
+            "by_issuer": by_issuer,
+        }
+
+    def _vouchers_elsewhere(
+        self, party: str, points: dict[str, Counter[str]], worth: dict[str, dict[str, Worth]]
+    ) -> dict[str, dict[str, Any]]:
+        mine = worth.get(party, {})
+        return {
+            partner: {"points": n, "value": str(cents(mine.get(partner, Worth()).at(self.point_value)))}
+            for partner, n in _elsewhere(points, party).items()
+        }
 
     def _paid(self, party: str, kind: str) -> Decimal:
         return sum((t.amount for t in self.transfers if t.payer == party and t.kind == kind), ZERO)
@@ -392,6 +571,7 @@ class Settlement:
             "reversals": self.reversal_matrix(),
             "breakage": {i: n for i, n in sorted(self.flows.expired.items()) if n},
             "outstanding": dict(sorted(self.outstanding.items())),
+            "vouchers": self.voucher_summary(),
             "net_positions": {p: str(n) for p, n in sorted(nets.items())},
             "net_total": str(sum(nets.values(), ZERO)),
             "payments": self.payments(),
@@ -399,6 +579,23 @@ class Settlement:
                 {"from": t.payer, "to": t.payee, "kind": t.kind, "amount": str(t.amount)} for t in self.transfers
             ],
             "closed_at": self.closed_at,
+        }
+
+    def voucher_summary(self) -> dict[str, Any]:
+        """The operator's view of the period's vouchers: points converted, spent and voided (issuer -> spending
+        partner), expired, by issuer; the bonuses (funder -> spending partner, net of voids); and the open voucher
+        points by issuer at the period's end."""
+        vouchers = self.flows.vouchers
+        return {
+            "converted": {i: n for i, n in sorted(vouchers.converted.items()) if n},
+            "spent": _matrix(vouchers.spent),
+            "voided": _matrix(vouchers.voided),
+            "expired": {i: n for i, n in sorted(vouchers.expired.items()) if n},
+            "bonus": {
+                f: {s: str(cents(a)) for s, a in sorted(by_s.items())}
+                for f, by_s in sorted(self.flows.voucher_bonus.items())
+            },
+            "outstanding": dict(sorted(self.outstanding_vouchers.items())),
         }
 
 
@@ -410,16 +607,19 @@ def settle_day(
     currency: str,
     point_value: Decimal,
     closed_at: str,
+    previous_vouchers: dict[str, int] | None = None,
 ) -> Settlement:
     """`point_value` and `fees_per_point` are the rates at the close: the statement shows the point value, and
-    both value the entries booked before entries recorded their own rates (every other entry settles at its own)."""
+    both value the entries booked before entries recorded their own rates (every other entry settles at its own).
+    `previous_vouchers`: the open voucher points at the day before's end, carried over like the outstanding."""
     transfers = (
         redemption_transfers(flows, point_value) + fee_transfers(flows, fees_per_point) + voucher_bonus_transfers(flows)
     )
     outstanding = flows.outstanding_after(previous_outstanding)
     paying = {party for t in transfers for party in (t.payer, t.payee)}
     parties = sorted(set(outstanding) | set(fees_per_point) | {OPERATOR} | paying)
-    return Settlement(day, currency, point_value, flows, outstanding, transfers, parties, closed_at)
+    open_vouchers = flows.vouchers.open_after(previous_vouchers or {})
+    return Settlement(day, currency, point_value, flows, outstanding, transfers, parties, closed_at, open_vouchers)
 
 
 def redemption_transfers(flows: PointFlows, point_value: Decimal) -> list[Transfer]:
@@ -470,7 +670,8 @@ def voucher_bonus_transfers(flows: PointFlows) -> list[Transfer]:
 
 
 def combine(period: str, days: list[Settlement], closed_at: str) -> Settlement:
-    """A month from its closed days: flows and money lines add up; outstanding is the last day's."""
+    """A month from its closed days: flows and money lines add up; outstanding (of vouchers too) is the last
+    day's."""
     flows = PointFlows()
     merged: dict[tuple[str, str, str], Decimal] = {}
     parties: set[str] = set()
@@ -482,7 +683,15 @@ def combine(period: str, days: list[Settlement], closed_at: str) -> Settlement:
     transfers = [Transfer(payer, payee, kind, amount) for (payer, payee, kind), amount in sorted(merged.items())]
     last = days[-1]
     return Settlement(
-        period, last.currency, last.point_value, flows, dict(last.outstanding), transfers, sorted(parties), closed_at
+        period,
+        last.currency,
+        last.point_value,
+        flows,
+        dict(last.outstanding),
+        transfers,
+        sorted(parties),
+        closed_at,
+        dict(last.outstanding_vouchers),
     )
 
 
@@ -494,6 +703,15 @@ def _here(matrix: dict[str, Counter[str]], party: str) -> dict[str, int]:
 def _elsewhere(matrix: dict[str, Counter[str]], party: str) -> dict[str, int]:
     """{redeemer: points} of `party`'s points that moved at other partners."""
     return {r: n for r, n in sorted(matrix.get(party, Counter()).items()) if r != party and n}
+
+
+def _bonus_net(bonus: dict[str, dict[str, Decimal]], *, funder: str = "", spender: str = "") -> Decimal:
+    """The exact voucher bonus (net of voids) the funder paid, or the spender received, from or to other parties:
+    a partner's bonus on a voucher spent at itself moves no money, as its transfers say."""
+    return sum(
+        (amount for f, by_s in bonus.items() for s, amount in by_s.items() if f != s and (f == funder or s == spender)),
+        ZERO,
+    )
 
 
 def _matrix(matrix: dict[str, Counter[str]]) -> dict[str, dict[str, int]]:

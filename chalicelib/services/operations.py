@@ -262,9 +262,13 @@ def apply_to_wallet(
         if wallet is None:
             return []
         now = rt.now()
+        # Expired holds give their points back first, as on every write (execute()): released after the change,
+        # points of a lot past its date came back after the expiry job had expired the lots (and after a closing
+        # had forfeited them), and stayed in the wallet.
+        given_back = release_expired_holds(wallet, now)
         decided = change(wallet, now)
         changed = decided if isinstance(decided, Change) else Change(decided)
-        entries = release_expired_holds(wallet, now) + changed.entries
+        entries = given_back + changed.entries
         if not entries:
             return []
         released = list(wallet.aliases) if releasing_identifiers else []

@@ -42,14 +42,20 @@ def party_statements(settlement: Settlement) -> list[statements.PartyStatement]:
 
 
 def statement_csv(statement: dict[str, Any]) -> str:
-    """One `field,value` row per figure; maps flattened as field.key — the same figures as the JSON."""
+    """One `field,value` row per figure; maps flattened as field.key (at any depth: the voucher lines nest, e.g.
+    vouchers.spent_here.by_issuer.alpha) — the same figures as the JSON."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["field", "value"])
-    for field, value in statement.items():
-        if isinstance(value, dict):
-            for key, inner in value.items():
-                writer.writerow([f"{field}.{key}", inner])
-        else:
-            writer.writerow([field, value])
+    writer.writerows(_rows("", statement))
     return out.getvalue()
+
+
+def _rows(prefix: str, figures: dict[str, Any]) -> list[list[Any]]:
+    rows: list[list[Any]] = []
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            rows += _rows(f"{prefix}{key}.", value)
+        else:
+            rows.append([f"{prefix}{key}", value])
+    return rows

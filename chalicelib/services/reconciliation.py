@@ -4,8 +4,9 @@ Cost stays bounded: each call reads one page (`limit` members) of one parallel-S
 table and each of those members' entries; an operator (or a job) walks the segments and pages to cover
 everyone. Invariant 2 is checked for the members read (their entries' attribution against their lots,
 debts and holds) and, when one call covers every member, for the whole coalition against the last closed
-day's outstanding liability plus the flows of the days not yet closed. Invariant 3 re-adds the net
-positions of the last closed days.
+day's outstanding liability plus the flows of the days not yet closed. Within invariant 2, the open voucher points
+by issuer are checked the same two ways (`vouchers`): the totals alone would not see points moved between a
+wallet's lots and its vouchers. Invariant 3 re-adds the net positions of the last closed days.
 """
 
 from __future__ import annotations
@@ -19,7 +20,13 @@ from decimal import Decimal
 from typing import Any
 
 from ..domain.errors import InvalidRequest
-from ..domain.reconciliation import check_member, liability_from_entries, liability_from_wallets
+from ..domain.reconciliation import (
+    check_member,
+    liability_from_entries,
+    liability_from_wallets,
+    vouchers_from_entries,
+    vouchers_from_wallets,
+)
 from ..store import settlements
 from ..store.errors import translated
 from ..store.ledger import all_entries
@@ -47,11 +54,13 @@ def reconcile(
         wallets = [to_wallet(item) for item in page]
         last_key = page.last_evaluated_key
     entries_by_member = {w.member_id: all_entries(w.member_id) for w in wallets}
+    every_entry = [e for entries in entries_by_member.values() for e in entries]
 
     checks = [check_member(w, entries_by_member[w.member_id]) for w in wallets]
-    from_entries = liability_from_entries(e for entries in entries_by_member.values() for e in entries)
+    from_entries = liability_from_entries(every_entry)
     from_wallets = liability_from_wallets(wallets)
     issuers = sorted(set(from_entries) | set(from_wallets))
+    vouchers = _compared(vouchers_from_entries(every_entry), vouchers_from_wallets(wallets), "from_entries")
     complete = segments == 1 and cursor is None and last_key is None
     report: dict[str, Any] = {
         "scope": {"segment": segment, "segments": segments, "members": len(wallets), "complete": complete},
@@ -61,14 +70,15 @@ def reconcile(
             "mismatches": [vars(c) for c in checks if not c.ok][:20],
         },
         "invariant_2": {
-            "ok": all(from_entries[i] == from_wallets[i] for i in issuers),
+            "ok": all(from_entries[i] == from_wallets[i] for i in issuers) and vouchers["ok"],
             "by_issuer": {i: {"from_entries": from_entries[i], "from_wallets": from_wallets[i]} for i in issuers},
+            "vouchers": vouchers,  # the open voucher points within it: the total misses lots moved into vouchers
         },
         "invariant_3": _closed_days_net_to_zero(days),
         "next_cursor": _encode(last_key, segment, segments) if last_key else None,
     }
     if complete:
-        report["invariant_2"]["coalition"] = _coalition_liability(rt, from_wallets)
+        report["invariant_2"]["coalition"] = _coalition_liability(rt, from_wallets, vouchers_from_wallets(wallets))
         report["invariant_2"]["ok"] = report["invariant_2"]["ok"] and report["invariant_2"]["coalition"]["ok"]
     report["ok"] = all(report[k]["ok"] for k in ("invariant_1", "invariant_2", "invariant_3"))
     return report
@@ -89,26 +99,44 @@ def _closed_days_net_to_zero(days: int) -> dict[str, Any]:
     return {"ok": all(total == "0.00" for total in totals.values()), "net_totals": totals}
 
 
-def _coalition_liability(rt: Runtime, from_wallets: Counter[str]) -> dict[str, Any]:
-    """Last closed day's outstanding + the flows booked since (open days read through the day index)."""
+def _coalition_liability(rt: Runtime, from_wallets: Counter[str], vouchers_in_wallets: Counter[str]) -> dict[str, Any]:
+    """Last closed day's outstanding + the flows booked since (open days read through the day index); the same
+    for the open voucher points within it."""
     last = settlements.cursor(settlement.LAST_CLOSED)
     epoch = settlements.cursor(settlement.EPOCH)
     outstanding: Counter[str] = Counter()
+    open_vouchers: Counter[str] = Counter()
     if last:
         closed = settlements.get_closed(last)
         outstanding.update(closed.outstanding if closed else {})
+        open_vouchers.update(closed.outstanding_vouchers if closed else {})
     if epoch is None:
-        return {"ok": not +from_wallets, "by_issuer": {}}
+        return {"ok": not +from_wallets and not +vouchers_in_wallets, "by_issuer": {}}
     day = date.fromisoformat(last) + timedelta(days=1) if last else date.fromisoformat(epoch)
     while day <= rt.now().date():
         flows = settlement.aggregate_day(rt, day.isoformat())
         for issuer in flows.parties():
             outstanding[issuer] += flows.liability_change(issuer)
+        for issuer in flows.vouchers.issuers():
+            open_vouchers[issuer] += flows.vouchers.open_change(issuer)
         day += timedelta(days=1)
     issuers = sorted(set(outstanding) | set(from_wallets))
+    vouchers = _compared(open_vouchers, vouchers_in_wallets, "settled_plus_open_days", "wallets")
     return {
-        "ok": all(outstanding[i] == from_wallets[i] for i in issuers),
+        "ok": all(outstanding[i] == from_wallets[i] for i in issuers) and vouchers["ok"],
         "by_issuer": {i: {"settled_plus_open_days": outstanding[i], "wallets": from_wallets[i]} for i in issuers},
+        "vouchers": vouchers,
+    }
+
+
+def _compared(
+    expected: Counter[str], found: Counter[str], name: str, found_name: str = "from_wallets"
+) -> dict[str, Any]:
+    """Two counts of open voucher points by issuer, side by side (issuers at zero on both sides left out)."""
+    issuers = sorted(i for i in set(expected) | set(found) if expected[i] or found[i])
+    return {
+        "ok": all(expected[i] == found[i] for i in issuers),
+        "by_issuer": {i: {name: expected[i], found_name: found[i]} for i in issuers},
     }
 
 

@@ -134,6 +134,7 @@ def finalize_day(rt: Runtime, day: str, flows: PointFlows) -> str:
         program.currency,
         program.point_value,
         iso(rt.now()),
+        previous.outstanding_vouchers if previous else {},
     )
     document = json.dumps(settlement.document(), separators=(",", ":"))
     if not settlements.save_closed(settlement, document):

@@ -292,6 +292,7 @@ class SettlementItem(Model):
     flows = JSONAttribute(null=True)
     transfers = JSONAttribute(null=True)
     outstanding = JSONAttribute(null=True)
+    outstanding_vouchers = JSONAttribute(null=True)  # absent on periods closed before voucher lines: none
     parties = JSONAttribute(null=True)
     value = UnicodeAttribute(null=True)  # cursor items: a date
     closed_at = UnicodeAttribute(null=True)

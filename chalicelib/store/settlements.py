@@ -85,6 +85,7 @@ def save_closed(settlement: Settlement, document: str) -> bool:
         flows=settlement.flows.to_dict(),
         transfers=[[t.payer, t.payee, t.kind, str(t.amount)] for t in settlement.transfers],
         outstanding=settlement.outstanding,
+        outstanding_vouchers=settlement.outstanding_vouchers,
         parties=settlement.parties,
         closed_at=settlement.closed_at,
     )
@@ -154,4 +155,6 @@ def _to_settlement(period: str, item: SettlementItem) -> Settlement:
         transfers=[Transfer(payer, payee, kind, Decimal(amount)) for payer, payee, kind, amount in item.transfers],
         parties=list(item.parties),
         closed_at=item.closed_at,
+        # Periods closed before statements showed voucher lines stored none: read as no open voucher points.
+        outstanding_vouchers={k: int(v) for k, v in (item.outstanding_vouchers or {}).items()},
     )

@@ -2,24 +2,29 @@
 
 hypothesis drives a small coalition (3 partners, 3 members, one referred by another) through purchases (with
 lines, backdated, online or in store), returns (by amount or by line), redemptions, holds (capture, void, expiry
-by TTL), reversals of redemptions and captures, activities, clock moves from a minute to 40 days (points are
-valid one month after the month they were earned in), the expiry and hold-sweep jobs, settlement closes,
+by TTL), reversals of redemptions and captures, activities, vouchers (converted at a till, spent at a partner,
+voided by it, expired by the job after their one month), clock moves from a minute to 40 days (points are valid one
+month after the month they were earned in), the expiry, hold-sweep and voucher-expiry jobs, settlement closes,
 replays and reuses of an id with another body.
 
 A model predicts every answer (201, 422 insufficient_points, 422 hold_not_open …). After every step:
-invariants 1 and 2 (tests/support/ledger.py), the wallets' holds against the model's open holds, no lot or debt
-below one point; every day closed (on the step that closes it) nets to exactly 0.00 and its outstanding
-liability equals the wallets' at that day's end (invariant 3); a closed day never changes (invariant 5). No
-response is ever a 5xx. derandomize=True: every run (and CI) plays the same examples.
+invariants 1 and 2 (tests/support/ledger.py, the open voucher points by issuer included), the wallets' holds
+against the model's open holds, no lot or debt below one point; each member's points in the wallet and in open
+vouchers equal what its entries say, the vouchers' states and open points the model's; every day closed (on the step
+that closes it) nets to exactly 0.00, its outstanding liability equals the wallets' at that day's end and so do its
+open voucher points by issuer (invariant 3); a closed day never changes (invariant 5). No response is ever a 5xx.
+derandomize=True: every run (and CI) plays the same examples.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import moto
@@ -37,8 +42,11 @@ from hypothesis.stateful import (
 
 from chalicelib.bootstrap import Container
 from chalicelib.domain.ledger import operation_key
+from chalicelib.domain.movements import movement
+from chalicelib.domain.reconciliation import vouchers_from_wallets
 from chalicelib.services.operations import release_expired_holds
-from chalicelib.store.models import WalletItem
+from chalicelib.store.ledger import all_entries
+from chalicelib.store.models import VoucherItem, WalletItem
 from chalicelib.store.operations import find_operation
 from chalicelib.store.wallets import to_wallet
 from localdev.infra import create_all
@@ -70,7 +78,16 @@ PROGRAM = {
         "review": {"points": 10, "max_per_day": 1},
         "newsletter_signup": {"points": 25, "max_total": 1, "funder": "operator"},
     },
+    # Valid one month: the five-week jump expires them. The 250 carries a bonus a partner funds.
+    "vouchers": {
+        "denominations": [
+            {"points": 100, "value": "1.00"},
+            {"points": 250, "value": "3.00", "bonus_funder": "bravo"},
+        ],
+        "validity_months": 1,
+    },
 }
+DENOMINATIONS = (100, 250)
 CAMPAIGNS = [
     {
         "campaign_id": "online-x2",
@@ -114,7 +131,21 @@ class Purchase:
     cents: int
     lines: dict[str, int]  # sku -> cents
     returned: int = 0
-    returned_by_line: dict[str, int] = field(default_factory=dict)  # by returns that name their lines
+    # What returns took of each line ("" the part no item covers): a return that names no line takes from every
+    # line in proportion to what is kept of it (domain/purchases.py), so a later return by line finds only the rest.
+    returned_by_line: dict[str, Fraction] = field(default_factory=dict)
+
+    def room(self, sku: str) -> Fraction:
+        return self.line_cents(sku) - self.returned_by_line.get(sku, Fraction(0))
+
+    def line_cents(self, sku: str) -> int:
+        return self.lines[sku] if sku else self.cents - sum(self.lines.values())
+
+    def spread(self, cents: int) -> None:
+        kept = {sku: self.room(sku) for sku in [*self.lines, ""]}
+        total = sum(kept.values(), Fraction(0))
+        for sku, left in kept.items():
+            self.returned_by_line[sku] = self.returned_by_line.get(sku, Fraction(0)) + Fraction(cents) * left / total
 
 
 @dataclass
@@ -143,6 +174,16 @@ class Spending:
     def path(self) -> str:
         noun = "redemptions" if self.kind == "redemption" else "holds"
         return f"/v1/{noun}/{self.spending_id}/reversals"
+
+
+@dataclass
+class Voucher:
+    code: str
+    member: int
+    points: int
+    expires_on: str  # its last day
+    state: str = "open"  # open | spent | expired (by the job; an open voucher past its last day is not spendable)
+    spent: tuple[str, str] | None = None  # (partner, redemption id) while spent
 
 
 @dataclass
@@ -175,6 +216,10 @@ ORDER = [
     "activity",
     "close_due_days",
     "next_month",
+    "convert_voucher",
+    "spend_voucher",
+    "void_voucher",
+    "expire_vouchers",
 ]
 
 
@@ -232,6 +277,8 @@ class LedgerMachine(RuleBasedStateMachine):
         self.newsletters: set[int] = set()
         self.closed: dict[str, bytes] = {}  # day -> the document as first closed
         self.liability_at: dict[str, dict[str, int]] = {}  # day -> the wallets' liability after its last step
+        self.vouchers_at: dict[str, dict[str, int]] = {}  # day -> the wallets' open voucher points by issuer
+        self.vouchers: list[Voucher] = []
         self.checks = 0
         self.seen: list[tuple[str, int]] = []  # the wallets' versions at the last check
         self.wrote = False  # whether this step changed a wallet since
@@ -309,13 +356,18 @@ class LedgerMachine(RuleBasedStateMachine):
         cents=st.lists(st.integers(500, 40000), min_size=3, max_size=3),
         lines=st.sampled_from(["none", "both"]),
         long_run=st.integers(0, 3),
+        voucher=st.booleans(),
     )
-    def opening_purchases(self, cents: list[int], lines: str, long_run: int) -> None:
+    def opening_purchases(self, cents: list[int], lines: str, long_run: int, voucher: bool) -> None:
         """Every member buys once at the start, each at another partner: there are points to spend. One
-        example in four may later jump five weeks (closing those days through moto costs ~0.2 s each)."""
+        example in four may later jump five weeks (closing those days through moto costs ~0.2 s each). Half open
+        with a voucher (the first member with the points for one): a jump expires it, if nothing spends it first."""
         self.may_jump = long_run == 3
         for m, amount in enumerate(cents):
             self.purchase(p=m, m=m, cents=amount, lines=lines, back_days=0, online=False)
+        rich = [m for m in range(len(self.members)) if self.spendable(m) >= DENOMINATIONS[0]]
+        if voucher and rich:
+            self.convert_voucher(p=rich[0], m=rich[0], d=0, then="nothing", share=0)
 
     @action(
         2,
@@ -372,8 +424,8 @@ class LedgerMachine(RuleBasedStateMachine):
         sku = None
         if mode.startswith("line") and purchase.lines:
             sku = sorted(purchase.lines)[share % len(purchase.lines)]
-            room = purchase.lines[sku] - purchase.returned_by_line.get(sku, 0)
-            cents = room if mode == "line_all" else max(1, room * share // 100)
+            room = purchase.room(sku)
+            cents = math.floor(room) if mode == "line_all" else max(1, math.floor(room * share / 100))
             cents = max(cents, 1)
             body["items"] = [{"sku": sku, "amount": money(cents)}]
             fits = cents <= room and cents <= left
@@ -391,7 +443,9 @@ class LedgerMachine(RuleBasedStateMachine):
         assert reply.json["points_reversed"] >= 0
         purchase.returned += cents
         if sku is not None:
-            purchase.returned_by_line[sku] = purchase.returned_by_line.get(sku, 0) + cents
+            purchase.returned_by_line[sku] = purchase.returned_by_line.get(sku, Fraction(0)) + cents
+        else:
+            purchase.spread(cents)
         other = {**body, "amount": money(cents + 1)}
         self.remember(path, body, purchase.partner, reply, (other, 409, "idempotency_conflict"))
 
@@ -652,6 +706,92 @@ class LedgerMachine(RuleBasedStateMachine):
         other = {**body, "occurred_at": stamp(occurred_at - timedelta(minutes=1))}
         self.remember("/v1/activities", body, partner, reply, (other, 409, "idempotency_conflict"))
 
+    # ---- vouchers ----------------------------------------------------------------------------------------------
+    @action(
+        3,
+        None,
+        p=st.integers(0, 2),
+        m=st.integers(0, 2),
+        d=st.integers(0, 1),
+        then=st.sampled_from(["nothing", "nothing", "spend", "spend_and_void"]),
+        share=st.integers(0, 99),
+    )
+    def convert_voucher(self, p: int, m: int, d: int, then: str, share: int) -> None:
+        """A till converts the member's points (their card: consent) into a voucher; then, maybe, it is spent at
+        once somewhere, and that spend voided."""
+        partner, points = PARTNERS[p], DENOMINATIONS[d]
+        available = self.spendable(m)
+        body = {"request_id": self.new_id("q"), "member": self.member_ref(m, by_card=True), "denomination": points}
+        reply = self.call("/v1/vouchers", body, token=self.keys[partner])
+        if points > available:
+            self.expect(reply, 422, "insufficient_points", what=(body, available))
+            return
+        self.expect(reply, 201, what=(body, available))
+        answer = reply.json
+        assert (answer["points"], answer["status"]) == (points, "open")
+        assert answer["available_points"] == available - points, (answer, available)
+        voucher = Voucher(answer["code"], m, points, answer["expires_on"])
+        self.vouchers.append(voucher)
+        other = {**body, "denomination": DENOMINATIONS[1 - d]}
+        self.remember("/v1/vouchers", body, partner, reply, (other, 409, "idempotency_conflict"))
+        if then != "nothing":
+            self._spend_voucher(voucher, PARTNERS[share % 3])
+            if then == "spend_and_void":
+                self._void_voucher(voucher, "own")
+
+    @action(2, lambda self: self.vouchers, i=st.integers(0, 1000), p=st.integers(0, 2), any_voucher=st.booleans())
+    def spend_voucher(self, i: int, p: int, any_voucher: bool) -> None:
+        """A voucher spent at a partner: an open one (if any, unless `any_voucher`), or any (spent, expired)."""
+        spendable = [v for v in self.vouchers if v.state == "open" and self.today() <= v.expires_on]
+        candidates = spendable if spendable and not any_voucher else self.vouchers
+        self._spend_voucher(candidates[i % len(candidates)], PARTNERS[p])
+
+    def _spend_voucher(self, voucher: Voucher, partner: str) -> None:
+        path = f"/v1/vouchers/{voucher.code}/redemptions"
+        body = {"redemption_id": self.new_id("g")}
+        before = self.before()
+        reply = self.call(path, body, token=self.keys[partner])
+        if voucher.state != "open" or self.today() > voucher.expires_on:
+            self.expect(reply, 422, "voucher_not_usable", what=(path, voucher, self.today()))
+            assert self.digest() == before
+            return
+        self.expect(reply, 201, what=(path, voucher))
+        assert reply.json["value"] == {100: "1.00", 250: "3.00"}[voucher.points]
+        voucher.state, voucher.spent = "spent", (partner, body["redemption_id"])
+        self.remember(path, body, partner, reply)
+
+    @action(
+        1,
+        lambda self: any(v.spent for v in self.vouchers),
+        i=st.integers(0, 1000),
+        who=st.sampled_from(["own", "own", "other"]),
+    )
+    def void_voucher(self, i: int, who: str) -> None:
+        """The partner that took a voucher voids its spend (a refund): it is open again; another partner cannot."""
+        spent = [v for v in self.vouchers if v.spent]
+        self._void_voucher(spent[i % len(spent)], who)
+
+    def _void_voucher(self, voucher: Voucher, who: str) -> None:
+        assert voucher.spent is not None
+        spender, redemption_id = voucher.spent
+        partner = spender if who == "own" else PARTNERS[(PARTNERS.index(spender) + 1) % 3]
+        path = f"/v1/vouchers/{voucher.code}/redemptions/{redemption_id}/void"
+        before = self.before()
+        reply = self.call(path, token=self.keys[partner])
+        if partner != spender:
+            self.expect(reply, 422, "voucher_not_usable", what=(path, partner, voucher))
+            assert self.digest() == before
+            return
+        self.expect(reply, 200, what=(path, voucher))
+        assert reply.json["status"] == "open"  # spendable again until its last day
+        voucher.state, voucher.spent = "open", None
+        self.remember(path, None, partner, reply)
+
+    @action(2, lambda self: any(v.state == "open" and v.expires_on < self.today() for v in self.vouchers))
+    def expire_vouchers(self) -> None:
+        """The voucher-expiry job, once an open voucher is past its last day (it also runs with the other jobs)."""
+        self.run_job("voucher-expiry")
+
     # ---- time, jobs, settlement ---------------------------------------------------------------------------
     @action(
         3,
@@ -680,6 +820,7 @@ class LedgerMachine(RuleBasedStateMachine):
         if schedule in ("jobs", "all"):
             self.run_job("expiry")
             self.run_job("hold-sweep")
+            self.run_job("voucher-expiry")
         if schedule in ("close", "all") and self.due_days():
             self.close_due_days()
 
@@ -690,6 +831,10 @@ class LedgerMachine(RuleBasedStateMachine):
         wallets = self.wallets()
         if job == "expiry":  # nothing past its validity is left
             assert not [(w.member_id, k) for w in wallets for k in w.lots if k[0] < self.today()]
+        elif job == "voucher-expiry":  # every open voucher past its last day is expired: breakage
+            for voucher in self.vouchers:
+                if voucher.state == "open" and voucher.expires_on < self.today():
+                    voucher.state = "expired"
         else:  # no hold past its TTL is left
             assert not [(w.member_id, h) for w in wallets for h in w.holds.values() if h.expires_at <= self.clock.now]
 
@@ -703,7 +848,28 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def liability_at_end_of(self, day: str) -> dict[str, int]:
         """The wallets' liability after the last step taken on `day` or before (every booking is at `now`)."""
-        return self.liability_at[max(d for d in self.liability_at if d <= day)]
+        return self.at_end_of(self.liability_at, day)
+
+    @staticmethod
+    def at_end_of(by_day: dict[str, dict[str, int]], day: str) -> dict[str, int]:
+        return by_day[max(d for d in by_day if d <= day)]
+
+    @staticmethod
+    def voucher_lines_agree(closed: dict[str, Any]) -> None:
+        """A closed day's voucher lines are within its point lines (a spend is a redemption, a void a reversal, an
+        expiry breakage), and each partner's statement says what the summary does."""
+        vouchers = closed["vouchers"]
+        for lines, within in (("spent", "matrix"), ("voided", "reversals")):
+            for issuer, by_partner in vouchers[lines].items():
+                for partner, points in by_partner.items():
+                    assert 0 <= points <= closed[within].get(issuer, {}).get(partner, 0), (lines, issuer, partner)
+        for issuer, points in vouchers["expired"].items():
+            assert points <= closed["breakage"].get(issuer, 0), (issuer, points, closed["breakage"])
+        for party, statement in [*closed["partners"].items(), ("operator", closed["operator"])]:
+            mine = statement["vouchers"]
+            assert mine["converted_points"] == vouchers["converted"].get(party, 0), party
+            assert mine["spent_here"]["points"] == sum(by_p.get(party, 0) for by_p in vouchers["spent"].values())
+            assert statement["outstanding_voucher_points"] == vouchers["outstanding"].get(party, 0), party
 
     @action(1, lambda self: self.due_days())
     def close_due_days(self) -> None:
@@ -718,12 +884,16 @@ class LedgerMachine(RuleBasedStateMachine):
             assert sum(nets) == 0 and closed["net_total"] == "0.00", (day, closed["net_positions"])
             outstanding = {issuer: points for issuer, points in closed["outstanding"].items() if points}
             assert outstanding == self.liability_at_end_of(day), (day, outstanding, self.liability_at)
+            in_vouchers = {issuer: points for issuer, points in closed["vouchers"]["outstanding"].items() if points}
+            assert in_vouchers == self.at_end_of(self.vouchers_at, day), (day, in_vouchers, self.vouchers_at)
+            self.voucher_lines_agree(closed)
             self.closed[day] = reply.body
             if (date.fromisoformat(day) + timedelta(days=1)).day == 1:  # the day completes its month
                 month = self.call(f"/v1/admin/settlements/{day[:7]}", token=self.admin, method="GET")
                 self.expect(month, 200, what=day[:7])
                 assert sum(Decimal(a) for a in month.json["net_positions"].values()) == 0
                 assert {i: n for i, n in month.json["outstanding"].items() if n} == outstanding
+                assert {i: n for i, n in month.json["vouchers"]["outstanding"].items() if n} == in_vouchers
         if due:  # closing again answers the same document
             again = self.call(f"/v1/admin/settlements/{due[-1]}/close", token=self.admin)
             assert (again.status, again.body) == (201, self.closed[due[-1]])
@@ -758,6 +928,9 @@ class LedgerMachine(RuleBasedStateMachine):
     def ledger_and_wallets_agree(self) -> None:
         self.liability_at[self.today()] = assert_invariants()  # invariants 1 and 2
         wallets = self.wallets()
+        self.vouchers_at[self.today()] = {i: n for i, n in vouchers_from_wallets(wallets).items() if n}
+        if self.wrote:  # a step that wrote nothing changed neither the entries nor the vouchers
+            self.points_and_vouchers_agree(wallets)
         self.seen, self.wrote = sorted((w.member_id, w.version) for w in wallets), False
         for wallet in wallets:
             assert all(points > 0 for points in wallet.lots.values()), wallet.lots
@@ -767,6 +940,23 @@ class LedgerMachine(RuleBasedStateMachine):
         unexpired = {key for key, h in self.holds.items() if h.state == "open" and h.expires_at > self.clock.now}
         assert held.items() <= model.items(), (held, model)  # no hold the model has closed, at its points
         assert unexpired <= held.keys(), (unexpired, held)  # every hold still open is there
+
+    def points_and_vouchers_agree(self, wallets: list[Any]) -> None:
+        """Per member: lots − debts + held + open voucher points = Σ entries (their points, and the voucher points
+        each voucher movement moves, with the sign its liability declares); the vouchers as the model has them."""
+        stored = {item.code: item.status for item in VoucherItem.scan(consistent_read=True)}
+        assert stored == {v.code: v.state for v in self.vouchers}, (stored, self.vouchers)
+        for m, member in enumerate(self.members):
+            [wallet] = [w for w in wallets if w.member_id == member.member_id]
+            from_entries = 0
+            for entry in all_entries(member.member_id):
+                declared = movement(entry.type)
+                if declared.moves_vouchers:
+                    from_entries += declared.liability.voucher_sign * sum(p.points for p in entry.attribution)
+                from_entries += entry.points
+            model = sum(v.points for v in self.vouchers if v.member == m and v.state == "open")
+            assert sum(wallet.voucher_points.values()) == model, (member.member_id, wallet.voucher_points, model)
+            assert wallet.balance + model == from_entries, (member.member_id, wallet.balance, model, from_entries)
 
     @invariant()
     def closed_days_never_change(self) -> None:

@@ -131,6 +131,17 @@ def test_each_partner_sees_its_own_statement_only(world):
         "reversed_elsewhere": {},
         "expired_points": 0,
         "outstanding_points": -40,
+        "outstanding_voucher_points": 0,
+        "vouchers": {  # no vouchers in this example: every line there, empty
+            "converted_points": 0,
+            "spent_here": {"count": 0, "points": 0, "value": "0.00", "by_issuer": {}},
+            "spent_elsewhere": {},
+            "voided_here": {"count": 0, "points": 0, "value": "0.00", "by_issuer": {}},
+            "voided_elsewhere": {},
+            "bonus_paid": "0.00",
+            "bonus_received": "0.00",
+            "expired_points": 0,
+        },
         "receivable": "0.00",
         "payable": "1.12",
         "net": "-1.12",
@@ -149,13 +160,18 @@ def test_the_csv_statement_holds_the_same_figures_as_the_json(world):
     assert as_csv.headers.get("Content-Type", as_csv.headers.get("content-type")).startswith("text/csv")
     rows = dict(csv.reader(io.StringIO(as_csv.body.decode())))
     rows.pop("field")
-    flat = {}
-    for field, value in as_json.items():
-        if isinstance(value, dict):
-            flat.update({f"{field}.{k}": str(v) for k, v in value.items()})
-        else:
-            flat[field] = str(value)
+    flat: dict[str, str] = {}
+
+    def flatten(prefix: str, figures: dict) -> None:  # maps at any depth: the voucher lines nest
+        for field, value in figures.items():
+            if isinstance(value, dict):
+                flatten(f"{prefix}{field}.", value)
+            else:
+                flat[f"{prefix}{field}"] = str(value)
+
+    flatten("", as_json)
     assert rows == flat
+    assert rows["vouchers.spent_here.value"] == "0.00" and rows["outstanding_voucher_points"] == "0"
 
 
 def test_breakage_shows_on_the_expiry_day_and_months_add_up(world):
