@@ -43,7 +43,6 @@ class Settings(BaseModel):
     # Credentials (API keys, operator keys) for at most this long: how late another warm container may
     # still accept the key of a partner just suspended or a key just revoked (this container forgets at once).
     key_cache_seconds: float = Field(default=5, ge=0)
-    settlement_shards: int = Field(default=16, ge=1, le=256)
     # A day closes this long after midnight UTC: longer than any request can take, so nothing booked
     # on the day can still be in flight when it closes.
     settlement_grace_minutes: int = Field(default=15, ge=1, le=24 * 60)
@@ -91,7 +90,6 @@ class Settings(BaseModel):
             "local_jwt_private_key_path": "LOCAL_JWT_PRIVATE_KEY_PATH",
             "config_cache_seconds": "CONFIG_CACHE_SECONDS",
             "key_cache_seconds": "KEY_CACHE_SECONDS",
-            "settlement_shards": "SETTLEMENT_SHARDS",
         }
         values = {field: env[var] for field, var in names.items() if env.get(var)}
         if "region" not in values and env.get("AWS_DEFAULT_REGION"):

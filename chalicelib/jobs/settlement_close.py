@@ -12,7 +12,7 @@ from ..domain.errors import RuleViolation
 from ..domain.settlement import PointFlows
 from ..services import settlement
 from ..services.runtime import Runtime
-from ..store import settlements
+from ..store import layout, settlements
 from .queue import enqueue
 
 JOB = "settle-shard"
@@ -24,7 +24,7 @@ def close_due(rt: Runtime) -> dict[str, object]:
     day = settlement.next_due_day(rt)
     if day is None:
         return {"due": None, "published": published}
-    messages = [{"job": JOB, "day": day, "shard": n} for n in range(rt.settings.settlement_shards)]
+    messages = [{"job": JOB, "day": day, "shard": n} for n in layout.settlement_shards()]
     if enqueue(rt, messages):
         return {"due": day, "fanned_out": len(messages), "published": published}
     return {"due": day, "closed": settlement.close_due_days(rt), "published": published}
@@ -37,7 +37,7 @@ def run_shard(rt: Runtime, day: str, shard: int) -> int:
     flows = settlement.aggregate_shard(day, shard, settlement.party_ids())
     settlements.save_part(day, shard, flows)
     parts = settlements.parts(day)
-    if len(parts) == rt.settings.settlement_shards:
+    if len(parts) == len(layout.settlement_shards()):
         merged = PointFlows()
         for part in parts.values():
             merged.merge(part)

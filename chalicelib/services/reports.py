@@ -17,7 +17,7 @@ from typing import Any
 from ..domain.errors import InvalidRequest
 from ..domain.movements import Liability, movement
 from ..domain.tiers import month_key
-from ..store import settlements
+from ..store import layout, settlements
 from ..store.errors import translated
 from ..store.models import WalletItem
 from ..store.wallets import to_wallet
@@ -34,7 +34,7 @@ def summary(rt: Runtime, partner_id: str, start_text: str | None, end_text: str 
     issued = redeemed = reversed_points = 0
     days = _days(start, end)
     for day in days:
-        for shard in range(rt.settings.settlement_shards):
+        for shard in layout.settlement_shards():
             for entry in settlements.day_entries(partner_id, day.isoformat(), shard):
                 served.add(entry.member_id)
                 declared = movement(entry.type)

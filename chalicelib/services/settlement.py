@@ -23,7 +23,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from ..domain.errors import InvalidRequest, NotFound, PublicationFailed, RuleViolation, TransientFailure
 from ..domain.settlement import OPERATOR, PointFlows, combine, settle_day
 from ..observability import logger, metrics
-from ..store import directory, settlements
+from ..store import directory, layout, settlements
 from .programs import current_program
 from .publishing import publish_period
 from .runtime import Runtime, iso
@@ -104,7 +104,7 @@ def aggregate_day(rt: Runtime, day: str) -> PointFlows:
     """Every shard of one day, inline (the parties listed once for all of them)."""
     parties = party_ids()
     flows = PointFlows()
-    for shard in range(rt.settings.settlement_shards):
+    for shard in layout.settlement_shards():
         flows.merge(aggregate_shard(day, shard, parties))
     return flows
 

@@ -18,7 +18,6 @@ the order sent):
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass, field
 
 from pynamodb.exceptions import TransactWriteError
@@ -40,6 +39,7 @@ from ..domain.vouchers import Voucher
 from ..domain.wallet import Wallet
 from ..settings import Settings
 from .errors import is_transient, translated
+from .layout import settle_key
 from .models import AliasItem, EntryItem, OperationItem, SpendCodeItem
 from .rewards import claim_item, stock_updates
 from .spend_codes import spend_code_key
@@ -78,10 +78,10 @@ def commit(booking: Booking, settings: Settings) -> None:
     puts.append(("conflict", to_item(booking.wallet)))
     puts.extend(("conflict", voucher_item(v)) for v in booking.vouchers)
     for entry in booking.entries:
-        puts.append(("conflict", entry_item(entry, booking.wallet.member_id, settings.settlement_shards)))
+        puts.append(("conflict", entry_item(entry, booking.wallet.member_id)))
     for wallet, entries in booking.others:
         puts.append(("conflict", to_item(wallet)))
-        puts.extend(("conflict", entry_item(e, wallet.member_id, settings.settlement_shards)) for e in entries)
+        puts.extend(("conflict", entry_item(e, wallet.member_id)) for e in entries)
     puts.extend(("conflict", claim_item(c)) for c in booking.claims)
     updates = [update for move in booking.stock_moves for update in stock_updates(move)]
 
@@ -164,9 +164,7 @@ def operation_item(record: OperationRecord) -> OperationItem:
     return item
 
 
-def entry_item(entry: Entry, member_id: str, shards: int) -> EntryItem:
-    day = entry.booked_at[:10]
-    shard = zlib.crc32(entry.entry_id.encode()) % shards
+def entry_item(entry: Entry, member_id: str) -> EntryItem:
     return EntryItem(
         member_id=member_id,
         seq=entry.seq,
@@ -179,7 +177,7 @@ def entry_item(entry: Entry, member_id: str, shards: int) -> EntryItem:
         attribution=[p.to_dict() for p in entry.attribution],
         reference=entry.reference,
         booked_at=entry.booked_at,
-        settle_key=f"{entry.partner_id}#{day}#{shard:03d}",
+        settle_key=settle_key(entry.partner_id, entry.booked_at[:10], entry.entry_id),
         point_value=None if entry.point_value is None else format(entry.point_value, "f"),
         fees_per_point={issuer: format(fee, "f") for issuer, fee in entry.fees_per_point.items()} or None,
         bonuses={funder: format(amount, "f") for funder, amount in entry.bonuses.items()} or None,

@@ -10,6 +10,9 @@ import zlib
 from enum import StrEnum
 
 JOB_SHARDS = 16  # partition keys per due index: spreads a busy day's writes, one Query per shard for a job
+# Partition keys per partner and day of the ledger's settlement index: a big partner's day of entries spread over
+# them (no hot key), a close reads each one (one Query per partner, day and shard).
+SETTLEMENT_SHARDS = 16
 
 
 class DueIndex(StrEnum):
@@ -33,3 +36,17 @@ def due_shards(index: DueIndex) -> list[str]:
 
 def shard_key(index: DueIndex, n: int) -> str:
     return f"{index.value}#{n:03d}"
+
+
+def settle_key(partner_id: str, day: str, entry_id: str) -> str:
+    """Where an entry sits in the settlement index: its partner's day, on the shard its id falls on."""
+    return settle_shard_key(partner_id, day, zlib.crc32(entry_id.encode()) % SETTLEMENT_SHARDS)
+
+
+def settle_shard_key(partner_id: str, day: str, shard: int) -> str:
+    return f"{partner_id}#{day}#{shard:03d}"
+
+
+def settlement_shards() -> range:
+    """Every shard of a partner's day: what a close reads (read at call time: tests may lay out fewer)."""
+    return range(SETTLEMENT_SHARDS)

@@ -15,6 +15,7 @@ from pynamodb.exceptions import PutError, UpdateError
 from ..domain.ledger import Entry
 from ..domain.settlement import PointFlows, Settlement, Transfer
 from .errors import translated
+from .layout import settle_shard_key
 from .ledger import to_entry
 from .models import EntryItem, SettlementItem
 
@@ -34,7 +35,7 @@ class StoredPeriod:
 
 def day_entries(partner_id: str, day: str, shard: int) -> Iterator[Entry]:
     with translated():
-        for item in EntryItem.by_settlement_day.query(f"{partner_id}#{day}#{shard:03d}"):
+        for item in EntryItem.by_settlement_day.query(settle_shard_key(partner_id, day, shard)):
             yield to_entry(item)
 
 

@@ -5,11 +5,19 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pytest
+
 from chalicelib.store.models import WalletItem
+from tests.support.layout import settlement_shards
+
+
+@pytest.fixture(autouse=True)
+def few_settlement_shards():
+    with settlement_shards(2):  # these tests close a few days each: keep each close small
+        yield
 
 
 def test_expiry_takes_the_ended_lots_with_attribution_and_shows_as_breakage(coalition, clock, container):
-    container.settings.settlement_shards = 2
     clock.now = datetime(2026, 11, 30, 10, tzinfo=timezone.utc)
     coalition.program(expiry_months=1)
     alpha, bravo = coalition.partner("alpha"), coalition.partner("bravo")

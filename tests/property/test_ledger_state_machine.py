@@ -52,6 +52,7 @@ from chalicelib.store.wallets import to_wallet
 from localdev.infra import create_all
 from tests.support.api import ApiClient, Coalition, Member, Reply
 from tests.support.clock import Clock
+from tests.support.layout import settlement_shards
 from tests.support.ledger import assert_invariants
 
 START = datetime(2026, 12, 28, 8, 0, tzinfo=timezone.utc)  # a month and a year end within the first days
@@ -237,7 +238,9 @@ class LedgerMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.clock = Clock(START)
-        self.settings = self.base_settings.model_copy(update={"settlement_shards": 2})
+        self.settings = self.base_settings
+        self._shards = settlement_shards(2)  # each step may close a day: keep each close small
+        self._shards.__enter__()
         self._aws = moto.mock_aws()
         self._aws.start()
         self._client: Client | None = None
@@ -288,6 +291,7 @@ class LedgerMachine(RuleBasedStateMachine):
         if self._client is not None:
             self._client.__exit__(None, None, None)
         self._aws.stop()
+        self._shards.__exit__(None, None, None)
 
     # ---- helpers -----------------------------------------------------------------------------------------
     def call(self, path: str, body: Any = None, *, token: str, method: str = "POST") -> Reply:

@@ -10,7 +10,7 @@ from chalice.test import Client
 
 import app as application
 from chalicelib.store import settlements
-from chalicelib.store.layout import JOB_SHARDS
+from chalicelib.store.layout import JOB_SHARDS, SETTLEMENT_SHARDS
 
 
 @pytest.fixture
@@ -58,8 +58,8 @@ def test_the_schedule_fans_out_and_the_last_shard_closes_the_day_once(coalition,
     result = scheduled(lambdas, "close_settlement_days")
     messages = drain(queue_url, settings.region)
 
-    assert result == {"due": "2026-11-23", "fanned_out": settings.settlement_shards, "published": []}
-    assert len(messages) == settings.settlement_shards
+    assert result == {"due": "2026-11-23", "fanned_out": SETTLEMENT_SHARDS, "published": []}
+    assert len(messages) == SETTLEMENT_SHARDS
     consume(lambdas, messages[:-1])
     assert settlements.get_document("2026-11-23") is None  # nothing closes before every shard has run
     consume(lambdas, messages[-1:])

@@ -10,6 +10,7 @@ import pytest
 from chalicelib.services import earning, members, settlement
 from chalicelib.services.auth import partner_profile
 from chalicelib.services.requests import EnrolRequest, PurchaseRequest
+from chalicelib.store import layout
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 
@@ -53,7 +54,7 @@ def test_a_close_reads_that_days_entries_only_however_long_the_history(coalition
         f"\nclose of a day with 1 day of history: {reads[1][:2]}; with 10 days: {reads[10][:2]} "
         "(Queries on the day index, entries read)"
     )
-    assert reads[1][:2] == reads[10][:2] == (4 * rt.settings.settlement_shards, 12)  # 3 partners + operator
+    assert reads[1][:2] == reads[10][:2] == (4 * layout.SETTLEMENT_SHARDS, 12)  # 3 partners + operator
     assert "Scan" not in reads[10][2]
 
 
@@ -96,7 +97,7 @@ def test_one_partner_making_half_the_transactions_heats_no_partition_key(coaliti
     hottest, count = keys.most_common(1)[0]
     bigmart_shards = [n for k, n in keys.items() if k.startswith("ledger/settle_key:bigmart#")]
     assert sum(bigmart_shards) == 100  # every bigmart entry is on the day index ...
-    assert len(bigmart_shards) == rt.settings.settlement_shards  # ... spread over every shard
+    assert len(bigmart_shards) == layout.SETTLEMENT_SHARDS  # ... spread over every shard
     # None takes more than 12 % of all writes (1/16 of bigmart's half = 3.1 % expected; unsharded it would be 50 %).
     # Shards follow random member ids: a bound of 24 of bigmart's 100 entries fails by chance about once in 7
     # million runs (binomial tail × 16 shards), where 12 failed one run in 7.

@@ -31,6 +31,7 @@ from chalicelib.services.requests import (
 from localdev.infra import create_all
 from tests.support.api import PROGRAM
 from tests.support.clock import Clock
+from tests.support.layout import settlement_shards
 from tests.support.ledger import assert_invariants
 
 PARTNERS = ["alpha", "bravo", "charlie"]
@@ -49,8 +50,8 @@ operation = st.tuples(
 @contextmanager
 def fresh_coalition(base_settings):
     clock = Clock(START)
-    run_settings = base_settings.model_copy(update={"settlement_shards": 2})
-    with moto.mock_aws():
+    run_settings = base_settings
+    with moto.mock_aws(), settlement_shards(2):
         create_all(run_settings)
         container = Container(run_settings, clock)
         rt = container.runtime

@@ -41,12 +41,18 @@ from localdev.infra import create_all
 from tests.support.api import ApiClient, Coalition
 from tests.support.aws import ADMIN_KEY, make_settings, table_snapshot
 from tests.support.clock import Clock
+from tests.support.layout import settlement_shards
 from tests.support.ledger import assert_invariants
+
+
+@pytest.fixture(autouse=True)
+def few_settlement_shards():
+    with settlement_shards(2):  # 33 days close in these tests: keep each close small
+        yield
 
 
 def build_example(coalition, container, clock):
     clock.now = datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc)
-    container.settings.settlement_shards = 2  # 33 days close in this test: keep each close small
     coalition.program(expiry_months=1, bonuses={"first_purchase": {"points": 200, "funder": "operator"}})
     alpha = coalition.partner("alpha", earn_rate="1", fee_per_point="0.002")
     bravo = coalition.partner("bravo", earn_rate="2")
