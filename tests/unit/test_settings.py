@@ -67,6 +67,7 @@ def test_local_bootstrap_creates_only_the_tables_from_infra(jwt_key_path):
         "coalition-local-ledger",
         "coalition-local-members",
         "coalition-local-operations",
+        "coalition-local-rewards",
         "coalition-local-settlements",
         "coalition-local-vouchers",
     ]
