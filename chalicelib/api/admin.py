@@ -11,7 +11,6 @@ from ..domain.errors import InvalidRequest, NotFound
 from ..jobs import dispatch
 from ..services import campaigns, members, partners, programs
 from ..services.requests import CampaignRequest, JobRequest, MemberPatch, PartnerCreate, PartnerPatch, ProgramDocument
-from ..store import directory
 from .responses import Campaign, IssuedKey, JobStarted, MemberStatus, PartnerView, SavedProgram
 from .routing import Call, Link, endpoint
 
@@ -37,7 +36,7 @@ def create_partner(call: Call, body: PartnerCreate) -> dict[str, Any]:
 @endpoint(admin_api, "/v1/admin/partners/{partner_id}", "GET", audience="operator", response=PartnerView)
 def get_partner(call: Call, partner_id: str) -> dict[str, Any]:
     """A partner's profile."""
-    partner = directory.get_partner(partner_id)
+    partner = call.rt.store.directory.get_partner(partner_id)
     if partner is None:
         raise NotFound(f"partner {partner_id} does not exist")
     return partner.view()

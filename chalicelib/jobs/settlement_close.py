@@ -34,7 +34,7 @@ def run_shard(rt: Runtime, day: str, shard: int) -> int:
     """One shard of one day. A redelivered message rewrites the same part and changes nothing."""
     if settlements.get_document(day) is not None:
         return 0
-    flows = settlement.aggregate_shard(day, shard, settlement.party_ids())
+    flows = settlement.aggregate_shard(day, shard, settlement.party_ids(rt))
     settlements.save_part(day, shard, flows)
     parts = settlements.parts(day)
     if len(parts) == len(layout.settlement_shards()):

@@ -24,7 +24,6 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from ..domain.errors import Forbidden, Unauthenticated
 from ..domain.program import Partner
 from ..settings import Settings
-from ..store import directory
 from .partners import secret_hash
 from .requests import valid_member_id
 from .runtime import Runtime
@@ -68,7 +67,7 @@ def bearer_credential(headers: Sequence[str]) -> str:
 
 
 def partner_profile(rt: Runtime, partner_id: str) -> Partner:
-    partner = rt.cache.get(f"partner:{partner_id}", lambda: directory.get_partner(partner_id))
+    partner = rt.cache.get(f"partner:{partner_id}", lambda: rt.store.directory.get_partner(partner_id))
     if partner is None or not partner.active:
         raise Forbidden(f"partner {partner_id} is not active")
     return partner
@@ -79,7 +78,7 @@ def _partner(rt: Runtime, credential: str) -> Principal:
     if len(parts) != 3 or not parts[1] or not parts[2]:
         raise Unauthenticated("malformed API key")
     _, key_id, secret = parts
-    key = rt.cache.get(f"key:{key_id}", lambda: directory.get_api_key(key_id), rt.settings.key_cache_seconds)
+    key = rt.cache.get(f"key:{key_id}", lambda: rt.store.directory.get_api_key(key_id), rt.settings.key_cache_seconds)
     if key is None or not hmac.compare_digest(key.secret_hash, secret_hash(secret)):
         raise Unauthenticated("unknown API key")
     if key.revoked:
@@ -96,7 +95,9 @@ def _operator(rt: Runtime, credential: str) -> Principal:
             return Principal("operator")
         raise Unauthenticated("unknown credential")
     digest = hashlib.sha256(credential.encode()).hexdigest()
-    if rt.cache.get(f"opkey:{digest}", lambda: directory.operator_key_exists(digest), rt.settings.key_cache_seconds):
+    if rt.cache.get(
+        f"opkey:{digest}", lambda: rt.store.directory.operator_key_exists(digest), rt.settings.key_cache_seconds
+    ):
         return Principal("operator")
     raise Unauthenticated("unknown credential")
 

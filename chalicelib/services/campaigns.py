@@ -10,27 +10,26 @@ from ..domain.campaigns import Campaign
 from ..domain.errors import InvalidRequest
 from ..domain.money import parse_rate
 from ..domain.settlement import OPERATOR
-from ..store import directory
 from .programs import current_program
 from .requests import CampaignRequest
 from .runtime import Runtime, iso
 
 
 def all_campaigns(rt: Runtime) -> list[Campaign]:
-    return rt.cache.get("campaigns", directory.list_campaigns)
+    return rt.cache.get("campaigns", rt.store.directory.list_campaigns)
 
 
 def save_campaign(rt: Runtime, request: CampaignRequest, *, create: bool) -> dict[str, Any]:
     _check(rt, request)
     document = request.model_dump(mode="json", exclude_none=True)
     document["starts_at"], document["ends_at"] = iso(request.starts_at), iso(request.ends_at)
-    directory.save_campaign(document, iso(rt.now()), create=create)
+    rt.store.directory.save_campaign(document, iso(rt.now()), create=create)
     rt.cache.forget("campaigns")
     return document
 
 
 def delete_campaign(rt: Runtime, campaign_id: str) -> None:
-    directory.delete_campaign(campaign_id)
+    rt.store.directory.delete_campaign(campaign_id)
     rt.cache.forget("campaigns")
 
 
@@ -59,7 +58,7 @@ def _check(rt: Runtime, request: CampaignRequest) -> None:
         multiplier = parse_rate(request.multiplier, "multiplier")
         if not Decimal(1) < multiplier <= Decimal(20):
             raise InvalidRequest("multiplier must be above 1 and at most 20", field="multiplier")
-    known = {p.partner_id for p in directory.list_partners()}
+    known = {p.partner_id for p in rt.store.directory.list_partners()}
     if request.funder != OPERATOR and request.funder not in known:
         raise InvalidRequest(f"funder {request.funder} is neither the operator nor a partner", field="funder")
     for partner_id in request.partners or []:

@@ -57,7 +57,7 @@ def resolve_member(rt: Runtime, ref: MemberRef) -> str:
     kind, value = next(
         (k, v) for k, v in (("card_number", ref.card_number), ("email", ref.email), ("phone", ref.phone)) if v
     )
-    member_id = directory.find_member_id(alias_for(rt.settings, kind, value))
+    member_id = rt.store.directory.find_member_id(alias_for(rt.settings, kind, value))
     if member_id is None:
         raise NotFound(f"no member with this {kind}", field=f"member.{kind}")
     return member_id
@@ -95,7 +95,7 @@ def enrol_member(rt: Runtime, partner_id: str, request: EnrolRequest) -> dict[st
         raise InvalidRequest("birth_date is not plausible", field="birth_date")
     referrer = None
     if request.referral_code is not None:
-        referrer = directory.find_member_id(directory.referral_alias(request.referral_code))
+        referrer = rt.store.directory.find_member_id(directory.referral_alias(request.referral_code))
         if referrer is None:
             raise RuleViolation("no member has this referral code", field="referral_code")
     for _ in range(rt.settings.write_attempts):
@@ -115,7 +115,7 @@ def enrol_member(rt: Runtime, partner_id: str, request: EnrolRequest) -> dict[st
                 request.card_number is None and taken.alias_key.startswith("CARD#")
             ):
                 continue  # a generated card number or referral code collided: draw another
-            existing = directory.find_member_id(taken.alias_key)
+            existing = rt.store.directory.find_member_id(taken.alias_key)
             raise MemberExists(
                 "a member with this identifier already exists",
                 field=taken.alias_key.split("#")[0].lower(),

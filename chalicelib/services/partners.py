@@ -11,7 +11,6 @@ from typing import Any
 from ..domain.errors import CurrencyMismatch, InvalidRequest, NotFound
 from ..domain.money import parse_currency, parse_percent, parse_rate
 from ..domain.program import DEFAULT_PROGRAM, RESERVED_PARTNER_IDS, Partner
-from ..store import directory
 from . import settlement
 from .requests import PartnerCreate, PartnerPatch
 from .retrying import until_written
@@ -24,7 +23,7 @@ def create_partner(rt: Runtime, request: PartnerCreate) -> dict[str, Any]:
     # One coalition, one currency: points are settled, fees charged and amounts compared (tier spend, the
     # first-purchase minimum) in the programme's currency, and the coalition keeps no exchange rates.
     # Read afresh, not from this container's cache: the programme may have changed currency a moment ago.
-    program_currency = (directory.get_program(consistent=True) or DEFAULT_PROGRAM).currency
+    program_currency = (rt.store.directory.get_program(consistent=True) or DEFAULT_PROGRAM).currency
     if currency != program_currency:
         raise CurrencyMismatch(
             f"the programme trades in {program_currency}: a partner in {currency} needs its own programme",
@@ -46,7 +45,7 @@ def create_partner(rt: Runtime, request: PartnerCreate) -> dict[str, Any]:
         category_cashback_percent=categories.get("category_cashback_percent", {}),
         fee_per_point=_fee(request.fee_per_point),
     )
-    directory.create_partner(partner, iso(rt.now()))
+    rt.store.directory.create_partner(partner, iso(rt.now()))
     settlement.mark_epoch(rt)
     rt.cache.forget("partners")
     return partner.view()
@@ -86,7 +85,7 @@ def _changes(patch: PartnerPatch) -> dict[str, Any]:
 
 
 def _apply(rt: Runtime, partner_id: str, changes: dict[str, Any]) -> tuple[Partner, list[str]]:
-    current = directory.get_partner(partner_id)
+    current = rt.store.directory.get_partner(partner_id)
     if current is None:
         raise NotFound(f"partner {partner_id} does not exist")
     updated = replace(current, **changes)
@@ -97,7 +96,7 @@ def _apply(rt: Runtime, partner_id: str, changes: dict[str, Any]) -> tuple[Partn
     if "category_cashback_percent" in changes and "category_rates" not in changes:
         rates = {c: r for c, r in current.category_rates.items() if c not in updated.category_cashback_percent}
         updated = replace(updated, category_rates=rates)
-    return updated, directory.save_partner(updated, rt.settings)
+    return updated, rt.store.directory.save_partner(updated)
 
 
 def issue_api_key(rt: Runtime, partner_id: str) -> dict[str, str]:
@@ -108,15 +107,13 @@ def issue_api_key(rt: Runtime, partner_id: str) -> dict[str, str]:
 def _new_api_key(rt: Runtime, partner_id: str) -> dict[str, str]:
     key_id = secrets.token_hex(6)  # drawn again on a retry: a lost write may also be a key id already taken
     secret = secrets.token_hex(24)
-    directory.add_api_key(partner_id, key_id, secret_hash(secret), iso(rt.now()), rt.settings)
+    rt.store.directory.add_api_key(partner_id, key_id, secret_hash(secret), iso(rt.now()))
     return {"key_id": key_id, "partner_id": partner_id, "api_key": f"ck_{key_id}_{secret}"}
 
 
 def revoke_api_key(rt: Runtime, partner_id: str, key_id: str) -> None:
     revoked = iso(rt.now())
-    until_written(
-        rt, lambda: directory.revoke_api_key(partner_id, key_id, revoked, rt.settings), f"partner {partner_id}"
-    )
+    until_written(rt, lambda: rt.store.directory.revoke_api_key(partner_id, key_id, revoked), f"partner {partner_id}")
     rt.cache.forget(f"key:{key_id}")
 
 

@@ -9,14 +9,13 @@ from ..domain.errors import CurrencyMismatch, InvalidRequest
 from ..domain.money import parse_amount, parse_currency, parse_rate, to_str
 from ..domain.program import DEFAULT_PROGRAM, Partner, Program, program_document
 from ..domain.settlement import OPERATOR
-from ..store import directory
 from .requests import ProgramDocument, VoucherRulesDocument
 from .retrying import until_written
 from .runtime import Runtime, iso
 
 
 def current_program(rt: Runtime) -> Program:
-    return rt.cache.get("program", lambda: directory.get_program() or DEFAULT_PROGRAM)
+    return rt.cache.get("program", lambda: rt.store.directory.get_program() or DEFAULT_PROGRAM)
 
 
 def fee_per_point(rt: Runtime, issuer: str) -> Decimal:
@@ -25,7 +24,7 @@ def fee_per_point(rt: Runtime, issuer: str) -> Decimal:
     that rate. The operator pays no fee, nor does a funder that is no partner."""
     if issuer == OPERATOR:
         return Decimal(0)
-    partner = rt.cache.get(f"partner:{issuer}", lambda: directory.get_partner(issuer))
+    partner = rt.cache.get(f"partner:{issuer}", lambda: rt.store.directory.get_partner(issuer))
     return Decimal(0) if partner is None else partner.fee_per_point
 
 
@@ -46,13 +45,13 @@ def set_program(rt: Runtime, request: ProgramDocument) -> dict[str, Any]:
         parse_amount(first.min_amount, request.currency, field="bonuses.first_purchase.min_amount")
     if request.vouchers is not None:
         _check_vouchers(request.vouchers, request.currency, parse_rate(request.point_value, "point_value"))
-    partners = directory.list_partners()
+    partners = rt.store.directory.list_partners()
     _check_funders(request.funders(), partners)
-    _check_currency(request.currency, partners)
+    _check_currency(rt, request.currency, partners)
     _check_usable_at(request.vouchers, partners)
     document = request.model_dump(mode="json", exclude_none=True)
     # A whole replacement: a retry after a lost write stores the same document over the newer version.
-    version = until_written(rt, lambda: directory.put_program(document, iso(rt.now())), "the programme")
+    version = until_written(rt, lambda: rt.store.directory.put_program(document, iso(rt.now())), "the programme")
     rt.cache.forget("program")
     return {**program_document(current_program(rt)), "version": version}
 
@@ -93,11 +92,11 @@ def _check_usable_at(rules: VoucherRulesDocument | None, partners: list[Partner]
             raise InvalidRequest(f"{partner_id} is not a partner", field=f"vouchers.usable_at[{n}]")
 
 
-def _check_currency(currency: str, partners: list[Partner]) -> None:
+def _check_currency(rt: Runtime, currency: str, partners: list[Partner]) -> None:
     """The programme's currency is every partner's: it cannot change under partners trading in another. Keeping
     the currency it has is always allowed (partners onboarded before the rule may trade in others: their
     programme must still be changeable)."""
-    stored = directory.get_program(consistent=True)
+    stored = rt.store.directory.get_program(consistent=True)
     if currency == (stored or DEFAULT_PROGRAM).currency:
         return
     others = sorted({p.currency for p in partners} - {currency})

@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 from ..domain.program import Partner, percent_back, program_document
-from ..store import directory
 from .campaigns import public_campaigns
 from .programs import current_program
 from .runtime import Runtime
@@ -20,7 +19,7 @@ ROUNDING = (
 def published_program(rt: Runtime) -> dict[str, Any]:
     """GET /v1/program: enough to recompute any earn by hand."""
     program = current_program(rt)
-    partners = rt.cache.get("partners", directory.list_partners)
+    partners = rt.cache.get("partners", rt.store.directory.list_partners)
     return {
         **program_document(program),
         "rounding": ROUNDING,

@@ -22,7 +22,6 @@ from ..domain.rewards import Channel, Claim, Reward, RewardStatus, RewardTerms, 
 from ..domain.tiers import record_redemption
 from ..domain.vouchers import is_code, new_code
 from ..domain.wallet import Wallet
-from ..store.directory import get_partner
 from ..store.rewards import ClaimCursor
 from .operations import (
     Decide,
@@ -116,7 +115,7 @@ def _offerer_active(rt: Runtime, offered_by: str) -> bool:
     its key's status)."""
     if offered_by == OPERATOR:
         return True
-    partner = rt.cache.get(f"partner:{offered_by}", lambda: get_partner(offered_by))
+    partner = rt.cache.get(f"partner:{offered_by}", lambda: rt.store.directory.get_partner(offered_by))
     return partner is not None and partner.active
 
 

@@ -23,7 +23,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from ..domain.errors import InvalidRequest, NotFound, PublicationFailed, RuleViolation, TransientFailure
 from ..domain.settlement import OPERATOR, PointFlows, combine, settle_day
 from ..observability import logger, metrics
-from ..store import directory, layout, settlements
+from ..store import layout, settlements
 from .programs import current_program
 from .publishing import publish_period
 from .runtime import Runtime, iso
@@ -54,9 +54,9 @@ def mark_epoch(rt: Runtime) -> None:
     settlements.set_cursor(EPOCH, rt.now().date().isoformat(), only_if_absent=True)
 
 
-def party_ids() -> list[str]:
+def party_ids(rt: Runtime) -> list[str]:
     """Where entries can be booked: every partner ever onboarded, and the operator (expiry, adjustments)."""
-    return sorted({p.partner_id for p in directory.list_partners()} | {OPERATOR})
+    return sorted({p.partner_id for p in rt.store.directory.list_partners()} | {OPERATOR})
 
 
 # ---- closing --------------------------------------------------------------------------------------------
@@ -102,7 +102,7 @@ def day_closes_at(rt: Runtime, day: str) -> datetime:
 
 def aggregate_day(rt: Runtime, day: str) -> PointFlows:
     """Every shard of one day, inline (the parties listed once for all of them)."""
-    parties = party_ids()
+    parties = party_ids(rt)
     flows = PointFlows()
     for shard in layout.settlement_shards():
         flows.merge(aggregate_shard(day, shard, parties))
@@ -125,7 +125,7 @@ def finalize_day(rt: Runtime, day: str, flows: PointFlows) -> str:
     program = current_program(rt)
     # The rates at the close: the statement's point value, and the value of entries booked before entries
     # recorded the rate they settle at (as every entry was valued then). Every later entry settles at its own.
-    fees = {p.partner_id: p.fee_per_point for p in directory.list_partners()}
+    fees = {p.partner_id: p.fee_per_point for p in rt.store.directory.list_partners()}
     settlement = settle_day(
         day,
         flows,

@@ -9,17 +9,53 @@ Each method is one DynamoDB call at most (a booking: one transaction), as the us
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
+from ..domain.campaigns import Campaign
 from ..domain.ledger import OperationRecord
+from ..domain.program import ApiKey, Partner, Program
 from ..domain.rewards import Claim, Reward, RewardTerms
 from ..domain.spend_codes import SpendCode
 from ..domain.vouchers import Voucher
 from ..domain.wallet import Wallet
 from ..settings import Settings
-from . import bookings, operations, rewards, spend_codes, vouchers, wallets
+from . import bookings, directory, operations, rewards, spend_codes, vouchers, wallets
 from .bookings import Booking
 from .rewards import ClaimCursor
+
+
+class Directory(Protocol):
+    """Partners and their keys, operator keys, campaigns, the programme, and identity aliases (members found by
+    card, email or phone hash, referral code)."""
+
+    def get_partner(self, partner_id: str) -> Partner | None: ...
+
+    def list_partners(self) -> list[Partner]: ...
+
+    def create_partner(self, partner: Partner, created_at: str) -> None: ...
+
+    def save_partner(self, partner: Partner) -> list[str]:
+        """Over the version read; returns the partner's key ids (ConcurrencyConflict: read again)."""
+
+    def add_api_key(self, partner_id: str, key_id: str, secret_hash: str, created_at: str) -> None: ...
+
+    def revoke_api_key(self, partner_id: str, key_id: str, revoked_at: str) -> None: ...
+
+    def get_api_key(self, key_id: str) -> ApiKey | None: ...
+
+    def operator_key_exists(self, key_hash: str) -> bool: ...
+
+    def save_campaign(self, document: dict[str, Any], updated_at: str, *, create: bool) -> None: ...
+
+    def delete_campaign(self, campaign_id: str) -> None: ...
+
+    def list_campaigns(self) -> list[Campaign]: ...
+
+    def get_program(self, *, consistent: bool = False) -> Program | None: ...
+
+    def put_program(self, document: dict[str, Any], updated_at: str) -> int: ...
+
+    def find_member_id(self, alias_key: str) -> str | None: ...
 
 
 class Wallets(Protocol):
@@ -70,6 +106,7 @@ class Rewards(Protocol):
 
 @dataclass(frozen=True)
 class Store:
+    directory: Directory
     wallets: Wallets
     operations: Operations
     bookings: Bookings
@@ -79,6 +116,32 @@ class Store:
 
 
 # ---- DynamoDB ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DynamoDirectory:
+    settings: Settings
+
+    get_partner = staticmethod(directory.get_partner)
+    list_partners = staticmethod(directory.list_partners)
+    create_partner = staticmethod(directory.create_partner)
+    get_api_key = staticmethod(directory.get_api_key)
+    operator_key_exists = staticmethod(directory.operator_key_exists)
+    save_campaign = staticmethod(directory.save_campaign)
+    delete_campaign = staticmethod(directory.delete_campaign)
+    list_campaigns = staticmethod(directory.list_campaigns)
+    get_program = staticmethod(directory.get_program)
+    put_program = staticmethod(directory.put_program)
+    find_member_id = staticmethod(directory.find_member_id)
+
+    def save_partner(self, partner: Partner) -> list[str]:
+        return directory.save_partner(partner, self.settings)
+
+    def add_api_key(self, partner_id: str, key_id: str, secret_hash: str, created_at: str) -> None:
+        directory.add_api_key(partner_id, key_id, secret_hash, created_at, self.settings)
+
+    def revoke_api_key(self, partner_id: str, key_id: str, revoked_at: str) -> None:
+        directory.revoke_api_key(partner_id, key_id, revoked_at, self.settings)
+
+
 class DynamoWallets:
     def load(self, member_id: str) -> Wallet | None:
         return wallets.load_wallet(member_id)
@@ -140,6 +203,7 @@ class DynamoRewards:
 
 def dynamodb_store(settings: Settings) -> Store:
     return Store(
+        directory=DynamoDirectory(settings),
         wallets=DynamoWallets(),
         operations=DynamoOperations(),
         bookings=DynamoBookings(settings),

@@ -96,8 +96,9 @@ class FakeSpendCodes:
 
 
 def memory_store(memory: Memory) -> Store:
-    """Rewards are not kept in memory (yet): a use case that reaches them fails loudly."""
+    """The directory and rewards are not kept in memory (yet): a use case that reaches them fails loudly."""
     return Store(
+        directory=None,  # type: ignore[arg-type]
         wallets=FakeWallets(memory),
         operations=FakeOperations(memory),
         bookings=FakeBookings(memory),
