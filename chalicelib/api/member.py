@@ -33,7 +33,7 @@ def me(call: Call) -> dict[str, Any]:
 )
 def my_entries(call: Call) -> dict[str, Any]:
     """My history, newest first."""
-    return members.member_entries(call.member_id, call.limit(), call.query("cursor"))
+    return members.member_entries(call.rt, call.member_id, call.limit(), call.query("cursor"))
 
 
 @endpoint(

@@ -28,7 +28,7 @@ settlement_api = Blueprint(__name__)
 )
 def partner_statement(call: Call, period: str) -> Any:
     """This partner's statement for a closed day or month (?format=csv for CSV)."""
-    statement = settlement.partner_statement(call.partner_id, period)
+    statement = settlement.partner_statement(call.rt, call.partner_id, period)
     output = call.query("format") or "json"
     if output == "csv":
         return Response(
@@ -61,7 +61,7 @@ def close_day(call: Call, date: str) -> Response:
 @endpoint(settlement_api, "/v1/admin/settlements/{period}", "GET", audience="operator", response=SettlementDocument)
 def operator_settlement(call: Call, period: str) -> Response:
     """All partners' settlement for a closed day or month: matrix, net positions, payments."""
-    return json_response(200, settlement.operator_view(period))
+    return json_response(200, settlement.operator_view(call.rt, period))
 
 
 @endpoint(

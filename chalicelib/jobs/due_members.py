@@ -9,7 +9,6 @@ from ..services.expiry import expire_points
 from ..services.runtime import Runtime
 from ..services.tier_status import review_member
 from ..store.layout import DueIndex, due_shards
-from ..store.wallets import expiries_due, reviews_due
 
 TIER_REVIEW = "tier-review"
 EXPIRY = "expiry"
@@ -25,9 +24,13 @@ def expiry_shards(rt: Runtime) -> list[str]:
 
 def review_shard(rt: Runtime, shard: str, as_of: date) -> int:
     """Members whose review date is on or before as_of (missed days are caught up the same way)."""
-    return sum(1 for member_id in reviews_due(shard, as_of.isoformat()) if review_member(rt, member_id, as_of))
+    return sum(
+        1 for member_id in rt.store.wallets.reviews_due(shard, as_of.isoformat()) if review_member(rt, member_id, as_of)
+    )
 
 
 def expiry_shard(rt: Runtime, shard: str, as_of: date) -> int:
     """Members with a lot whose validity ended before as_of."""
-    return sum(expire_points(rt, member_id, as_of) for member_id in expiries_due(shard, as_of.isoformat()))
+    return sum(
+        expire_points(rt, member_id, as_of) for member_id in rt.store.wallets.expiries_due(shard, as_of.isoformat())
+    )

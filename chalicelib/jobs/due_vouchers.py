@@ -8,7 +8,6 @@ from datetime import date
 from ..services.runtime import Runtime
 from ..services.vouchers import expire_voucher
 from ..store.layout import DueIndex, due_shards
-from ..store.vouchers import vouchers_due
 
 JOB = "voucher-expiry"
 
@@ -18,4 +17,4 @@ def shard_names(rt: Runtime) -> list[str]:
 
 
 def run_shard(rt: Runtime, shard: str, as_of: date) -> int:
-    return sum(1 for code in vouchers_due(shard, as_of.isoformat()) if expire_voucher(rt, code, as_of))
+    return sum(1 for code in rt.store.vouchers.due(shard, as_of.isoformat()) if expire_voucher(rt, code, as_of))

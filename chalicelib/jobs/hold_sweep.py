@@ -9,7 +9,6 @@ from __future__ import annotations
 from ..services.operations import apply_to_wallet
 from ..services.runtime import Runtime, iso
 from ..store.layout import DueIndex, due_shards
-from ..store.wallets import holds_due
 
 JOB = "hold-sweep"
 
@@ -19,7 +18,7 @@ def shard_names(rt: Runtime) -> list[str]:
 
 
 def sweep_shard(rt: Runtime, shard: str) -> int:
-    return sum(_release(rt, member_id) for member_id in holds_due(shard, iso(rt.now())))
+    return sum(_release(rt, member_id) for member_id in rt.store.wallets.holds_due(shard, iso(rt.now())))
 
 
 def _release(rt: Runtime, member_id: str) -> int:

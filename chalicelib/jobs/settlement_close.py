@@ -12,7 +12,7 @@ from ..domain.errors import RuleViolation
 from ..domain.settlement import PointFlows
 from ..services import settlement
 from ..services.runtime import Runtime
-from ..store import layout, settlements
+from ..store import layout
 from .queue import enqueue
 
 JOB = "settle-shard"
@@ -32,11 +32,11 @@ def close_due(rt: Runtime) -> dict[str, object]:
 
 def run_shard(rt: Runtime, day: str, shard: int) -> int:
     """One shard of one day. A redelivered message rewrites the same part and changes nothing."""
-    if settlements.get_document(day) is not None:
+    if rt.store.settlements.get_document(day) is not None:
         return 0
-    flows = settlement.aggregate_shard(day, shard, settlement.party_ids(rt))
-    settlements.save_part(day, shard, flows)
-    parts = settlements.parts(day)
+    flows = settlement.aggregate_shard(rt, day, shard, settlement.party_ids(rt))
+    rt.store.settlements.save_part(day, shard, flows)
+    parts = rt.store.settlements.parts(day)
     if len(parts) == len(layout.settlement_shards()):
         merged = PointFlows()
         for part in parts.values():

@@ -9,8 +9,6 @@ from typing import Any
 
 from ..services.runtime import Runtime
 from ..services.tier_status import reevaluate_member
-from ..store.errors import translated
-from ..store.models import WalletItem
 from .queue import enqueue
 
 JOB = "tier-reevaluation"
@@ -25,17 +23,7 @@ def run_segment(rt: Runtime, segment: str, cursor: str | None = None) -> int:
     changed = 0
     start: dict[str, Any] | None = json.loads(cursor) if cursor else None
     while True:
-        with translated():
-            page = WalletItem.scan(
-                segment=int(segment),
-                total_segments=rt.settings.scan_segments,
-                limit=PAGE,
-                page_size=PAGE,
-                last_evaluated_key=start,
-                attributes_to_get=["member_id"],
-            )
-            member_ids = [item.member_id for item in page]
-            start = page.last_evaluated_key
+        member_ids, start = rt.store.wallets.scan_member_ids(int(segment), rt.settings.scan_segments, PAGE, start)
         changed += sum(1 for member_id in member_ids if reevaluate_member(rt, member_id))
         if start is None:
             return changed

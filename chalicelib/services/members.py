@@ -30,7 +30,6 @@ from ..domain.wallet import Wallet
 from ..settings import Settings
 from ..store import directory
 from ..store.bookings import Booking
-from ..store.ledger import list_entries
 from .operations import apply_to_wallet
 from .programs import current_program, decimal_or_int
 from .requests import EnrolRequest, MemberRef, SpendCodeRequest, valid_member_id
@@ -216,8 +215,8 @@ def tier_progress(wallet: Wallet, program: Program, now: datetime) -> dict[str, 
     }
 
 
-def member_entries(member_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
-    entries, next_cursor = list_entries(member_id, limit, cursor)
+def member_entries(rt: Runtime, member_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    entries, next_cursor = rt.store.ledger.list_entries(member_id, limit, cursor)
     return {"entries": [entry.public() for entry in entries], "next_cursor": next_cursor}
 
 

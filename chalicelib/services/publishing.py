@@ -14,18 +14,18 @@ from typing import Any
 
 from ..domain.settlement import Settlement
 from ..observability import logger
-from ..store import settlements, statements
+from ..store import statements
 from .runtime import Runtime, iso
 
 
 def publish_period(rt: Runtime, period: str) -> bool:
     """Put one closed period's objects in S3 and mark it published. False when there is nothing to do (not
     stored, or published already); PublicationFailed when S3 fails (the period stays unpublished)."""
-    stored = settlements.get_stored(period)
+    stored = rt.store.settlements.get_stored(period)
     if stored is None or stored.published_at is not None:
         return False
-    statements.put_period(rt.settings, period, stored.document, party_statements(stored.settlement))
-    settlements.mark_published(period, iso(rt.now()))
+    rt.store.statements.put_period(period, stored.document, party_statements(stored.settlement))
+    rt.store.settlements.mark_published(period, iso(rt.now()))
     logger.info("settlement period published", extra={"period": period})
     return True
 
@@ -43,7 +43,7 @@ def party_statements(settlement: Settlement) -> list[statements.PartyStatement]:
 
 def statement_csv(statement: dict[str, Any]) -> str:
     """One `field,value` row per figure; maps flattened as field.key (at any depth: the voucher lines nest, e.g.
-    vouchers.spent_here.by_issuer.alpha) — the same figures as the JSON."""
+    vouchers.spent_here.by_issuer.alpha), an empty map as one empty row — the same figures as the JSON."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["field", "value"])
@@ -54,8 +54,10 @@ def statement_csv(statement: dict[str, Any]) -> str:
 def _rows(prefix: str, figures: dict[str, Any]) -> list[list[Any]]:
     rows: list[list[Any]] = []
     for key, value in figures.items():
-        if isinstance(value, dict):
+        if isinstance(value, dict) and value:
             rows += _rows(f"{prefix}{key}.", value)
+        elif isinstance(value, dict):  # nothing moved: the row is there, empty, so every statement has it
+            rows.append([f"{prefix}{key}", ""])
         else:
             rows.append([f"{prefix}{key}", value])
     return rows

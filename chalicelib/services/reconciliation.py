@@ -27,11 +27,6 @@ from ..domain.reconciliation import (
     vouchers_from_entries,
     vouchers_from_wallets,
 )
-from ..store import settlements
-from ..store.errors import translated
-from ..store.ledger import all_entries
-from ..store.models import WalletItem
-from ..store.wallets import to_wallet
 from . import settlement
 from .runtime import Runtime
 
@@ -42,18 +37,8 @@ def reconcile(
     if not (1 <= segments <= 1000 and 0 <= segment < segments):
         raise InvalidRequest("segment must be in 0..segments-1, segments in 1..1000", field="segment")
     start_key = None if cursor is None else _decode(cursor, segment, segments)
-    with translated():
-        page = WalletItem.scan(
-            segment=segment,
-            total_segments=segments,
-            limit=limit,
-            page_size=limit,
-            last_evaluated_key=start_key,
-            consistent_read=True,
-        )
-        wallets = [to_wallet(item) for item in page]
-        last_key = page.last_evaluated_key
-    entries_by_member = {w.member_id: all_entries(w.member_id) for w in wallets}
+    wallets, last_key = rt.store.wallets.scan(segment, segments, limit, start_key)
+    entries_by_member = {w.member_id: rt.store.ledger.all_entries(w.member_id) for w in wallets}
     every_entry = [e for entries in entries_by_member.values() for e in entries]
 
     checks = [check_member(w, entries_by_member[w.member_id]) for w in wallets]
@@ -74,7 +59,7 @@ def reconcile(
             "by_issuer": {i: {"from_entries": from_entries[i], "from_wallets": from_wallets[i]} for i in issuers},
             "vouchers": vouchers,  # the open voucher points within it: the total misses lots moved into vouchers
         },
-        "invariant_3": _closed_days_net_to_zero(days),
+        "invariant_3": _closed_days_net_to_zero(rt, days),
         "next_cursor": _encode(last_key, segment, segments) if last_key else None,
     }
     if complete:
@@ -84,13 +69,13 @@ def reconcile(
     return report
 
 
-def _closed_days_net_to_zero(days: int) -> dict[str, Any]:
-    last = settlements.cursor(settlement.LAST_CLOSED)
+def _closed_days_net_to_zero(rt: Runtime, days: int) -> dict[str, Any]:
+    last = rt.store.settlements.cursor(settlement.LAST_CLOSED)
     totals = {}
     if last:
         day = date.fromisoformat(last)
         for _ in range(days):
-            document = settlements.get_document(day.isoformat())
+            document = rt.store.settlements.get_document(day.isoformat())
             if document is None:
                 break
             nets = json.loads(document)["net_positions"].values()
@@ -102,12 +87,12 @@ def _closed_days_net_to_zero(days: int) -> dict[str, Any]:
 def _coalition_liability(rt: Runtime, from_wallets: Counter[str], vouchers_in_wallets: Counter[str]) -> dict[str, Any]:
     """Last closed day's outstanding + the flows booked since (open days read through the day index); the same
     for the open voucher points within it."""
-    last = settlements.cursor(settlement.LAST_CLOSED)
-    epoch = settlements.cursor(settlement.EPOCH)
+    last = rt.store.settlements.cursor(settlement.LAST_CLOSED)
+    epoch = rt.store.settlements.cursor(settlement.EPOCH)
     outstanding: Counter[str] = Counter()
     open_vouchers: Counter[str] = Counter()
     if last:
-        closed = settlements.get_closed(last)
+        closed = rt.store.settlements.get_closed(last)
         outstanding.update(closed.outstanding if closed else {})
         open_vouchers.update(closed.outstanding_vouchers if closed else {})
     if epoch is None:

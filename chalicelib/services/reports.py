@@ -17,10 +17,7 @@ from typing import Any
 from ..domain.errors import InvalidRequest
 from ..domain.movements import Liability, movement
 from ..domain.tiers import month_key
-from ..store import layout, settlements
-from ..store.errors import translated
-from ..store.models import WalletItem
-from ..store.wallets import to_wallet
+from ..store import layout
 from . import settlement
 from .runtime import Runtime
 
@@ -35,7 +32,7 @@ def summary(rt: Runtime, partner_id: str, start_text: str | None, end_text: str 
     days = _days(start, end)
     for day in days:
         for shard in layout.settlement_shards():
-            for entry in settlements.day_entries(partner_id, day.isoformat(), shard):
+            for entry in rt.store.settlements.day_entries(partner_id, day.isoformat(), shard):
                 served.add(entry.member_id)
                 declared = movement(entry.type)
                 if declared.counts_purchase:
@@ -48,10 +45,12 @@ def summary(rt: Runtime, partner_id: str, start_text: str | None, end_text: str 
                     reversed_points += entry.points
 
     months = {month_key(day) for day in days}
-    elsewhere = sum(1 for wallet in _wallets(sorted(served)) if _active_elsewhere(wallet, partner_id, months))
+    elsewhere = sum(
+        1 for wallet in rt.store.wallets.load_many(sorted(served)) if _active_elsewhere(wallet, partner_id, months)
+    )
     buyers = len(purchases)
-    last_closed = settlements.cursor(settlement.LAST_CLOSED)
-    closed = settlements.get_closed(last_closed) if last_closed else None
+    last_closed = rt.store.settlements.cursor(settlement.LAST_CLOSED)
+    closed = rt.store.settlements.get_closed(last_closed) if last_closed else None
     return {
         "partner_id": partner_id,
         "from": start.isoformat(),
@@ -82,12 +81,6 @@ def _range(start_text: str | None, end_text: str | None) -> tuple[date, date]:
 def _days(start: date, end: date) -> list[date]:
     """Counted from the start, never stepped past the end: the day after 9999-12-31 does not exist."""
     return [start + timedelta(days=n) for n in range((end - start).days + 1)]
-
-
-def _wallets(member_ids: list[str]):  # type: ignore[no-untyped-def]
-    with translated():
-        for item in WalletItem.batch_get(member_ids):
-            yield to_wallet(item)
 
 
 def _active_elsewhere(wallet, partner_id: str, months: set[str]) -> bool:  # type: ignore[no-untyped-def]

@@ -23,7 +23,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from ..domain.errors import InvalidRequest, NotFound, PublicationFailed, RuleViolation, TransientFailure
 from ..domain.settlement import OPERATOR, PointFlows, combine, settle_day
 from ..observability import logger, metrics
-from ..store import layout, settlements
+from ..store import layout
 from .programs import current_program
 from .publishing import publish_period
 from .runtime import Runtime, iso
@@ -51,7 +51,7 @@ def parse_period(text: str) -> str:
 
 def mark_epoch(rt: Runtime) -> None:
     """The first partner's day is the first day there can be anything to settle."""
-    settlements.set_cursor(EPOCH, rt.now().date().isoformat(), only_if_absent=True)
+    rt.store.settlements.set_cursor(EPOCH, rt.now().date().isoformat(), only_if_absent=True)
 
 
 def party_ids(rt: Runtime) -> list[str]:
@@ -65,7 +65,7 @@ def close_day(rt: Runtime, day_text: str) -> str:
     day = parse_period(day_text)
     if len(day) != 10:
         raise InvalidRequest("close a day (YYYY-MM-DD); months close with their last day", field="date")
-    stored = settlements.get_document(day)
+    stored = rt.store.settlements.get_document(day)
     if stored is not None:
         resume_after_close(rt, day)
         return stored
@@ -76,14 +76,14 @@ def close_day(rt: Runtime, day_text: str) -> str:
 def resume_after_close(rt: Runtime, day: str) -> None:
     """Redo what follows a stored close, in case it was cut short: the closing cursor (days close in order, so
     every day up to a stored one is closed), the month it ends, publication."""
-    last = settlements.cursor(LAST_CLOSED)
+    last = rt.store.settlements.cursor(LAST_CLOSED)
     if last is None or last < day:
-        settlements.advance_cursor(LAST_CLOSED, day)
+        rt.store.settlements.advance_cursor(LAST_CLOSED, day)
     publish_pending(rt)
 
 
 def check_closable(rt: Runtime, day: str) -> None:
-    epoch = settlements.cursor(EPOCH)
+    epoch = rt.store.settlements.cursor(EPOCH)
     if epoch is None or day < epoch:
         raise RuleViolation(f"nothing to settle on {day}: the coalition's first day is {epoch}", field="date")
     if day >= rt.now().date().isoformat():  # checked first: the end of 9999-12-31 is past the calendar's end
@@ -91,7 +91,7 @@ def check_closable(rt: Runtime, day: str) -> None:
     if rt.now() < day_closes_at(rt, day):
         raise RuleViolation(f"{day} can close from {iso(day_closes_at(rt, day))}", field="date")
     previous = (date.fromisoformat(day) - timedelta(days=1)).isoformat()
-    if day > epoch and settlements.get_document(previous) is None:
+    if day > epoch and rt.store.settlements.get_document(previous) is None:
         raise RuleViolation(f"close {previous} first: days close in order", field="date")
 
 
@@ -105,23 +105,23 @@ def aggregate_day(rt: Runtime, day: str) -> PointFlows:
     parties = party_ids(rt)
     flows = PointFlows()
     for shard in layout.settlement_shards():
-        flows.merge(aggregate_shard(day, shard, parties))
+        flows.merge(aggregate_shard(rt, day, shard, parties))
     return flows
 
 
-def aggregate_shard(day: str, shard: int, parties: list[str]) -> PointFlows:
+def aggregate_shard(rt: Runtime, day: str, shard: int, parties: list[str]) -> PointFlows:
     """One shard of one day: a Query per party on that day's key, nothing else. Each entry adds its points and
     their value at the rate it was booked with; entries booked before entries recorded rates stay unrated here and
     are valued at the close's rates when the day is finalized (finalize_day), as they always were."""
     flows = PointFlows()
     for party in parties:
-        for entry in settlements.day_entries(party, day, shard):
+        for entry in rt.store.settlements.day_entries(party, day, shard):
             flows.add(entry)
     return flows
 
 
 def finalize_day(rt: Runtime, day: str, flows: PointFlows) -> str:
-    previous = settlements.get_closed((date.fromisoformat(day) - timedelta(days=1)).isoformat())
+    previous = rt.store.settlements.get_closed((date.fromisoformat(day) - timedelta(days=1)).isoformat())
     program = current_program(rt)
     # The rates at the close: the statement's point value, and the value of entries booked before entries
     # recorded the rate they settle at (as every entry was valued then). Every later entry settles at its own.
@@ -137,9 +137,9 @@ def finalize_day(rt: Runtime, day: str, flows: PointFlows) -> str:
         previous.outstanding_vouchers if previous else {},
     )
     document = json.dumps(settlement.document(), separators=(",", ":"))
-    if not settlements.save_closed(settlement, document):
-        return settlements.get_document(day) or document  # a concurrent close stored it first
-    settlements.advance_cursor(LAST_CLOSED, day)
+    if not rt.store.settlements.save_closed(settlement, document):
+        return rt.store.settlements.get_document(day) or document  # a concurrent close stored it first
+    rt.store.settlements.advance_cursor(LAST_CLOSED, day)
     metrics.add_metric(name="SettlementEntries", unit=MetricUnit.Count, value=flows.entries)
     logger.info("settlement day closed", extra={"day": day, "entries": flows.entries})
     if ends_month(day):
@@ -154,12 +154,12 @@ def ends_month(day: str) -> bool:
 
 def close_month(rt: Runtime, month: str) -> None:
     first = date.fromisoformat(f"{month}-01")
-    epoch = settlements.cursor(EPOCH) or first.isoformat()
+    epoch = rt.store.settlements.cursor(EPOCH) or first.isoformat()
     days = []
     day = first
     while day.month == first.month:
         if day.isoformat() >= epoch:
-            closed = settlements.get_closed(day.isoformat())
+            closed = rt.store.settlements.get_closed(day.isoformat())
             if closed is None:
                 return  # not every day is closed: the month is not either
             days.append(closed)
@@ -167,13 +167,13 @@ def close_month(rt: Runtime, month: str) -> None:
     if not days:
         return
     settlement = combine(month, days, iso(rt.now()))
-    settlements.save_closed(settlement, json.dumps(settlement.document(), separators=(",", ":")))
+    rt.store.settlements.save_closed(settlement, json.dumps(settlement.document(), separators=(",", ":")))
 
 
 def next_due_day(rt: Runtime) -> str | None:
     """The day after the last closed one (the epoch at first), if its grace has passed."""
-    last = settlements.cursor(LAST_CLOSED)
-    epoch = settlements.cursor(EPOCH)
+    last = rt.store.settlements.cursor(LAST_CLOSED)
+    epoch = rt.store.settlements.cursor(EPOCH)
     if epoch is None:
         return None
     day = (date.fromisoformat(last) + timedelta(days=1)).isoformat() if last else epoch
@@ -198,7 +198,7 @@ def publish_pending(rt: Runtime) -> list[str]:
     for day in unpublished_days(rt):
         try:
             published += _publish_day(rt, day)
-            settlements.advance_cursor(PUBLISHED, day)
+            rt.store.settlements.advance_cursor(PUBLISHED, day)
         except (PublicationFailed, TransientFailure) as error:
             metrics.add_metric(name="SettlementPublicationFailures", unit=MetricUnit.Count, value=1)
             logger.warning("settlement publication pending", extra={"day": day, "cause": str(error)})
@@ -208,12 +208,12 @@ def publish_pending(rt: Runtime) -> list[str]:
 
 def unpublished_days(rt: Runtime) -> list[str]:
     """The closed days after the PUBLISHED cursor (from the epoch at first), at most PUBLISH_BATCH_DAYS."""
-    last = settlements.cursor(LAST_CLOSED)
+    last = rt.store.settlements.cursor(LAST_CLOSED)
     if last is None:
         return []
-    published = settlements.cursor(PUBLISHED)
+    published = rt.store.settlements.cursor(PUBLISHED)
     if published is None:
-        first = date.fromisoformat(settlements.cursor(EPOCH) or last)
+        first = date.fromisoformat(rt.store.settlements.cursor(EPOCH) or last)
     else:
         first = date.fromisoformat(published) + timedelta(days=1)
     pending = (date.fromisoformat(last) - first).days + 1
@@ -224,24 +224,24 @@ def _publish_day(rt: Runtime, day: str) -> list[str]:
     periods = [day]
     if ends_month(day):
         month = day[:7]
-        if settlements.get_document(month) is None:
+        if rt.store.settlements.get_document(month) is None:
             close_month(rt, month)  # the close of this last day stopped before its month: finish it now
         periods.append(month)
     return [period for period in periods if publish_period(rt, period)]
 
 
 # ---- reading ----------------------------------------------------------------------------------------------
-def operator_view(period_text: str) -> str:
+def operator_view(rt: Runtime, period_text: str) -> str:
     period = parse_period(period_text)
-    document = settlements.get_document(period)
+    document = rt.store.settlements.get_document(period)
     if document is None:
         raise NotFound(f"{period} is not closed")
     return document
 
 
-def partner_statement(partner_id: str, period_text: str) -> dict[str, Any]:
+def partner_statement(rt: Runtime, partner_id: str, period_text: str) -> dict[str, Any]:
     period = parse_period(period_text)
-    settlement = settlements.get_closed(period)
+    settlement = rt.store.settlements.get_closed(period)
     if settlement is None:
         raise NotFound(f"{period} is not closed")
     return settlement.statement(partner_id)

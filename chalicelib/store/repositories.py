@@ -1,27 +1,35 @@
-"""The store as the use cases reach it: one repository per aggregate, built by the Container (bootstrap.py) and
-carried by the Runtime (`rt.store`). The protocols are the seam: `dynamodb_store` answers from the tables (the
-modules beside this one do the work), and a test may hand the Container other implementations (tests/support/
-fake_store.py keeps everything in memory) to run a use case with no AWS at all.
+"""The store as the use cases reach it: one repository per aggregate (and the S3 statements), built by the
+Container (bootstrap.py) and carried by the Runtime (`rt.store`). The protocols are the seam: `dynamodb_store`
+answers from the tables (the modules beside this one do the work, and own the key formats and the layout), and a
+test may hand the Container other implementations (tests/support/fake_store.py keeps some in memory) to run a use
+case with no AWS at all.
 
-Each method is one DynamoDB call at most (a booking: one transaction), as the use cases' cost figures count them.
+Each method is one DynamoDB call at most (a booking: one transaction; a page: one Query or Scan page), as the use
+cases' cost figures count them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..domain.campaigns import Campaign
-from ..domain.ledger import OperationRecord
+from ..domain.ledger import Entry, OperationRecord
 from ..domain.program import ApiKey, Partner, Program
 from ..domain.rewards import Claim, Reward, RewardTerms
+from ..domain.settlement import PointFlows, Settlement
 from ..domain.spend_codes import SpendCode
 from ..domain.vouchers import Voucher
 from ..domain.wallet import Wallet
 from ..settings import Settings
-from . import bookings, directory, operations, rewards, spend_codes, vouchers, wallets
+from . import bookings, directory, ledger, operations, rewards, settlements, spend_codes, vouchers, wallets
+from . import statements as statements_store
 from .bookings import Booking
 from .rewards import ClaimCursor
+from .settlements import StoredPeriod
+from .statements import PartyStatement
+from .wallets import ScanKey
 
 
 class Directory(Protocol):
@@ -62,6 +70,24 @@ class Wallets(Protocol):
     def load(self, member_id: str) -> Wallet | None:
         """The member's wallet as last written (None: no such member)."""
 
+    def load_many(self, member_ids: list[str]) -> list[Wallet]: ...
+
+    def scan(
+        self, segment: int, segments: int, limit: int, start: ScanKey | None
+    ) -> tuple[list[Wallet], ScanKey | None]:
+        """A page of every wallet (operator jobs only: never on a request path that serves partners or members)."""
+
+    def scan_member_ids(
+        self, segment: int, segments: int, limit: int, start: ScanKey | None
+    ) -> tuple[list[str], ScanKey | None]: ...
+
+    # The members a job is due for, on one shard of its sparse index (store/layout.py): one Query each.
+    def holds_due(self, shard: str, at: str) -> list[str]: ...
+
+    def reviews_due(self, shard: str, on: str) -> list[str]: ...
+
+    def expiries_due(self, shard: str, before: str) -> list[str]: ...
+
 
 class Operations(Protocol):
     def find(self, op_key: str) -> OperationRecord | None:
@@ -77,6 +103,9 @@ class Vouchers(Protocol):
     def find(self, code: str) -> Voucher | None: ...
 
     def of_member(self, member_id: str, limit: int) -> list[Voucher]: ...
+
+    def due(self, shard: str, before: str) -> list[str]:
+        """Codes of the open vouchers on `shard` whose last day is before `before`."""
 
 
 class SpendCodes(Protocol):
@@ -104,6 +133,46 @@ class Rewards(Protocol):
     def save_fulfilment(self, claim: Claim) -> None: ...
 
 
+class Ledger(Protocol):
+    def list_entries(self, member_id: str, limit: int, cursor: str | None) -> tuple[list[Entry], str | None]:
+        """A page of the member's entries, newest first."""
+
+    def all_entries(self, member_id: str) -> list[Entry]:
+        """Every entry of the member (the reconciliation's check of one wallet)."""
+
+
+class Settlements(Protocol):
+    """Closed periods, a close's shard parts, the cursors of closing and publishing, and a day's entries by the
+    settlement index."""
+
+    def day_entries(self, partner_id: str, day: str, shard: int) -> Iterator[Entry]: ...
+
+    def get_closed(self, period: str) -> Settlement | None: ...
+
+    def get_document(self, period: str) -> str | None: ...
+
+    def get_stored(self, period: str) -> StoredPeriod | None: ...
+
+    def mark_published(self, period: str, published_at: str) -> None: ...
+
+    def save_closed(self, settlement: Settlement, document: str) -> bool: ...
+
+    def save_part(self, day: str, shard: int, flows: PointFlows) -> None: ...
+
+    def parts(self, day: str) -> dict[int, PointFlows]: ...
+
+    def cursor(self, name: str) -> str | None: ...
+
+    def set_cursor(self, name: str, value: str, *, only_if_absent: bool = False) -> None: ...
+
+    def advance_cursor(self, name: str, value: str) -> None: ...
+
+
+class Statements(Protocol):
+    def put_period(self, period: str, document: str, statements: list[PartyStatement]) -> None:
+        """A closed period's documents, as objects finance teams open (S3)."""
+
+
 @dataclass(frozen=True)
 class Store:
     directory: Directory
@@ -113,6 +182,9 @@ class Store:
     vouchers: Vouchers
     spend_codes: SpendCodes
     rewards: Rewards
+    ledger: Ledger
+    settlements: Settlements
+    statements: Statements
 
 
 # ---- DynamoDB ----------------------------------------------------------------------------------
@@ -146,6 +218,13 @@ class DynamoWallets:
     def load(self, member_id: str) -> Wallet | None:
         return wallets.load_wallet(member_id)
 
+    load_many = staticmethod(wallets.load_wallets)
+    scan = staticmethod(wallets.scan_wallets)
+    scan_member_ids = staticmethod(wallets.scan_member_ids)
+    holds_due = staticmethod(wallets.holds_due)
+    reviews_due = staticmethod(wallets.reviews_due)
+    expiries_due = staticmethod(wallets.expiries_due)
+
 
 class DynamoOperations:
     def find(self, op_key: str) -> OperationRecord | None:
@@ -166,6 +245,8 @@ class DynamoVouchers:
 
     def of_member(self, member_id: str, limit: int) -> list[Voucher]:
         return vouchers.member_vouchers(member_id, limit)
+
+    due = staticmethod(vouchers.vouchers_due)
 
 
 class DynamoSpendCodes:
@@ -201,6 +282,33 @@ class DynamoRewards:
         rewards.save_fulfilment(claim)
 
 
+class DynamoLedger:
+    list_entries = staticmethod(ledger.list_entries)
+    all_entries = staticmethod(ledger.all_entries)
+
+
+class DynamoSettlements:
+    day_entries = staticmethod(settlements.day_entries)
+    get_closed = staticmethod(settlements.get_closed)
+    get_document = staticmethod(settlements.get_document)
+    get_stored = staticmethod(settlements.get_stored)
+    mark_published = staticmethod(settlements.mark_published)
+    save_closed = staticmethod(settlements.save_closed)
+    save_part = staticmethod(settlements.save_part)
+    parts = staticmethod(settlements.parts)
+    cursor = staticmethod(settlements.cursor)
+    set_cursor = staticmethod(settlements.set_cursor)
+    advance_cursor = staticmethod(settlements.advance_cursor)
+
+
+@dataclass(frozen=True)
+class S3Statements:
+    settings: Settings
+
+    def put_period(self, period: str, document: str, statements: list[PartyStatement]) -> None:
+        statements_store.put_period(self.settings, period, document, statements)
+
+
 def dynamodb_store(settings: Settings) -> Store:
     return Store(
         directory=DynamoDirectory(settings),
@@ -210,4 +318,7 @@ def dynamodb_store(settings: Settings) -> Store:
         vouchers=DynamoVouchers(),
         spend_codes=DynamoSpendCodes(),
         rewards=DynamoRewards(),
+        ledger=DynamoLedger(),
+        settlements=DynamoSettlements(),
+        statements=S3Statements(settings),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from ..domain.tiers import adopt_legacy_tier
 from ..domain.timefmt import iso
@@ -101,6 +102,45 @@ def to_item(wallet: Wallet) -> WalletItem:
     if wallet.version:  # pynamodb turns it into the condition `version = read version`, and bumps it
         item.version = wallet.version
     return item
+
+
+ScanKey = dict[str, Any]  # DynamoDB's LastEvaluatedKey of a Scan page
+
+
+def scan_wallets(segment: int, segments: int, limit: int, start: ScanKey | None) -> tuple[list[Wallet], ScanKey | None]:
+    """One page of a parallel Scan segment, read consistently (the operator's reconciliation walks every wallet)."""
+    with translated():
+        page = WalletItem.scan(
+            segment=segment,
+            total_segments=segments,
+            limit=limit,
+            page_size=limit,
+            last_evaluated_key=start,
+            consistent_read=True,
+        )
+        wallets = [to_wallet(item) for item in page]
+        return wallets, page.last_evaluated_key
+
+
+def scan_member_ids(segment: int, segments: int, limit: int, start: ScanKey | None) -> tuple[list[str], ScanKey | None]:
+    """One page of member ids of a parallel Scan segment (the full tier re-evaluation)."""
+    with translated():
+        page = WalletItem.scan(
+            segment=segment,
+            total_segments=segments,
+            limit=limit,
+            page_size=limit,
+            last_evaluated_key=start,
+            attributes_to_get=["member_id"],
+        )
+        member_ids = [item.member_id for item in page]
+        return member_ids, page.last_evaluated_key
+
+
+def load_wallets(member_ids: list[str]) -> list[Wallet]:
+    """Several wallets (BatchGetItem, 100 a call), in no set order."""
+    with translated():
+        return [to_wallet(item) for item in WalletItem.batch_get(member_ids)]
 
 
 def holds_due(shard: str, at: str) -> list[str]:

@@ -28,6 +28,8 @@ class Memory:
 
 @dataclass
 class FakeWallets:
+    """Loads only: the scans and due indexes of the jobs are not kept in memory (yet)."""
+
     memory: Memory
 
     def load(self, member_id: str) -> Wallet | None:
@@ -83,6 +85,9 @@ class FakeVouchers:
     def of_member(self, member_id: str, limit: int) -> list[Voucher]:
         return [v for v in self.memory.vouchers.values() if v.member_id == member_id][:limit]
 
+    def due(self, shard: str, before: str) -> list[str]:  # one shard holds them all here
+        return [v.code for v in self.memory.vouchers.values() if v.status == "open" and v.expires_on < before]
+
 
 @dataclass
 class FakeSpendCodes:
@@ -96,13 +101,17 @@ class FakeSpendCodes:
 
 
 def memory_store(memory: Memory) -> Store:
-    """The directory and rewards are not kept in memory (yet): a use case that reaches them fails loudly."""
+    """Wallets, operations, bookings, vouchers and spend codes in memory; the directory, rewards, the ledger's reads,
+    settlements and statements are not kept (yet): a use case that reaches them fails loudly."""
     return Store(
         directory=None,  # type: ignore[arg-type]
-        wallets=FakeWallets(memory),
+        wallets=FakeWallets(memory),  # type: ignore[arg-type]
         operations=FakeOperations(memory),
         bookings=FakeBookings(memory),
         vouchers=FakeVouchers(memory),
         spend_codes=FakeSpendCodes(memory),
         rewards=None,  # type: ignore[arg-type]
+        ledger=None,  # type: ignore[arg-type]
+        settlements=None,  # type: ignore[arg-type]
+        statements=None,  # type: ignore[arg-type]
     )
