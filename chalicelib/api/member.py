@@ -9,8 +9,9 @@ from chalice.app import Blueprint
 from ..services import members, vouchers
 from ..services.operations import Reply
 from ..services.requests import SpendCodeRequest, VoucherRequest
+from ..services.voucher_views import VoucherList
 from .queries import Limited, Page
-from .responses import EntriesPage, MemberOverview, SpendCodeIssued, VoucherConverted, VoucherList
+from .responses import EntriesPage, MemberOverview, SpendCodeIssued, VoucherConverted
 from .routing import Call, Link, endpoint
 
 member_api = Blueprint(__name__)
@@ -50,7 +51,7 @@ def convert_points(call: Call, body: VoucherRequest) -> Reply:
 
 
 @endpoint(member_api, "/v1/me/vouchers", "GET", audience="member", query=Limited, response=VoucherList)
-def my_vouchers(call: Call) -> dict[str, Any]:
+def my_vouchers(call: Call) -> VoucherList:
     """My vouchers, newest first: open, spent and expired."""
     return vouchers.list_vouchers(call.rt, call.member_id, call.limit())
 

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..services.requests import ActivityRuleDocument, Bonuses, EarningLimits, VoucherRulesDocument
+from ..services.voucher_views import VoucherView
 
 DecimalText = Annotated[str, Field(pattern=r"^-?[0-9]+(\.[0-9]+)?$", description="a decimal as a string")]
 Money = Annotated[str, Field(pattern=r"^-?[0-9]+\.[0-9]{2}$", description="an amount in the settlement currency")]
@@ -173,17 +174,6 @@ class EntryView(Answer):
     breakdown: list[BreakdownLine] | None = None
 
 
-class VoucherView(Answer):
-    code: str
-    points: Points
-    value: DecimalText
-    currency: str
-    issued_at: datetime
-    expires_on: date
-    usable_at: Literal["all"] | list[str]
-    status: Literal["open", "spent", "expired"]
-
-
 class VoucherConverted(VoucherView):
     entry_id: str
     available_points: int
@@ -206,10 +196,6 @@ class SpendCodeIssued(Answer):
     code: str = Field(description="12 digits the member's app shows (or as a barcode); one use")
     points_max: Points
     expires_at: datetime
-
-
-class VoucherList(Answer):
-    vouchers: list[VoucherView]
 
 
 class EntriesPage(Answer):

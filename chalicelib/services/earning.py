@@ -32,7 +32,8 @@ from .operations import Decide, Operation, Outcome, Reply, fingerprint, run_oper
 from .programs import current_program, fee_per_point
 from .requests import PurchaseRequest
 from .runtime import Runtime, iso
-from .vouchers import convert_automatically, voucher_view
+from .voucher_views import voucher_view
+from .vouchers import convert_automatically
 
 # A till may post late (offline), but not from another season; and never from the future.
 MAX_POSTING_DELAY = timedelta(days=90)
@@ -170,7 +171,11 @@ def _apply(
         "breakdown": [line.to_dict() for award in mine for line in award.lines],
         "available_points": wallet.available,
         "tier": wallet.tier,
-        **({"vouchers": [voucher_view(voucher) for voucher, _ in converted]} if converted else {}),
+        **(
+            {"vouchers": [voucher_view(voucher).model_dump(mode="json") for voucher, _ in converted]}
+            if converted
+            else {}
+        ),
     }
     facts = _facts(purchase, awards, occurred_at, expires_on, fees)
     issued = points + sum(e.points for _, other_entries in others for e in other_entries)

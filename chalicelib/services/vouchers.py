@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
 
 from ..domain.errors import NotFound, RuleViolation
 from ..domain.ledger import Entry, new_entry
@@ -35,6 +34,7 @@ from .operations import (
 from .programs import current_program
 from .requests import PartnerVoucherRequest, VoucherRequest, VoucherSpendRequest
 from .runtime import Runtime, iso
+from .voucher_views import VoucherList, voucher_view
 
 
 def convert_points(rt: Runtime, member_id: str, request: VoucherRequest) -> Reply:
@@ -76,7 +76,11 @@ def _conversion(
 
         def decide(wallet: Wallet, now: datetime) -> Outcome:
             voucher, entry = book_conversion(wallet, program, rules, denomination, now, at=at)
-            body = {**voucher_view(voucher), "entry_id": entry.entry_id, "available_points": wallet.available}
+            body = {
+                **voucher_view(voucher).model_dump(mode="json"),
+                "entry_id": entry.entry_id,
+                "available_points": wallet.available,
+            }
             metrics = {"PointsConverted": denomination.points}
             return Outcome(201, body, [entry], vouchers=[voucher], metrics=metrics, consumed_codes=codes)
 
@@ -182,7 +186,11 @@ def void_voucher_spend(rt: Runtime, partner_id: str, code: str, redemption_id: s
             reopened = current.void(partner_id, redemption_id)
             wallet.move_to_vouchers(current.issuer_points, +1)
             entry = _voucher_entry(wallet, EntryType.VOUCHER_VOID, partner_id, current, redemption_id, now)
-            body = {**voucher_view(reopened), "redemption_id": redemption_id, "entry_id": entry.entry_id}
+            body = {
+                **voucher_view(reopened).model_dump(mode="json"),
+                "redemption_id": redemption_id,
+                "entry_id": entry.entry_id,
+            }
             return Outcome(200, body, [entry], vouchers=[reopened])
 
         return voucher.member_id, decide
@@ -250,21 +258,8 @@ def _voucher_entry(
     )
 
 
-def list_vouchers(rt: Runtime, member_id: str, limit: int) -> dict[str, Any]:
-    return {"vouchers": [voucher_view(v) for v in rt.store.vouchers.of_member(member_id, limit)]}
-
-
-def voucher_view(voucher: Voucher) -> dict[str, Any]:
-    return {
-        "code": voucher.code,
-        "points": voucher.points,
-        "value": to_str(voucher.value),
-        "currency": voucher.currency,
-        "issued_at": voucher.issued_at,
-        "expires_on": voucher.expires_on,
-        "usable_at": "all" if voucher.usable_at is None else sorted(voucher.usable_at),
-        "status": voucher.status,
-    }
+def list_vouchers(rt: Runtime, member_id: str, limit: int) -> VoucherList:
+    return VoucherList(vouchers=[voucher_view(v) for v in rt.store.vouchers.of_member(member_id, limit)])
 
 
 def _rules(program: Program) -> VoucherRules:
