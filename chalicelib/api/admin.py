@@ -1,4 +1,4 @@
-"""Operator endpoints: partners, their keys, the programme, jobs."""
+"""Operator endpoints: partners, their keys, the programme, jobs, and the customer-service desk's member file."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from chalice.app import Blueprint, Response
 
 from ..domain.errors import InvalidRequest, NotFound
 from ..jobs import dispatch
-from ..services import campaigns, members, partners, programs
+from ..services import campaigns, member_desk, members, partners, programs
 from ..services.requests import CampaignRequest, JobRequest, MemberPatch, PartnerCreate, PartnerPatch, ProgramDocument
-from .responses import Campaign, IssuedKey, JobStarted, MemberStatus, PartnerView, SavedProgram
+from .queries import MemberLookup
+from .responses import Campaign, IssuedKey, JobStarted, MemberFile, MemberStatus, PartnerView, SavedProgram
 from .routing import Call, Link, endpoint
 
 admin_api = Blueprint(__name__)
@@ -67,6 +68,27 @@ def revoke_key(call: Call, partner_id: str, key_id: str) -> Response:
     """Revoke an API key."""
     partners.revoke_api_key(call.rt, partner_id, key_id)
     return Response(body="", status_code=204)
+
+
+@endpoint(admin_api, "/v1/admin/members/{member_id}", "GET", audience="operator", response=MemberFile)
+def member_file(call: Call, member_id: str) -> dict[str, Any]:
+    """A member's whole file for customer service: profile, wallet by issuer and expiry, debts, holds, open voucher
+    points and the latest entries."""
+    return member_desk.member_file(call.rt, member_id)
+
+
+@endpoint(
+    admin_api,
+    "/v1/admin/members",
+    "GET",
+    audience="operator",
+    query=MemberLookup,
+    response=MemberFile,
+    links=(Link("patch_member", {"path.member_id": "member_id"}),),
+)
+def find_member_file(call: Call) -> dict[str, Any]:
+    """A member's file found by card number, email or phone (exactly one)."""
+    return member_desk.find_member_file(call.rt, call.query("card_number"), call.query("email"), call.query("phone"))
 
 
 @endpoint(admin_api, "/v1/admin/members/{member_id}", "PATCH", audience="operator", response=MemberStatus)

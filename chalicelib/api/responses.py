@@ -174,6 +174,34 @@ class EntryView(Answer):
     breakdown: list[BreakdownLine] | None = None
 
 
+class LotView(Answer):
+    issuer: str
+    expires_on: date
+    points: Points
+
+
+class HoldView(Answer):
+    hold_id: str
+    partner_id: str
+    points: Points
+    expires_at: datetime
+
+
+class MemberFile(MemberOverview):
+    """The customer-service desk's view of a member (personal data: the operator's eyes only)."""
+
+    tier_reached_on: date
+    created_at: datetime
+    birth_date: date | None
+    referred_by: str | None
+    lots: list[LotView] = Field(description="points by issuer and expiry date, earliest first")
+    debts: PointsBy = Field(description="points owed back to each issuer (spent before a return)")
+    holds: list[HoldView]
+    voucher_points: PointsBy = Field(description="points in the member's open vouchers, by issuer")
+    recent_entries: list[EntryView] = Field(description="the latest entries, newest first")
+    more_entries: bool = Field(description="older entries exist (the member's history has them all)")
+
+
 class VoucherConverted(VoucherView):
     entry_id: str
     available_points: int

@@ -173,9 +173,9 @@ def find_member(rt: Runtime, ref: MemberRef) -> dict[str, Any]:
     return {"member_id": wallet.member_id, "tier": wallet.tier, "available_points": wallet.available_at(rt.now())}
 
 
-def member_overview(rt: Runtime, member_id: str) -> dict[str, Any]:
-    """GET /v1/me: one GetItem, whatever the history's length."""
-    wallet = _wallet(rt, member_id)
+def member_overview(rt: Runtime, member_id: str, wallet: Wallet | None = None) -> dict[str, Any]:
+    """GET /v1/me: one GetItem, whatever the history's length (none when the caller read the wallet)."""
+    wallet = wallet or _wallet(rt, member_id)
     program = current_program(rt)
     now = rt.now()
     available, held = wallet.available_at(now), wallet.held_at(now)
