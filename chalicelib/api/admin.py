@@ -9,10 +9,19 @@ from chalice.app import Blueprint, Response
 
 from ..domain.errors import InvalidRequest, NotFound
 from ..jobs import dispatch
-from ..services import campaigns, member_desk, members, partners, programs
-from ..services.requests import CampaignRequest, JobRequest, MemberPatch, PartnerCreate, PartnerPatch, ProgramDocument
+from ..services import adjustments, campaigns, member_desk, members, partners, programs
+from ..services.operations import Reply
+from ..services.requests import (
+    AdjustmentRequest,
+    CampaignRequest,
+    JobRequest,
+    MemberPatch,
+    PartnerCreate,
+    PartnerPatch,
+    ProgramDocument,
+)
 from .queries import MemberLookup
-from .responses import Campaign, IssuedKey, JobStarted, MemberFile, MemberStatus, PartnerView, SavedProgram
+from .responses import Adjusted, Campaign, IssuedKey, JobStarted, MemberFile, MemberStatus, PartnerView, SavedProgram
 from .routing import Call, Link, endpoint
 
 admin_api = Blueprint(__name__)
@@ -89,6 +98,15 @@ def member_file(call: Call, member_id: str) -> dict[str, Any]:
 def find_member_file(call: Call) -> dict[str, Any]:
     """A member's file found by card number, email or phone (exactly one)."""
     return member_desk.find_member_file(call.rt, call.query("card_number"), call.query("email"), call.query("phone"))
+
+
+@endpoint(
+    admin_api, "/v1/admin/members/{member_id}/adjustments", "POST", audience="operator", status=201, response=Adjusted
+)
+def adjust_points(call: Call, member_id: str, body: AdjustmentRequest) -> Reply:
+    """Credit (+) or debit (−) a member's points with a reason, funded or absorbed by a named issuer (once per
+    adjustment_id; settled as that issuer's issuance or return)."""
+    return adjustments.adjust_points(call.rt, member_id, body)
 
 
 @endpoint(admin_api, "/v1/admin/members/{member_id}", "PATCH", audience="operator", response=MemberStatus)

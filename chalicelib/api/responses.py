@@ -174,6 +174,16 @@ class EntryView(Answer):
     breakdown: list[BreakdownLine] | None = None
 
 
+class Adjusted(Answer):
+    entry_id: str
+    adjustment_id: str
+    member_id: str
+    points: int = Field(description="+ credited, − debited")
+    funder: str = Field(description="the issuer that funds the credit or absorbs the debit")
+    available_points: Points
+    owed_points: Points = Field(description="points the member owes back to issuers (a debit beyond their points)")
+
+
 class LotView(Answer):
     issuer: str
     expires_on: date

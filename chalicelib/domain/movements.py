@@ -23,6 +23,8 @@ A movement is one ledger entry type. Its declaration says, for each portion of i
     voucher_expire EXPIRES    BREAKAGE     NONE            (v)   job (an open voucher past its last day)
     reward         SPENDS     REDEMPTION_PAIR POINT_VALUE        member (a catalogue reward claimed at its offerer)
     reward_cancel  GIVES_BACK REVERSAL_PAIR POINT_VALUE          partner, operator (the offerer cancels a claim)
+    adjustment     ISSUES     FEE_ON_ISSUE FEE_PER_POINT         operator (a credit by customer service, its funder's)
+    adjustment_debit RETURNS  FEE_REFUND   FEE_PER_POINT         operator (a debit, absorbed by the named issuer)
 
 - liability: how the portion moves its issuer's outstanding points (issued − returned − redeemed + reversed −
   expired); hold and void move points between the member's lots and held points, which both count as outstanding;
@@ -52,6 +54,7 @@ Partners start movements through operations, each exactly once under its id (sto
     voucher     request_id      voucher      409 idempotency_conflict  (started by the member: key member#voucher#id)
     reward_claim   claim_id     reward       409 idempotency_conflict  (by the member: key member#reward_claim#id)
     reward_cancel  code         reward_cancel 422 claim_not_open       yes (corrects a claim; by its offerer)
+    adjustment  adjustment_id   adjustment, adjustment_debit  409      yes (by the operator: key operator#adjustment#id)
 
 Adding a movement:
 1. an `EntryType` member (its value is what ledger items store: never rename one) and its `Movement` in
@@ -93,6 +96,8 @@ class EntryType(StrEnum):
     VOUCHER_EXPIRE = "voucher_expire"  # an open voucher past its last day: breakage of its issuers
     REWARD = "reward"  # a catalogue reward claimed: its points spent at the offerer
     REWARD_CANCEL = "reward_cancel"  # the offerer cancels a claim: the points go back, the money too
+    ADJUSTMENT = "adjustment"  # customer service credits points, issued by a named funder (settled as issued)
+    ADJUSTMENT_DEBIT = "adjustment_debit"  # customer service debits points of a named issuer (settled as returned)
 
 
 class Liability(Enum):
@@ -205,6 +210,14 @@ MOVEMENTS: Mapping[EntryType, Movement] = MappingProxyType(
                 bonus_sign=-1,
             ),
             Movement(EntryType.REWARD, *_SPENDING, frozenset({Starter.MEMBER})),
+            Movement(EntryType.ADJUSTMENT, *_ISSUING, frozenset({Starter.OPERATOR})),
+            Movement(
+                EntryType.ADJUSTMENT_DEBIT,
+                Liability.RETURNS,
+                Settles.FEE_REFUND,
+                Rate.FEE_PER_POINT,
+                frozenset({Starter.OPERATOR}),
+            ),
             Movement(
                 EntryType.REWARD_CANCEL,
                 Liability.GIVES_BACK,
@@ -247,6 +260,7 @@ class OperationKind(StrEnum):
     VOUCHER_VOID = "voucher_void"
     REWARD_CLAIM = "reward_claim"
     REWARD_CANCEL = "reward_cancel"
+    ADJUSTMENT = "adjustment"
 
 
 @dataclass(frozen=True)
@@ -309,6 +323,13 @@ OPERATIONS: Mapping[OperationKind, OperationDeclaration] = MappingProxyType(
                 frozenset({EntryType.REWARD_CANCEL}),
                 started_by=frozenset({Starter.PARTNER, Starter.OPERATOR}),
                 conflict=ClaimNotOpen,
+                corrects=True,
+            ),
+            OperationDeclaration(  # customer service, on any member's account (a suspended one's too)
+                OperationKind.ADJUSTMENT,
+                "adjustment_id",
+                frozenset({EntryType.ADJUSTMENT, EntryType.ADJUSTMENT_DEBIT}),
+                started_by=frozenset({Starter.OPERATOR}),
                 corrects=True,
             ),
         )

@@ -156,6 +156,19 @@ class RewardCreate(RewardTermsDocument):
     reward_id: RewardId  # unique in the whole catalogue: members claim it by this id
 
 
+class AdjustmentRequest(Strict):
+    adjustment_id: OperationId  # the operator's own id for it: a retry with it adjusts once
+    points: Annotated[int, Field(strict=True, ge=-1_000_000, le=1_000_000)]  # + credit, − debit; never 0
+    reason: Annotated[str, StringConstraints(min_length=3, max_length=500, strip_whitespace=True)]
+    funder: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9\-]{1,39}$")]  # a partner, or "operator"
+
+    @model_validator(mode="after")
+    def moves_points(self) -> AdjustmentRequest:
+        if self.points == 0:
+            raise ValueError("points must not be 0: give + to credit, - to debit")
+        return self
+
+
 class RewardClaimRequest(Strict):
     claim_id: OperationId  # the member app's own id for this claim: a retry with it claims once
 

@@ -274,6 +274,8 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
     call("GET", f"/v1/me/entries?limit=100&cursor={page['next_cursor']}", token)
     call("POST", "/v1/admin/jobs/hold-sweep", admin, {})
     other = call("POST", "/v1/members", key, {"card_number": "123456789012"}).json
+    adjustment = {"adjustment_id": "adj-1", "points": 25, "reason": "a lost receipt", "funder": "alpha"}
+    call("POST", f"/v1/admin/members/{member['member_id']}/adjustments", admin, adjustment)
     call("GET", f"/v1/admin/members/{member['member_id']}", admin)
     call("GET", f"/v1/admin/members?card_number={member['card_number']}", admin)
     call("PATCH", f"/v1/admin/members/{other['member_id']}", admin, {"status": "suspended"})

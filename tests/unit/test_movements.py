@@ -50,6 +50,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     "voucher_expire": {"expired": 100, "liability": -100},
     "reward": {"redeemed": 100, "redeemed_worth": Decimal("1.00"), "liability": -100},  # spent at the offerer
     "reward_cancel": {"reversed": 100, "reversed_worth": Decimal("1.00"), "liability": 100},
+    "adjustment": {"issued": 100, "fee": Decimal("0.200"), "liability": 100},  # a credit: the funder's issuance
+    "adjustment_debit": {"returned": 100, "fee": Decimal("-0.200"), "liability": -100},  # as a return
 }
 
 
@@ -150,6 +152,7 @@ def test_operation_kinds_keep_their_stored_strings_and_answers() -> None:
         "voucher_void": ("redemption_id", IdempotencyConflict, True),
         "reward_claim": ("claim_id", IdempotencyConflict, False),
         "reward_cancel": ("code", ClaimNotOpen, True),
+        "adjustment": ("adjustment_id", IdempotencyConflict, True),
     }
     assert all(OPERATIONS[k].kind is k for k in OperationKind)
     assert operation_key("alpha", OperationKind.CAPTURE, "h-1") == "alpha#capture#h-1"
@@ -158,11 +161,18 @@ def test_operation_kinds_keep_their_stored_strings_and_answers() -> None:
 
 def test_operations_book_the_movements_partners_and_members_start() -> None:
     booked = {t for d in OPERATIONS.values() for t in d.books}
-    assert booked == {t for t, m in MOVEMENTS.items() if m.started_by & {Starter.PARTNER, Starter.MEMBER}}
+    by_partners_and_members = {t for t, m in MOVEMENTS.items() if m.started_by & {Starter.PARTNER, Starter.MEMBER}}
+    assert booked == by_partners_and_members | OPERATIONS[OperationKind.ADJUSTMENT].books  # + customer service
     assert OPERATIONS[OperationKind.VOUCHER].started_by == {Starter.MEMBER, Starter.PARTNER}
     assert OPERATIONS[OperationKind.REWARD_CLAIM].started_by == {Starter.MEMBER}
     assert OPERATIONS[OperationKind.REWARD_CANCEL].started_by == {Starter.PARTNER, Starter.OPERATOR}
-    others = set(OperationKind) - {OperationKind.VOUCHER, OperationKind.REWARD_CLAIM, OperationKind.REWARD_CANCEL}
+    assert OPERATIONS[OperationKind.ADJUSTMENT].started_by == {Starter.OPERATOR}
+    others = set(OperationKind) - {
+        OperationKind.VOUCHER,
+        OperationKind.REWARD_CLAIM,
+        OperationKind.REWARD_CANCEL,
+        OperationKind.ADJUSTMENT,
+    }
     assert all(OPERATIONS[k].started_by == {Starter.PARTNER} for k in others)
     reversible = {k for k, d in OPERATIONS.items() if d.reversible}
     assert reversible == {OperationKind.REDEMPTION, OperationKind.CAPTURE}
