@@ -26,6 +26,7 @@ class Settings(BaseModel):
     settlements_table: str = "coalition-local-settlements"
     vouchers_table: str = "coalition-local-vouchers"
     rewards_table: str = "coalition-local-rewards"
+    audit_table: str = "coalition-local-audit"
     statements_bucket: str = "coalition-local-statements"
     jobs_queue_url: str | None = None
     # Operator credential of the local stage (other stages store hashed operator keys in the directory).
@@ -79,6 +80,7 @@ class Settings(BaseModel):
             "settlements_table": "SETTLEMENTS_TABLE",
             "vouchers_table": "VOUCHERS_TABLE",
             "rewards_table": "REWARDS_TABLE",
+            "audit_table": "AUDIT_TABLE",
             "settlement_grace_minutes": "SETTLEMENT_GRACE_MINUTES",
             "statements_bucket": "STATEMENTS_BUCKET",
             "jobs_queue_url": "JOBS_QUEUE_URL",

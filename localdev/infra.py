@@ -22,6 +22,7 @@ TABLE_SETTINGS = {
     "SettlementsTable": "settlements_table",
     "VouchersTable": "vouchers_table",
     "RewardsTable": "rewards_table",
+    "AuditTable": "audit_table",
 }
 
 

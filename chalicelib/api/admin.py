@@ -8,8 +8,9 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from ..domain.errors import InvalidRequest, NotFound
+from ..domain.program import program_document
 from ..jobs import dispatch
-from ..services import adjustments, campaigns, member_desk, members, partners, programs
+from ..services import adjustments, audit, campaigns, member_desk, members, partners, programs
 from ..services.operations import Reply
 from ..services.requests import (
     AdjustmentRequest,
@@ -19,9 +20,20 @@ from ..services.requests import (
     PartnerCreate,
     PartnerPatch,
     ProgramDocument,
+    valid_member_id,
 )
-from .queries import MemberLookup
-from .responses import Adjusted, Campaign, IssuedKey, JobStarted, MemberFile, MemberStatus, PartnerView, SavedProgram
+from .queries import AuditRange, MemberLookup
+from .responses import (
+    Adjusted,
+    AuditPage,
+    Campaign,
+    IssuedKey,
+    JobStarted,
+    MemberFile,
+    MemberStatus,
+    PartnerView,
+    SavedProgram,
+)
 from .routing import Call, Link, endpoint
 
 admin_api = Blueprint(__name__)
@@ -52,7 +64,31 @@ def get_partner(call: Call, partner_id: str) -> dict[str, Any]:
     return partner.view()
 
 
-@endpoint(admin_api, "/v1/admin/partners/{partner_id}", "PATCH", audience="operator", response=PartnerView)
+def _partner_before(call: Call, params: dict[str, Any]) -> Any:
+    partner = call.rt.store.directory.get_partner(params["partner_id"])
+    return None if partner is None else partner.view()
+
+
+def _program_before(call: Call, params: dict[str, Any]) -> Any:
+    program = call.rt.store.directory.get_program(consistent=True)
+    return None if program is None else program_document(program)
+
+
+def _balance_before(call: Call, params: dict[str, Any]) -> Any:
+    wallet = call.rt.store.wallets.load(params["member_id"]) if valid_member_id(params["member_id"]) else None
+    if wallet is None:
+        return None
+    return {"status": wallet.status, "available_points": wallet.available, "owed_points": wallet.debt_points}
+
+
+@endpoint(
+    admin_api,
+    "/v1/admin/partners/{partner_id}",
+    "PATCH",
+    audience="operator",
+    response=PartnerView,
+    audit_before=_partner_before,
+)
 def patch_partner(call: Call, partner_id: str, body: PartnerPatch) -> dict[str, Any]:
     """Change a partner (status "suspended" stops its keys)."""
     return partners.update_partner(call.rt, partner_id, body)
@@ -101,7 +137,13 @@ def find_member_file(call: Call) -> dict[str, Any]:
 
 
 @endpoint(
-    admin_api, "/v1/admin/members/{member_id}/adjustments", "POST", audience="operator", status=201, response=Adjusted
+    admin_api,
+    "/v1/admin/members/{member_id}/adjustments",
+    "POST",
+    audience="operator",
+    status=201,
+    response=Adjusted,
+    audit_before=_balance_before,
 )
 def adjust_points(call: Call, member_id: str, body: AdjustmentRequest) -> Reply:
     """Credit (+) or debit (−) a member's points with a reason, funded or absorbed by a named issuer (once per
@@ -109,13 +151,22 @@ def adjust_points(call: Call, member_id: str, body: AdjustmentRequest) -> Reply:
     return adjustments.adjust_points(call.rt, member_id, body)
 
 
-@endpoint(admin_api, "/v1/admin/members/{member_id}", "PATCH", audience="operator", response=MemberStatus)
+@endpoint(
+    admin_api,
+    "/v1/admin/members/{member_id}",
+    "PATCH",
+    audience="operator",
+    response=MemberStatus,
+    audit_before=_balance_before,
+)
 def patch_member(call: Call, member_id: str, body: MemberPatch) -> dict[str, Any]:
     """Suspend, close or reactivate a member."""
     return members.set_member_status(call.rt, member_id, body.status)
 
 
-@endpoint(admin_api, "/v1/admin/program", "PUT", audience="operator", response=SavedProgram)
+@endpoint(
+    admin_api, "/v1/admin/program", "PUT", audience="operator", response=SavedProgram, audit_before=_program_before
+)
 def put_program(call: Call, body: ProgramDocument) -> dict[str, Any]:
     """Replace the whole programme."""
     return programs.set_program(call.rt, body)
@@ -159,3 +210,18 @@ def delete_campaign(call: Call, campaign_id: str) -> Response:
     """End a campaign now."""
     campaigns.delete_campaign(call.rt, campaign_id)
     return Response(body="", status_code=204)
+
+
+@endpoint(
+    admin_api,
+    "/v1/admin/audit",
+    "GET",
+    audience="operator",
+    query=AuditRange,
+    response=AuditPage,
+    links=(Link("audit_trail", {"query.cursor": "next_cursor"}),),
+)
+def audit_trail(call: Call) -> dict[str, Any]:
+    """Operator actions from..to (at most 92 days), in the order they happened: who, when, what, before, after."""
+    query = AuditRange.model_validate(dict(call.request.query_params or {}))
+    return audit.audit_page(call.rt, query.from_, query.to, call.limit(), call.query("cursor"))

@@ -51,6 +51,11 @@ class DateRange(Query):
     to: Annotated[date, Field(description="last day, YYYY-MM-DD (at most 92 days after from)")]
 
 
+class AuditRange(DateRange):
+    limit: Limit = 25
+    cursor: Cursor | None = None
+
+
 class ReconciliationPage(Query):
     segment: Annotated[int, Field(ge=0, le=999, description="parallel-Scan segment, below segments")] = 0
     segments: Annotated[int, Field(ge=1, le=1000)] = 1

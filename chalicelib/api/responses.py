@@ -184,6 +184,22 @@ class Adjusted(Answer):
     owed_points: Points = Field(description="points the member owes back to issuers (a debit beyond their points)")
 
 
+class AuditRecordView(Answer):
+    at: datetime
+    actor: str = Field(description="which operator key acted (a fingerprint of it, never the key)")
+    action: str = Field(description="the call: method and path")
+    target: str | None = Field(description="what it acted on: the call's first path parameter")
+    status: int
+    request: Any = Field(description="the body sent, secrets left out")
+    before: Any = Field(description="the state the action changed, as read just before (where the action reads one)")
+    after: Any = Field(description="the answer, secrets left out (a large one noted by its size)")
+
+
+class AuditPage(Answer):
+    records: list[AuditRecordView]
+    next_cursor: str | None
+
+
 class LotView(Answer):
     issuer: str
     expires_on: date

@@ -27,6 +27,7 @@ from ..domain.errors import (
 )
 from ..domain.program import OPERATOR
 from ..observability import logger
+from ..services.audit import record_action
 from ..services.auth import Principal
 from ..services.operations import Reply
 from ..services.runtime import Runtime
@@ -135,6 +136,7 @@ def endpoint(
     query: type[BaseModel] | None = None,
     links: tuple[Link, ...] = (),
     csv: bool = False,
+    audit_before: Callable[[Call, dict[str, Any]], Any] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register `view(call, **path_params)`; `audience` is partner | member | operator (or a tuple of them: any
     may call), or None for public.
@@ -144,6 +146,9 @@ def endpoint(
     `status` is the success status (a view returning a Reply answers the status its use case decided: declare
     that one), `response` the model of the success body, `links` where its values feed other operations:
     all three are what the OpenAPI document says, not checked at run time.
+
+    Every call by the operator that changes something (not a GET) is audited once it succeeded: who, when, what,
+    and `audit_before(call, path_params)`, the state it changes as read just before (services/audit.py).
     """
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -182,7 +187,12 @@ def endpoint(
                     query.model_validate(dict(request.query_params or {}))
                 if body_model is not None:
                     params["body"] = call.body(body_model)
-                return _respond(view(call, **params), status)
+                audited = principal is not None and principal.kind == "operator" and method != "GET"
+                before = audit_before(call, params) if audited and audit_before is not None else None
+                response = _respond(view(call, **params), status)
+                if audited and response.status_code < 400:
+                    _audit(call, method, path, params, before, response)
+                return response
             except DomainError as error:
                 return from_domain(error)
             except TransientFailure:  # a read outside a retried write (auth, lookups): the caller retries
@@ -201,6 +211,26 @@ def endpoint(
         return view
 
     return decorate
+
+
+def _audit(call: Call, method: str, path: str, params: dict[str, Any], before: Any, response: Response) -> None:
+    assert call.principal is not None
+    body = params.get("body")
+    target = next((str(v) for k, v in params.items() if k != "body"), None)  # the first path parameter
+    answer = response.body if isinstance(response.body, str) else (response.body or b"").decode(errors="replace")
+    try:
+        record_action(
+            call.rt,
+            call.principal.key_id or "operator",
+            f"{method} {call.request.path}",
+            target,
+            None if body is None else body.model_dump(mode="json", exclude_unset=True),  # as sent
+            before,
+            answer,
+            response.status_code,
+        )
+    except Exception:  # noqa: BLE001 - the action stands (answering 503 would invite a repeat): an alarm's job
+        logger.exception("audit record not written", extra={"path": path, "method": method, "target": target})
 
 
 def _authorization_headers(request: Request) -> list[str]:

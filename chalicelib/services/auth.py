@@ -44,6 +44,9 @@ CREDENTIAL = re.compile(r"[\x21-\x2b\x2d-\x7e]+")
 MAX_MEMBER_TOKEN_LIFETIME = timedelta(hours=24)
 
 
+LOCAL_OPERATOR = "local-admin"  # the local stage's operator key, from the environment
+
+
 def authenticate(rt: Runtime, keys: MemberKeys, headers: Sequence[str]) -> Principal:
     """`headers`: every Authorization header of the request (more than one is refused, whatever they say)."""
     credential = bearer_credential(headers)
@@ -92,13 +95,13 @@ def _operator(rt: Runtime, credential: str) -> Principal:
     admin = rt.settings.admin_key
     if rt.settings.is_local and admin is not None:
         if hmac.compare_digest(credential.encode(), admin.get_secret_value().encode()):
-            return Principal("operator")
+            return Principal("operator", key_id=LOCAL_OPERATOR)
         raise Unauthenticated("unknown credential")
     digest = hashlib.sha256(credential.encode()).hexdigest()
     if rt.cache.get(
         f"opkey:{digest}", lambda: rt.store.directory.operator_key_exists(digest), rt.settings.key_cache_seconds
     ):
-        return Principal("operator")
+        return Principal("operator", key_id=f"opkey-{digest[:16]}")  # which key, never the key itself
     raise Unauthenticated("unknown credential")
 
 

@@ -433,3 +433,23 @@ class RewardUsesItem(Model):
 TABLE_OF_MODEL[RewardItem] = "rewards"
 TABLE_OF_MODEL[ClaimItem] = "rewards"
 TABLE_OF_MODEL[RewardUsesItem] = "rewards"
+
+
+class AuditItem(Model):
+    """An operator action (AUDIT day / at#id): who, when, what, and the state before and after."""
+
+    class Meta:
+        table_name = "audit"
+
+    day = UnicodeAttribute(hash_key=True)  # YYYY-MM-DD: a day's actions read with one Query
+    at_id = UnicodeAttribute(range_key=True)  # the moment, then a random id: in order, never clashing
+    actor = UnicodeAttribute()
+    action = UnicodeAttribute()  # METHOD path
+    target = UnicodeAttribute(null=True)
+    request = JSONAttribute(null=True)
+    before = JSONAttribute(null=True)
+    after = JSONAttribute(null=True)
+    status = NumberAttribute()
+
+
+TABLE_OF_MODEL[AuditItem] = "audit"

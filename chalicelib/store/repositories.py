@@ -23,8 +23,9 @@ from ..domain.spend_codes import SpendCode
 from ..domain.vouchers import Voucher
 from ..domain.wallet import Wallet
 from ..settings import Settings
-from . import bookings, directory, ledger, operations, rewards, settlements, spend_codes, vouchers, wallets
+from . import audit, bookings, directory, ledger, operations, rewards, settlements, spend_codes, vouchers, wallets
 from . import statements as statements_store
+from .audit import AuditRecord
 from .bookings import Booking
 from .rewards import ClaimCursor
 from .settlements import StoredPeriod
@@ -168,6 +169,13 @@ class Settlements(Protocol):
     def advance_cursor(self, name: str, value: str) -> None: ...
 
 
+class Audit(Protocol):
+    def save(self, record: AuditRecord) -> None: ...
+
+    def day(self, day: str, limit: int, after: str | None) -> tuple[list[AuditRecord], str | None]:
+        """A day's operator actions in order, a page at a time."""
+
+
 class Statements(Protocol):
     def put_period(self, period: str, document: str, statements: list[PartyStatement]) -> None:
         """A closed period's documents, as objects finance teams open (S3)."""
@@ -185,6 +193,7 @@ class Store:
     ledger: Ledger
     settlements: Settlements
     statements: Statements
+    audit: Audit
 
 
 # ---- DynamoDB ----------------------------------------------------------------------------------
@@ -309,6 +318,11 @@ class S3Statements:
         statements_store.put_period(self.settings, period, document, statements)
 
 
+class DynamoAudit:
+    save = staticmethod(audit.save_record)
+    day = staticmethod(audit.day_records)
+
+
 def dynamodb_store(settings: Settings) -> Store:
     return Store(
         directory=DynamoDirectory(settings),
@@ -321,4 +335,5 @@ def dynamodb_store(settings: Settings) -> Store:
         ledger=DynamoLedger(),
         settlements=DynamoSettlements(),
         statements=S3Statements(settings),
+        audit=DynamoAudit(),
     )

@@ -27,6 +27,7 @@ def table_names(settings: Settings) -> dict[str, str]:
         "settlements": settings.settlements_table,
         "vouchers": settings.vouchers_table,
         "rewards": settings.rewards_table,
+        "audit": settings.audit_table,
     }
 
 

@@ -288,6 +288,7 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
     assert call("GET", "/v1/settlements/2026-11-23?format=csv", key).body.startswith(b"field,value\n")
     call("GET", "/v1/reports/summary?from=2026-11-01&to=2026-11-30", key)
     call("GET", "/v1/admin/reconciliation?limit=10", admin)
+    call("GET", "/v1/admin/audit?from=2026-11-23&to=2026-11-24&limit=100", admin)
     call("GET", "/v1/openapi.json")
 
     assert contract.seen == contract.operation_ids

@@ -61,6 +61,7 @@ def test_the_template_declares_protected_tables_a_private_bucket_and_queues_with
         "SettlementsTable",
         "VouchersTable",
         "RewardsTable",
+        "AuditTable",
     }
     for props in tables.values():
         assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}

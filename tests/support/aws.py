@@ -137,6 +137,7 @@ def table_snapshot(settings: Settings) -> dict[str, list[dict[str, Any]]]:
         settings.settlements_table,
         settings.vouchers_table,
         settings.rewards_table,
+        settings.audit_table,
     )
     for name in tables:
         items = client.scan(TableName=name, ConsistentRead=True)["Items"]

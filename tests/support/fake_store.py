@@ -102,7 +102,7 @@ class FakeSpendCodes:
 
 def memory_store(memory: Memory) -> Store:
     """Wallets, operations, bookings, vouchers and spend codes in memory; the directory, rewards, the ledger's reads,
-    settlements and statements are not kept (yet): a use case that reaches them fails loudly."""
+    settlements, statements and the audit trail are not kept (yet): a use case that reaches them fails loudly."""
     return Store(
         directory=None,  # type: ignore[arg-type]
         wallets=FakeWallets(memory),  # type: ignore[arg-type]
@@ -114,4 +114,5 @@ def memory_store(memory: Memory) -> Store:
         ledger=None,  # type: ignore[arg-type]
         settlements=None,  # type: ignore[arg-type]
         statements=None,  # type: ignore[arg-type]
+        audit=None,  # type: ignore[arg-type]
     )

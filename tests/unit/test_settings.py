@@ -63,6 +63,7 @@ def test_local_bootstrap_creates_only_the_tables_from_infra(jwt_key_path):
 
     assert "PiiHmacKeySecret" in declared_resources()
     assert sorted(r["TableName"] for r in requests) == [
+        "coalition-local-audit",
         "coalition-local-directory",
         "coalition-local-ledger",
         "coalition-local-members",
