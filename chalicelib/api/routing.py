@@ -190,7 +190,8 @@ def endpoint(
                 audited = principal is not None and principal.kind == "operator" and method != "GET"
                 before = audit_before(call, params) if audited and audit_before is not None else None
                 response = _respond(view(call, **params), status)
-                if audited and response.status_code < 400:
+                replayed = (response.headers or {}).get("Idempotent-Replay") == "true"
+                if audited and response.status_code < 400 and not replayed:  # a replay changed nothing
                     _audit(call, method, path, params, before, response)
                 return response
             except DomainError as error:
@@ -216,13 +217,14 @@ def endpoint(
 def _audit(call: Call, method: str, path: str, params: dict[str, Any], before: Any, response: Response) -> None:
     assert call.principal is not None
     body = params.get("body")
-    target = next((str(v) for k, v in params.items() if k != "body"), None)  # the first path parameter
+    path_values = {k: str(v) for k, v in params.items() if k != "body"}
+    target = next(iter(path_values.values()), None)  # the first path parameter
     answer = response.body if isinstance(response.body, str) else (response.body or b"").decode(errors="replace")
     try:
         record_action(
             call.rt,
             call.principal.key_id or "operator",
-            f"{method} {call.request.path}",
+            f"{method} {path.format(**path_values)}",  # as called: every path value (a key id too)
             target,
             None if body is None else body.model_dump(mode="json", exclude_unset=True),  # as sent
             before,

@@ -2,9 +2,10 @@
 member's points with a mandatory reason, each funded or absorbed by a named issuer (a partner, or the operator).
 
 A credit is points issued by the funder (entry `adjustment`: the funder's liability, its fee charged at the close
-like any issuance, valid as points earned today). A debit takes the named issuer's points back (entry
-`adjustment_debit`: first to expire first, a debt to that issuer when the member has spent them; the issuer's fee
-refunded at its fee per point now, as a return does). Exactly once per adjustment_id (key operator#adjustment#id),
+like any issuance, valid as points earned today); a suspended partner funds none. A debit takes back points of the
+named issuer the member holds, first to expire first (entry `adjustment_debit`, the issuer's fee refunded at its
+fee per point now, as a return does): never more than they hold of it (422 insufficient_points), so a debit makes
+no debt and no refund of a fee that was never charged. Exactly once per adjustment_id (key operator#adjustment#id),
 on a suspended or closed member too: a correction. Cost: 1 GetItem (the wallet) + 1 TransactWriteItems of 3 items.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..domain.errors import NotFound, RuleViolation
+from ..domain.errors import InsufficientPoints, NotFound, RuleViolation
 from ..domain.ledger import new_entry
 from ..domain.movements import EntryType, OperationKind
 from ..domain.program import OPERATOR
@@ -33,8 +34,11 @@ def adjust_points(rt: Runtime, member_id: str, request: AdjustmentRequest) -> Re
 
     def prepare() -> tuple[str, Decide]:
         funder = request.funder
-        if funder != OPERATOR and rt.store.directory.get_partner(funder) is None:
+        partner = None if funder == OPERATOR else rt.store.directory.get_partner(funder)
+        if funder != OPERATOR and partner is None:
             raise RuleViolation(f"{funder} is neither a partner nor the operator", field="funder")
+        if partner is not None and not partner.active and request.points > 0:  # no new liability for it
+            raise RuleViolation(f"{funder} is {partner.status}: it cannot fund a credit", field="funder")
         if not valid_member_id(member_id):
             raise NotFound(f"member {member_id} not found", field="member_id")
         program = current_program(rt)
@@ -48,6 +52,11 @@ def adjust_points(rt: Runtime, member_id: str, request: AdjustmentRequest) -> Re
                 wallet.credit(funder, points, expires_on)
                 moved, type = [Portion(expires_on, funder, points)], EntryType.ADJUSTMENT
             else:
+                held = sum(n for (_, issuer), n in wallet.lots.items() if issuer == funder)
+                if -points > held:  # never a debt made up here: only points of that issuer the member holds
+                    raise InsufficientPoints(
+                        f"the member holds {held} points of {funder}: a debit takes at most those", field="points"
+                    )
                 moved, type = wallet.claw_back(funder, -points), EntryType.ADJUSTMENT_DEBIT
             entry = new_entry(
                 wallet,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import re
 import secrets
@@ -16,6 +17,7 @@ from typing import Any
 
 from ..domain.errors import InvalidRequest
 from ..store.audit import AuditRecord
+from .retrying import until_written
 from .runtime import Runtime, iso
 
 SECRET_FIELDS = frozenset({"api_key", "secret", "token", "password"})
@@ -26,7 +28,8 @@ MAX_DAYS = 92
 def record_action(
     rt: Runtime, actor: str, action: str, target: str | None, request: Any, before: Any, answer: str, status: int
 ) -> None:
-    after: Any = {"bytes": len(answer)} if len(answer) > KEPT_BYTES else _parsed(answer)
+    """One PutItem, retried on throttling like any write (each part capped: the item stays far below DynamoDB's
+    400 KB whatever the programme's size)."""
     record = AuditRecord(
         at=iso(rt.now()),
         # In the order actions happened, even within a millisecond (or under a test's frozen clock): the wall
@@ -35,27 +38,45 @@ def record_action(
         actor=actor,
         action=action,
         target=target,
-        request=_redacted(request),
-        before=_redacted(before),
-        after=_redacted(after),
+        request=_kept(_redacted(request)),
+        before=_kept(_redacted(before)),
+        after=_kept(_redacted(_parsed(answer))),
         status=status,
     )
-    rt.store.audit.save(record)
+    until_written(rt, lambda: rt.store.audit.save(record), "the audit record")
+
+
+def _kept(value: Any) -> Any:
+    """The value, or a note of its size and digest when too large to keep here (a whole programme or settlement
+    document: the programme's own item and the statements hold them; the digest proves which one it was)."""
+    text = json.dumps(value, separators=(",", ":"), sort_keys=True)
+    if len(text) <= KEPT_BYTES:
+        return value
+    return {"bytes": len(text), "sha256": hashlib.sha256(text.encode()).hexdigest()}
 
 
 def audit_page(rt: Runtime, start: date, end: date, limit: int, cursor: str | None) -> dict[str, Any]:
     """The records of days start..end in order, a page at a time (one Query per day read)."""
     if end < start or (end - start).days >= MAX_DAYS:
         raise InvalidRequest(f"from..to must be 1 to {MAX_DAYS} days, from first", field="to")
-    day, after = (start, None) if cursor is None else _decode(cursor, start, end)
+    days = [start + timedelta(days=n) for n in range((end - start).days + 1)]  # never a step past the end
+    first, after = (start, None) if cursor is None else _decode(cursor, start, end)
     records: list[AuditRecord] = []
-    while day <= end and len(records) < limit:
-        page, after = rt.store.audit.day(day.isoformat(), limit - len(records), after)
-        records += page
-        if after is None:
-            day += timedelta(days=1)
-    more = day <= end
-    next_cursor = _encode(day, after) if more and len(records) == limit else None
+    for index in range(days.index(first), len(days)):
+        while len(records) < limit:
+            page, after = rt.store.audit.day(days[index].isoformat(), limit - len(records), after)
+            records += page
+            if after is None:
+                break
+        if len(records) == limit:  # full: go on after the last record, or with the next day
+            if after is not None:
+                return _page(records, _encode(days[index], after))
+            more = index + 1 < len(days)
+            return _page(records, _encode(days[index + 1], None) if more else None)
+    return _page(records, None)
+
+
+def _page(records: list[AuditRecord], next_cursor: str | None) -> dict[str, Any]:
     return {"records": [_view(r) for r in records], "next_cursor": next_cursor}
 
 

@@ -30,33 +30,35 @@ def test_a_credit_is_its_funders_issuance_and_a_debit_takes_back_the_named_issue
     replay = adjust(coalition, ana, "adj-1", 500, "market")
     other = adjust(coalition, ana, "adj-1", 400, "market")
     assert coalition.redeem(cinema, ana, 550).status == 201  # market's 600, first to expire first
-    debit = adjust(coalition, ana, "adj-2", -100, "market")
+    too_much = adjust(coalition, ana, "adj-2", -100, "market")  # 50 left: a debit makes no debt
+    never_held = adjust(coalition, ana, "adj-4", -10, "cinema")
+    debit = adjust(coalition, ana, "adj-2b", -50, "market")
     gift = adjust(coalition, ana, "adj-3", 20, "operator")
 
     assert credit.status == 201, credit.json
     assert (credit.json["points"], credit.json["available_points"], credit.json["funder"]) == (500, 600, "market")
     assert replay.replayed and replay.body == credit.body
     assert (other.status, other.error_code) == (409, "idempotency_conflict")
-    # 50 left: the debit takes them and owes the other 50 back to the market
-    assert (debit.json["available_points"], debit.json["owed_points"]) == (0, 50)
-    assert gift.json["available_points"] == 0 and gift.json["owed_points"] == 50  # the operator's 20 pay nothing back
+    assert [(r.status, r.error_code) for r in (too_much, never_held)] == [(422, "insufficient_points")] * 2
+    assert (debit.json["available_points"], debit.json["owed_points"]) == (0, 0)
+    assert (gift.json["available_points"], gift.json["owed_points"]) == (20, 0)
     entries = coalition.api.get("/v1/me/entries?limit=3", token=ana.token).json["entries"]
     assert [(e["type"], e["points"]) for e in entries] == [
         ("adjustment", 20),
-        ("adjustment_debit", -100),
+        ("adjustment_debit", -50),
         ("redeem", -550),
     ]
     assert entries[0]["breakdown"] == [
         {"rule": "adjustment", "points": 20, "detail": "goodwill after a lost receipt (by operator)"}
     ]
-    assert assert_invariants() == {"market": -50, "operator": 20}  # the debt is negative liability
+    assert assert_invariants() == {"operator": 20}
     day = close(coalition, clock, "2026-11-23")
     market_statement = day["partners"]["market"]
-    # issued 100 + 500, returned 100: fee on 500 net at 0.002 = 1.00
+    # issued 100 + 500, returned 50: fee on 550 net at 0.002 = 1.10
     assert (market_statement["issued_points"], market_statement["returned_points"], market_statement["fees"]) == (
         600,
-        100,
-        "1.00",
+        50,
+        "1.10",
     )
     assert {"from": "market", "to": "cinema", "kind": "redemption", "amount": "5.50"} in day["transfers"]
     assert day["net_total"] == "0.00"
@@ -65,9 +67,12 @@ def test_a_credit_is_its_funders_issuance_and_a_debit_takes_back_the_named_issue
 def test_adjustments_refuse_what_they_cannot_do_and_write_nothing(coalition):
     market = coalition.partner("market")
     ana = coalition.member(market)
+    coalition.partner("gone")
+    coalition.api.patch("/v1/admin/partners/gone", {"status": "suspended"}, token=coalition.admin)
     before = table_snapshot(coalition.api.container.settings)
 
     cases = {
+        "a suspended funder": adjust(coalition, ana, "a-0", 10, "gone"),
         "zero": adjust(coalition, ana, "a-1", 0, "market"),
         "no reason": adjust(coalition, ana, "a-2", 10, "market", reason=""),
         "unknown funder": adjust(coalition, ana, "a-3", 10, "nobody"),
@@ -89,6 +94,7 @@ def test_adjustments_refuse_what_they_cannot_do_and_write_nothing(coalition):
     }
 
     assert {name: (r.status, r.error_code) for name, r in cases.items()} == {
+        "a suspended funder": (422, "rule_violation"),
         "zero": (400, "invalid_request"),
         "no reason": (400, "invalid_request"),
         "unknown funder": (422, "rule_violation"),

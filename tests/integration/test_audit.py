@@ -16,19 +16,20 @@ def test_operator_actions_are_recorded_with_who_when_what_before_and_after(coali
     coalition.api.put("/v1/admin/program", {**PROGRAM, "point_value": "0.02"}, token=coalition.admin)
     body = {"adjustment_id": "adj-1", "points": 30, "reason": "a lost receipt", "funder": "market"}
     coalition.api.post(f"/v1/admin/members/{ana.member_id}/adjustments", body, token=coalition.admin)
+    replayed = coalition.api.post(f"/v1/admin/members/{ana.member_id}/adjustments", body, token=coalition.admin)
     refused = coalition.api.patch("/v1/admin/partners/market", {"status": "gone"}, token=coalition.admin)
 
     trail = coalition.api.get(f"/v1/admin/audit?{DAY}&limit=100", token=coalition.admin)
 
-    assert refused.status == 400
+    assert refused.status == 400 and replayed.replayed
     assert trail.status == 200, trail.json
     records = trail.json["records"]
     actions = [r["action"] for r in records if not r["action"].startswith("POST /v1/dev/")]
     assert actions[-3:] == [
-        "PATCH /v1/admin/partners/{partner_id}",
+        "PATCH /v1/admin/partners/market",
         "PUT /v1/admin/program",
-        "POST /v1/admin/members/{member_id}/adjustments",
-    ]  # the refused PATCH is not an action
+        f"POST /v1/admin/members/{ana.member_id}/adjustments",
+    ]  # the refused PATCH is not an action, nor the replayed adjustment
     renamed, reprogrammed, adjusted = [r for r in records if not r["action"].startswith("POST /v1/dev/")][-3:]
     assert {r["actor"] for r in records} == {"local-admin"}
     assert (renamed["target"], renamed["before"]["name"], renamed["after"]["name"]) == (
@@ -40,7 +41,7 @@ def test_operator_actions_are_recorded_with_who_when_what_before_and_after(coali
     assert (reprogrammed["before"]["point_value"], reprogrammed["after"]["point_value"]) == ("0.01", "0.02")
     assert adjusted["target"] == ana.member_id and adjusted["before"]["available_points"] == 0
     assert adjusted["after"]["available_points"] == 30 and adjusted["request"]["reason"] == "a lost receipt"
-    issued = next(r for r in records if r["action"] == "POST /v1/admin/partners/{partner_id}/keys")
+    issued = next(r for r in records if r["action"] == "POST /v1/admin/partners/market/keys")
     assert issued["after"]["api_key"] == "(not kept)"  # shown once to the operator, never stored
     assert trail.json["next_cursor"] is None
 
@@ -81,3 +82,28 @@ def test_the_trail_pages_in_order_and_only_the_operator_reads_it(coalition):
         "no range": (400, "invalid_request"),
         "bad cursor": (400, "invalid_request"),
     }
+
+
+def test_a_throttled_audit_write_is_retried_and_a_large_programme_is_kept_by_its_digest(coalition, meter):
+    from botocore.exceptions import ClientError
+
+    coalition.program()
+    throttled_once = []
+
+    def throttle_the_first_audit_write(call, proceed):
+        if call.operation == "PutItem" and "audit" in call.params["TableName"] and not throttled_once:
+            throttled_once.append(call)
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "PutItem")
+        return proceed()
+
+    meter.faults.append(throttle_the_first_audit_write)
+    activities = {f"quiz-{n:04d}": {"points": 5, "max_total": 1} for n in range(600)}
+    big = coalition.api.put("/v1/admin/program", {**PROGRAM, "activities": activities}, token=coalition.admin)
+    meter.faults.clear()
+    last_day = coalition.api.get("/v1/admin/audit?from=9999-12-31&to=9999-12-31", token=coalition.admin)
+
+    assert big.status == 200 and len(throttled_once) == 1
+    record = coalition.api.get(f"/v1/admin/audit?{DAY}&limit=100", token=coalition.admin).json["records"][-1]
+    assert record["action"] == "PUT /v1/admin/program"
+    assert set(record["request"]) == {"bytes", "sha256"} and record["request"]["bytes"] > 16_000
+    assert (last_day.status, last_day.json["records"]) == (200, [])
