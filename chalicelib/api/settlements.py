@@ -9,6 +9,7 @@ from chalice.app import Blueprint, Response
 from ..domain.errors import InvalidRequest
 from ..services import publishing, reports, settlement
 from ..services import reconciliation as reconciliation_service
+from ..services.operations import Reply
 from .errors import json_response
 from .queries import DateRange, ReconciliationPage, StatementFormat
 from .responses import ReconciliationReport, ReportSummary, SettlementDocument, Statement
@@ -53,9 +54,9 @@ def partner_statement(call: Call, period: str) -> Any:
         Link("partner_statement", {"path.period": "period"}),
     ),
 )
-def close_day(call: Call, date: str) -> Response:
-    """Close a settlement day (idempotent: a closed day answers the same document)."""
-    return json_response(201, settlement.close_day(call.rt, date))
+def close_day(call: Call, date: str) -> Reply:
+    """Close a settlement day (idempotent: a closed day answers the same document, as a replay)."""
+    return settlement.close_day_once(call.rt, date)
 
 
 @endpoint(settlement_api, "/v1/admin/settlements/{period}", "GET", audience="operator", response=SettlementDocument)

@@ -24,6 +24,7 @@ from ..domain.errors import InvalidRequest, NotFound, PublicationFailed, RuleVio
 from ..domain.settlement import OPERATOR, PointFlows, combine, settle_day
 from ..observability import logger, metrics
 from ..store import layout
+from .operations import Reply
 from .programs import current_program
 from .publishing import publish_period
 from .runtime import Runtime, iso
@@ -62,15 +63,21 @@ def party_ids(rt: Runtime) -> list[str]:
 # ---- closing --------------------------------------------------------------------------------------------
 def close_day(rt: Runtime, day_text: str) -> str:
     """Close one day inline (the operator's endpoint; local runs). Returns the stored document."""
+    return close_day_once(rt, day_text).body
+
+
+def close_day_once(rt: Runtime, day_text: str) -> Reply:
+    """The operator's close: the stored document, marked a replay when the day was closed already (it changed
+    nothing: neither the ledger nor the audit trail records it again)."""
     day = parse_period(day_text)
     if len(day) != 10:
         raise InvalidRequest("close a day (YYYY-MM-DD); months close with their last day", field="date")
     stored = rt.store.settlements.get_document(day)
     if stored is not None:
         resume_after_close(rt, day)
-        return stored
+        return Reply(201, stored, replayed=True)
     check_closable(rt, day)
-    return finalize_day(rt, day, aggregate_day(rt, day))
+    return Reply(201, finalize_day(rt, day, aggregate_day(rt, day)))
 
 
 def resume_after_close(rt: Runtime, day: str) -> None:
