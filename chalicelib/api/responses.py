@@ -166,6 +166,9 @@ class EntryView(Answer):
     entry_id: str
     type: str
     partner_id: str
+    partner_name: str | None = Field(
+        default=None, description="the partner's name as members know it (in a member's history; 'the programme')"
+    )
     points: int
     held_points: int
     attribution: list[AttributionLine]

@@ -22,7 +22,7 @@ from ..domain.errors import (
 )
 from ..domain.ledger import Entry, new_entry
 from ..domain.movements import EntryType
-from ..domain.program import Program
+from ..domain.program import OPERATOR, Program
 from ..domain.spend_codes import SpendCode
 from ..domain.tiers import metric_value
 from ..domain.vouchers import CENT
@@ -216,8 +216,23 @@ def tier_progress(wallet: Wallet, program: Program, now: datetime) -> dict[str, 
 
 
 def member_entries(rt: Runtime, member_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    """A page of the member's history, each entry with the name of the partner it was booked at (the partners'
+    list is read cached, as GET /v1/program reads it: one Query per container and minute, not per request)."""
     entries, next_cursor = rt.store.ledger.list_entries(member_id, limit, cursor)
-    return {"entries": [entry.public() for entry in entries], "next_cursor": next_cursor}
+    names = partner_names(rt) if entries else {}
+    return {
+        "entries": [
+            {**entry.public(), "partner_name": names.get(entry.partner_id, entry.partner_id)} for entry in entries
+        ],
+        "next_cursor": next_cursor,
+    }
+
+
+def partner_names(rt: Runtime) -> dict[str, str]:
+    """Partner id -> the name a member knows it by; the operator's entries (expiry, tiers, the programme's bonuses)
+    are the programme's."""
+    partners = rt.cache.get("partners", rt.store.directory.list_partners)
+    return {OPERATOR: "the programme", **{p.partner_id: p.name for p in partners}}
 
 
 def _wallet(rt: Runtime, member_id: str) -> Wallet:

@@ -43,7 +43,7 @@ def measure(coalition, meter, key, member, tag: str) -> dict[str, list[str]]:
     return calls
 
 
-WARM = {  # a warm container: the API key, the partner and the programme come from memory
+WARM = {  # a warm container: the API key, the partner, the programme and the partners' names come from memory
     "GET /v1/me": ["GetItem"],
     "POST /v1/transactions": ["GetItem", "TransactWriteItems"],
     "POST /v1/redemptions": ["GetItem", "GetItem", "TransactWriteItems"],  # the card's alias, then the wallet
@@ -55,7 +55,7 @@ COLD = {  # every read made: + the API key; + partner, programme and campaigns f
     "POST /v1/transactions": ["GetItem", "GetItem", "GetItem", "Query", "GetItem", "TransactWriteItems"],
     # the API key, the card's alias, the programme, the wallet
     "POST /v1/redemptions": ["GetItem", "GetItem", "GetItem", "GetItem", "TransactWriteItems"],
-    "GET /v1/me/entries": ["Query"],
+    "GET /v1/me/entries": ["Query", "Query"],  # the entries, the partners' names
 }
 
 
@@ -70,6 +70,7 @@ def test_calls_per_request_do_not_grow_with_history(coalition, container, meter)
         cold = measure(coalition, meter, key, member, f"{tag}-cold")
         cache._seconds = 30
         coalition.purchase(key, member, "1.00")  # fills the cache
+        coalition.api.get("/v1/me/entries?limit=1", token=member.token)  # and the partners' names
         warm = measure(coalition, meter, key, member, f"{tag}-warm")
         return cold, warm
 
