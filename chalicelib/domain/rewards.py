@@ -22,7 +22,7 @@ from .program import OPERATOR
 from .timefmt import iso
 from .wallet import Portion
 
-REWARD_ID = re.compile(r"[a-z0-9][a-z0-9\-]{1,63}")  # as a request gives it (services/requests.RewardId)
+REWARD_ID = re.compile(r"[a-z0-9][a-z0-9\-]{1,63}")  # requests take it (services/requests.RewardId)
 
 
 def is_reward_id(text: str) -> bool:
@@ -138,11 +138,10 @@ class Claim:
 
 @dataclass(frozen=True)
 class StockMove:
-    """A claim taken (+1) or given back (−1): the reward's counter under its stock, and the member's under the
-    per-member limit (the limits as the claim read them; None: none to keep)."""
+    """A claim taken (+1) or given back (−1): the reward's counter under its stock (the stock as stored, compared in
+    the write), and the member's under the per-member limit as the claim read it (None: none to keep)."""
 
     reward_id: str
     member_id: str
     delta: int
-    stock: int | None
     per_member_limit: int | None

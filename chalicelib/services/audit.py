@@ -5,8 +5,6 @@ shows once (a new API key) are never kept."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import re
@@ -15,6 +13,7 @@ import time
 from datetime import date, timedelta
 from typing import Any
 
+from ..domain.cursors import decode_cursor, encode_cursor, refused
 from ..domain.errors import InvalidRequest
 from ..store.audit import AuditRecord
 from .retrying import until_written
@@ -112,16 +111,16 @@ AT_ID = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{12}Z#[0-9]{20}[0-9a-f]{4
 
 
 def _encode(day: date, after: str | None) -> str:
-    raw = json.dumps({"d": day.isoformat(), "a": after}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return encode_cursor({"d": day.isoformat(), "a": after})
 
 
 def _decode(cursor: str, start: date, end: date) -> tuple[date, str | None]:
+    fields = decode_cursor(cursor)
+    after = fields.get("a")
     try:
-        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        day, after = date.fromisoformat(raw["d"]), raw["a"]
-        if not start <= day <= end or not (after is None or (isinstance(after, str) and AT_ID.fullmatch(after))):
-            raise ValueError
-        return day, after
-    except (ValueError, KeyError, TypeError, binascii.Error):
-        raise InvalidRequest("cursor is not one this API returned", field="cursor") from None
+        day = date.fromisoformat(fields.get("d"))  # type: ignore[arg-type]  # refused below when not text
+    except (ValueError, TypeError):
+        raise refused() from None
+    if not start <= day <= end or not (after is None or (isinstance(after, str) and AT_ID.fullmatch(after))):
+        raise refused()
+    return day, after

@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from ..domain.rewards import REWARD_ID
+
 OperationId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$")]
 PartnerId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9\-]{1,39}$")]
 CardNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{8,19}$")]
@@ -119,7 +121,7 @@ class VoucherSpendRequest(Strict):
     redemption_id: OperationId  # the partner's id for this use of the voucher (a void names it)
 
 
-RewardId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9\-]{1,63}$")]
+RewardId = Annotated[str, StringConstraints(pattern=f"^{REWARD_ID.pattern}$")]  # the one the domain checks
 TierName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_\-]{0,31}$")]
 Count = Annotated[int, Field(strict=True, ge=0, le=10_000_000)]
 

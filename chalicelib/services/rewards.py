@@ -8,13 +8,11 @@ Costs, at any history: a claim is 2 GetItems (the reward as last written, the wa
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 from datetime import UTC, datetime
 
-from ..domain.errors import ConcurrencyConflict, IdempotencyConflict, InvalidRequest, NotFound, RuleViolation
+from ..domain.cursors import decode_cursor, encode_cursor, refused
+from ..domain.errors import ConcurrencyConflict, IdempotencyConflict, NotFound, RuleViolation
 from ..domain.ledger import new_entry
 from ..domain.movements import EntryType, OperationKind
 from ..domain.program import OPERATOR
@@ -181,7 +179,7 @@ def claim_reward(rt: Runtime, member_id: str, reward_id: str, request: RewardCla
                 "entry_id": entry.entry_id,
                 "available_points": wallet.available,
             }
-            move = StockMove(reward.reward_id, wallet.member_id, +1, reward.terms.stock, reward.terms.per_member_limit)
+            move = StockMove(reward.reward_id, wallet.member_id, +1, reward.terms.per_member_limit)
             return Outcome(
                 201, body, [entry], claims=[claim], stock_moves=[move], metrics={"RewardPointsClaimed": points}
             )
@@ -262,7 +260,7 @@ def cancel_claim(rt: Runtime, party: str, code: str) -> Reply:
                 "points_given_back": points,
                 "expired_points": -sum(e.points for e in expired),
             }
-            move = StockMove(claim.reward_id, claim.member_id, -1, None, None)
+            move = StockMove(claim.reward_id, claim.member_id, -1, None)
             return Outcome(200, body, [entry, *expired], claims=[cancelled], stock_moves=[move])
 
         return first.member_id, decide
@@ -279,42 +277,33 @@ def _claim(rt: Runtime, code: str) -> Claim:
 
 # ---- cursors -----------------------------------------------------------------------------------
 def _encode_cursor(after: str | None) -> str | None:
-    return None if after is None else base64.urlsafe_b64encode(after.encode()).decode().rstrip("=")
+    return None if after is None else encode_cursor({"r": after})
+
+
+def _decode_cursor(cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    after = decode_cursor(cursor).get("r")
+    if not isinstance(after, str) or not is_reward_id(after):
+        raise refused()
+    return after
 
 
 def _encode_claim_cursor(after: ClaimCursor | None, member_id: str) -> str | None:
-    if after is None:
-        return None
-    raw = json.dumps({"m": member_id, "t": after.claimed_at, "c": after.code}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return None if after is None else encode_cursor({"m": member_id, "t": after.claimed_at, "c": after.code})
 
 
 def _decode_claim_cursor(cursor: str | None, member_id: str) -> ClaimCursor | None:
     """Only what _encode_claim_cursor wrote for this member (a timestamp and a code of our forms)."""
     if cursor is None:
         return None
-    try:
-        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        claimed_at, code = raw["t"], raw["c"]
-        if raw["m"] != member_id or not isinstance(claimed_at, str) or not TIMESTAMP.fullmatch(claimed_at):
-            raise ValueError
-        if not isinstance(code, str) or not is_code(code):
-            raise ValueError
-        return ClaimCursor(claimed_at, code)
-    except (ValueError, KeyError, TypeError, binascii.Error):
-        raise InvalidRequest("cursor is not one this API returned", field="cursor") from None
+    fields = decode_cursor(cursor)
+    claimed_at, code = fields.get("t"), fields.get("c")
+    if fields.get("m") != member_id or not isinstance(claimed_at, str) or not TIMESTAMP.fullmatch(claimed_at):
+        raise refused()
+    if not isinstance(code, str) or not is_code(code):
+        raise refused()
+    return ClaimCursor(claimed_at, code)
 
 
 TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
-
-
-def _decode_cursor(cursor: str | None) -> str | None:
-    if cursor is None:
-        return None
-    try:
-        after = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        after = ""
-    if not is_reward_id(after):
-        raise InvalidRequest("cursor is not one this API returned", field="cursor")
-    return after

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from decimal import Decimal
 
-from ..domain.errors import InvalidRequest
+from ..domain.cursors import decode_cursor, encode_cursor, refused
 from ..domain.ledger import Entry
 from ..domain.movements import EntryType
 from ..domain.wallet import Portion
@@ -59,18 +57,14 @@ def to_entry(item: EntryItem) -> Entry:
 
 
 def _encode_cursor(member_id: str, seq: int) -> str:
-    raw = json.dumps({"m": member_id, "s": seq}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return encode_cursor({"m": member_id, "s": seq})
 
 
 def _decode_cursor(cursor: str, member_id: str) -> int:
-    try:
-        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        seq = raw["s"]
-        # Only what _encode_cursor writes: a sequence number DynamoDB can take (bool is an int in Python;
-        # a 40-digit number is a ValidationException in DynamoDB, which moto does not raise).
-        if raw["m"] != member_id or type(seq) is not int or not 0 <= seq < 2**53:
-            raise ValueError
-        return seq
-    except (ValueError, KeyError, TypeError):
-        raise InvalidRequest("cursor is not one this API returned", field="cursor") from None
+    fields = decode_cursor(cursor)
+    seq = fields.get("s")
+    # Only what _encode_cursor writes: a sequence number DynamoDB can take (bool is an int in Python;
+    # a 40-digit number is a ValidationException in DynamoDB, which moto does not raise).
+    if fields.get("m") != member_id or type(seq) is not int or not 0 <= seq < 2**53:
+        raise refused()
+    return seq
