@@ -1,7 +1,5 @@
 """Chalice entry points: wiring only. Routes live in chalicelib/api, jobs in chalicelib/jobs."""
 
-import os
-
 from aws_lambda_powertools.logging import correlation_paths
 from chalice import ConvertToMiddleware, Cron, Rate
 
@@ -29,13 +27,6 @@ app.register_middleware(contract_shaped_errors, "http")
 
 for blueprint in (public_api, partner_api, member_api, rewards_api, admin_api, settlement_api):
     app.register_blueprint(blueprint)
-
-# The route table is fixed at import, so this one environment read decides it: the member-token
-# minting route exists on the local stage only (STAGE is unset when `chalice package` imports us).
-if os.environ.get("STAGE") == "local":
-    from chalicelib.api.dev import dev_api
-
-    app.register_blueprint(dev_api)
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import tempfile
-from pathlib import Path
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
-def prepare() -> Path:
-    """Environment for an in-process run (call before importing moto or the app); returns a JWT key path."""
+def prepare() -> None:
+    """Environment for an in-process run (call before importing moto or the app)."""
     os.environ.update(
         {
             "AWS_ACCESS_KEY_ID": "bench",
@@ -19,7 +19,20 @@ def prepare() -> Path:
         }
     )
     from chalicelib.observability import metrics
-    from tests.support.aws import rsa_key_file
 
     metrics.add_metric = lambda **_: None  # use cases run outside a Lambda invocation: nothing would flush them
-    return rsa_key_file(Path(tempfile.mkdtemp()) / "jwt.pem")
+
+
+@contextmanager
+def member_pool() -> Iterator[dict[str, str]]:
+    """Inside moto: the member user pool (from infra/) and its keys served, as settings (for members' tokens)."""
+    from localdev.infra import create_member_pool
+    from tests.support.cognito import served_pool_keys
+
+    pool = create_member_pool("eu-west-1")
+    with served_pool_keys() as keys_url:
+        yield {
+            "member_user_pool_id": pool.user_pool_id,
+            "member_app_client_id": pool.app_client_id,
+            "member_jwks_url": keys_url,
+        }

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from bench import prepare
 
-KEY_PATH = prepare()
+prepare()
 
 import moto  # noqa: E402
 
@@ -25,7 +25,7 @@ def main(transactions: int) -> None:
     from tests.support.aws import DynamoMeter, make_settings
     from tests.support.clock import Clock
 
-    settings = make_settings(KEY_PATH)
+    settings = make_settings()
     clock = Clock(datetime(2026, 11, 23, 9, tzinfo=timezone.utc))
     with moto.mock_aws(), DynamoMeter() as meter:
         create_all(settings)

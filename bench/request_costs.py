@@ -11,9 +11,9 @@ import sys
 import time
 from statistics import median
 
-from bench import prepare
+from bench import member_pool, prepare
 
-KEY_PATH = prepare()
+prepare()
 
 import moto  # noqa: E402
 
@@ -28,9 +28,8 @@ def main(sizes: list[int]) -> None:
     from tests.support.api import ApiClient, Coalition
     from tests.support.aws import DynamoMeter, make_settings
 
-    key_path = KEY_PATH
-    with moto.mock_aws(), DynamoMeter() as meter:
-        settings = make_settings(key_path, config_cache_seconds=300)
+    with moto.mock_aws(), member_pool() as pool, DynamoMeter() as meter:
+        settings = make_settings(**pool, config_cache_seconds=300)
         create_all(settings)
         container = Container(settings)
         application.app.container = container

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from bench import prepare
 
-KEY_PATH = prepare()
+prepare()
 
 import moto  # noqa: E402
 
@@ -30,10 +30,9 @@ def main(populations: list[int]) -> None:
     from tests.support.aws import DynamoMeter, make_settings
     from tests.support.clock import Clock
 
-    key_path = KEY_PATH
     print(f"{'members':>8} {'due':>5} {'queries':>8} {'items read':>10} {'read/due':>8} {'ms/due member':>14}")
     for total in populations:
-        settings = make_settings(key_path, config_cache_seconds=300)
+        settings = make_settings(config_cache_seconds=300)
         with moto.mock_aws(), DynamoMeter() as meter:
             create_all(settings)
             rt = Container(settings, Clock(datetime(2027, 11, 23, 1, tzinfo=timezone.utc))).runtime

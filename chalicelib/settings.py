@@ -34,11 +34,13 @@ class Settings(BaseModel):
     # Key of the HMAC under which emails and phones are looked up; never the clear value in a key. Deployed
     # stages get it from the deployment (a generated secret, infra/resources.json); it must never change.
     pii_hmac_key: SecretStr = SecretStr(LOCAL_PII_KEY)
-    member_jwt_issuer: str = "coalition-local"
-    member_jwt_audience: str = "coalition-members"
+    # The member user pool (Cognito) and the member app's client: from the stack (infra/resources.json), on the
+    # local stage from the embedded AWS. Tokens are accepted from this pool and this client only.
+    member_user_pool_id: str | None = None
+    member_app_client_id: str | None = None
+    # Where the pool publishes its signing keys: Cognito's own URL unless set (the local stage reads them from
+    # the embedded AWS, tests from a file of the same keys).
     member_jwks_url: str | None = None
-    # The local stage signs its own member tokens with this RSA key (PEM file).
-    local_jwt_private_key_path: str | None = None
     # Partners, keys and the programme are cached per Lambda container this long (0 = always read).
     config_cache_seconds: float = Field(default=30, ge=0)
     # Credentials (API keys, operator keys) for at most this long: how late another warm container may
@@ -56,6 +58,18 @@ class Settings(BaseModel):
     @property
     def is_local(self) -> bool:
         return self.stage == "local"
+
+    @property
+    def member_token_issuer(self) -> str | None:
+        """The `iss` of the pool's tokens (Cognito writes it from the region and the pool id)."""
+        if not self.member_user_pool_id:
+            return None
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.member_user_pool_id}"
+
+    @property
+    def member_keys_url(self) -> str | None:
+        issuer = self.member_token_issuer
+        return self.member_jwks_url or (None if issuer is None else f"{issuer}/.well-known/jwks.json")
 
     @model_validator(mode="after")
     def deployed_stages_have_their_own_pii_key(self) -> Settings:
@@ -86,10 +100,9 @@ class Settings(BaseModel):
             "jobs_queue_url": "JOBS_QUEUE_URL",
             "admin_key": "COALITION_ADMIN_KEY",
             "pii_hmac_key": "PII_HMAC_KEY",
-            "member_jwt_issuer": "MEMBER_JWT_ISSUER",
-            "member_jwt_audience": "MEMBER_JWT_AUDIENCE",
+            "member_user_pool_id": "MEMBER_USER_POOL_ID",
+            "member_app_client_id": "MEMBER_APP_CLIENT_ID",
             "member_jwks_url": "MEMBER_JWKS_URL",
-            "local_jwt_private_key_path": "LOCAL_JWT_PRIVATE_KEY_PATH",
             "config_cache_seconds": "CONFIG_CACHE_SECONDS",
             "key_cache_seconds": "KEY_CACHE_SECONDS",
         }

@@ -1,9 +1,10 @@
-"""Create this stage's tables, bucket and queue from infra/resources.json (the one declaration),
+"""Create this stage's tables, bucket, queue and member user pool from infra/resources.json (the one declaration),
 against whatever endpoint boto3 is pointed at: moto in tests, the embedded moto server locally."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -66,3 +67,50 @@ def create_all(settings: Settings) -> dict[str, str]:
         "QueueUrl"
     ]
     return {"queue_url": queue_url}
+
+
+# CloudFormation properties of the user pool and its client that the CreateUserPool / CreateUserPoolClient calls
+# take under the same name (the rest: deployment-only settings, or references the calls pass otherwise).
+USER_POOL_PROPERTIES = (
+    "UsernameAttributes",
+    "AutoVerifiedAttributes",
+    "UsernameConfiguration",
+    "Policies",
+    "AccountRecoverySetting",
+    "AdminCreateUserConfig",
+)
+CLIENT_PROPERTIES = (
+    "ClientName",
+    "GenerateSecret",
+    "ExplicitAuthFlows",
+    "PreventUserExistenceErrors",
+    "EnableTokenRevocation",
+    "ReadAttributes",
+    "WriteAttributes",
+    "AccessTokenValidity",
+    "IdTokenValidity",
+    "RefreshTokenValidity",
+    "TokenValidityUnits",
+)
+
+
+@dataclass(frozen=True)
+class MemberPool:
+    user_pool_id: str
+    app_client_id: str
+
+
+def create_member_pool(region: str, name: str = "coalition-local-members") -> MemberPool:
+    """The member user pool and the member app's client, as infra/ declares them (MemberUserPool, MemberAppClient)."""
+    resources = declared_resources()
+    pool_props = resources["MemberUserPool"]["Properties"]
+    client_props = resources["MemberAppClient"]["Properties"]
+    cognito = boto3.client("cognito-idp", region_name=region)
+    pool = cognito.create_user_pool(
+        PoolName=name, **{k: pool_props[k] for k in USER_POOL_PROPERTIES if k in pool_props}
+    )
+    pool_id = pool["UserPool"]["Id"]
+    client = cognito.create_user_pool_client(
+        UserPoolId=pool_id, **{k: client_props[k] for k in CLIENT_PROPERTIES if k in client_props}
+    )
+    return MemberPool(pool_id, client["UserPoolClient"]["ClientId"])

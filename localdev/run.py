@@ -10,22 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from localdev.members import LocalPool
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 
 
-def local_environment(moto_port: int, state_dir: Path) -> dict[str, str]:
-    key_path = state_dir / "member-jwt.pem"
-    if not key_path.exists():
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        key_path.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
-        )
+def local_environment(moto_port: int) -> dict[str, str]:
     return {
         "AWS_ENDPOINT_URL": f"http://{HOST}:{moto_port}",
         "AWS_ACCESS_KEY_ID": "local",
@@ -35,8 +26,18 @@ def local_environment(moto_port: int, state_dir: Path) -> dict[str, str]:
         "STAGE": "local",
         "COALITION_ADMIN_KEY": os.environ.get("COALITION_ADMIN_KEY") or f"admin_{secrets.token_hex(12)}",
         "PII_HMAC_KEY": os.environ.get("PII_HMAC_KEY") or secrets.token_hex(16),
-        "LOCAL_JWT_PRIVATE_KEY_PATH": str(key_path),
     }
+
+
+def local_member_pool(moto_url: str, region: str) -> LocalPool:
+    """The member user pool, created in the embedded AWS from infra/ as the stack creates it on AWS; saved to
+    .local/member-pool.json, where `python -m localdev.members` finds it."""
+    from localdev.infra import create_member_pool
+
+    created = create_member_pool(region)
+    pool = LocalPool(moto_url, region, created.user_pool_id, created.app_client_id)
+    pool.save()
+    return pool
 
 
 def main() -> int:
@@ -44,22 +45,23 @@ def main() -> int:
 
     moto_port = int(os.environ.get("MOTO_PORT", "5055"))
     api_port = int(os.environ.get("PORT", "8000"))
-    state_dir = ROOT / ".local"
-    state_dir.mkdir(exist_ok=True)
-    env = local_environment(moto_port, state_dir)
+    env = local_environment(moto_port)
     os.environ.update(env)
 
     server = SerialisedMotoServer(HOST, moto_port).start()  # one AWS call at a time, as AWS applies each atomically
     print(f"embedded AWS (moto) on {server.url}")
     try:
+        pool = local_member_pool(server.url, env["AWS_REGION"])
+        env.update(pool.api_environment())
+        os.environ.update(env)
         from chalicelib.settings import Settings
         from localdev.infra import create_all
         from localdev.seed import print_guide, seed_demo
 
         settings = Settings.from_env()
         create_all(settings)
-        demo = seed_demo(settings)
-        print_guide(demo, settings, f"http://{HOST}:{api_port}")
+        demo = seed_demo(settings, pool)
+        print_guide(demo, settings, pool, f"http://{HOST}:{api_port}")
         chalice = subprocess.Popen(
             [
                 sys.executable,

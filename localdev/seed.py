@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from chalicelib.bootstrap import Container
-from chalicelib.services import burning, earning, members, partners, programs, rewards
+from chalicelib.services import burning, earning, identity, members, partners, programs, rewards
 from chalicelib.services.auth import partner_profile
 from chalicelib.services.requests import (
     EnrolRequest,
@@ -19,6 +19,7 @@ from chalicelib.services.requests import (
     RewardCreate,
 )
 from chalicelib.settings import Settings
+from localdev.members import DEMO_PASSWORD, LocalPool
 
 PROGRAM = {
     "currency": "EUR",
@@ -77,11 +78,12 @@ REWARD = {
 class Demo:
     keys: dict[str, str] = field(default_factory=dict)
     members: list[dict[str, str]] = field(default_factory=list)
-    member_token: str = ""
+    member_token: str = ""  # Ana's id token (an hour: the pool's id token validity)
     claim_code: str = ""  # a claim of the demo reward, waiting for Cinemax to fulfil it
 
 
-def seed_demo(settings: Settings) -> Demo:
+def seed_demo(settings: Settings, pool: LocalPool) -> Demo:
+    """The demo members are users of the member pool too (password DEMO_PASSWORD), linked as a claim links them."""
     container = Container(settings)
     rt = container.runtime
     demo = Demo()
@@ -93,6 +95,7 @@ def seed_demo(settings: Settings) -> Demo:
     for email, phone in people:
         enrolled = members.enrol_member(rt, "freshmart", EnrolRequest(email=email, phone=phone))
         demo.members.append({"email": email, **enrolled})
+        identity.link_user(rt, enrolled["member_id"], pool.create_user(email, DEMO_PASSWORD, phone))
     now = rt.now()
     for n, (partner_id, member, amount) in enumerate(
         [
@@ -127,11 +130,11 @@ def seed_demo(settings: Settings) -> Demo:
         rt, demo.members[0]["member_id"], REWARD["reward_id"], RewardClaimRequest(claim_id="demo-c1")
     )
     demo.claim_code = json.loads(claimed.body)["code"]
-    demo.member_token = container.member_keys.mint(demo.members[0]["member_id"], ttl=timedelta(hours=12))
+    demo.member_token = pool.sign_in(demo.members[0]["email"], DEMO_PASSWORD)
     return demo
 
 
-def print_guide(demo: Demo, settings: Settings, base: str) -> None:
+def print_guide(demo: Demo, settings: Settings, pool: LocalPool, base: str) -> None:
     """The keys, and curl lines that work as printed (paste the exports first)."""
     admin = settings.admin_key.get_secret_value() if settings.admin_key else "(none)"
     ana = demo.members[0]
@@ -145,6 +148,7 @@ def print_guide(demo: Demo, settings: Settings, base: str) -> None:
         "",
         "Demo coalition ready.",
         *[f"  member {m['email']:<18} {m['member_id']}  card {m['card_number']}" for m in demo.members],
+        f"  (each signs in to the member pool with the password {DEMO_PASSWORD})",
         "",
         "Paste these exports, then any curl below:",
         f"  export API={base}",
@@ -172,8 +176,17 @@ def print_guide(demo: Demo, settings: Settings, base: str) -> None:
         f'  curl -s -X POST "$API/v1/reward-claims/{demo.claim_code}/fulfil" -H "Authorization: Bearer $CINEMAX_KEY"',
         f"""  curl -s -X POST "$API/v1/me/vouchers" -H "Authorization: Bearer $MEMBER_TOKEN" {json_header} """
         f"""-d '{{"request_id":"try-v1","denomination":200}}'""",
-        f"""  curl -s -X POST "$API/v1/dev/member-token" -H "Authorization: Bearer $ADMIN_KEY" {json_header} """
-        f"""-d '{{"member_id":"{demo.members[1]["member_id"]}"}}'""",
+        "",
+        "A member's token is an id token of the member pool (an hour). Sign in again, or sign up a new user, enrol",
+        "them and read their balance:",
+        f"  export MEMBER_TOKEN=$(.venv/bin/python -m localdev.members sign-in ana@example.com {DEMO_PASSWORD})",
+        "  export NEW_TOKEN=$(.venv/bin/python -m localdev.members sign-up zoe@example.com Zoe-secret-9)",
+        f"""  curl -s -X POST "$API/v1/me/enrolment" -H "Authorization: Bearer $NEW_TOKEN" {json_header} -d '{{}}'""",
+        '  curl -s -H "Authorization: Bearer $NEW_TOKEN" "$API/v1/me"',
+        "The sign-in itself is Cognito's InitiateAuth, which any Cognito SDK calls; by hand:",
+        f"""  curl -s -X POST {pool.endpoint}/ -H 'X-Amz-Target: AWSCognitoIdentityProviderService.InitiateAuth' """
+        f"""-H 'Content-Type: application/x-amz-json-1.1' -d '{{"AuthFlow":"USER_PASSWORD_AUTH","ClientId":"""
+        f""""{pool.app_client_id}","AuthParameters":{{"USERNAME":"ben@example.com","PASSWORD":"{DEMO_PASSWORD}"}}}}'""",
         "",
         f"Serving on {base} (Ctrl-C stops the API and the embedded AWS).",
     ]

@@ -22,24 +22,39 @@ import moto  # noqa: E402  (moto before any client)
 import pytest  # noqa: E402
 
 from tests.support.api import ApiClient, Coalition  # noqa: E402
-from tests.support.aws import DynamoMeter, make_settings, rsa_key_file  # noqa: E402
+from tests.support.aws import DynamoMeter, make_settings  # noqa: E402
 from tests.support.clock import Clock  # noqa: E402
+from tests.support.cognito import served_pool_keys  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def jwt_key_path(tmp_path_factory):
-    return rsa_key_file(tmp_path_factory.mktemp("keys") / "member-jwt.pem")
-
-
-@pytest.fixture
-def settings(jwt_key_path):
-    return make_settings(jwt_key_path)
+def pool_keys_url():
+    with served_pool_keys() as url:
+        yield url
 
 
 @pytest.fixture
 def aws():
     with moto.mock_aws():
         yield
+
+
+@pytest.fixture
+def identity(aws, pool_keys_url):
+    """The member user pool (from infra/) in moto, as settings: its id, the member app's client, its keys."""
+    from localdev.infra import create_member_pool
+
+    pool = create_member_pool("eu-west-1")
+    return {
+        "member_user_pool_id": pool.user_pool_id,
+        "member_app_client_id": pool.app_client_id,
+        "member_jwks_url": pool_keys_url,
+    }
+
+
+@pytest.fixture
+def settings(identity):
+    return make_settings(**identity)
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Member endpoints: a member sees themself only (the JWT's subject)."""
+"""Member endpoints: a member sees themself only (the member linked to the token's user); a signed-in user who is
+not a member yet may enrol or claim the member they are."""
 
 from __future__ import annotations
 
@@ -6,15 +7,33 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from ..services import members, vouchers
+from ..services import identity, members, vouchers
 from ..services.operations import Reply
-from ..services.requests import SpendCodeRequest, VoucherRequest
+from ..services.requests import CardClaimRequest, SelfEnrolRequest, SpendCodeRequest, VoucherRequest
 from ..services.voucher_views import VoucherList
 from .queries import Limited, Page
-from .responses import EntriesPage, MemberOverview, SpendCodeIssued, VoucherConverted
+from .responses import EnrolResponse, EntriesPage, MemberLinked, MemberOverview, SpendCodeIssued, VoucherConverted
 from .routing import Call, Link, endpoint
 
 member_api = Blueprint(__name__)
+
+
+@endpoint(member_api, "/v1/me/enrolment", "POST", audience=("user", "member"), status=201, response=EnrolResponse)
+def enrol_me(call: Call, body: SelfEnrolRequest) -> dict[str, Any]:
+    """Become a member online: the signed-in user's verified email (and phone) identify the new member.
+    A user who is a member already: 409 already_enrolled; a member exists with that email: 409 member_exists
+    (claim it instead)."""
+    assert call.principal is not None
+    return identity.self_enrol(call.rt, call.principal, body)
+
+
+@endpoint(member_api, "/v1/me/claims", "POST", audience=("user", "member"), status=201, response=MemberLinked)
+def claim_me(call: Call, body: CardClaimRequest) -> dict[str, Any]:
+    """Link the signed-in user to the member enrolled at a till with the email or phone Cognito verified for them
+    (card_number, if given, must be that member's: else 403 claim_not_proven). A member linked to another
+    sign-in: 409 member_already_linked."""
+    assert call.principal is not None
+    return identity.claim_member(call.rt, call.principal, body)
 
 
 @endpoint(member_api, "/v1/me", "GET", audience="member", response=MemberOverview)

@@ -16,7 +16,8 @@ from .routing import ENDPOINTS, EndpointInfo, Link
 
 OPENAPI_VERSION = "3.1.0"
 SCHEMAS = "#/components/schemas/"
-SECURITY = {"partner": "partnerKey", "member": "memberToken", "operator": "operatorKey"}
+# A member and a user not yet linked to a member send the same kind of token (the member user pool's).
+SECURITY = {"partner": "partnerKey", "member": "memberToken", "user": "memberToken", "operator": "operatorKey"}
 # Codes no domain error carries: the last line of defence in routing answers it.
 EXTRA_ERROR_CODES = {"internal_error": 500}
 
@@ -67,7 +68,12 @@ def openapi_document() -> dict[str, Any]:
             "responses": _error_responses(),
             "securitySchemes": {
                 "partnerKey": {"type": "http", "scheme": "bearer", "description": "ck_<key_id>_<secret>"},
-                "memberToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "memberToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "an id or access token of the member user pool (Cognito) for the member app",
+                },
                 "operatorKey": {"type": "http", "scheme": "bearer"},
             },
         },
@@ -86,7 +92,7 @@ def _operation(info: EndpointInfo, schemas: dict[str, Any]) -> dict[str, Any]:
             "4XX": {"$ref": "#/components/responses/Refused"},
             "5XX": {"$ref": "#/components/responses/Failed"},
         },
-        "security": [{SECURITY[audience]: []} for audience in info.audiences],
+        "security": [{scheme: []} for scheme in dict.fromkeys(SECURITY[audience] for audience in info.audiences)],
     }
     if description.strip():
         operation["description"] = " ".join(description.split())

@@ -47,7 +47,7 @@ partner_api = Blueprint(__name__)
 # member calls); spending names the member by card only (what the member presents), so it takes the card number.
 MEMBER_ID_FEEDS = tuple(
     Link(target, {"body.member.member_id": "member_id"}) for target in ("post_purchase", "post_activity")
-) + (Link("patch_member", {"path.member_id": "member_id"}), Link("member_token", {"body.member_id": "member_id"}))
+) + (Link("patch_member", {"path.member_id": "member_id"}),)
 CARD_FEEDS = tuple(
     Link(target, {"body.member.card_number": "card_number"}) for target in ("post_redemption", "post_hold")
 ) + (Link("find_member", {"query.card_number": "card_number"}),)

@@ -380,11 +380,12 @@ class JobStarted(Answer):
     processed: int | None = None
 
 
-class MemberToken(Answer):
+class MemberLinked(Answer):
+    """A signed-in user linked to the member they are (a claim)."""
+
     member_id: str
-    token: str
-    token_type: Literal["Bearer"]
-    expires_in: int
+    card_number: str
+    tier: str
 
 
 # ---- settlement ---------------------------------------------------------------------------------------------

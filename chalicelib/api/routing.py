@@ -22,6 +22,7 @@ from ..domain.errors import (
     DomainError,
     Forbidden,
     InvalidRequest,
+    NotEnrolled,
     RetryLater,
     TransientFailure,
 )
@@ -138,8 +139,8 @@ def endpoint(
     csv: bool = False,
     audit_before: Callable[[Call, dict[str, Any]], Any] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register `view(call, **path_params)`; `audience` is partner | member | operator (or a tuple of them: any
-    may call), or None for public.
+    """Register `view(call, **path_params)`; `audience` is partner | member | user (signed in to the member user pool,
+    not linked to a member yet) | operator (or a tuple of them: any may call), or None for public.
 
     A view with a parameter `body: SomeModel` receives the request body parsed (strictly) into that model;
     a `query` model validates the query string before the view runs (the view still reads `call.query`).
@@ -179,6 +180,11 @@ def endpoint(
                 principal = None
                 if info.audiences:
                     principal = container.authenticate(_authorization_headers(request))
+                    if principal.kind == "user" and principal.kind not in info.audiences and "member" in info.audiences:
+                        raise NotEnrolled(
+                            "your sign-in is not linked to a member yet: enrol (POST /v1/me/enrolment) or claim the "
+                            "member you are (POST /v1/me/claims)"
+                        )
                     if principal.kind not in info.audiences:
                         allowed = " and ".join(f"{kind}s" for kind in info.audiences)
                         raise Forbidden(f"this endpoint is for {allowed}, not {principal.kind}s")

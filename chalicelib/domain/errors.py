@@ -44,6 +44,30 @@ class MemberExists(DomainError):
     code = "member_exists"
 
 
+class AlreadyEnrolled(DomainError):
+    """The signed-in user is linked to a member already (one user, one member)."""
+
+    code = "already_enrolled"
+
+
+class MemberAlreadyLinked(DomainError):
+    """The member is linked to another signed-in user."""
+
+    code = "member_already_linked"
+
+
+class ClaimNotProven(DomainError):
+    """A card claimed by a user whose verified email or phone is not the card's member's."""
+
+    code = "claim_not_proven"
+
+
+class NotEnrolled(DomainError):
+    """A signed-in user who is not a member yet called a member's endpoint."""
+
+    code = "not_enrolled"
+
+
 class InsufficientPoints(DomainError):
     code = "insufficient_points"
 

@@ -1,7 +1,7 @@
 """Who is calling: one `Authorization: Bearer …` credential, three kinds of caller.
 
 - `ck_<key_id>_<secret>`: a partner's API key (one read of the key item, cached briefly);
-- a three-part JWT: a member, RS256 against the stage's issuer, audience and keys;
+- a three-part JWT: a token of the member user pool (Cognito), for a member or a user who has not enrolled yet;
 - anything else: an operator key (the local stage's COALITION_ADMIN_KEY, or a stored hashed key).
 """
 
@@ -12,34 +12,34 @@ import hmac
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 from ..domain.errors import Forbidden, Unauthenticated
 from ..domain.program import Partner
 from ..settings import Settings
+from ..store.directory import user_alias
 from .partners import secret_hash
-from .requests import valid_member_id
 from .runtime import Runtime
 
 
 @dataclass(frozen=True)
 class Principal:
-    kind: str  # partner | member | operator
+    kind: str  # partner | member | user (signed in, not yet linked to a member) | operator
     partner_id: str | None = None
     member_id: str | None = None
     key_id: str | None = None
+    user: SignedInUser | None = None  # members and users
 
 
 # A credential is one run of visible ASCII without commas: two headers folded into one by a proxy
 # ("Bearer a, Bearer b", RFC 7230 section 3.2.2) are not a credential.
 CREDENTIAL = re.compile(r"[\x21-\x2b\x2d-\x7e]+")
+# Cognito's subjects are UUIDs; anything else in `sub` did not come from the pool.
+SUBJECT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # Cognito's longest token lifetime: a token that claims to live longer was not issued by our user pool.
 MAX_MEMBER_TOKEN_LIFETIME = timedelta(hours=24)
 
@@ -53,7 +53,7 @@ def authenticate(rt: Runtime, keys: MemberKeys, headers: Sequence[str]) -> Princ
     if credential.startswith("ck_"):
         return _partner(rt, credential)
     if credential.count(".") == 2:
-        return Principal("member", member_id=keys.verify(credential))
+        return _signed_in(rt, keys.verify(credential))
     return _operator(rt, credential)
 
 
@@ -91,6 +91,20 @@ def _partner(rt: Runtime, credential: str) -> Principal:
     return Principal("partner", partner_id=key.partner_id, key_id=key_id)
 
 
+def _signed_in(rt: Runtime, user: SignedInUser) -> Principal:
+    """A member if the user is linked to one (the SUB# alias written when they enrolled or claimed their card),
+    else a `user`: signed in, and allowed only to enrol or claim. A link is cached like a key; the absence of one
+    is not, so that a user who just enrolled is a member at their next request."""
+    cache_key = f"user:{user.subject}"
+    member_id = rt.cache.get(
+        cache_key, lambda: rt.store.directory.find_member_id(user_alias(user.subject)), rt.settings.key_cache_seconds
+    )
+    if member_id is None:
+        rt.cache.forget(cache_key)
+        return Principal("user", user=user)
+    return Principal("member", member_id=member_id, user=user)
+
+
 def _operator(rt: Runtime, credential: str) -> Principal:
     admin = rt.settings.admin_key
     if rt.settings.is_local and admin is not None:
@@ -105,70 +119,74 @@ def _operator(rt: Runtime, credential: str) -> Principal:
     raise Unauthenticated("unknown credential")
 
 
-class MemberKeys:
-    """Verifies member JWTs; on the local stage also signs them with the stage's own RSA key."""
+@dataclass(frozen=True)
+class SignedInUser:
+    """A user of the member user pool, as their token proves: the subject, and the identifiers Cognito verified
+    (an unverified email or phone is not an identifier: anyone can type one at sign-up)."""
 
-    ALGORITHMS = ["RS256"]  # fixed: a token cannot choose its algorithm (no "none", no HS256 with our key)
+    subject: str
+    token_use: str  # id | access
+    email: str | None = None  # id tokens only, when email_verified
+    phone: str | None = None  # id tokens only, when phone_number_verified
+
+
+class MemberKeys:
+    """Verifies the member user pool's tokens: an id token for the member app's client (`aud`) or an access token
+    issued to it (`client_id`), RS256 under the pool's published keys, from the pool's issuer."""
+
+    ALGORITHMS = ["RS256"]  # fixed: a token cannot choose its algorithm (no "none", no HS256 with a public key)
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
 
     @cached_property
-    def _private_key(self) -> RSAPrivateKey | None:
-        path = self._settings.local_jwt_private_key_path
-        if not self._settings.is_local or not path:
-            return None
-        key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
-        assert isinstance(key, RSAPrivateKey)
-        return key
-
-    @cached_property
     def _jwks(self) -> jwt.PyJWKClient | None:
-        url = self._settings.member_jwks_url
+        url = self._settings.member_keys_url
         return jwt.PyJWKClient(url, cache_keys=True, lifespan=3600) if url else None
 
-    def verify(self, token: str) -> str:
+    def verify(self, token: str) -> SignedInUser:
+        issuer, client = self._settings.member_token_issuer, self._settings.member_app_client_id
+        if self._jwks is None or issuer is None or not client:
+            raise Unauthenticated("member sign-in is not configured on this stage")
         try:
+            key = self._jwks.get_signing_key_from_jwt(token).key
             claims = jwt.decode(
                 token,
-                self._verification_key(token),
+                key,
                 algorithms=self.ALGORITHMS,
-                audience=self._settings.member_jwt_audience,
-                issuer=self._settings.member_jwt_issuer,
-                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+                issuer=issuer,
+                options={"require": ["exp", "iat", "sub", "iss", "token_use"], "verify_aud": False},
                 leeway=30,
             )
         except jwt.PyJWTError as error:
             raise Unauthenticated(f"invalid member token: {error}") from None
         _check_lifetime(claims)
-        member_id = claims["sub"]
-        if not isinstance(member_id, str) or not valid_member_id(member_id):
-            raise Unauthenticated("invalid member token: unknown subject")
-        return member_id
+        token_use = claims["token_use"]
+        # Cognito names the client `aud` in an id token and `client_id` in an access token.
+        issued_to = (
+            claims.get("aud") if token_use == "id" else claims.get("client_id") if token_use == "access" else None
+        )
+        if issued_to is None:
+            raise Unauthenticated("invalid member token: neither an id token nor an access token")
+        if issued_to != client:
+            raise Unauthenticated("invalid member token: issued to another app")
+        subject = claims["sub"]
+        if not isinstance(subject, str) or not SUBJECT.fullmatch(subject):
+            raise Unauthenticated("invalid member token: malformed subject")
+        return SignedInUser(
+            subject,
+            token_use,
+            email=_verified(claims, "email", "email_verified"),
+            phone=_verified(claims, "phone_number", "phone_number_verified"),
+        )
 
-    def _verification_key(self, token: str) -> Any:
-        if self._private_key is not None:
-            return self._private_key.public_key()
-        if self._jwks is not None:
-            try:
-                return self._jwks.get_signing_key_from_jwt(token).key
-            except jwt.PyJWTError as error:
-                raise Unauthenticated(f"invalid member token: {error}") from None
-        raise Unauthenticated("member tokens are not configured on this stage")
 
-    def mint(self, member_id: str, ttl: timedelta = timedelta(hours=1)) -> str:
-        """Local stage only: a member token for trying the member API."""
-        if self._private_key is None:
-            raise Forbidden("member tokens are minted only on the local stage")
-        now = datetime.now(timezone.utc)  # wall-clock time, as the verifier (PyJWT) uses: not the app's clock
-        claims = {
-            "sub": member_id,
-            "iss": self._settings.member_jwt_issuer,
-            "aud": self._settings.member_jwt_audience,
-            "iat": int(now.timestamp()),
-            "exp": int((now + ttl).timestamp()),
-        }
-        return jwt.encode(claims, self._private_key, algorithm="RS256", headers={"kid": "local"})
+def _verified(claims: dict[str, Any], name: str, flag: str) -> str | None:
+    """The claim's value if Cognito verified it (true in Cognito's id tokens, "true" where attributes pass as text)."""
+    value, verified = claims.get(name), claims.get(flag)
+    if isinstance(value, str) and value and verified in (True, "true"):
+        return value
+    return None
 
 
 def _check_lifetime(claims: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from ..domain.errors import (
+    AlreadyEnrolled,
     ConcurrencyConflict,
     IdentifierTaken,
     InvalidRequest,
@@ -86,7 +87,12 @@ def issue_spend_code(rt: Runtime, member_id: str, request: SpendCodeRequest) -> 
     raise RetryLater("could not draw a free spend code; retry")
 
 
-def enrol_member(rt: Runtime, partner_id: str, request: EnrolRequest) -> dict[str, Any]:
+def enrol_member(
+    rt: Runtime, enrolled_by: str, request: EnrolRequest, *, user_subject: str | None = None
+) -> dict[str, Any]:
+    """A new member, at a partner's till (`enrolled_by`: the partner; no rule depends on it yet) or online
+    (`user_subject`: the signed-in user it is linked to, its SUB# alias written in the member's own transaction, so
+    that one user never enrols two members)."""
     program = current_program(rt)
     if request.birth_date is not None and not (
         1900 <= request.birth_date.year and request.birth_date <= rt.now().date()
@@ -106,6 +112,8 @@ def enrol_member(rt: Runtime, partner_id: str, request: EnrolRequest) -> dict[st
             aliases.append(alias_for(rt.settings, "email", request.email))
         if request.phone:
             aliases.append(alias_for(rt.settings, "phone", request.phone))
+        if user_subject is not None:  # first: a user enrolling twice at once is told so, not that the email is taken
+            aliases.insert(0, directory.user_alias(user_subject))
         wallet.aliases = aliases  # kept (as keys, no clear PII) so that closing can release them
         try:
             rt.store.bookings.commit(Booking(wallet=wallet, new_aliases=aliases))
@@ -114,6 +122,10 @@ def enrol_member(rt: Runtime, partner_id: str, request: EnrolRequest) -> dict[st
                 request.card_number is None and taken.alias_key.startswith("CARD#")
             ):
                 continue  # a generated card number or referral code collided: draw another
+            if taken.alias_key.startswith("SUB#"):
+                raise AlreadyEnrolled(
+                    "you are a member already: GET /v1/me", member_id=rt.store.directory.find_member_id(taken.alias_key)
+                ) from None
             existing = rt.store.directory.find_member_id(taken.alias_key)
             raise MemberExists(
                 "a member with this identifier already exists",

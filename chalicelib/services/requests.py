@@ -375,8 +375,19 @@ class JobRequest(Strict):
     as_of: IsoDate | None = None  # only for the jobs that take a date (tier-review, expiry)
 
 
-class MemberTokenRequest(Strict):
-    member_id: str
+class SelfEnrolRequest(Strict):
+    """Online enrolment: the identifiers are the ones Cognito verified (in the id token), not typed here."""
+
+    birth_date: date | None = None
+    referral_code: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{4,32}$")] | None = None
+
+    model_config = ConfigDict(extra="forbid", strict=False, frozen=True)  # birth_date arrives as text
+
+
+class CardClaimRequest(Strict):
+    """Claim the member you are: found by the email or phone Cognito verified; a card number, if given, must match."""
+
+    card_number: CardNumber | None = None
 
 
 def valid_member_id(value: str) -> bool:

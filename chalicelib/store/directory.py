@@ -211,6 +211,11 @@ def referral_alias(code: str) -> str:
     return f"REF#{code.upper()}"
 
 
+def user_alias(subject: str) -> str:
+    """The member a signed-in user of the member user pool is linked to (Cognito's `sub`, never a chosen claim)."""
+    return f"SUB#{subject}"
+
+
 def find_member_id(alias_key: str) -> str | None:
     with translated():
         item = get_or_none(AliasItem, alias_key)

@@ -10,6 +10,7 @@ import jwt
 import pytest
 
 from tests.support.aws import table_snapshot
+from tests.support.cognito import pool_signed
 
 
 @pytest.fixture
@@ -20,20 +21,12 @@ def shop(coalition):
     return key, member
 
 
-def member_token(jwt_key_path, settings, member_id, *, lifetime=timedelta(minutes=5), **claims):
-    from cryptography.hazmat.primitives import serialization
-
-    key = serialization.load_pem_private_key(jwt_key_path.read_bytes(), password=None)
+def member_token(settings, member, *, lifetime=timedelta(minutes=5), **claims):
+    """A token of the member's user signed with the pool's key, with the lifetime and claims given."""
     now = datetime.now(timezone.utc)
-    body = {
-        "sub": member_id,
-        "iss": settings.member_jwt_issuer,
-        "aud": settings.member_jwt_audience,
-        "iat": int(now.timestamp()),
-        "exp": int((now + lifetime).timestamp()),
-        **claims,
-    }
-    return jwt.encode({k: v for k, v in body.items() if v is not None}, key, algorithm="RS256")
+    subject = jwt.decode(member.token, options={"verify_signature": False})["sub"]
+    times = {"iat": int(now.timestamp()), "exp": int((now + lifetime).timestamp())}
+    return pool_signed(settings, sub=subject, **{**times, **claims})
 
 
 # ---- the scheme is case-insensitive -----------------------------------------------------------------
@@ -135,11 +128,11 @@ def test_two_authorization_headers_write_nothing(coalition, settings, shop):
 
 
 # ---- member tokens live a day at most ---------------------------------------------------------------
-def test_a_member_token_that_lives_longer_than_a_day_is_refused(coalition, settings, jwt_key_path, shop):
+def test_a_member_token_that_lives_longer_than_a_day_is_refused(coalition, settings, shop):
     _, member = shop
-    day = member_token(jwt_key_path, settings, member.member_id, lifetime=timedelta(hours=24))
-    longer = member_token(jwt_key_path, settings, member.member_id, lifetime=timedelta(hours=24, seconds=1))
-    year = member_token(jwt_key_path, settings, member.member_id, lifetime=timedelta(days=365))
+    day = member_token(settings, member, lifetime=timedelta(hours=24))
+    longer = member_token(settings, member, lifetime=timedelta(hours=24, seconds=1))
+    year = member_token(settings, member, lifetime=timedelta(days=365))
 
     assert coalition.api.get("/v1/me", token=day).status == 200
     for token in (longer, year):
@@ -158,11 +151,9 @@ def test_a_member_token_that_lives_longer_than_a_day_is_refused(coalition, setti
     ],
     ids=["no iat", "text times", "boolean iat", "float times, 250 years"],
 )
-def test_a_member_token_without_numeric_issue_and_expiry_times_is_refused(
-    coalition, settings, jwt_key_path, shop, claims
-):
+def test_a_member_token_without_numeric_issue_and_expiry_times_is_refused(coalition, settings, shop, claims):
     _, member = shop
-    token = member_token(jwt_key_path, settings, member.member_id, **claims)
+    token = member_token(settings, member, **claims)
 
     reply = coalition.api.get("/v1/me", token=token)
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 import jwt
 import pytest
 
 from tests.support.aws import table_snapshot
+from tests.support.cognito import pool_signed
 
 
 @pytest.fixture
@@ -301,45 +302,30 @@ def test_a_tampered_secret_is_not_a_key(coalition, shop):
     assert coalition.redeem(tampered, member, 1).status == 401
 
 
-def _member_token(jwt_key_path, settings, **claims):
-    from cryptography.hazmat.primitives import serialization
-
-    key = serialization.load_pem_private_key(jwt_key_path.read_bytes(), password=None)
-    now = datetime.now(timezone.utc)
-    body = {
-        "sub": claims.pop("sub"),
-        "iss": settings.member_jwt_issuer,
-        "aud": settings.member_jwt_audience,
-        "iat": int(now.timestamp()),
-        "exp": int((now + timedelta(minutes=5)).timestamp()),
-    }
-    body.update(claims)
-    return jwt.encode(body, key, algorithm="RS256")
-
-
-def test_member_tokens_expired_tampered_unsigned_or_foreign_are_refused(coalition, settings, jwt_key_path, shop):
+def test_member_tokens_expired_tampered_unsigned_or_foreign_are_refused(coalition, settings, shop):
     _, member = shop
-    expired = _member_token(jwt_key_path, settings, sub=member.member_id, exp=int(datetime.now().timestamp()) - 120)
+    subject = jwt.decode(member.token, options={"verify_signature": False})["sub"]
+    now = int(datetime.now().timestamp())
+    expired = pool_signed(settings, sub=subject, iat=now - 3720, exp=now - 120)
     header, payload, signature = member.token.split(".")
     other_claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
-    other_claims["sub"] = "m_00000000000000000000"
+    other_claims["sub"] = "00000000-0000-4000-8000-000000000000"
     forged_payload = base64.urlsafe_b64encode(json.dumps(other_claims).encode()).decode().rstrip("=")
     tampered = f"{header}.{forged_payload}.{signature}"
     unsigned = jwt.encode(
         {
-            "sub": member.member_id,
-            "iss": settings.member_jwt_issuer,
-            "aud": settings.member_jwt_audience,
+            "sub": subject,
+            "iss": settings.member_token_issuer,
+            "aud": settings.member_app_client_id,
+            "token_use": "id",
             "exp": 9999999999,
             "iat": 1,
         },
         None,
         algorithm="none",
     )
-    wrong_audience = _member_token(jwt_key_path, settings, sub=member.member_id, aud="someone-else")
-    hs256_with_public_key = jwt.encode(
-        {"sub": member.member_id}, "a-shared-secret-that-is-not-our-key", algorithm="HS256"
-    )
+    wrong_audience = pool_signed(settings, sub=subject, aud="someone-else")
+    hs256_with_public_key = jwt.encode({"sub": subject}, "a-shared-secret-that-is-not-our-key", algorithm="HS256")
 
     for name, token in {
         "expired": expired,

@@ -11,9 +11,9 @@ ACTIVITIES = {"review": {"points": 50, "max_per_day": 1}}
 
 
 @pytest.fixture
-def settings(jwt_key_path):
+def settings(identity):
     # As on AWS: configuration cached per container (30 s), API keys for a shorter time of their own.
-    return make_settings(jwt_key_path, config_cache_seconds=30, key_cache_seconds=5)
+    return make_settings(**identity, config_cache_seconds=30, key_cache_seconds=5)
 
 
 @pytest.fixture
@@ -92,10 +92,10 @@ def test_another_warm_container_drops_the_key_within_the_key_cache_time(coalitio
     assert other.runtime.cache.get("program", lambda: "read again") == "cached programme"
 
 
-def test_keys_are_never_cached_longer_than_the_rest_of_the_configuration(jwt_key_path):
+def test_keys_are_never_cached_longer_than_the_rest_of_the_configuration():
     from chalicelib.services.runtime import Runtime
 
-    no_cache = Runtime(make_settings(jwt_key_path, config_cache_seconds=0, key_cache_seconds=5))
+    no_cache = Runtime(make_settings(config_cache_seconds=0, key_cache_seconds=5))
     reads = []
 
     no_cache.cache.get("key:k", lambda: reads.append(1), max_seconds=5)

@@ -130,6 +130,14 @@ def test_make_run_serves_and_its_printed_curl_lines_work(make_run):
         assert "error" not in body, (curl, body)
     earned = next(body for curl, _, body in outputs if "/v1/transactions" in curl)
     assert earned["points"] == 25 and sum(line["points"] for line in earned["breakdown"]) == 25
+    # A new user signed up to the member pool, enrolled online, and reads their own (empty) account
+    enrolled = next(body for curl, _, body in outputs if "/v1/me/enrolment" in curl)
+    newcomer = next(body for curl, _, body in outputs if "NEW_TOKEN" in curl and curl.endswith('/v1/me"'))
+    assert newcomer["member_id"] == enrolled["member_id"] and newcomer["available_points"] == 0
+    ana = next(body for curl, _, body in outputs if "MEMBER_TOKEN" in curl and curl.endswith('/v1/me"'))
+    assert ana["card_number"] in " ".join(make_run.printed)
+    signed_in = next(body for curl, _, body in outputs if "InitiateAuth" in curl)
+    assert set(signed_in["AuthenticationResult"]) >= {"IdToken", "AccessToken", "RefreshToken"}
 
 
 @pytest.mark.slow
@@ -179,8 +187,16 @@ def test_parallel_http_requests_on_one_member_apply_as_on_aws(make_run):
     refused = [body for kind, status, body in mixed if kind == "hold" and status != 201]
     assert len(held) + len(refused) == 8 and len(held) <= 6
     assert {body["error"]["code"] for body in refused} <= {"insufficient_points"}
-    status, token = make_run.call("POST", "/v1/dev/member-token", admin, {"member_id": enrolled["member_id"]})
-    status, me = make_run.call("GET", "/v1/me", token["token"])
+    token = subprocess.run(  # the member signs up to the member pool with the email the till enrolled, and claims
+        [sys.executable, "-m", "localdev.members", "sign-up", "race@example.com", "Race-secret-9"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    status, claimed = make_run.call("POST", "/v1/me/claims", token, {"card_number": enrolled["card_number"]})
+    assert (status, claimed["member_id"]) == (201, enrolled["member_id"]), claimed
+    status, me = make_run.call("GET", "/v1/me", token)
     assert (me["available_points"], me["held_points"]) == (60 - 10 * len(held), 10 * len(held))
 
     status, report = make_run.call("GET", "/v1/admin/reconciliation", admin)

@@ -13,7 +13,7 @@ from chalicelib.bootstrap import Container
 from chalicelib.store import directory
 from chalicelib.store.models import WalletItem
 from tests.support.api import PROGRAM, ApiClient
-from tests.support.aws import ADMIN_KEY, make_settings, table_snapshot
+from tests.support.aws import ADMIN_KEY, table_snapshot
 from tests.support.ledger import assert_invariants
 
 ACTIVITIES = {"review": {"points": 50, "max_per_day": 1}}
@@ -242,10 +242,10 @@ def test_partners_onboarded_in_another_currency_before_the_rule_do_not_lock_the_
     assert (other.status, other.error_code) == (422, "currency_mismatch")  # still no change of currency
 
 
-def test_a_new_partner_is_checked_against_the_programme_as_last_written_not_a_cached_one(tables, jwt_key_path, clock):
+def test_a_new_partner_is_checked_against_the_programme_as_last_written_not_a_cached_one(tables, settings, clock):
     """Review of D11: a container that had cached the programme in EUR created an EUR partner after the programme
     had moved to USD in another container."""
-    settings = make_settings(jwt_key_path).model_copy(update={"config_cache_seconds": 30})
+    settings = settings.model_copy(update={"config_cache_seconds": 30})
     first, second = Container(settings, clock), Container(settings, clock)
     partner = {"partner_id": "shop", "name": "Shop", "currency": "EUR", "earn_rate": "1"}
     with Client(application.app) as client:

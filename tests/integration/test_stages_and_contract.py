@@ -30,28 +30,26 @@ def routes_on_stage(stage: str | None) -> list[str]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def test_the_member_token_route_exists_on_the_local_stage_only():
-    assert "/v1/dev/member-token" in routes_on_stage("local")
+def test_every_stage_serves_the_same_routes_and_none_mints_member_tokens():
+    """Members sign in with the member user pool on every stage, the local one included: no route mints tokens."""
+    local = routes_on_stage("local")
+    assert "/v1/me/enrolment" in local and not any(route.startswith("/v1/dev") for route in local)
     for stage in ("dev", "prod", None):  # None: how `chalice package` imports the app
-        routes = routes_on_stage(stage)
-        assert "/v1/dev/member-token" not in routes and "/v1/transactions" in routes, stage
+        assert routes_on_stage(stage) == local, stage
 
 
-def test_minting_refuses_outside_the_local_stage_even_if_routed(coalition, container):
-    key = coalition.partner("shop")
-    member = coalition.member(key)
+def test_the_local_operator_key_is_a_local_stage_credential_only(coalition, container):
+    coalition.partner("shop")
     OperatorKeyItem(
         pk=f"OPKEY#{hashlib.sha256(b'stored-operator-key').hexdigest()}", name="ops", created_at="2026-11-23T10:00:00Z"
     ).save()
     container.settings.stage = "dev"  # as if this app object had been built with the route on another stage
     try:
         operator_call = coalition.api.get("/v1/admin/partners/shop", token="stored-operator-key")
-        mint = coalition.api.post("/v1/dev/member-token", {"member_id": member.member_id}, token="stored-operator-key")
         local_admin = coalition.api.get("/v1/admin/partners/shop", token=coalition.admin)
     finally:
         container.settings.stage = "local"
     assert operator_call.status == 200  # the stored, hashed operator key works on that stage
-    assert (mint.status, mint.error_code) == (404, "not_found")
     assert local_admin.status == 401  # COALITION_ADMIN_KEY is a local-stage credential only
 
 

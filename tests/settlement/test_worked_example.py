@@ -37,7 +37,7 @@ from chalice.test import Client
 import app as application
 from chalicelib.bootstrap import Container
 from chalicelib.services.expiry import expire_points
-from localdev.infra import create_all
+from localdev.infra import create_all, create_member_pool
 from tests.support.api import ApiClient, Coalition
 from tests.support.aws import ADMIN_KEY, make_settings, table_snapshot
 from tests.support.clock import Clock
@@ -87,11 +87,16 @@ def build_example(coalition, container, clock):
 
 
 @pytest.fixture(scope="module")
-def world(jwt_key_path):
+def world(pool_keys_url):
     """The example booked and closed once for the read-only tests of this module (it takes seconds)."""
-    settings = make_settings(jwt_key_path)
     clock = Clock()
     with moto.mock_aws():
+        pool = create_member_pool("eu-west-1")
+        settings = make_settings(
+            member_user_pool_id=pool.user_pool_id,
+            member_app_client_id=pool.app_client_id,
+            member_jwks_url=pool_keys_url,
+        )
         create_all(settings)
         container = Container(settings, clock)
         application.app.container = container

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import itertools
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
+
+import jwt
 
 from .aws import ADMIN_KEY
 
@@ -89,7 +93,12 @@ class ApiClient:
 class Member:
     member_id: str
     card_number: str
-    token: str
+    sign_in: Callable[[], str] = field(repr=False)
+
+    @cached_property
+    def token(self) -> str:
+        """An id token of the member's user in the member pool (signed up and linked on first use)."""
+        return self.sign_in()
 
 
 class Coalition:
@@ -133,9 +142,20 @@ class Coalition:
             "/v1/members", identity or {"email": f"member{next(self._ids)}@example.com"}, token=partner_key
         )
         assert reply.status == 201, reply.json
-        token = self.api.post("/v1/dev/member-token", {"member_id": reply.json["member_id"]}, token=self.admin)
-        assert token.status == 201, token.json
-        return Member(reply.json["member_id"], reply.json["card_number"], token.json["token"])
+        member_id = reply.json["member_id"]
+        return Member(member_id, reply.json["card_number"], lambda: self.user_of(member_id))
+
+    def user_of(self, member_id: str) -> str:
+        """A user of the member pool linked to the member, signed in: their id token. The user's email is a new one
+        (the member may have been enrolled with none), so the link is written as a claim writes it."""
+        from chalicelib.services.identity import link_user
+        from tests.support.cognito import sign_up
+
+        settings = self.api.container.settings
+        token = sign_up(settings, f"user-{member_id}@example.com")
+        subject = jwt.decode(token, options={"verify_signature": False})["sub"]
+        link_user(self.api.container.runtime, member_id, subject)
+        return token
 
     def purchase(self, partner_key: str, member: Member, amount: str, **extra: Any) -> Reply:
         body = {

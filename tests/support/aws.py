@@ -7,40 +7,29 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import boto3
 import botocore.client
 import botocore.exceptions
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from chalicelib.settings import Settings
 
 ADMIN_KEY = "test-admin-key"
 
 
-def make_settings(jwt_key_path: Path, **overrides: Any) -> Settings:
+def make_settings(**overrides: Any) -> Settings:
+    """The test stage; `overrides` usually carry the member pool's ids (the `identity` fixture)."""
     values: dict[str, Any] = {
         "stage": "local",
         "region": "eu-west-1",
         "admin_key": ADMIN_KEY,
         "pii_hmac_key": "test-pii-key",
-        "local_jwt_private_key_path": str(jwt_key_path),
         "config_cache_seconds": 0,  # every request reads: revocations and suspensions act at once
     }
     values.update(overrides)
     return Settings(**values)
-
-
-def rsa_key_file(path: Path) -> Path:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return path
 
 
 @dataclass

@@ -55,11 +55,11 @@ def test_the_key_comes_from_a_generated_secret_declared_in_infra_never_from_the_
     assert "PII_HMAC_KEY" not in chalice_config
 
 
-def test_local_bootstrap_creates_only_the_tables_from_infra(jwt_key_path):
+def test_local_bootstrap_creates_only_the_tables_from_infra():
     from localdev.infra import create_table_requests, declared_resources
     from tests.support.aws import make_settings
 
-    requests = create_table_requests(make_settings(jwt_key_path))
+    requests = create_table_requests(make_settings())
 
     assert "PiiHmacKeySecret" in declared_resources()
     assert sorted(r["TableName"] for r in requests) == [
