@@ -7,11 +7,11 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from ..services import identity, members, vouchers
+from ..services import identity, members, profile, vouchers
 from ..services.operations import Reply
-from ..services.requests import CardClaimRequest, SelfEnrolRequest, SpendCodeRequest, VoucherRequest
+from ..services.requests import CardClaimRequest, ProfilePatch, SelfEnrolRequest, SpendCodeRequest, VoucherRequest
 from ..services.voucher_views import VoucherList
-from .queries import Limited, Page
+from .queries import HistoryPage, Limited
 from .responses import EnrolResponse, EntriesPage, MemberLinked, MemberOverview, SpendCodeIssued, VoucherConverted
 from .routing import Call, Link, endpoint
 
@@ -38,8 +38,17 @@ def claim_me(call: Call, body: CardClaimRequest) -> dict[str, Any]:
 
 @endpoint(member_api, "/v1/me", "GET", audience="member", response=MemberOverview)
 def me(call: Call) -> dict[str, Any]:
-    """My balance, holds, expiring points and tier progress."""
+    """My balance and its value, holds, points expiring (within 60 days too), tier progress (what reaches the next
+    tier and what keeps this one), and my profile."""
     return members.member_overview(call.rt, call.member_id)
+
+
+@endpoint(member_api, "/v1/me", "PATCH", audience="member", response=MemberOverview)
+def update_me(call: Call, body: ProfilePatch) -> dict[str, Any]:
+    """Change my profile: name, preferred_partners, interests, consents per channel ({"email": {"given": true}}: dated
+    now), birth_date (once: a known one is changed by customer service). Answers GET /v1/me's view."""
+    wallet = profile.update_profile(call.rt, call.member_id, body)
+    return members.member_overview(call.rt, call.member_id, wallet)
 
 
 @endpoint(
@@ -47,13 +56,15 @@ def me(call: Call) -> dict[str, Any]:
     "/v1/me/entries",
     "GET",
     audience="member",
-    query=Page,
+    query=HistoryPage,
     response=EntriesPage,
     links=(Link("my_entries", {"query.cursor": "next_cursor"}),),
 )
 def my_entries(call: Call) -> dict[str, Any]:
-    """My history, newest first."""
-    return members.member_entries(call.rt, call.member_id, call.limit(), call.query("cursor"))
+    """My history, newest first; filtered by partner_id, type and booking days from/to (a filtered page reads at
+    most 100 entries and may hold fewer than limit: follow next_cursor with the same filters)."""
+    page = HistoryPage.model_validate(dict(call.request.query_params or {}))
+    return members.member_entries(call.rt, call.member_id, call.limit(), page.cursor, page.entry_filter())
 
 
 @endpoint(

@@ -114,13 +114,24 @@ def _query_parameters(model: type[BaseModel] | None) -> list[dict[str, Any]]:
     schema = model.model_json_schema()
     required = set(schema.get("required", []))
     parameters = []
+    definitions = schema.get("$defs", {})
     for name, field_schema in schema["properties"].items():
-        value = _not_nullable(field_schema)
+        value = _not_nullable(_inlined(field_schema, definitions))
         parameter = {"name": name, "in": "query", "required": name in required, "schema": value}
         if "description" in value:
             parameter["description"] = value.pop("description")
         parameters.append(parameter)
     return parameters
+
+
+def _inlined(schema: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:
+    """A parameter's schema with its model's local definitions (an enum's) written in place: a parameter cannot
+    reach the model's $defs."""
+    if "$ref" in schema:
+        return {**definitions[schema["$ref"].rsplit("/", 1)[-1]], **{k: v for k, v in schema.items() if k != "$ref"}}
+    if "anyOf" in schema:
+        return {**schema, "anyOf": [_inlined(branch, definitions) for branch in schema["anyOf"]]}
+    return schema
 
 
 def _not_nullable(schema: dict[str, Any]) -> dict[str, Any]:

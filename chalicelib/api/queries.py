@@ -12,7 +12,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..services.requests import CardNumber, Email, Phone
+from ..domain.ledger import EntryFilter
+from ..domain.movements import EntryType
+from ..services.requests import CardNumber, Email, PartnerId, Phone
 
 Limit = Annotated[int, Field(ge=1, le=100, description="page size")]
 Cursor = Annotated[
@@ -61,3 +63,15 @@ class ReconciliationPage(Query):
     segments: Annotated[int, Field(ge=1, le=1000)] = 1
     limit: Limit = 100
     cursor: Cursor | None = None
+
+
+class HistoryPage(Page):
+    """A member's history, filtered: any of partner, type and booking days (UTC, inclusive)."""
+
+    partner_id: PartnerId | None = None
+    type: EntryType | None = None
+    from_: Annotated[date | None, Field(alias="from", description="first booking day, YYYY-MM-DD")] = None
+    to: Annotated[date | None, Field(description="last booking day, YYYY-MM-DD")] = None
+
+    def entry_filter(self) -> EntryFilter:
+        return EntryFilter(self.partner_id, self.type, self.from_, self.to)

@@ -138,12 +138,36 @@ class ExpiringPoints(Answer):
     points: Points
 
 
+class KeepTier(Answer):
+    """What the review on `by` asks to keep the tier: the metric over the 12 months to `by`, of which `counted` is
+    already earned (months before now that will still be in that window)."""
+
+    tier: str
+    threshold: IntOrDecimal
+    counted: IntOrDecimal
+    needed: IntOrDecimal
+    by: date
+
+
 class TierProgress(Answer):
     metric: str
     current: IntOrDecimal
     next_tier: str | None
     needed: IntOrDecimal
     review_on: date | None
+    keep: KeepTier | None = Field(description="what keeps the current tier at its review (null on the base tier)")
+
+
+class ConsentView(Answer):
+    given: bool
+    at: datetime = Field(description="when the member gave or withdrew it")
+
+
+class ExpiringSoon(Answer):
+    within_days: int
+    points: Points
+    value: Money = Field(description="points × point_value, rounded down to the cent")
+    first_on: date | None = Field(description="the earliest of those expiry dates")
 
 
 class MemberOverview(Answer):
@@ -159,7 +183,13 @@ class MemberOverview(Answer):
     held_value: Money = Field(description="held_points × point_value, rounded down to the cent")
     currency: str = Field(description="the programme's currency, that of the values")
     expiring: list[ExpiringPoints]
+    expiring_soon: ExpiringSoon = Field(description="points that expire within the next 60 days")
     tier_progress: TierProgress
+    name: str | None
+    preferred_partners: list[str]
+    interests: list[str]
+    consents: dict[Literal["email", "sms", "push"], ConsentView]
+    birth_date: date | None
 
 
 class EntryView(Answer):
@@ -221,7 +251,6 @@ class MemberFile(MemberOverview):
 
     tier_reached_on: date
     created_at: datetime
-    birth_date: date | None
     referred_by: str | None
     lots: list[LotView] = Field(description="points by issuer and expiry date, earliest first")
     debts: PointsBy = Field(description="points owed back to each issuer (spent before a return)")

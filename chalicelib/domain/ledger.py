@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -139,3 +140,26 @@ class OperationRecord:
 
 def operation_key(partner_id: str, kind: OperationKind, operation_id: str) -> str:
     return f"{partner_id}#{kind}#{operation_id}"
+
+
+@dataclass(frozen=True)
+class EntryFilter:
+    """Which entries of a member's history a page shows: by partner, by type, by UTC day of booking (inclusive)."""
+
+    partner_id: str | None = None
+    type: EntryType | None = None
+    first_day: date | None = None
+    last_day: date | None = None
+
+    def matches(self, entry: Entry) -> bool:
+        day = entry.booked_at[:10]
+        return (
+            (self.partner_id is None or entry.partner_id == self.partner_id)
+            and (self.type is None or entry.type == self.type)
+            and (self.first_day is None or day >= self.first_day.isoformat())
+            and (self.last_day is None or day <= self.last_day.isoformat())
+        )
+
+    def before_period(self, entry: Entry) -> bool:
+        """Booked before the first day: entries are numbered in booking order, so no older one matches either."""
+        return self.first_day is not None and entry.booked_at[:10] < self.first_day.isoformat()

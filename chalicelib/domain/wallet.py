@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from .errors import HoldNotOpen, InsufficientPoints
+from .profile import Profile
 
 NO_EXPIRY = "9999-12-31"  # sorts after every real date: debts and held lots without a date go last
 TALLY_DAYS = 400  # expired points are remembered this long after their date (returns come far sooner)
@@ -152,6 +153,7 @@ class Wallet:
     expired_tally: dict[tuple[str, str], int] = field(default_factory=dict)
     # Points of open vouchers by issuer: still their issuers' liability (invariant 2), no longer the member's.
     voucher_points: dict[str, int] = field(default_factory=dict)
+    profile: Profile = field(default_factory=Profile)  # what the member tells about themself (GET|PATCH /v1/me)
 
     # ---- figures -----------------------------------------------------------------------------
     @property

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
@@ -21,7 +21,7 @@ from ..domain.errors import (
     RuleViolation,
     TransientFailure,
 )
-from ..domain.ledger import Entry, new_entry
+from ..domain.ledger import Entry, EntryFilter, new_entry
 from ..domain.movements import EntryType
 from ..domain.program import OPERATOR, Program
 from ..domain.spend_codes import SpendCode
@@ -32,9 +32,12 @@ from ..settings import Settings
 from ..store import directory
 from ..store.bookings import Booking
 from .operations import apply_to_wallet
+from .profile import check_birth_date
 from .programs import current_program, decimal_or_int
 from .requests import EnrolRequest, MemberRef, SpendCodeRequest, valid_member_id
 from .runtime import Runtime, iso
+
+SOON_DAYS = 60  # "expiring soon" in a member's overview
 
 
 def alias_for(settings: Settings, kind: str, value: str) -> str:
@@ -94,10 +97,8 @@ def enrol_member(
     (`user_subject`: the signed-in user it is linked to, its SUB# alias written in the member's own transaction, so
     that one user never enrols two members)."""
     program = current_program(rt)
-    if request.birth_date is not None and not (
-        1900 <= request.birth_date.year and request.birth_date <= rt.now().date()
-    ):
-        raise InvalidRequest("birth_date is not plausible", field="birth_date")
+    if request.birth_date is not None:
+        check_birth_date(request.birth_date, rt.now().date())
     referrer = None
     if request.referral_code is not None:
         referrer = rt.store.directory.find_member_id(directory.referral_alias(request.referral_code))
@@ -204,7 +205,23 @@ def member_overview(rt: Runtime, member_id: str, wallet: Wallet | None = None) -
         "held_value": format(points_value(held, program.point_value), "f"),
         "currency": program.currency,
         "expiring": [{"on": on, "points": points} for on, points in wallet.expiring()[:12]],
+        "expiring_soon": expiring_soon(wallet, program, now.date()),
         "tier_progress": tier_progress(wallet, program, now),
+        **wallet.profile.to_dict(),
+        "birth_date": wallet.birth_date,
+    }
+
+
+def expiring_soon(wallet: Wallet, program: Program, today: date) -> dict[str, Any]:
+    """Points whose validity ends within SOON_DAYS (a lot is valid through its date)."""
+    last = (today + timedelta(days=SOON_DAYS)).isoformat()
+    soon = [(on, points) for on, points in wallet.expiring() if on <= last]
+    points = sum(points for _, points in soon)
+    return {
+        "within_days": SOON_DAYS,
+        "points": points,
+        "value": format(points_value(points, program.point_value), "f"),
+        "first_on": soon[0][0] if soon else None,
     }
 
 
@@ -224,13 +241,36 @@ def tier_progress(wallet: Wallet, program: Program, now: datetime) -> dict[str, 
         "next_tier": None if above is None else above.name,
         "needed": 0 if above is None else decimal_or_int(max(above.threshold - current, 0 * current)),
         "review_on": wallet.review_on,
+        "keep": keep_tier(wallet, program),
     }
 
 
-def member_entries(rt: Runtime, member_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+def keep_tier(wallet: Wallet, program: Program) -> dict[str, Any] | None:
+    """What the next review asks to keep the tier: it weighs the metric over the 12 months to the review date, so
+    what was earned in months before that window no longer counts; what is recorded in the window already does."""
+    if wallet.review_on is None or not program.has_tier(wallet.tier):
+        return None
+    review_on = date.fromisoformat(wallet.review_on)
+    threshold = program.tiers[program.tier_rank(wallet.tier)].threshold
+    counted = metric_value(wallet, program.tier_metric, review_on)
+    return {
+        "tier": wallet.tier,
+        "threshold": decimal_or_int(threshold),
+        "counted": decimal_or_int(counted),
+        "needed": decimal_or_int(max(threshold - counted, 0 * counted)),
+        "by": wallet.review_on,
+    }
+
+
+def member_entries(
+    rt: Runtime, member_id: str, limit: int, cursor: str | None, wanted: EntryFilter | None = None
+) -> dict[str, Any]:
     """A page of the member's history, each entry with the name of the partner it was booked at (the partners'
-    list is read cached, as GET /v1/program reads it: one Query per container and minute, not per request)."""
-    entries, next_cursor = rt.store.ledger.list_entries(member_id, limit, cursor)
+    list is read cached, as GET /v1/program reads it: one Query per container and minute, not per request).
+    A filtered page reads at most a bounded run of entries and may hold fewer than `limit`: next_cursor reads on."""
+    if wanted is not None and wanted.first_day and wanted.last_day and wanted.first_day > wanted.last_day:
+        raise InvalidRequest("from must not be after to", field="from")
+    entries, next_cursor = rt.store.ledger.list_entries(member_id, limit, cursor, wanted)
     names = partner_names(rt) if entries else {}
     return {
         "entries": [

@@ -384,6 +384,40 @@ class SelfEnrolRequest(Strict):
     model_config = ConfigDict(extra="forbid", strict=False, frozen=True)  # birth_date arrives as text
 
 
+# What a member is called in greetings: printable text (no control characters), trimmed.
+PersonName = Annotated[
+    str, StringConstraints(min_length=1, max_length=80, strip_whitespace=True, pattern=r"^[^\x00-\x1f\x7f]+$")
+]
+Interest = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]{0,31}$")]
+
+
+class ConsentChoice(Strict):
+    given: bool
+
+
+class ProfilePatch(Strict):
+    """PATCH /v1/me: the fields sent are replaced (`name: null` forgets the name); consents per channel, dated by us."""
+
+    name: PersonName | None = None
+    preferred_partners: Annotated[list[PartnerId], Field(max_length=10)] | None = None
+    interests: Annotated[list[Interest], Field(max_length=20)] | None = None
+    consents: dict[Literal["email", "sms", "push"], ConsentChoice] | None = None
+    birth_date: date | None = None
+
+    model_config = ConfigDict(extra="forbid", strict=False, frozen=True)  # birth_date arrives as text
+
+    @model_validator(mode="after")
+    def something_to_change(self) -> ProfilePatch:
+        if not self.model_fields_set:
+            raise ValueError("send at least one of name, preferred_partners, interests, consents, birth_date")
+        nulls = {"preferred_partners", "interests", "consents", "birth_date"} & {
+            name for name in self.model_fields_set if getattr(self, name) is None
+        }
+        if nulls:
+            raise ValueError(f"{', '.join(sorted(nulls))} cannot be null (send [] or {{}} to empty a list)")
+        return self
+
+
 class CardClaimRequest(Strict):
     """Claim the member you are: found by the email or phone Cognito verified; a card number, if given, must match."""
 

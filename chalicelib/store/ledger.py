@@ -5,14 +5,22 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..domain.cursors import decode_cursor, encode_cursor, refused
-from ..domain.ledger import Entry
+from ..domain.ledger import Entry, EntryFilter
 from ..domain.movements import EntryType
 from ..domain.wallet import Portion
 from .errors import translated
 from .models import EntryItem
 
+# Entries a filtered page reads at most (one Query, about 100 KB): a filter that matches little answers a short page and
+# a cursor to read on, never an unbounded read.
+FILTERED_READ = 100
 
-def list_entries(member_id: str, limit: int, cursor: str | None) -> tuple[list[Entry], str | None]:
+
+def list_entries(
+    member_id: str, limit: int, cursor: str | None, wanted: EntryFilter | None = None
+) -> tuple[list[Entry], str | None]:
+    if wanted is not None and wanted != EntryFilter():
+        return _filtered_page(member_id, limit, cursor, wanted)
     start_seq = _decode_cursor(cursor, member_id) if cursor else None
     # One item more than asked tells whether another page exists, so next_cursor is null at the end.
     with translated():
@@ -28,6 +36,34 @@ def list_entries(member_id: str, limit: int, cursor: str | None) -> tuple[list[E
     entries = [to_entry(item) for item in items[:limit]]
     next_cursor = _encode_cursor(member_id, entries[-1].seq) if len(items) > limit else None
     return entries, next_cursor
+
+
+def _filtered_page(
+    member_id: str, limit: int, cursor: str | None, wanted: EntryFilter
+) -> tuple[list[Entry], str | None]:
+    """Up to `limit` matching entries among the next FILTERED_READ, newest first; the cursor says where to read on."""
+    start_seq = _decode_cursor(cursor, member_id) if cursor else None
+    with translated():
+        items = list(
+            EntryItem.query(
+                member_id,
+                range_key_condition=EntryItem.seq < start_seq if start_seq is not None else None,
+                scan_index_forward=False,
+                limit=FILTERED_READ + 1,  # one more: whether the history goes on past what this page read
+                page_size=FILTERED_READ + 1,
+            )
+        )
+    read, more = [to_entry(item) for item in items[:FILTERED_READ]], len(items) > FILTERED_READ
+    shown: list[Entry] = []
+    for entry in read:
+        if wanted.before_period(entry):
+            return shown, None  # older entries are older still
+        if not wanted.matches(entry):
+            continue
+        if len(shown) == limit:  # a further match exists: the next page starts after the last one shown
+            return shown, _encode_cursor(member_id, shown[-1].seq)
+        shown.append(entry)
+    return shown, _encode_cursor(member_id, read[-1].seq) if more else None
 
 
 def all_entries(member_id: str) -> list[Entry]:

@@ -93,6 +93,7 @@ class WalletItem(Model):
     expired_tally = JSONAttribute(default=dict)  # {"YYYY-MM-DD|issuer": points expired} (a year, for returns)
     voucher_points = JSONAttribute(default=dict)  # {issuer: points} of the member's open vouchers (invariant 2)
     issued_today = JSONAttribute(null=True)  # [booking day, points credited that day] (daily earning limit)
+    profile = JSONAttribute(null=True)  # {name, preferred_partners, interests, consents} (bounded by the request model)
     # Present only while the member has open holds, so the hold sweep reads only who is due.
     hold_shard = UnicodeAttribute(null=True)
     next_hold_expiry = UnicodeAttribute(null=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..domain.campaigns import Campaign
-from ..domain.ledger import Entry, OperationRecord
+from ..domain.ledger import Entry, EntryFilter, OperationRecord
 from ..domain.program import ApiKey, Partner, Program
 from ..domain.rewards import Claim, Reward, RewardTerms
 from ..domain.settlement import PointFlows, Settlement
@@ -135,7 +135,9 @@ class Rewards(Protocol):
 
 
 class Ledger(Protocol):
-    def list_entries(self, member_id: str, limit: int, cursor: str | None) -> tuple[list[Entry], str | None]:
+    def list_entries(
+        self, member_id: str, limit: int, cursor: str | None, wanted: EntryFilter | None = None
+    ) -> tuple[list[Entry], str | None]:
         """A page of the member's entries, newest first."""
 
     def all_entries(self, member_id: str) -> list[Entry]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from ..domain.profile import Profile
 from ..domain.tiers import adopt_legacy_tier
 from ..domain.timefmt import iso
 from ..domain.wallet import Hold, MonthActivity, Portion, TierBasis, Wallet
@@ -49,6 +50,7 @@ def to_wallet(item: WalletItem) -> Wallet:
         issued_today=(str(item.issued_today[0]), int(item.issued_today[1])) if item.issued_today else ("", 0),
         expired_tally={tuple(k.split("|", 1)): int(n) for k, n in (item.expired_tally or {}).items()},
         voucher_points={issuer: int(n) for issuer, n in (item.voucher_points or {}).items()},
+        profile=Profile.from_dict(item.profile),
     )
     adopt_legacy_tier(wallet)  # items written before upgrades recorded what reached the tier
     return wallet
@@ -93,6 +95,7 @@ def to_item(wallet: Wallet) -> WalletItem:
         issued_today=list(wallet.issued_today) if wallet.issued_today[0] else None,
         expired_tally={f"{expires_on}|{issuer}": n for (expires_on, issuer), n in wallet.expired_tally.items()},
         voucher_points={issuer: n for issuer, n in wallet.voucher_points.items() if n},
+        profile=wallet.profile.to_dict() if wallet.profile != Profile() else None,
         hold_shard=None if next_hold_expiry is None else due_shard(DueIndex.HOLDS, wallet.member_id),
         next_hold_expiry=None if next_hold_expiry is None else iso(next_hold_expiry),
         review_shard=None if wallet.review_on is None else due_shard(DueIndex.REVIEW, wallet.member_id),

@@ -248,6 +248,8 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
     review = {"activity_id": "a-1", "member": ref, "type": "review", "occurred_at": "2026-11-23T08:00:00Z"}
     call("POST", "/v1/activities", key, review)
     call("GET", "/v1/me", token)
+    call("PATCH", "/v1/me", token, {"name": "Ann", "consents": {"email": {"given": True}}, "interests": ["cinema"]})
+    call("GET", "/v1/me/entries?type=earn&partner_id=alpha&from=2026-11-01", token)
     code = call("POST", "/v1/me/vouchers", token, {"request_id": "v-1", "denomination": 100}).json["code"]
     call("GET", "/v1/me/vouchers?limit=10", token)
     spend_code = call("POST", "/v1/me/spend-codes", token, {"points_max": 5}).json["code"]
