@@ -10,7 +10,7 @@ from chalice.app import Blueprint, Response
 from ..domain.errors import InvalidRequest, NotFound
 from ..domain.program import program_document
 from ..jobs import dispatch
-from ..services import adjustments, audit, campaigns, member_desk, members, partners, programs
+from ..services import adjustments, audit, campaigns, member_desk, members, partners, privacy, programs
 from ..services.operations import Reply
 from ..services.requests import (
     AdjustmentRequest,
@@ -162,6 +162,16 @@ def adjust_points(call: Call, member_id: str, body: AdjustmentRequest) -> Reply:
 def patch_member(call: Call, member_id: str, body: MemberPatch) -> dict[str, Any]:
     """Suspend, close or reactivate a member."""
     return members.set_member_status(call.rt, member_id, body.status)
+
+
+@endpoint(
+    admin_api, "/v1/admin/members/{member_id}", "DELETE", audience="operator", status=204, audit_before=_balance_before
+)
+def erase_member(call: Call, member_id: str) -> Response:
+    """Erase a member on request (as DELETE /v1/me does): personal data and identifiers removed, remaining points
+    forfeited as breakage of their issuers, the sign-in deleted; the ledger stays under the pseudonymous id."""
+    privacy.erase_member(call.rt, member_id)
+    return Response(body="", status_code=204)
 
 
 @endpoint(

@@ -5,14 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Blueprint
+from chalice.app import Blueprint, Response
 
-from ..services import identity, members, profile, vouchers
+from ..services import identity, members, privacy, profile, vouchers
 from ..services.operations import Reply
 from ..services.requests import CardClaimRequest, ProfilePatch, SelfEnrolRequest, SpendCodeRequest, VoucherRequest
 from ..services.voucher_views import VoucherList
 from .queries import HistoryPage, Limited
-from .responses import EnrolResponse, EntriesPage, MemberLinked, MemberOverview, SpendCodeIssued, VoucherConverted
+from .responses import (
+    EnrolResponse,
+    EntriesPage,
+    MemberExport,
+    MemberLinked,
+    MemberOverview,
+    SpendCodeIssued,
+    VoucherConverted,
+)
 from .routing import Call, Link, endpoint
 
 member_api = Blueprint(__name__)
@@ -49,6 +57,25 @@ def update_me(call: Call, body: ProfilePatch) -> dict[str, Any]:
     now), birth_date (once: a known one is changed by customer service). Answers GET /v1/me's view."""
     wallet = profile.update_profile(call.rt, call.member_id, body)
     return members.member_overview(call.rt, call.member_id, wallet)
+
+
+@endpoint(member_api, "/v1/me", "DELETE", audience=("member", "user"), status=204)
+def erase_me(call: Call) -> Response:
+    """Erase me: my personal data and identifiers go, my remaining points are forfeited (breakage of their issuers),
+    my sign-in is deleted. The ledger stays under my pseudonymous member id. A user who never enrolled: the sign-in."""
+    assert call.principal is not None and call.principal.user is not None
+    if call.principal.member_id is None:
+        call.rt.store.member_pool.delete_user(call.principal.user.subject)
+    else:
+        privacy.erase_member(call.rt, call.principal.member_id)
+    return Response(body="", status_code=204)
+
+
+@endpoint(member_api, "/v1/me/export", "GET", audience="member", response=MemberExport)
+def export_me(call: Call) -> dict[str, Any]:
+    """Everything held about me, machine-readable: account, profile, identifiers (as held), wallet, vouchers and my
+    history (its first 100 entries; next_cursor reads on in GET /v1/me/entries)."""
+    return privacy.export_member(call.rt, call.member_id)
 
 
 @endpoint(

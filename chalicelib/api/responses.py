@@ -174,7 +174,7 @@ class MemberOverview(Answer):
     member_id: str
     card_number: str
     referral_code: str | None
-    status: Literal["active", "suspended", "closed"]
+    status: Literal["active", "suspended", "closed", "erased"]
     tier: str
     available_points: Points
     held_points: Points
@@ -246,6 +246,55 @@ class HoldView(Answer):
     expires_at: datetime
 
 
+class ExportedMember(MemberOverview):
+    tier_reached_on: date
+    created_at: datetime
+    referred_by: str | None
+    birth_date_recorded_on: date | None
+
+
+class ExportedIdentifier(Answer):
+    kind: str = Field(description="card_number, email, phone, referral_code or sign_in")
+    value: str
+    held_as: str = Field(description="as is, or a keyed hash (emails and phones are never held in clear)")
+
+
+class ExportedLot(Answer):
+    issuer: str
+    expires_on: date
+    points: Points
+
+
+class ExportedHold(Answer):
+    hold_id: str
+    partner_id: str
+    points: Points
+    expires_at: datetime
+
+
+class ExportedWallet(Answer):
+    lots: list[ExportedLot]
+    debts: PointsBy
+    holds: list[ExportedHold]
+    voucher_points: PointsBy
+    activity: dict[str, dict[str, Any]] = Field(description="month -> the figures the tier rules count")
+    engagements: dict[str, Any]
+    campaign_counts: PointsBy
+
+
+class MemberExport(Answer):
+    """Everything held about the member. The history's first 100 entries are here; next_cursor reads the rest from
+    GET /v1/me/entries."""
+
+    exported_at: datetime
+    member: ExportedMember
+    identifiers: list[ExportedIdentifier]
+    wallet: ExportedWallet
+    vouchers: list[VoucherView]
+    entries: list[EntryView]
+    next_cursor: str | None
+
+
 class MemberFile(MemberOverview):
     """The customer-service desk's view of a member (personal data: the operator's eyes only)."""
 
@@ -314,7 +363,7 @@ class IssuedKey(Answer):
 
 class MemberStatus(Answer):
     member_id: str
-    status: Literal["active", "suspended", "closed"]
+    status: Literal["active", "suspended", "closed", "erased"]
 
 
 class TierView(Answer):

@@ -98,6 +98,7 @@ class EntryType(StrEnum):
     REWARD_CANCEL = "reward_cancel"  # the offerer cancels a claim: the points go back, the money too
     ADJUSTMENT = "adjustment"  # customer service credits points, issued by a named funder (settled as issued)
     ADJUSTMENT_DEBIT = "adjustment_debit"  # customer service debits points of a named issuer (settled as returned)
+    FORFEIT = "forfeit"  # an erased member's remaining points: breakage of their issuers, settled as expiry
 
 
 class Liability(Enum):
@@ -194,9 +195,15 @@ MOVEMENTS: Mapping[EntryType, Movement] = MappingProxyType(
             Movement(EntryType.REVERSAL, Liability.GIVES_BACK, Settles.REVERSAL_PAIR, Rate.POINT_VALUE, _PARTNER),
             Movement(EntryType.EXPIRE, Liability.EXPIRES, Settles.BREAKAGE, Rate.NONE, frozenset({Starter.JOB})),
             Movement(EntryType.HOLD, *_NO_MONEY, _PARTNER, moves_held=True),
-            Movement(EntryType.VOID, *_NO_MONEY, frozenset({Starter.PARTNER, Starter.JOB}), moves_held=True),
+            # Holds released by their partner, when they expire, or when the member is erased.
+            Movement(
+                EntryType.VOID, *_NO_MONEY, frozenset({Starter.PARTNER, Starter.JOB, Starter.OPERATOR}), moves_held=True
+            ),
             Movement(EntryType.TIER, *_NO_MONEY, frozenset({Starter.JOB})),
             Movement(EntryType.STATUS, *_NO_MONEY, frozenset({Starter.OPERATOR})),
+            # Erasure (the programme carries it out, at the member's request or its own): what is left of the
+            # member's points goes as expired points go.
+            Movement(EntryType.FORFEIT, Liability.EXPIRES, Settles.BREAKAGE, Rate.NONE, frozenset({Starter.OPERATOR})),
             # A member's request, or the programme's threshold inside a partner's purchase.
             Movement(EntryType.VOUCHER, *_NO_MONEY, frozenset({Starter.MEMBER, Starter.PARTNER}), moves_vouchers=True),
             Movement(EntryType.VOUCHER_SPEND, *_SPENDING, _PARTNER, moves_vouchers=True, bonus_sign=1),

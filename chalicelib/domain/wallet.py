@@ -297,6 +297,16 @@ class Wallet:
             del self.expired_tally[key]
         return expired
 
+    def forfeit_lots(self) -> list[Portion]:
+        """Every lot, forfeited (the member is erased): gone as expired points go, and remembered as they are, so that
+        a purchase returned later does not take the same points back again."""
+        forfeited = [Portion(expires_on, issuer, points) for (expires_on, issuer), points in sorted(self.lots.items())]
+        for portion in forfeited:
+            key = (portion.expires_on, portion.issuer)
+            self.expired_tally[key] = self.expired_tally.get(key, 0) + portion.points
+        self.lots.clear()
+        return forfeited
+
     def already_expired(self, expires_on: str, issuer: str, points: int) -> int:
         """How many of `points` of `issuer` valid until `expires_on` expired already (and are not taken again)."""
         key = (expires_on, issuer)

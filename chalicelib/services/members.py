@@ -299,14 +299,16 @@ def set_member_status(rt: Runtime, member_id: str, status: str) -> dict[str, Any
     (422 member_inactive); the change is an entry of its own in the member's history. Closing is final:
     the member's card, email, phone and referral code are released (partners no longer find the member, and
     the identifiers can enrol someone else); returns and reversals of past operations still apply."""
-    if _wallet(rt, member_id).status == "closed" and status != "closed":  # 404 for an unknown member
-        raise RuleViolation("a closed member cannot be reopened: enrol the person again", field="status")
+    final = ("closed", "erased")  # an erased member was closed and forgotten: no status change reaches it
+    current = _wallet(rt, member_id).status  # 404 for an unknown member
+    if current in final and status != current:
+        raise RuleViolation(f"this member is {current}: enrol the person again", field="status")
 
     def change(wallet: Wallet, now: datetime) -> list[Entry]:
         if wallet.status == status:
             return []
-        if wallet.status == "closed":
-            raise RuleViolation("a closed member cannot be reopened: enrol the person again", field="status")
+        if wallet.status in final:
+            raise RuleViolation(f"this member is {wallet.status}: enrol the person again", field="status")
         line = {
             "rule": EntryType.STATUS.value,
             "points": 0,

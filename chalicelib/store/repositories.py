@@ -23,7 +23,19 @@ from ..domain.spend_codes import SpendCode
 from ..domain.vouchers import Voucher
 from ..domain.wallet import Wallet
 from ..settings import Settings
-from . import audit, bookings, directory, ledger, operations, rewards, settlements, spend_codes, vouchers, wallets
+from . import (
+    audit,
+    bookings,
+    directory,
+    ledger,
+    member_pool,
+    operations,
+    rewards,
+    settlements,
+    spend_codes,
+    vouchers,
+    wallets,
+)
 from . import statements as statements_store
 from .audit import AuditRecord
 from .bookings import Booking
@@ -183,6 +195,11 @@ class Statements(Protocol):
         """A closed period's documents, as objects finance teams open (S3)."""
 
 
+class MemberPool(Protocol):
+    def delete_user(self, subject: str) -> None:
+        """The member pool's user with this `sub` deleted (erasure): they can no longer sign in."""
+
+
 @dataclass(frozen=True)
 class Store:
     directory: Directory
@@ -196,6 +213,7 @@ class Store:
     settlements: Settlements
     statements: Statements
     audit: Audit
+    member_pool: MemberPool
 
 
 # ---- DynamoDB ----------------------------------------------------------------------------------
@@ -320,6 +338,14 @@ class S3Statements:
         statements_store.put_period(self.settings, period, document, statements)
 
 
+@dataclass(frozen=True)
+class CognitoMemberPool:
+    settings: Settings
+
+    def delete_user(self, subject: str) -> None:
+        member_pool.delete_user(self.settings, subject)
+
+
 class DynamoAudit:
     save = staticmethod(audit.save_record)
     day = staticmethod(audit.day_records)
@@ -338,4 +364,5 @@ def dynamodb_store(settings: Settings) -> Store:
         settlements=DynamoSettlements(),
         statements=S3Statements(settings),
         audit=DynamoAudit(),
+        member_pool=CognitoMemberPool(settings),
     )

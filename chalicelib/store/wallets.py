@@ -60,7 +60,7 @@ def _derived_aliases(item: WalletItem) -> list[str]:
     """Wallets written before they listed their identifiers: what can be derived (the card, the referral code)
     is released on closing like any other. Their e-mail and phone keys are keyed hashes that only the alias items
     know; a closed member has none left to derive."""
-    if item.status == "closed":
+    if item.status in ("closed", "erased"):
         return []
     return [card_alias(item.card_number)] + ([referral_alias(item.referral_code)] if item.referral_code else [])
 

@@ -294,6 +294,9 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
     call("GET", "/v1/admin/reconciliation?limit=10", admin)
     call("GET", "/v1/admin/audit?from=2026-11-23&to=2026-11-24&limit=100", admin)
     call("GET", "/v1/openapi.json")
+    call("GET", "/v1/me/export", token)
+    call("DELETE", "/v1/me", newcomer)
+    call("DELETE", f"/v1/admin/members/{other['member_id']}", admin)
 
     assert contract.seen == contract.operation_ids
 

@@ -40,6 +40,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "capture": {"redeemed": 100, "redeemed_worth": Decimal("1.00"), "liability": -100},
     "reversal": {"reversed": 100, "reversed_worth": Decimal("1.00"), "liability": 100},
     "expire": {"expired": 100, "liability": -100},
+    "forfeit": {"expired": 100, "liability": -100},  # an erased member's points: as expiry
     "hold": {"liability": 0},
     "void": {"liability": 0},
     "tier": {"liability": 0},

@@ -1,0 +1,154 @@
+"""A member's data rights: everything held about them (GET /v1/me/export), and erasure (DELETE /v1/me, or the
+operator's DELETE /v1/admin/members/{id} on request).
+
+Erasure keeps the ledger true and forgets the person:
+- open holds are released (entries `void`), and every remaining point is forfeited as breakage of its issuer, settled
+  as expiry is (entry `forfeit`, remembered like expired points so that a later return does not take them again);
+- the personal data on the member item go (card number, birth date, referral code and referrer, profile), its
+  identifier aliases (card, email and phone hashes, referral code, the sign-in link) are deleted in the same
+  transaction, and the status becomes `erased` (an entry of its own): partners no longer find the member, and every
+  operation naming its id is refused;
+- the ledger, vouchers and claims stay under the pseudonymous member id (no personal data in them), so settlements
+  and the reconciliation stay true;
+- the member's user in the member pool is deleted, so they can no longer sign in.
+Cost: the wallet read, 1 TransactWriteItems (the wallet, the entries, the aliases deleted), 1 AdminDeleteUser.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ..domain.errors import NotFound
+from ..domain.ledger import Entry, new_entry
+from ..domain.movements import EntryType
+from ..domain.profile import Profile
+from ..domain.program import OPERATOR
+from ..domain.wallet import Wallet
+from .members import member_entries, member_overview
+from .operations import apply_to_wallet
+from .requests import valid_member_id
+from .runtime import Runtime, iso
+from .vouchers import list_vouchers
+
+EXPORT_ENTRIES = 100  # the rest of the history: GET /v1/me/entries from the export's next_cursor
+ERASED = "erased"
+
+
+def export_member(rt: Runtime, member_id: str) -> dict[str, Any]:
+    """Everything held about the member, machine-readable: the account and profile, the identifiers (as held: emails
+    and phones only as keyed hashes), the wallet in full, the vouchers, and the history (its first page here, the rest
+    through next_cursor)."""
+    wallet = _wallet(rt, member_id)
+    overview = member_overview(rt, member_id, wallet)
+    history = member_entries(rt, member_id, EXPORT_ENTRIES, None)
+    return {
+        "exported_at": iso(rt.now()),
+        "member": {
+            **overview,
+            "tier_reached_on": wallet.tier_reached_on,
+            "created_at": wallet.created_at,
+            "referred_by": wallet.referred_by,
+            "birth_date_recorded_on": wallet.birth_date_recorded_on,
+        },
+        "identifiers": [_identifier(alias) for alias in wallet.aliases],
+        "wallet": {
+            "lots": [
+                {"issuer": issuer, "expires_on": expires_on, "points": points}
+                for (expires_on, issuer), points in sorted(wallet.lots.items())
+            ],
+            "debts": dict(wallet.debts),
+            "holds": [
+                {"hold_id": h.hold_id, "partner_id": h.partner_id, "points": h.points, "expires_at": iso(h.expires_at)}
+                for h in wallet.holds.values()
+            ],
+            "voucher_points": dict(wallet.voucher_points),
+            "activity": {month: vars(figures) for month, figures in sorted(wallet.activity.items())},
+            "engagements": wallet.engagements,
+            "campaign_counts": wallet.campaign_counts,
+        },
+        "vouchers": list_vouchers(rt, member_id, 100).model_dump(mode="json")["vouchers"],
+        "entries": history["entries"],
+        "next_cursor": history["next_cursor"],
+    }
+
+
+def erase_member(rt: Runtime, member_id: str) -> list[str]:
+    """Erase the member (once: an erased member is left as it is). Returns the pool subjects to delete."""
+    _wallet(rt, member_id)  # 404 for an unknown member
+    subjects: list[str] = []
+
+    def erase(wallet: Wallet, now: datetime) -> list[Entry]:
+        if wallet.status == ERASED:
+            return []
+        subjects[:] = [alias.removeprefix("SUB#") for alias in wallet.aliases if alias.startswith("SUB#")]
+        entries = [_released(wallet, hold_key, now) for hold_key in list(wallet.holds)]
+        forfeited = wallet.forfeit_lots()
+        if forfeited:
+            by_issuer: dict[str, int] = {}
+            for portion in forfeited:
+                by_issuer[portion.issuer] = by_issuer.get(portion.issuer, 0) + portion.points
+            lines = [
+                {"rule": "erasure", "points": -points, "detail": f"{points} points of {issuer} forfeited"}
+                for issuer, points in sorted(by_issuer.items())
+            ]
+            total = sum(p.points for p in forfeited)
+            entries.append(
+                new_entry(
+                    wallet,
+                    EntryType.FORFEIT,
+                    OPERATOR,
+                    -total,
+                    breakdown=lines,
+                    attribution=forfeited,
+                    booked_at=iso(now),
+                )
+            )
+        _forget_the_person(wallet)
+        line = {"rule": EntryType.STATUS.value, "points": 0, "detail": f"account {wallet.status} -> {ERASED}"}
+        wallet.status = ERASED
+        entries.append(new_entry(wallet, EntryType.STATUS, OPERATOR, 0, breakdown=[line], booked_at=iso(now)))
+        return entries
+
+    apply_to_wallet(rt, member_id, erase, releasing_identifiers=True)
+    for subject in subjects:
+        rt.store.member_pool.delete_user(subject)
+    return subjects
+
+
+def _released(wallet: Wallet, hold_key: str, now: datetime) -> Entry:
+    hold = wallet.release_hold(hold_key)
+    return new_entry(
+        wallet,
+        EntryType.VOID,
+        hold.partner_id,
+        0,
+        held=-hold.points,
+        attribution=hold.portions,
+        reference=hold.hold_id,
+        breakdown=[{"rule": "erasure", "points": 0, "detail": f"{hold.points} reserved points released"}],
+        booked_at=iso(now),
+    )
+
+
+def _forget_the_person(wallet: Wallet) -> None:
+    wallet.card_number = ""
+    wallet.birth_date = None
+    wallet.birth_date_recorded_on = None
+    wallet.referral_code = None
+    wallet.referred_by = None
+    wallet.profile = Profile()
+
+
+def _identifier(alias: str) -> dict[str, str]:
+    kind, _, value = alias.partition("#")
+    names = {"CARD": "card_number", "EMAIL": "email", "PHONE": "phone", "REF": "referral_code", "SUB": "sign_in"}
+    held_as = "keyed hash (HMAC-SHA256)" if kind in ("EMAIL", "PHONE") else "as is"
+    return {"kind": names.get(kind, kind.lower()), "value": value, "held_as": held_as}
+
+
+def _wallet(rt: Runtime, member_id: str) -> Wallet:
+    wallet = rt.store.wallets.load(member_id) if valid_member_id(member_id) else None
+    if wallet is None:
+        raise NotFound("member not found")
+    return wallet
