@@ -20,6 +20,8 @@ STATUS_OF_CODE = {
     "idempotency_conflict": 409,
     "member_exists": 409,
     "already_exists": 409,
+    "already_reinstated": 409,
+    "already_posted": 409,
     "unsupported_media_type": 415,
     "insufficient_points": 422,
     "member_inactive": 422,
@@ -32,6 +34,9 @@ STATUS_OF_CODE = {
     "voucher_not_usable": 422,
     "out_of_stock": 422,
     "claim_not_open": 422,
+    "not_an_expiry": 422,
+    "nothing_to_reinstate": 422,
+    "within_posting_window": 422,
     "throttled": 429,
     "retry_later": 503,
 }

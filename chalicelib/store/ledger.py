@@ -30,6 +30,16 @@ def list_entries(member_id: str, limit: int, cursor: str | None) -> tuple[list[E
     return entries, next_cursor
 
 
+def get_entry(member_id: str, seq: int) -> Entry | None:
+    """One entry of the member by its number: one (consistent) GetItem."""
+    with translated():
+        try:
+            item = EntryItem.get(member_id, seq, consistent_read=True)
+        except EntryItem.DoesNotExist:
+            return None
+    return to_entry(item)
+
+
 def all_entries(member_id: str) -> list[Entry]:
     """Every entry of one member, oldest first (reconciliation and tests, not request paths)."""
     with translated():
