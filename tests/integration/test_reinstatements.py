@@ -182,6 +182,26 @@ def test_what_a_return_found_expired_does_not_come_back_and_what_came_back_a_lat
     assert coalition.api.get("/v1/admin/reconciliation", token=coalition.admin).json["ok"] is True
 
 
+def test_an_expiry_older_than_the_wallets_memory_of_it_can_no_longer_come_back(coalition, clock):
+    """The wallet keeps its expired tally 400 days after the points' date (returns come far sooner): past it, what
+    a reinstatement would give back can no longer be told from what returns took."""
+    november(coalition, clock)
+    alpha = coalition.partner("alpha")
+    ana = coalition.member(alpha)
+    coalition.purchase(alpha, ana, "10.00", occurred_at="2026-11-30T09:00:00Z")  # valid until 2026-12-31
+    expire(coalition, clock)
+    expiry_id = expiry_of(coalition, ana)["entry_id"]
+
+    clock.now = datetime(2028, 2, 5, 9, tzinfo=timezone.utc)  # 401 days after 2026-12-31
+    late = reinstate(coalition, ana, "rs-late", expiry_id)
+    clock.now = datetime(2028, 2, 3, 9, tzinfo=timezone.utc)  # 399 days: still remembered
+    in_time = reinstate(coalition, ana, "rs-in-time", expiry_id)
+
+    assert (late.status, late.error_code) == (422, "nothing_to_reinstate")
+    assert "more than 400 days ago" in late.json["error"]["message"]
+    assert (in_time.status, in_time.json["points"]) == (201, 10)
+
+
 def test_reinstatements_refuse_what_they_cannot_do_and_write_nothing(coalition, clock):
     november(coalition, clock)
     alpha, bravo = coalition.partner("alpha"), coalition.partner("bravo")
