@@ -6,7 +6,10 @@ back the points of one expiry of a member, as the liability of the same issuers 
   expired tally, so that the return takes them from no one). Reinstated points leave that tally too: a later return
   of their purchase takes them back (a debt if they were spent) instead of finding them expired, so no point is
   both given back and forgiven. The wallet forgets its tally TALLY_DAYS after the points' date: an older expiry
-  can no longer come back (422 nothing_to_reinstate, as when returns took all of it).
+  can no longer come back (422 nothing_to_reinstate, as when returns took all of it). Known limit: reinstated points
+  that expire again are remembered under their new date, and a return of their purchase looks under the purchase's
+  own: it takes them back as a debt instead of finding them expired (the ledger stays true; the member is not
+  forgiven twice, but not once either).
 - Validity: fresh, the programme's published policy from today (as points earned today, like an adjustment's
   credit). The old date is past: kept, the points would expire again at the member's next write.
 - Settlement: entry `reinstatement` (domain/movements.py): the issuer's liability again and its breakage undone,
