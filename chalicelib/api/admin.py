@@ -8,18 +8,32 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from ..domain.errors import InvalidRequest, NotFound
+from ..domain.ledger import entry_number
 from ..domain.program import program_document
 from ..jobs import dispatch
-from ..services import adjustments, audit, campaigns, member_desk, members, partners, privacy, programs
+from ..services import (
+    adjustments,
+    audit,
+    campaigns,
+    late_credits,
+    member_desk,
+    members,
+    partners,
+    privacy,
+    programs,
+    reinstatements,
+)
 from ..services.operations import Reply
 from ..services.requests import (
     AdjustmentRequest,
     CampaignRequest,
     JobRequest,
+    LateCreditRequest,
     MemberPatch,
     PartnerCreate,
     PartnerPatch,
     ProgramDocument,
+    ReinstatementRequest,
     valid_member_id,
 )
 from .queries import AuditRange, MemberLookup
@@ -29,9 +43,11 @@ from .responses import (
     Campaign,
     IssuedKey,
     JobStarted,
+    LateCredited,
     MemberFile,
     MemberStatus,
     PartnerView,
+    Reinstated,
     SavedProgram,
 )
 from .routing import Call, Link, endpoint
@@ -149,6 +165,55 @@ def adjust_points(call: Call, member_id: str, body: AdjustmentRequest) -> Reply:
     """Credit (+) or debit (−) a member's points with a reason, funded or absorbed by a named issuer (once per
     adjustment_id; settled as that issuer's issuance or return)."""
     return adjustments.adjust_points(call.rt, member_id, body)
+
+
+def _expiry_before(call: Call, params: dict[str, Any]) -> Any:
+    """The balance, and the expiry the reinstatement names as stored (None: not an entry of this member)."""
+    before = _balance_before(call, params)
+    if before is None:
+        return None
+    body: ReinstatementRequest = params["body"]
+    seq = entry_number(params["member_id"], body.expiry_entry_id)
+    expiry = None if seq is None else call.rt.store.ledger.get_entry(params["member_id"], seq)
+    if expiry is not None:
+        before["expiry"] = {
+            "entry_id": expiry.entry_id,
+            "type": expiry.type.value,
+            "points": expiry.points,
+            "attribution": [p.to_dict() for p in expiry.attribution],
+            "booked_at": expiry.booked_at,
+        }
+    return before
+
+
+@endpoint(
+    admin_api,
+    "/v1/admin/members/{member_id}/reinstatements",
+    "POST",
+    audience="operator",
+    status=201,
+    response=Reinstated,
+    audit_before=_expiry_before,
+)
+def reinstate_points(call: Call, member_id: str, body: ReinstatementRequest) -> Reply:
+    """Give back the points of one expiry of the member (a goodwill gesture), as the liability of the issuers that
+    let them expire, valid as points earned today; once per reinstatement_id and once per expiry."""
+    return reinstatements.reinstate_points(call.rt, member_id, body)
+
+
+@endpoint(
+    admin_api,
+    "/v1/admin/members/{member_id}/late-credits",
+    "POST",
+    audience="operator",
+    status=201,
+    response=LateCredited,
+    audit_before=_balance_before,
+)
+def credit_late_purchase(call: Call, member_id: str, body: LateCreditRequest) -> Reply:
+    """Credit a purchase older than the partner's posting window, on its receipt, as that partner's purchase (its
+    points, its fee); once per late_credit_id, and once per purchase: posted by the partner or credited late."""
+    return late_credits.credit_late_purchase(call.rt, member_id, body)
 
 
 @endpoint(

@@ -24,6 +24,8 @@ STATUS_OF_CODE = {
     "already_exists": 409,
     "already_enrolled": 409,
     "member_already_linked": 409,
+    "already_reinstated": 409,
+    "already_posted": 409,
     "unsupported_media_type": 415,
     "insufficient_points": 422,
     "member_inactive": 422,
@@ -36,6 +38,9 @@ STATUS_OF_CODE = {
     "voucher_not_usable": 422,
     "out_of_stock": 422,
     "claim_not_open": 422,
+    "not_an_expiry": 422,
+    "nothing_to_reinstate": 422,
+    "within_posting_window": 422,
     "throttled": 429,
     "retry_later": 503,
 }

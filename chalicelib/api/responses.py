@@ -217,6 +217,27 @@ class Adjusted(Answer):
     owed_points: Points = Field(description="points the member owes back to issuers (a debit beyond their points)")
 
 
+class Reinstated(Answer):
+    entry_id: str
+    reinstatement_id: str
+    member_id: str
+    expiry_entry_id: str
+    points: Points = Field(description="the points given back: the sum of by_issuer")
+    by_issuer: PointsBy = Field(description="issuer -> points given back: the issuers whose points expired")
+    expired_points: Points = Field(description="what the expiry took (returns since may have taken part of it)")
+    expires_on: date = Field(description="the new validity of the points: the programme's, from today")
+    available_points: Points
+    owed_points: Points
+
+
+class LateCredited(EarnResponse):
+    """The purchase's answer, as the partner's would have been, and the late credit's own figures."""
+
+    late_credit_id: str
+    partner_id: str = Field(description="where the purchase was made: the issuer of its points")
+    receipt: str
+
+
 class AuditRecordView(Answer):
     at: datetime
     actor: str = Field(description="which operator key acted (a fingerprint of it, never the key)")
@@ -510,6 +531,10 @@ class Statement(Answer):
     redeemed_here: PointsBy = Field(description="issuer -> its points redeemed here")
     redeemed_elsewhere: PointsBy = Field(description="redeemer -> this party's points redeemed there")
     expired_points: Points
+    # In every statement served; absent in the stored documents of periods closed before reinstatements.
+    reinstated_points: Points | None = Field(
+        default=None, description="this issuer's expired points given back by customer service (breakage undone)"
+    )
     outstanding_points: Points = Field(description="this issuer's points outstanding: in lots, holds and vouchers")
     # Both in every statement served; absent in the stored documents of periods closed before voucher lines.
     outstanding_voucher_points: Points | None = Field(default=None, description="of which in open vouchers")
@@ -550,7 +575,12 @@ class SettlementDocument(Answer):
     partners: dict[str, Statement]
     operator: Statement
     matrix: dict[str, PointsBy] = Field(description="issuer -> redeemer -> points")
-    breakage: PointsBy
+    breakage: PointsBy = Field(description="issuer -> points expired")
+    reinstated: PointsBy | None = Field(
+        default=None,
+        description="issuer -> expired points given back (net breakage = breakage − reinstated); absent in the "
+        "stored documents of periods closed before reinstatements",
+    )
     outstanding: PointsBy
     vouchers: VoucherSummary | None = Field(
         default=None, description="absent in the stored documents of periods closed before voucher lines"

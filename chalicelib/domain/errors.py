@@ -118,6 +118,36 @@ class SpendCodeUsed(RuleViolation):
     """A spend code is single use: another spending took it first."""
 
 
+class AlreadyReinstated(DomainError):
+    """An expiry is reinstated at most once, whatever the reinstatement id."""
+
+    code = "already_reinstated"
+
+
+class NotAnExpiry(DomainError):
+    """A reinstatement names an entry of the member that is not an expiry of points."""
+
+    code = "not_an_expiry"
+
+
+class NothingToReinstate(DomainError):
+    """None of an expiry's points can come back: returns took them since, or they expired too long ago."""
+
+    code = "nothing_to_reinstate"
+
+
+class AlreadyPosted(DomainError):
+    """A partner's transaction earned already: posted by the partner, or credited late by the operator."""
+
+    code = "already_posted"
+
+
+class WithinPostingWindow(DomainError):
+    """A late credit for a purchase the partner can still post itself."""
+
+    code = "within_posting_window"
+
+
 class RetryLater(DomainError):
     """A transient backend failure outlasted our retries; the same call can safely be repeated."""
 
@@ -143,6 +173,15 @@ class IdentifierTaken(Exception):
     def __init__(self, alias_key: str) -> None:
         super().__init__(alias_key)
         self.alias_key = alias_key
+
+
+class OperationTaken(Exception):
+    """A key an operation takes for good (besides its own record) was taken already: the partner's purchase a
+    late credit books, the expiry a reinstatement gives back."""
+
+    def __init__(self, op_key: str) -> None:
+        super().__init__(op_key)
+        self.op_key = op_key
 
 
 class PublicationFailed(Exception):

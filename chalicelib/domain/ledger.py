@@ -104,6 +104,16 @@ def new_entry(
     )
 
 
+def entry_number(member_id: str, entry_id: str) -> int | None:
+    """The number of an entry of `member_id` from its id (`new_entry` writes member-000042), or None when the id
+    is not one of that member's entries."""
+    prefix, _, number = entry_id.rpartition("-")
+    if prefix != member_id or not (number.isascii() and number.isdigit()) or len(number) > 15:
+        return None
+    seq = int(number)
+    return seq if seq > 0 and entry_id == f"{member_id}-{seq:06d}" else None
+
+
 def tier_entry(wallet: Wallet, change: Any, booked_at: str) -> Entry:
     """A tier decision in the member's history: no points move, the reason is the breakdown."""
     line = {"rule": change.rule, "points": 0, "detail": change.detail, "tier": change.to_tier}

@@ -5,8 +5,8 @@ settlement (`PointFlows.add`), reconciliation (invariant 2), the partner reports
 A movement is one ledger entry type. Its declaration says, for each portion of its attribution (issuer, points):
 
     type      liability   settles          rate            held  started by
-    earn      ISSUES      FEE_ON_ISSUE     FEE_PER_POINT         partner
-    bonus     ISSUES      FEE_ON_ISSUE     FEE_PER_POINT         partner (a purchase's bonus, the referrer's)
+    earn      ISSUES      FEE_ON_ISSUE     FEE_PER_POINT         partner, operator (a late credit of a purchase)
+    bonus     ISSUES      FEE_ON_ISSUE     FEE_PER_POINT         partner (a purchase's bonus, the referrer's), operator
     activity  ISSUES      FEE_ON_ISSUE     FEE_PER_POINT         partner
     return    RETURNS     FEE_REFUND       FEE_PER_POINT         partner
     redeem    SPENDS      REDEMPTION_PAIR  POINT_VALUE           partner
@@ -17,7 +17,7 @@ A movement is one ledger entry type. Its declaration says, for each portion of i
     void      NONE        NOTHING          NONE            yes   partner, job (a hold past its expiry)
     tier      NONE        NOTHING          NONE                  job
     status    NONE        NOTHING          NONE                  operator
-    voucher   NONE        NOTHING          NONE            (v)   member (points converted into a voucher)
+    voucher   NONE        NOTHING          NONE            (v)   member (points into a voucher), partner, operator
     voucher_spend  SPENDS  REDEMPTION_PAIR POINT_VALUE     (v)   partner (+ the bonus: funder pays the spender)
     voucher_void   GIVES_BACK REVERSAL_PAIR POINT_VALUE    (v)   partner (− the bonus: the spender pays it back)
     voucher_expire EXPIRES    BREAKAGE     NONE            (v)   job (an open voucher past its last day)
@@ -25,6 +25,7 @@ A movement is one ledger entry type. Its declaration says, for each portion of i
     reward_cancel  GIVES_BACK REVERSAL_PAIR POINT_VALUE          partner, operator (the offerer cancels a claim)
     adjustment     ISSUES     FEE_ON_ISSUE FEE_PER_POINT         operator (a credit by customer service, its funder's)
     adjustment_debit RETURNS  FEE_REFUND   FEE_PER_POINT         operator (a debit, absorbed by the named issuer)
+    reinstatement  REINSTATES BREAKAGE_REVERSAL NONE             operator (expired points given back, same issuers)
 
 - liability: how the portion moves its issuer's outstanding points (issued − returned − redeemed + reversed −
   expired); hold and void move points between the member's lots and held points, which both count as outstanding;
@@ -34,7 +35,8 @@ A movement is one ledger entry type. Its declaration says, for each portion of i
 - settles: the money it moves at the close. FEE_ON_ISSUE adds the issuer's fee on the points, FEE_REFUND takes
   it back (both net into one fee line per partner); REDEMPTION_PAIR and REVERSAL_PAIR add to the (issuer,
   redeemer = the entry's partner) pair, netted into one redemption or reversal line; BREAKAGE moves no money
-  and shows as the issuer's breakage.
+  and shows as the issuer's breakage; BREAKAGE_REVERSAL undoes it, in the day it is booked: no money either
+  (an expiry refunds no fee, so its reinstatement charges none), shown as the issuer's reinstated points.
 - rate: what the entry records when booked, and settles at: the issuer's fee per point (`fees_per_point`) or
   the programme's point value (`point_value`; on a reversal, that of the spending it undoes).
 
@@ -55,6 +57,8 @@ Partners start movements through operations, each exactly once under its id (sto
     reward_claim   claim_id     reward       409 idempotency_conflict  (by the member: key member#reward_claim#id)
     reward_cancel  code         reward_cancel 422 claim_not_open       yes (corrects a claim; by its offerer)
     adjustment  adjustment_id   adjustment, adjustment_debit  409      yes (by the operator: key operator#adjustment#id)
+    reinstatement  reinstatement_id  reinstatement  409            yes (by the operator; not on a closed member)
+    late_credit  late_credit_id  earn, bonus  409 idempotency_conflict  (by the operator: books the partner's purchase)
 
 Adding a movement:
 1. an `EntryType` member (its value is what ledger items store: never rename one) and its `Movement` in
@@ -99,6 +103,7 @@ class EntryType(StrEnum):
     ADJUSTMENT = "adjustment"  # customer service credits points, issued by a named funder (settled as issued)
     ADJUSTMENT_DEBIT = "adjustment_debit"  # customer service debits points of a named issuer (settled as returned)
     FORFEIT = "forfeit"  # an erased member's remaining points: breakage of their issuers, settled as expiry
+    REINSTATEMENT = "reinstatement"  # customer service gives expired points back, of the issuers that let them expire
 
 
 class Liability(Enum):
@@ -110,6 +115,7 @@ class Liability(Enum):
     GIVES_BACK = 4
     EXPIRES = 5
     NONE = 6
+    REINSTATES = 7  # expired points are the issuer's liability again (an expiry undone)
 
     @property
     def sign(self) -> int:
@@ -131,6 +137,7 @@ _LIABILITY_SIGNS = {
     Liability.GIVES_BACK: 1,
     Liability.EXPIRES: -1,
     Liability.NONE: 0,
+    Liability.REINSTATES: 1,
 }
 
 
@@ -143,6 +150,7 @@ class Settles(Enum):
     REVERSAL_PAIR = 4  # − that value, given back by the redeemer (nets to "redemption" or "reversal")
     BREAKAGE = 5  # no money: the issuer's breakage
     NOTHING = 6
+    BREAKAGE_REVERSAL = 7  # no money: breakage undone (the issuer's reinstated points)
 
 
 class Rate(Enum):
@@ -178,6 +186,7 @@ class Movement:
 
 
 _PARTNER = frozenset({Starter.PARTNER})
+_PURCHASE = frozenset({Starter.PARTNER, Starter.OPERATOR})  # posted by the partner, or credited late by the operator
 _ISSUING = (Liability.ISSUES, Settles.FEE_ON_ISSUE, Rate.FEE_PER_POINT)
 _SPENDING = (Liability.SPENDS, Settles.REDEMPTION_PAIR, Rate.POINT_VALUE)
 _NO_MONEY = (Liability.NONE, Settles.NOTHING, Rate.NONE)
@@ -186,8 +195,9 @@ MOVEMENTS: Mapping[EntryType, Movement] = MappingProxyType(
     {
         m.type: m
         for m in (
-            Movement(EntryType.EARN, *_ISSUING, _PARTNER, counts_purchase=True),
-            Movement(EntryType.BONUS, *_ISSUING, _PARTNER),
+            # A partner's purchase, or the operator's late credit of one (booked as that partner's purchase).
+            Movement(EntryType.EARN, *_ISSUING, _PURCHASE, counts_purchase=True),
+            Movement(EntryType.BONUS, *_ISSUING, _PURCHASE),
             Movement(EntryType.ACTIVITY, *_ISSUING, _PARTNER),
             Movement(EntryType.RETURN, Liability.RETURNS, Settles.FEE_REFUND, Rate.FEE_PER_POINT, _PARTNER),
             Movement(EntryType.REDEEM, *_SPENDING, _PARTNER),
@@ -204,8 +214,13 @@ MOVEMENTS: Mapping[EntryType, Movement] = MappingProxyType(
             # Erasure (the programme carries it out, at the member's request or its own): what is left of the
             # member's points goes as expired points go.
             Movement(EntryType.FORFEIT, Liability.EXPIRES, Settles.BREAKAGE, Rate.NONE, frozenset({Starter.OPERATOR})),
-            # A member's request, or the programme's threshold inside a partner's purchase.
-            Movement(EntryType.VOUCHER, *_NO_MONEY, frozenset({Starter.MEMBER, Starter.PARTNER}), moves_vouchers=True),
+            # A member's request, or the programme's threshold inside a purchase (a partner's or a late credit).
+            Movement(
+                EntryType.VOUCHER,
+                *_NO_MONEY,
+                frozenset({Starter.MEMBER, Starter.PARTNER, Starter.OPERATOR}),
+                moves_vouchers=True,
+            ),
             Movement(EntryType.VOUCHER_SPEND, *_SPENDING, _PARTNER, moves_vouchers=True, bonus_sign=1),
             Movement(
                 EntryType.VOUCHER_VOID,
@@ -223,6 +238,13 @@ MOVEMENTS: Mapping[EntryType, Movement] = MappingProxyType(
                 Liability.RETURNS,
                 Settles.FEE_REFUND,
                 Rate.FEE_PER_POINT,
+                frozenset({Starter.OPERATOR}),
+            ),
+            Movement(
+                EntryType.REINSTATEMENT,
+                Liability.REINSTATES,
+                Settles.BREAKAGE_REVERSAL,
+                Rate.NONE,
                 frozenset({Starter.OPERATOR}),
             ),
             Movement(
@@ -268,6 +290,8 @@ class OperationKind(StrEnum):
     REWARD_CLAIM = "reward_claim"
     REWARD_CANCEL = "reward_cancel"
     ADJUSTMENT = "adjustment"
+    REINSTATEMENT = "reinstatement"
+    LATE_CREDIT = "late_credit"
 
 
 @dataclass(frozen=True)
@@ -338,6 +362,21 @@ OPERATIONS: Mapping[OperationKind, OperationDeclaration] = MappingProxyType(
                 frozenset({EntryType.ADJUSTMENT, EntryType.ADJUSTMENT_DEBIT}),
                 started_by=frozenset({Starter.OPERATOR}),
                 corrects=True,
+            ),
+            OperationDeclaration(  # customer service gives an expiry back (a suspended member's too; services refuse
+                # a closed one: no one could use the points again)
+                OperationKind.REINSTATEMENT,
+                "reinstatement_id",
+                frozenset({EntryType.REINSTATEMENT}),
+                started_by=frozenset({Starter.OPERATOR}),
+                corrects=True,
+            ),
+            OperationDeclaration(  # customer service credits a purchase older than the posting window, as the
+                # partner's purchase (it also takes the key partner#purchase#transaction_id: one earn per purchase)
+                OperationKind.LATE_CREDIT,
+                "late_credit_id",
+                frozenset({EntryType.EARN, EntryType.BONUS, EntryType.VOUCHER}),
+                started_by=frozenset({Starter.OPERATOR}),
             ),
         )
     }

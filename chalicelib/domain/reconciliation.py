@@ -1,8 +1,8 @@
 """The ledger invariants as pure functions (DESIGN.md invariants 1 and 2).
 
 1. Per member: Σ entry points = lots − debts + held, and Σ entry held = held.
-2. Per issuer: issued − returned − redeemed + reversed − expired (from the entries' attribution, each portion
-   with the sign its entry type's declared liability gives it, domain/movements.py; PointFlows counts them)
+2. Per issuer: issued − returned − redeemed + reversed − expired + reinstated (from the entries' attribution, each
+   portion with the sign its entry type's declared liability gives it, domain/movements.py; PointFlows counts them)
    = Σ members' (lots − debts) + open holds + open vouchers of that issuer (from the wallets);
    and of it, the open voucher points: converted − spent + voided − expired (from the entries of the movements
    that move vouchers, each with its liability's voucher sign) = Σ members' open voucher points of that issuer.

@@ -111,8 +111,8 @@ class VoucherFlows:
                     self.voided.setdefault(issuer, Counter())[partner] += points
                     rate, value = _rate(declared.rate, entry, issuer), entry.values.get(issuer)
                     _worth(self.voided_worth, issuer, partner).add(points, rate, value)
-                case Liability.ISSUES | Liability.RETURNS:
-                    pass  # no movement of vouchers issues or returns points
+                case Liability.ISSUES | Liability.RETURNS | Liability.REINSTATES:
+                    pass  # no movement of vouchers issues, returns or reinstates points
         bonuses = self.bonus_spent if declared.bonus_sign > 0 else self.bonus_voided  # gross, each way
         for funder, amount in entry.bonuses.items() if declared.bonus_sign else ():
             by_spender = bonuses.setdefault(funder, {})
@@ -186,6 +186,8 @@ class PointFlows:
     expired: Counter[str] = field(default_factory=Counter)
     redeemed: dict[str, Counter[str]] = field(default_factory=dict)  # issuer -> redeemer -> points
     entries: int = 0
+    # issuer -> expired points given back (breakage undone; `expired` stays what expired: net = expired − this)
+    reinstated: Counter[str] = field(default_factory=Counter)
     reversed: dict[str, Counter[str]] = field(default_factory=dict)  # issuer -> redeemer -> points given back
     # What the points above are worth, at the rates their entries were booked at:
     redeemed_worth: dict[str, dict[str, Worth]] = field(default_factory=dict)  # issuer -> redeemer
@@ -219,6 +221,8 @@ class PointFlows:
                 self.returned[issuer] += points
             case Liability.EXPIRES:
                 self.expired[issuer] += points
+            case Liability.REINSTATES:
+                self.reinstated[issuer] += points
             case Liability.SPENDS:
                 self.redeemed.setdefault(issuer, Counter())[partner_id] += points
             case Liability.GIVES_BACK:
@@ -244,13 +248,14 @@ class PointFlows:
                 _worth(self.redeemed_worth, issuer, partner_id).add(points, rate, value)
             case Settles.REVERSAL_PAIR:
                 _worth(self.reversed_worth, issuer, partner_id).add(points, rate, value)
-            case Settles.BREAKAGE | Settles.NOTHING:
-                pass  # breakage is the expired points; no money moves
+            case Settles.BREAKAGE | Settles.BREAKAGE_REVERSAL | Settles.NOTHING:
+                pass  # breakage is the expired points (net of those reinstated); no money moves
 
     def merge(self, other: PointFlows) -> None:
         self.issued.update(other.issued)
         self.returned.update(other.returned)
         self.expired.update(other.expired)
+        self.reinstated.update(other.reinstated)
         _merge_matrix(self.redeemed, other.redeemed)
         _merge_matrix(self.reversed, other.reversed)
         self.entries += other.entries
@@ -290,14 +295,15 @@ class PointFlows:
         return sorted(found)
 
     def liability_change(self, issuer: str) -> int:
-        """issued − returned − redeemed + reversed − expired: how these entries moved the issuer's outstanding
-        points (each count with its liability's declared sign)."""
+        """issued − returned − redeemed + reversed − expired + reinstated: how these entries moved the issuer's
+        outstanding points (each count with its liability's declared sign)."""
         moved = {
             Liability.ISSUES: self.issued.get(issuer, 0),
             Liability.RETURNS: self.returned.get(issuer, 0),
             Liability.SPENDS: self.redeemed_from(issuer),
             Liability.GIVES_BACK: self.reversed_to(issuer),
             Liability.EXPIRES: self.expired.get(issuer, 0),
+            Liability.REINSTATES: self.reinstated.get(issuer, 0),
         }
         return sum(liability.sign * points for liability, points in moved.items())
 
@@ -308,6 +314,7 @@ class PointFlows:
 
     def parties(self) -> set[str]:
         found = set(self.issued) | set(self.returned) | set(self.expired) | set(self.redeemed) | set(self.reversed)
+        found |= set(self.reinstated)
         for issuer, redeemer in self.pairs():
             found |= {issuer, redeemer}
         return found
@@ -327,6 +334,7 @@ class PointFlows:
             },
             "voucher_bonus": _amounts_to_dict(self.voucher_bonus),
             "vouchers": self.vouchers.to_dict(),
+            "reinstated": dict(self.reinstated),
         }
 
     @classmethod
@@ -360,6 +368,7 @@ class PointFlows:
         # spends, voids and expiries stay in the point lines they were counted in, which is all they showed then).
         vouchers = raw.get("vouchers")
         flows.vouchers = VoucherFlows() if vouchers is None else VoucherFlows.from_dict(vouchers)
+        flows.reinstated = Counter(raw.get("reinstated", {}))  # absent in flows stored before reinstatements: none
         return flows
 
 
@@ -470,6 +479,7 @@ class Settlement:
             "reversed_here": _here(flows.reversed, party),
             "reversed_elsewhere": _elsewhere(flows.reversed, party),
             "expired_points": flows.expired.get(party, 0),
+            "reinstated_points": flows.reinstated.get(party, 0),
             "outstanding_points": self.outstanding.get(party, 0),
             "outstanding_voucher_points": self.outstanding_vouchers.get(party, 0),
             "vouchers": self.voucher_lines(party),
@@ -570,6 +580,7 @@ class Settlement:
             "matrix": self.matrix(),
             "reversals": self.reversal_matrix(),
             "breakage": {i: n for i, n in sorted(self.flows.expired.items()) if n},
+            "reinstated": {i: n for i, n in sorted(self.flows.reinstated.items()) if n},
             "outstanding": dict(sorted(self.outstanding.items())),
             "vouchers": self.voucher_summary(),
             "net_positions": {p: str(n) for p, n in sorted(nets.items())},

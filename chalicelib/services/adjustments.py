@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..domain.errors import InsufficientPoints, NotFound, RuleViolation
+from ..domain.errors import InsufficientPoints, MemberInactive, NotFound, RuleViolation
 from ..domain.ledger import new_entry
 from ..domain.movements import EntryType, OperationKind
 from ..domain.program import OPERATOR
@@ -45,6 +45,8 @@ def adjust_points(rt: Runtime, member_id: str, request: AdjustmentRequest) -> Re
         fee = fee_per_point(rt, funder)
 
         def decide(wallet: Wallet, now: datetime) -> Outcome:
+            if wallet.status == "erased":  # nobody is left to use, or owe, the points
+                raise MemberInactive(f"member {member_id} is erased", field="member_id")
             points = request.points
             line = {"rule": "adjustment", "points": points, "detail": f"{request.reason} (by {funder})"}
             if points > 0:

@@ -76,15 +76,17 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
             return partner.fee_per_point if issuer == partner.partner_id else fee_per_point(rt, issuer)
 
         def decide(wallet: Wallet, now: datetime) -> Outcome:
-            purchase = _purchase(program, partner, wallet, amount, currency, lines, occurred_at, campaigns, timely)
-            return _apply(rt, program, partner, request, purchase, occurred_at, wallet, now, fees)
+            purchase = purchase_for(program, partner, wallet, amount, currency, lines, occurred_at, campaigns, timely)
+            return apply_purchase(
+                rt, program, partner, request.transaction_id, purchase, occurred_at, wallet, now, fees
+            )
 
         return member_id, decide
 
     return run_operation(rt, operation, prepare)
 
 
-def _purchase(
+def purchase_for(
     program: Program,
     partner: Partner,
     wallet: Wallet,
@@ -125,11 +127,11 @@ def _birth_date_known_on(wallet: Wallet) -> str | None:
     return wallet.birth_date_recorded_on or wallet.created_at[:10]
 
 
-def _apply(
+def apply_purchase(
     rt: Runtime,
     program: Program,
     partner: Partner,
-    request: PurchaseRequest,
+    transaction_id: str,
     purchase: Purchase,
     occurred_at: datetime,
     wallet: Wallet,
@@ -144,8 +146,7 @@ def _apply(
     expires_on = program.expires_on(now.date()).isoformat()
     fees = {award.issuer: fee_of(award.issuer) for award in awards}  # each issuer's fee per point, as of now
     entries = [
-        _book(wallet, award, partner.partner_id, request.transaction_id, expires_on, now, fees[award.issuer])
-        for award in mine
+        _book(wallet, award, partner.partner_id, transaction_id, expires_on, now, fees[award.issuer]) for award in mine
     ]
     for award in mine:
         if award.capped_campaign is not None:  # count only what a cap needs: the wallet item stays small
@@ -165,7 +166,7 @@ def _apply(
     entries += [entry for _, entry in converted]
     body = {
         "entry_id": entries[0].entry_id,
-        "transaction_id": request.transaction_id,
+        "transaction_id": transaction_id,
         "member_id": wallet.member_id,
         "points": points,
         "breakdown": [line.to_dict() for award in mine for line in award.lines],

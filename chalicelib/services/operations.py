@@ -24,6 +24,7 @@ from ..domain.errors import (
     HoldNotOpen,
     MemberInactive,
     NotFound,
+    OperationTaken,
     RetryLater,
     TransientFailure,
 )
@@ -50,6 +51,16 @@ class Operation:
         return operation_key(self.partner_id, self.kind, self.operation_id)
 
 
+@dataclass(frozen=True)
+class Reservation:
+    """A key an operation takes for good besides its own id, in the same transaction (created only if absent):
+    the partner's purchase a late credit books, the expiry a reinstatement gives back. Taken already: `refusal`
+    answers (unless the operation itself is a replay)."""
+
+    record: OperationRecord
+    refusal: DomainError
+
+
 @dataclass
 class Outcome:
     """What an operation decided: its entries, its answer, and facts to keep for later calls."""
@@ -65,6 +76,7 @@ class Outcome:
     consumed_codes: list[str] = field(default_factory=list)  # spend codes the operation uses up (single use)
     claims: list[Claim] = field(default_factory=list)  # reward claims created or changed (each over its version)
     stock_moves: list[StockMove] = field(default_factory=list)  # reward counters taken (+1) or given back (−1)
+    reserved: list[Reservation] = field(default_factory=list)  # other keys taken for good (each at most once)
 
 
 @dataclass(frozen=True)
@@ -172,6 +184,7 @@ def _attempt(rt: Runtime, operation: Operation, member_id: str, decide: Decide) 
         wallet=wallet,
         entries=released + outcome.entries,
         new_operation=record,
+        reserved_operations=[reservation.record for reservation in outcome.reserved],
         changed_operations=outcome.changed_operations,
         others=outcome.others,
         vouchers=outcome.vouchers,
@@ -179,7 +192,11 @@ def _attempt(rt: Runtime, operation: Operation, member_id: str, decide: Decide) 
         claims=outcome.claims,
         stock_moves=outcome.stock_moves,
     )
-    rt.store.bookings.commit(booking)
+    try:
+        rt.store.bookings.commit(booking)
+    except OperationTaken as taken:  # permanent: no retry changes it (a replay of this operation won before)
+        refusal = next(r.refusal for r in outcome.reserved if r.record.op_key == taken.op_key)
+        raise refusal from None
     for name, value in outcome.metrics.items():
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
     return Reply(outcome.status, text)

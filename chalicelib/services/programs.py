@@ -24,8 +24,13 @@ def fee_per_point(rt: Runtime, issuer: str) -> Decimal:
     that rate. The operator pays no fee, nor does a funder that is no partner."""
     if issuer == OPERATOR:
         return Decimal(0)
-    partner = rt.cache.get(f"partner:{issuer}", lambda: rt.store.directory.get_partner(issuer))
+    partner = partner_profile(rt, issuer)
     return Decimal(0) if partner is None else partner.fee_per_point
+
+
+def partner_profile(rt: Runtime, partner_id: str) -> Partner | None:
+    """A partner's profile, cached like the programme (a change made here forgets it at once)."""
+    return rt.cache.get(f"partner:{partner_id}", lambda: rt.store.directory.get_partner(partner_id))
 
 
 def set_program(rt: Runtime, request: ProgramDocument) -> dict[str, Any]:

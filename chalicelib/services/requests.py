@@ -171,6 +171,24 @@ class AdjustmentRequest(Strict):
         return self
 
 
+class ReinstatementRequest(Strict):
+    reinstatement_id: OperationId  # the operator's own id for it: a retry with it reinstates once
+    expiry_entry_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]  # an `expire` entry of the member
+    reason: Annotated[str, StringConstraints(min_length=3, max_length=500, strip_whitespace=True)]
+
+
+class LateCreditRequest(Strict):
+    late_credit_id: OperationId  # the operator's own id for it: a retry with it credits once
+    partner_id: PartnerId  # where the purchase was made: the issuer of its points
+    transaction_id: OperationId  # the partner's id of the purchase (on the receipt): it earns once, posted or credited
+    amount: Decimal_
+    currency: str
+    occurred_at: AwareDatetime
+    receipt: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+    reason: Annotated[str, StringConstraints(min_length=3, max_length=500, strip_whitespace=True)]
+    channel: Literal["store", "online"] = "store"
+
+
 class RewardClaimRequest(Strict):
     claim_id: OperationId  # the member app's own id for this claim: a retry with it claims once
 

@@ -5,6 +5,7 @@ the order sent):
   deletes: released aliases             absent, or member_id = this member (someone else's: ConcurrencyConflict)
            spend codes used             present and member_id = this member -> SpendCodeUsed (single use)
   puts: 1. the new operation record     attribute_not_exists(op_key)  -> DuplicateOperation
+           records it reserves for good  attribute_not_exists(op_key)  -> OperationTaken(key)
         2. operation records it changes  version = read version       -> ConcurrencyConflict
         3. new identity aliases          attribute_not_exists(pk)     -> IdentifierTaken
         4. the wallet(s)                 version = read version       -> ConcurrencyConflict
@@ -29,6 +30,7 @@ from ..domain.errors import (
     ConcurrencyConflict,
     DuplicateOperation,
     IdentifierTaken,
+    OperationTaken,
     OutOfStock,
     RuleViolation,
     SpendCodeUsed,
@@ -53,6 +55,9 @@ class Booking:
     wallet: Wallet
     entries: list[Entry] = field(default_factory=list)
     new_operation: OperationRecord | None = None
+    # Other keys the operation takes for good, created with it (a late credit's partner purchase, a reinstated
+    # expiry): one existing already -> OperationTaken.
+    reserved_operations: list[OperationRecord] = field(default_factory=list)
     changed_operations: list[OperationRecord] = field(default_factory=list)
     new_aliases: list[str] = field(default_factory=list)
     released_aliases: list[str] = field(default_factory=list)  # identifiers freed (a closed member)
@@ -71,6 +76,8 @@ def commit(booking: Booking, settings: Settings) -> None:
     puts: list[tuple[str, Model]] = []  # (what failed means, item)
     if booking.new_operation is not None:
         puts.append(("duplicate", operation_item(booking.new_operation)))
+    for record in booking.reserved_operations:
+        puts.append((f"taken:{record.op_key}", operation_item(record)))
     for record in booking.changed_operations:
         puts.append(("conflict", operation_item(record)))
     for alias in booking.new_aliases:
@@ -116,7 +123,7 @@ def commit(booking: Booking, settings: Settings) -> None:
 
 
 def _creation_condition(item: Model, meaning: str) -> Condition | None:
-    if meaning == "duplicate":
+    if meaning == "duplicate" or meaning.startswith("taken:"):
         return OperationItem.op_key.does_not_exist()
     if meaning.startswith("alias:"):
         return AliasItem.pk.does_not_exist()
@@ -134,6 +141,9 @@ def _raise_for_cancellation(error: TransactWriteError, meanings: list[str]) -> N
     ]
     if "duplicate" in failed:
         raise DuplicateOperation() from error
+    for meaning in failed:
+        if meaning.startswith("taken:"):
+            raise OperationTaken(meaning.removeprefix("taken:")) from error
     if "out_of_stock" in failed:
         raise OutOfStock("this reward is out of stock", field="reward_id") from error
     if "claim_limit" in failed:

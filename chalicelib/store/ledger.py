@@ -66,6 +66,16 @@ def _filtered_page(
     return shown, _encode_cursor(member_id, read[-1].seq) if more else None
 
 
+def get_entry(member_id: str, seq: int) -> Entry | None:
+    """One entry of the member by its number: one (consistent) GetItem."""
+    with translated():
+        try:
+            item = EntryItem.get(member_id, seq, consistent_read=True)
+        except EntryItem.DoesNotExist:
+            return None
+    return to_entry(item)
+
+
 def all_entries(member_id: str) -> list[Entry]:
     """Every entry of one member, oldest first (reconciliation and tests, not request paths)."""
     with translated():

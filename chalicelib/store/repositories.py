@@ -152,6 +152,9 @@ class Ledger(Protocol):
     ) -> tuple[list[Entry], str | None]:
         """A page of the member's entries, newest first."""
 
+    def get_entry(self, member_id: str, seq: int) -> Entry | None:
+        """One entry of the member by its number (None: no such entry)."""
+
     def all_entries(self, member_id: str) -> list[Entry]:
         """Every entry of the member (the reconciliation's check of one wallet)."""
 
@@ -314,6 +317,7 @@ class DynamoRewards:
 class DynamoLedger:
     list_entries = staticmethod(ledger.list_entries)
     all_entries = staticmethod(ledger.all_entries)
+    get_entry = staticmethod(ledger.get_entry)
 
 
 class DynamoSettlements:

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -282,6 +283,17 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
     call("POST", f"/v1/admin/members/{member['member_id']}/adjustments", admin, adjustment)
     call("GET", f"/v1/admin/members/{member['member_id']}", admin)
     call("GET", f"/v1/admin/members?card_number={member['card_number']}", admin)
+    late = {
+        "late_credit_id": "lc-1",
+        "partner_id": "alpha",
+        "transaction_id": "t-july",
+        "amount": "12.00",
+        "currency": "EUR",
+        "occurred_at": "2026-07-01T09:00:00Z",
+        "receipt": "R-1",
+        "reason": "the till was offline",
+    }
+    call("POST", f"/v1/admin/members/{member['member_id']}/late-credits", admin, late)
     call("PATCH", f"/v1/admin/members/{other['member_id']}", admin, {"status": "suspended"})
     call("DELETE", "/v1/admin/campaigns/double", admin)
 
@@ -293,6 +305,12 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
     call("GET", "/v1/reports/summary?from=2026-11-01&to=2026-11-30", key)
     call("GET", "/v1/admin/reconciliation?limit=10", admin)
     call("GET", "/v1/admin/audit?from=2026-11-23&to=2026-11-24&limit=100", admin)
+    clock.now = datetime(2028, 12, 1, 12, tzinfo=timezone.utc)  # November 2026's points expired (24 months)
+    call("POST", "/v1/admin/jobs/expiry", admin, {"as_of": "2028-12-01"})
+    entries = call("GET", f"/v1/admin/members/{member['member_id']}", admin).json["recent_entries"]
+    expiry = next(e["entry_id"] for e in entries if e["type"] == "expire")
+    back = {"reinstatement_id": "rs-1", "expiry_entry_id": expiry, "reason": "goodwill"}
+    call("POST", f"/v1/admin/members/{member['member_id']}/reinstatements", admin, back)
     call("GET", "/v1/openapi.json")
     call("GET", "/v1/me/export", token)
     call("DELETE", "/v1/me", newcomer)

@@ -141,6 +141,7 @@ def test_each_partner_sees_its_own_statement_only(world):
         "reversed_here": {},
         "reversed_elsewhere": {},
         "expired_points": 0,
+        "reinstated_points": 0,
         "outstanding_points": -40,
         "outstanding_voucher_points": 0,
         "vouchers": {  # no vouchers in this example: every line there, empty

@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field, replace
 
-from chalicelib.domain.errors import ConcurrencyConflict, DuplicateOperation
+from chalicelib.domain.errors import ConcurrencyConflict, DuplicateOperation, OperationTaken
 from chalicelib.domain.ledger import Entry, OperationRecord
 from chalicelib.domain.spend_codes import SpendCode
 from chalicelib.domain.vouchers import Voucher
@@ -56,6 +56,9 @@ class FakeBookings:
         memory = self.memory
         if booking.new_operation is not None and booking.new_operation.op_key in memory.operations:
             raise DuplicateOperation()
+        for reserved in booking.reserved_operations:
+            if reserved.op_key in memory.operations:
+                raise OperationTaken(reserved.op_key)
         wallets = [booking.wallet, *(wallet for wallet, _ in booking.others)]
         if any(memory.wallets[w.member_id].version != w.version for w in wallets):
             raise ConcurrencyConflict()
@@ -65,6 +68,8 @@ class FakeBookings:
             raise ConcurrencyConflict()
         if booking.new_operation is not None:
             memory.operations[booking.new_operation.op_key] = copy.deepcopy(booking.new_operation)
+        for reserved in booking.reserved_operations:
+            memory.operations[reserved.op_key] = copy.deepcopy(reserved)
         for record in booking.changed_operations:
             memory.operations[record.op_key] = replace(record, version=record.version + 1)
         for wallet in wallets:

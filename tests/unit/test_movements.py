@@ -53,6 +53,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "reward_cancel": {"reversed": 100, "reversed_worth": Decimal("1.00"), "liability": 100},
     "adjustment": {"issued": 100, "fee": Decimal("0.200"), "liability": 100},  # a credit: the funder's issuance
     "adjustment_debit": {"returned": 100, "fee": Decimal("-0.200"), "liability": -100},  # as a return
+    "reinstatement": {"reinstated": 100, "liability": 100},  # an expiry undone: no fee, no money
 }
 
 
@@ -75,6 +76,7 @@ def figures(flows: PointFlows) -> dict[str, object]:
         "issued": flows.issued["alpha"],
         "returned": flows.returned["alpha"],
         "expired": flows.expired["alpha"],
+        "reinstated": flows.reinstated["alpha"],
         "redeemed": flows.redeemed.get("alpha", {}).get("charlie", 0),
         "reversed": flows.reversed.get("alpha", {}).get("charlie", 0),
         "fee": flows.fee_due("alpha", Decimal("9")),
@@ -121,6 +123,7 @@ def test_settlement_and_rates_agree_with_liability() -> None:
         Liability.SPENDS: (Settles.REDEMPTION_PAIR, Rate.POINT_VALUE),
         Liability.GIVES_BACK: (Settles.REVERSAL_PAIR, Rate.POINT_VALUE),
         Liability.EXPIRES: (Settles.BREAKAGE, Rate.NONE),
+        Liability.REINSTATES: (Settles.BREAKAGE_REVERSAL, Rate.NONE),
         Liability.NONE: (Settles.NOTHING, Rate.NONE),
     }
     for m in MOVEMENTS.values():
@@ -154,6 +157,8 @@ def test_operation_kinds_keep_their_stored_strings_and_answers() -> None:
         "reward_claim": ("claim_id", IdempotencyConflict, False),
         "reward_cancel": ("code", ClaimNotOpen, True),
         "adjustment": ("adjustment_id", IdempotencyConflict, True),
+        "reinstatement": ("reinstatement_id", IdempotencyConflict, True),
+        "late_credit": ("late_credit_id", IdempotencyConflict, False),
     }
     assert all(OPERATIONS[k].kind is k for k in OperationKind)
     assert operation_key("alpha", OperationKind.CAPTURE, "h-1") == "alpha#capture#h-1"
@@ -163,7 +168,10 @@ def test_operation_kinds_keep_their_stored_strings_and_answers() -> None:
 def test_operations_book_the_movements_partners_and_members_start() -> None:
     booked = {t for d in OPERATIONS.values() for t in d.books}
     by_partners_and_members = {t for t, m in MOVEMENTS.items() if m.started_by & {Starter.PARTNER, Starter.MEMBER}}
-    assert booked == by_partners_and_members | OPERATIONS[OperationKind.ADJUSTMENT].books  # + customer service
+    desk = {OperationKind.ADJUSTMENT, OperationKind.REINSTATEMENT, OperationKind.LATE_CREDIT}  # customer service
+    assert booked == by_partners_and_members | {t for k in desk for t in OPERATIONS[k].books}
+    assert all(OPERATIONS[k].started_by == {Starter.OPERATOR} for k in desk)
+    assert all(Starter.OPERATOR in MOVEMENTS[t].started_by for k in desk for t in OPERATIONS[k].books)
     assert OPERATIONS[OperationKind.VOUCHER].started_by == {Starter.MEMBER, Starter.PARTNER}
     assert OPERATIONS[OperationKind.REWARD_CLAIM].started_by == {Starter.MEMBER}
     assert OPERATIONS[OperationKind.REWARD_CANCEL].started_by == {Starter.PARTNER, Starter.OPERATOR}
@@ -172,7 +180,7 @@ def test_operations_book_the_movements_partners_and_members_start() -> None:
         OperationKind.VOUCHER,
         OperationKind.REWARD_CLAIM,
         OperationKind.REWARD_CANCEL,
-        OperationKind.ADJUSTMENT,
+        *desk,
     }
     assert all(OPERATIONS[k].started_by == {Starter.PARTNER} for k in others)
     reversible = {k for k, d in OPERATIONS.items() if d.reversible}
