@@ -25,6 +25,7 @@ A movement is one ledger entry type. Its declaration says, for each portion of i
     reward_cancel  GIVES_BACK REVERSAL_PAIR POINT_VALUE          partner, operator (the offerer cancels a claim)
     adjustment     ISSUES     FEE_ON_ISSUE FEE_PER_POINT         operator (a credit by customer service, its funder's)
     adjustment_debit RETURNS  FEE_REFUND   FEE_PER_POINT         operator (a debit, absorbed by the named issuer)
+    grant          ISSUES     FEE_ON_ISSUE FEE_PER_POINT         operator, job (a launch credit to many members)
 
 - liability: how the portion moves its issuer's outstanding points (issued − returned − redeemed + reversed −
   expired); hold and void move points between the member's lots and held points, which both count as outstanding;
@@ -55,6 +56,8 @@ Partners start movements through operations, each exactly once under its id (sto
     reward_claim   claim_id     reward       409 idempotency_conflict  (by the member: key member#reward_claim#id)
     reward_cancel  code         reward_cancel 422 claim_not_open       yes (corrects a claim; by its offerer)
     adjustment  adjustment_id   adjustment, adjustment_debit  409      yes (by the operator: key operator#adjustment#id)
+    grant       grant_id        grant        409 idempotency_conflict  (by the grant's job, once per member:
+                                                                        key operator#grant#<grant_id>#<member_id>)
 
 Adding a movement:
 1. an `EntryType` member (its value is what ledger items store: never rename one) and its `Movement` in
@@ -98,6 +101,7 @@ class EntryType(StrEnum):
     REWARD_CANCEL = "reward_cancel"  # the offerer cancels a claim: the points go back, the money too
     ADJUSTMENT = "adjustment"  # customer service credits points, issued by a named funder (settled as issued)
     ADJUSTMENT_DEBIT = "adjustment_debit"  # customer service debits points of a named issuer (settled as returned)
+    GRANT = "grant"  # the operator's launch credit to many members, issued by a named funder (settled as issued)
 
 
 class Liability(Enum):
@@ -211,6 +215,7 @@ MOVEMENTS: Mapping[EntryType, Movement] = MappingProxyType(
             ),
             Movement(EntryType.REWARD, *_SPENDING, frozenset({Starter.MEMBER})),
             Movement(EntryType.ADJUSTMENT, *_ISSUING, frozenset({Starter.OPERATOR})),
+            Movement(EntryType.GRANT, *_ISSUING, frozenset({Starter.OPERATOR, Starter.JOB})),
             Movement(
                 EntryType.ADJUSTMENT_DEBIT,
                 Liability.RETURNS,
@@ -261,6 +266,7 @@ class OperationKind(StrEnum):
     REWARD_CLAIM = "reward_claim"
     REWARD_CANCEL = "reward_cancel"
     ADJUSTMENT = "adjustment"
+    GRANT = "grant"
 
 
 @dataclass(frozen=True)
@@ -331,6 +337,12 @@ OPERATIONS: Mapping[OperationKind, OperationDeclaration] = MappingProxyType(
                 frozenset({EntryType.ADJUSTMENT, EntryType.ADJUSTMENT_DEBIT}),
                 started_by=frozenset({Starter.OPERATOR}),
                 corrects=True,
+            ),
+            OperationDeclaration(  # a grant's job, once per (grant, member): the operation id is grant_id#member_id
+                OperationKind.GRANT,
+                "grant_id",
+                frozenset({EntryType.GRANT}),
+                started_by=frozenset({Starter.OPERATOR, Starter.JOB}),
             ),
         )
     }

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..domain.campaigns import Campaign
+from ..domain.grants import GrantJob, PageDone, ShardFigures
 from ..domain.ledger import Entry, OperationRecord
 from ..domain.program import ApiKey, Partner, Program
 from ..domain.rewards import Claim, Reward, RewardTerms
@@ -23,7 +24,19 @@ from ..domain.spend_codes import SpendCode
 from ..domain.vouchers import Voucher
 from ..domain.wallet import Wallet
 from ..settings import Settings
-from . import audit, bookings, directory, ledger, operations, rewards, settlements, spend_codes, vouchers, wallets
+from . import (
+    audit,
+    bookings,
+    directory,
+    jobs,
+    ledger,
+    operations,
+    rewards,
+    settlements,
+    spend_codes,
+    vouchers,
+    wallets,
+)
 from . import statements as statements_store
 from .audit import AuditRecord
 from .bookings import Booking
@@ -88,6 +101,29 @@ class Wallets(Protocol):
     def reviews_due(self, shard: str, on: str) -> list[str]: ...
 
     def expiries_due(self, shard: str, before: str) -> list[str]: ...
+
+    def above_base_tier(self, shard: str, limit: int, start: ScanKey | None) -> tuple[list[str], ScanKey | None]:
+        """A page of the members above the base tier on one shard of the reviews index (a grant to a tier)."""
+
+
+class Jobs(Protocol):
+    """A grant's job, its shards' progress counters and its completed pages (store/jobs.py)."""
+
+    def create(self, job: GrantJob) -> bool:
+        """False: the job exists already."""
+
+    def get(self, job_id: str) -> GrantJob | None: ...
+
+    def mark_dispatched(self, job_id: str, at: str) -> None: ...
+
+    def page_done(self, job_id: str, shard: str, page: str) -> PageDone | None: ...
+
+    def complete_page(
+        self, job_id: str, shard: str, page: str, next_cursor: str | None, figures: ShardFigures, at: str
+    ) -> bool:
+        """The page's record and its figures added to the shard's counter, once (False: completed already)."""
+
+    def shard_figures(self, job_id: str, shards: list[str]) -> list[ShardFigures]: ...
 
 
 class Operations(Protocol):
@@ -194,6 +230,7 @@ class Store:
     settlements: Settlements
     statements: Statements
     audit: Audit
+    jobs: Jobs
 
 
 # ---- DynamoDB ----------------------------------------------------------------------------------
@@ -233,6 +270,7 @@ class DynamoWallets:
     holds_due = staticmethod(wallets.holds_due)
     reviews_due = staticmethod(wallets.reviews_due)
     expiries_due = staticmethod(wallets.expiries_due)
+    above_base_tier = staticmethod(wallets.above_base_tier)
 
 
 class DynamoOperations:
@@ -323,6 +361,22 @@ class DynamoAudit:
     day = staticmethod(audit.day_records)
 
 
+@dataclass(frozen=True)
+class DynamoJobs:
+    settings: Settings
+
+    create = staticmethod(jobs.create_job)
+    get = staticmethod(jobs.get_job)
+    mark_dispatched = staticmethod(jobs.mark_dispatched)
+    page_done = staticmethod(jobs.page_done)
+    shard_figures = staticmethod(jobs.shard_figures)
+
+    def complete_page(
+        self, job_id: str, shard: str, page: str, next_cursor: str | None, figures: ShardFigures, at: str
+    ) -> bool:
+        return jobs.complete_page(job_id, shard, page, next_cursor, figures, at, self.settings)
+
+
 def dynamodb_store(settings: Settings) -> Store:
     return Store(
         directory=DynamoDirectory(settings),
@@ -336,4 +390,5 @@ def dynamodb_store(settings: Settings) -> Store:
         settlements=DynamoSettlements(),
         statements=S3Statements(settings),
         audit=DynamoAudit(),
+        jobs=DynamoJobs(settings),
     )

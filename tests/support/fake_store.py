@@ -115,4 +115,5 @@ def memory_store(memory: Memory) -> Store:
         settlements=None,  # type: ignore[arg-type]
         statements=None,  # type: ignore[arg-type]
         audit=None,  # type: ignore[arg-type]
+        jobs=None,  # type: ignore[arg-type]
     )

@@ -52,6 +52,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "reward_cancel": {"reversed": 100, "reversed_worth": Decimal("1.00"), "liability": 100},
     "adjustment": {"issued": 100, "fee": Decimal("0.200"), "liability": 100},  # a credit: the funder's issuance
     "adjustment_debit": {"returned": 100, "fee": Decimal("-0.200"), "liability": -100},  # as a return
+    "grant": {"issued": 100, "fee": Decimal("0.200"), "liability": 100},  # a launch credit: the funder's issuance
 }
 
 
@@ -153,6 +154,7 @@ def test_operation_kinds_keep_their_stored_strings_and_answers() -> None:
         "reward_claim": ("claim_id", IdempotencyConflict, False),
         "reward_cancel": ("code", ClaimNotOpen, True),
         "adjustment": ("adjustment_id", IdempotencyConflict, True),
+        "grant": ("grant_id", IdempotencyConflict, False),
     }
     assert all(OPERATIONS[k].kind is k for k in OperationKind)
     assert operation_key("alpha", OperationKind.CAPTURE, "h-1") == "alpha#capture#h-1"
@@ -162,16 +164,20 @@ def test_operation_kinds_keep_their_stored_strings_and_answers() -> None:
 def test_operations_book_the_movements_partners_and_members_start() -> None:
     booked = {t for d in OPERATIONS.values() for t in d.books}
     by_partners_and_members = {t for t, m in MOVEMENTS.items() if m.started_by & {Starter.PARTNER, Starter.MEMBER}}
-    assert booked == by_partners_and_members | OPERATIONS[OperationKind.ADJUSTMENT].books  # + customer service
+    operator_started = OPERATIONS[OperationKind.ADJUSTMENT].books | OPERATIONS[OperationKind.GRANT].books
+    assert booked == by_partners_and_members | operator_started  # + customer service and the operator's grants
     assert OPERATIONS[OperationKind.VOUCHER].started_by == {Starter.MEMBER, Starter.PARTNER}
     assert OPERATIONS[OperationKind.REWARD_CLAIM].started_by == {Starter.MEMBER}
     assert OPERATIONS[OperationKind.REWARD_CANCEL].started_by == {Starter.PARTNER, Starter.OPERATOR}
     assert OPERATIONS[OperationKind.ADJUSTMENT].started_by == {Starter.OPERATOR}
+    assert OPERATIONS[OperationKind.GRANT].started_by == {Starter.OPERATOR, Starter.JOB}
+    assert MOVEMENTS[EntryType.GRANT].started_by == {Starter.OPERATOR, Starter.JOB}
     others = set(OperationKind) - {
         OperationKind.VOUCHER,
         OperationKind.REWARD_CLAIM,
         OperationKind.REWARD_CANCEL,
         OperationKind.ADJUSTMENT,
+        OperationKind.GRANT,
     }
     assert all(OPERATIONS[k].started_by == {Starter.PARTNER} for k in others)
     reversible = {k for k, d in OPERATIONS.items() if d.reversible}
