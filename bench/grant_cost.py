@@ -16,8 +16,7 @@ Measured (moto 5, in-process, 16 segments, pages of 200), 100 members:
     every page run again           364       3.64                 116      232    16        0
 
 The calls are 2 per member credited + a fixed 70 (per shard: a Scan page, the job and page-record GetItem, the
-page's TransactWriteItems; per POST: the job's GetItem, PutItem and UpdateItem, the funder, the audit record,
-the progress read): 2 × 2,000 + 70 = 4,070 calls for 2,000 members (2.04 a member), 2,016 TransactWriteItems,
+page's TransactWriteItems; per POST: the job's GetItem, PutItem and UpdateItem, the funder, the audit record): 2 × 2,000 + 70 = 4,070 calls for 2,000 members (2.04 a member), 2,016 TransactWriteItems,
 16 Scan pages; a redelivery of every message 32 GetItem and no credit.
 
 A member credited costs 1 GetItem (its wallet, consistent) + 1 TransactWriteItems (operation record, entry,
