@@ -11,10 +11,12 @@ from ..domain.errors import InvalidRequest, NotFound
 from ..domain.ledger import entry_number
 from ..domain.program import program_document
 from ..jobs import dispatch
+from ..jobs import grants as grant_job
 from ..services import (
     adjustments,
     audit,
     campaigns,
+    grants,
     late_credits,
     member_desk,
     members,
@@ -27,6 +29,7 @@ from ..services.operations import Reply
 from ..services.requests import (
     AdjustmentRequest,
     CampaignRequest,
+    GrantRequest,
     JobRequest,
     LateCreditRequest,
     MemberPatch,
@@ -41,7 +44,9 @@ from .responses import (
     Adjusted,
     AuditPage,
     Campaign,
+    GrantStarted,
     IssuedKey,
+    JobProgress,
     JobStarted,
     LateCredited,
     MemberFile,
@@ -253,6 +258,28 @@ def run_job(call: Call, job: str, body: JobRequest) -> dict[str, Any]:
     if job not in dispatch.JOBS:
         raise NotFound(f"unknown job {job}; known: {', '.join(sorted(dispatch.JOBS))}")
     return {"job_id": f"{job}-{uuid.uuid4().hex[:12]}", **dispatch.fan_out(call.rt, job, body.as_of)}
+
+
+@endpoint(
+    admin_api,
+    "/v1/admin/grants",
+    "POST",
+    audience="operator",
+    status=202,
+    response=GrantStarted,
+    links=(Link("job_progress", {"path.job": "job_id"}),),
+)
+def start_grant(call: Call, body: GrantRequest) -> Reply:
+    """Credit points to every member, to a tier's members or to listed members, funded by a partner or the operator
+    (a job; once per grant_id and member). Members suspended or closed, and ids that are no member, are skipped."""
+    return grant_job.start(call.rt, body)
+
+
+# The same path as POST /v1/admin/jobs/{job} (one variable name per path segment): here it is a job's id.
+@endpoint(admin_api, "/v1/admin/jobs/{job}", "GET", audience="operator", response=JobProgress)
+def job_progress(call: Call, job: str) -> dict[str, Any]:
+    """A grant job's progress: members gone through, credited and skipped, points credited, shards done."""
+    return grants.job_progress(call.rt, job)
 
 
 @endpoint(

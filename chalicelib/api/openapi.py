@@ -35,6 +35,14 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {
     "date": {"type": "string", "format": "date"},
     "job": {"type": "string", "enum": sorted(JOBS)},
 }
+# A path parameter that one operation reads otherwise than its name says elsewhere: (operationId, name) -> schema.
+OPERATION_PATH_PARAMETERS: dict[tuple[str, str], dict[str, Any]] = {
+    ("job_progress", "job"): {
+        "type": "string",
+        "pattern": r"^grant-[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$",
+        "description": "a job id, as POST /v1/admin/grants answered it",
+    },
+}
 
 # Choices a request model's validator enforces but its types cannot say ("give exactly one of …"): written into
 # the model's schema so that what a schema-driven tool generates can be valid. Model -> (keyword, fields).
@@ -86,7 +94,7 @@ def _operation(info: EndpointInfo, schemas: dict[str, Any]) -> dict[str, Any]:
         "operationId": info.operation_id,
         "summary": summary.strip(),
         "tags": list(info.audiences) or ["public"],
-        "parameters": _path_parameters(info.path) + _query_parameters(info.query),
+        "parameters": _path_parameters(info) + _query_parameters(info.query),
         "responses": {
             str(info.status): _success(info, schemas),
             "4XX": {"$ref": "#/components/responses/Refused"},
@@ -101,10 +109,14 @@ def _operation(info: EndpointInfo, schemas: dict[str, Any]) -> dict[str, Any]:
     return operation
 
 
-def _path_parameters(path: str) -> list[dict[str, Any]]:
+def _path_parameters(info: EndpointInfo) -> list[dict[str, Any]]:
+    def schema(name: str) -> dict[str, Any]:
+        own = OPERATION_PATH_PARAMETERS.get((info.operation_id, name))
+        return own if own is not None else PATH_PARAMETERS.get(name, {"type": "string"})
+
     return [
-        {"name": name, "in": "path", "required": True, "schema": PATH_PARAMETERS.get(name, {"type": "string"})}
-        for name in re.findall(r"{(\w+)}", path)
+        {"name": name, "in": "path", "required": True, "schema": schema(name)}
+        for name in re.findall(r"{(\w+)}", info.path)
     ]
 
 

@@ -479,6 +479,32 @@ class JobStarted(Answer):
     processed: int | None = None
 
 
+class GrantStarted(Answer):
+    job_id: str = Field(description="the grant's job: GET /v1/admin/jobs/{job_id} tells its progress")
+    grant_id: str
+    status: Literal["running"] = Field(description="as when the grant was accepted (a replay answers the same)")
+
+
+class JobProgress(Answer):
+    job_id: str
+    kind: Literal["grant"]
+    grant_id: str
+    status: Literal["running", "done"]
+    total: int | None = Field(
+        description="members the grant is for: known from the start for a list of member ids; for everyone or a "
+        "tier, counted as the shards read them (null until every shard is done)"
+    )
+    done: int = Field(description="members gone through: credited (now or before a redelivery) and skipped")
+    granted: int = Field(description="members credited")
+    points_granted: int = Field(description="points credited, in total")
+    skipped: int = Field(description="ids that are no member, members suspended or closed (or no longer in the tier)")
+    failed: int = Field(description="members a credit was refused for another reason (logged)")
+    shards: int = Field(description="messages the job fanned out into (Scan segments, index shards or id batches)")
+    shards_done: int
+    started_at: datetime
+    finished_at: datetime | None = Field(description="when the last shard finished (null while running)")
+
+
 class MemberLinked(Answer):
     """A signed-in user linked to the member they are (a claim)."""
 

@@ -26,6 +26,7 @@ A movement is one ledger entry type. Its declaration says, for each portion of i
     adjustment     ISSUES     FEE_ON_ISSUE FEE_PER_POINT         operator (a credit by customer service, its funder's)
     adjustment_debit RETURNS  FEE_REFUND   FEE_PER_POINT         operator (a debit, absorbed by the named issuer)
     reinstatement  REINSTATES BREAKAGE_REVERSAL NONE             operator (expired points given back, same issuers)
+    grant          ISSUES     FEE_ON_ISSUE FEE_PER_POINT         operator, job (a launch credit to many members)
 
 - liability: how the portion moves its issuer's outstanding points (issued − returned − redeemed + reversed −
   expired); hold and void move points between the member's lots and held points, which both count as outstanding;
@@ -59,6 +60,8 @@ Partners start movements through operations, each exactly once under its id (sto
     adjustment  adjustment_id   adjustment, adjustment_debit  409      yes (by the operator: key operator#adjustment#id)
     reinstatement  reinstatement_id  reinstatement  409            yes (by the operator; not on a closed member)
     late_credit  late_credit_id  earn, bonus  409 idempotency_conflict  (by the operator: books the partner's purchase)
+    grant       grant_id        grant        409 idempotency_conflict  (by the grant's job, once per member:
+                                                                        key operator#grant#<grant_id>#<member_id>)
 
 Adding a movement:
 1. an `EntryType` member (its value is what ledger items store: never rename one) and its `Movement` in
@@ -104,6 +107,7 @@ class EntryType(StrEnum):
     ADJUSTMENT_DEBIT = "adjustment_debit"  # customer service debits points of a named issuer (settled as returned)
     FORFEIT = "forfeit"  # an erased member's remaining points: breakage of their issuers, settled as expiry
     REINSTATEMENT = "reinstatement"  # customer service gives expired points back, of the issuers that let them expire
+    GRANT = "grant"  # the operator's launch credit to many members, issued by a named funder (settled as issued)
 
 
 class Liability(Enum):
@@ -233,6 +237,7 @@ MOVEMENTS: Mapping[EntryType, Movement] = MappingProxyType(
             ),
             Movement(EntryType.REWARD, *_SPENDING, frozenset({Starter.MEMBER})),
             Movement(EntryType.ADJUSTMENT, *_ISSUING, frozenset({Starter.OPERATOR})),
+            Movement(EntryType.GRANT, *_ISSUING, frozenset({Starter.OPERATOR, Starter.JOB})),
             Movement(
                 EntryType.ADJUSTMENT_DEBIT,
                 Liability.RETURNS,
@@ -292,6 +297,7 @@ class OperationKind(StrEnum):
     ADJUSTMENT = "adjustment"
     REINSTATEMENT = "reinstatement"
     LATE_CREDIT = "late_credit"
+    GRANT = "grant"
 
 
 @dataclass(frozen=True)
@@ -377,6 +383,12 @@ OPERATIONS: Mapping[OperationKind, OperationDeclaration] = MappingProxyType(
                 "late_credit_id",
                 frozenset({EntryType.EARN, EntryType.BONUS, EntryType.VOUCHER}),
                 started_by=frozenset({Starter.OPERATOR}),
+            ),
+            OperationDeclaration(  # a grant's job, once per (grant, member): the operation id is grant_id#member_id
+                OperationKind.GRANT,
+                "grant_id",
+                frozenset({EntryType.GRANT}),
+                started_by=frozenset({Starter.OPERATOR, Starter.JOB}),
             ),
         )
     }

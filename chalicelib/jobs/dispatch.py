@@ -16,7 +16,7 @@ from typing import Any
 from ..domain.errors import InvalidRequest
 from ..observability import logger
 from ..services.runtime import Runtime
-from . import due_members, due_vouchers, hold_sweep, settlement_close, tier_reevaluation
+from . import due_members, due_vouchers, grants, hold_sweep, settlement_close, tier_reevaluation
 from .queue import enqueue
 
 
@@ -50,6 +50,7 @@ JOBS: dict[str, ShardedJob] = {
 MESSAGE_HANDLERS: dict[str, Callable[[Runtime, dict[str, Any]], int]] = {
     **{name: job.run for name, job in JOBS.items()},
     settlement_close.JOB: lambda rt, m: settlement_close.run_shard(rt, m["day"], int(m["shard"])),
+    grants.JOB: grants.run_message,  # started by POST /v1/admin/grants, not by a schedule
 }
 
 

@@ -28,6 +28,7 @@ from ..domain.errors import (
     RetryLater,
     TransientFailure,
 )
+from ..domain.grants import JobTally
 from ..domain.ledger import Entry, OperationRecord, new_entry, operation_key
 from ..domain.movements import OPERATIONS, EntryType, OperationKind
 from ..domain.program import OPERATOR
@@ -77,6 +78,7 @@ class Outcome:
     claims: list[Claim] = field(default_factory=list)  # reward claims created or changed (each over its version)
     stock_moves: list[StockMove] = field(default_factory=list)  # reward counters taken (+1) or given back (−1)
     reserved: list[Reservation] = field(default_factory=list)  # other keys taken for good (each at most once)
+    tallies: list[JobTally] = field(default_factory=list)  # job progress the booking adds to (a grant's credit)
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,7 @@ def _attempt(rt: Runtime, operation: Operation, member_id: str, decide: Decide) 
         consumed_codes=outcome.consumed_codes,
         claims=outcome.claims,
         stock_moves=outcome.stock_moves,
+        tallies=outcome.tallies,
     )
     try:
         rt.store.bookings.commit(booking)

@@ -5,9 +5,19 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    model_validator,
+)
 
 from ..domain.rewards import REWARD_ID
 
@@ -21,6 +31,8 @@ Decimal_ = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
 Category = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_\-]{1,40}$")]
 Points = Annotated[int, Field(strict=True, gt=0, le=100_000_000)]
+MemberId = Annotated[str, StringConstraints(pattern=r"^m_[0-9a-f]{20}$")]
+MAX_GRANT_MEMBERS = 1000
 
 
 class Strict(BaseModel):
@@ -187,6 +199,55 @@ class LateCreditRequest(Strict):
     receipt: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
     reason: Annotated[str, StringConstraints(min_length=3, max_length=500, strip_whitespace=True)]
     channel: Literal["store", "online"] = "store"
+
+
+class GrantToAll(Strict):
+    """Every member of the programme."""
+
+    all: Literal[True]
+
+
+class GrantToTier(Strict):
+    """The members whose tier is this one (one of the programme's tiers), as the job finds them."""
+
+    tier: TierName
+
+
+class GrantToMembers(Strict):
+    """These members (a repeated id counts once; an id that is no member is skipped)."""
+
+    member_ids: Annotated[list[MemberId], Field(min_length=1, max_length=MAX_GRANT_MEMBERS)]
+
+
+def _recipients(value: Any) -> str | None:
+    """Which recipients a grant names: exactly one of its keys, or none (refused with the union's own error); a
+    parsed model (when serialising) by its class."""
+    for model, tag in ((GrantToAll, "all"), (GrantToTier, "tier"), (GrantToMembers, "member_ids")):
+        if isinstance(value, model):
+            return tag
+    given = [key for key in ("all", "tier", "member_ids") if isinstance(value, dict) and key in value]
+    return given[0] if len(given) == 1 else None
+
+
+Recipients = Annotated[
+    Annotated[GrantToAll, Tag("all")]
+    | Annotated[GrantToTier, Tag("tier")]
+    | Annotated[GrantToMembers, Tag("member_ids")],
+    Discriminator(
+        _recipients,
+        custom_error_type="recipients",
+        custom_error_message='give exactly one of {"all": true}, {"tier": name}, {"member_ids": [...]}'
+        " (segments are not available yet)",
+    ),
+]
+
+
+class GrantRequest(Strict):
+    grant_id: OperationId  # the operator's own id for it: a retry with it starts no second job
+    points: Annotated[int, Field(strict=True, gt=0, le=1_000_000)]  # to each member
+    funder: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9\-]{1,39}$")]  # a partner, or "operator"
+    reason: Annotated[str, StringConstraints(min_length=3, max_length=500, strip_whitespace=True)]
+    to: Recipients
 
 
 class RewardClaimRequest(Strict):

@@ -15,6 +15,7 @@ the order sent):
            reward claims created/changed version = read version (new: attribute_not_exists) -> ConcurrencyConflict
   updates (after the puts): a reward's claims counter (ADD)   claimed < stock  -> OutOfStock
                             the member's uses of it (ADD)     uses < per-member limit -> RuleViolation
+                            a job shard's progress (ADD)      none (counted only if the booking commits)
 """
 
 from __future__ import annotations
@@ -35,12 +36,14 @@ from ..domain.errors import (
     RuleViolation,
     SpendCodeUsed,
 )
+from ..domain.grants import JobTally
 from ..domain.ledger import Entry, OperationRecord
 from ..domain.rewards import Claim, StockMove
 from ..domain.vouchers import Voucher
 from ..domain.wallet import Wallet
 from ..settings import Settings
 from .errors import is_transient, translated
+from .jobs import tally_update
 from .layout import settle_key
 from .models import AliasItem, EntryItem, OperationItem, SpendCodeItem
 from .rewards import claim_item, stock_updates
@@ -70,6 +73,8 @@ class Booking:
     # Reward claims the operation creates or changes (each over its version), and the stock counters it moves.
     claims: list[Claim] = field(default_factory=list)
     stock_moves: list[StockMove] = field(default_factory=list)
+    # A job's progress counters the booking adds to (a grant's member credited): counted once, with the booking.
+    tallies: list[JobTally] = field(default_factory=list)
 
 
 def commit(booking: Booking, settings: Settings) -> None:
@@ -91,6 +96,7 @@ def commit(booking: Booking, settings: Settings) -> None:
         puts.extend(("conflict", entry_item(e, wallet.member_id)) for e in entries)
     puts.extend(("conflict", claim_item(c)) for c in booking.claims)
     updates = [update for move in booking.stock_moves for update in stock_updates(move)]
+    updates += [("tally", *tally_update(tally), None) for tally in booking.tallies]
 
     try:
         with translated():

@@ -17,6 +17,8 @@
 | directory  | PARTNER#id, KEY#id, REF# | partner profile (versioned), API key  | listings: listing / pk               |
 |            | PROGRAM, OPKEY#hash,     | hash, programme, operator key hash,   |   (partners, campaigns)              |
 |            | CARD#n, EMAIL#h, PHONE#h | identity alias -> member_id           |                                      |
+|            | JOB#id, JOBSHARD#id#s,   | a grant's job, a shard's progress     |                                      |
+|            |   JOBPAGE#id#s#page      |   counter, a shard's completed page   |                                      |
 | settlements| DAY#d, MONTH#m / part   | closed period (ALL) + published_at,   |                                      |
 |            | CURSOR / LAST_CLOSED,    | shard flows (PART#n), where closing   |                                      |
 |            |   EPOCH, PUBLISHED       |   and publishing stand                |                                      |
@@ -454,3 +456,54 @@ class AuditItem(Model):
 
 
 TABLE_OF_MODEL[AuditItem] = "audit"
+
+
+class JobItem(Model):
+    """A grant's job (JOB#<job_id>, in the directory table): its plan, the POST's fingerprint and first answer,
+    when it started and when its shards were sent."""
+
+    class Meta:
+        table_name = "directory"
+
+    pk = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()
+    plan = JSONAttribute()
+    fingerprint = UnicodeAttribute()
+    body = UnicodeAttribute()
+    started_at = UnicodeAttribute()
+    dispatched_at = UnicodeAttribute(null=True)
+
+
+class JobShardItem(Model):
+    """One shard's progress counter (JOBSHARD#<job_id>#<shard>): `granted` and `points` added (ADD) by each booking
+    that credits a member, in its transaction; `seen`, `skipped`, `failed`, `finished` by each completed page.
+    A shard runs one page at a time: its counter is never a hot item."""
+
+    class Meta:
+        table_name = "directory"
+
+    pk = UnicodeAttribute(hash_key=True)
+    granted = NumberAttribute(default=0)
+    points = NumberAttribute(default=0)
+    seen = NumberAttribute(default=0)
+    skipped = NumberAttribute(default=0)
+    failed = NumberAttribute(default=0)
+    finished = NumberAttribute(default=0)
+    last_at = UnicodeAttribute(null=True)
+
+
+class JobPageItem(Model):
+    """A completed page of a shard (JOBPAGE#<job_id>#<shard>#<page>), written once (attribute_not_exists): a
+    redelivered page finds it and only passes on where the shard goes on from."""
+
+    class Meta:
+        table_name = "directory"
+
+    pk = UnicodeAttribute(hash_key=True)
+    next_cursor = UnicodeAttribute(null=True)
+    at = UnicodeAttribute()
+
+
+TABLE_OF_MODEL[JobItem] = "directory"
+TABLE_OF_MODEL[JobShardItem] = "directory"
+TABLE_OF_MODEL[JobPageItem] = "directory"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..domain.campaigns import Campaign
+from ..domain.grants import GrantJob, PageDone, ShardFigures
 from ..domain.ledger import Entry, EntryFilter, OperationRecord
 from ..domain.program import ApiKey, Partner, Program
 from ..domain.rewards import Claim, Reward, RewardTerms
@@ -27,6 +28,7 @@ from . import (
     audit,
     bookings,
     directory,
+    jobs,
     ledger,
     member_pool,
     operations,
@@ -100,6 +102,29 @@ class Wallets(Protocol):
     def reviews_due(self, shard: str, on: str) -> list[str]: ...
 
     def expiries_due(self, shard: str, before: str) -> list[str]: ...
+
+    def above_base_tier(self, shard: str, limit: int, start: ScanKey | None) -> tuple[list[str], ScanKey | None]:
+        """A page of the members above the base tier on one shard of the reviews index (a grant to a tier)."""
+
+
+class Jobs(Protocol):
+    """A grant's job, its shards' progress counters and its completed pages (store/jobs.py)."""
+
+    def create(self, job: GrantJob) -> bool:
+        """False: the job exists already."""
+
+    def get(self, job_id: str) -> GrantJob | None: ...
+
+    def mark_dispatched(self, job_id: str, at: str) -> None: ...
+
+    def page_done(self, job_id: str, shard: str, page: str) -> PageDone | None: ...
+
+    def complete_page(
+        self, job_id: str, shard: str, page: str, next_cursor: str | None, figures: ShardFigures, at: str
+    ) -> bool:
+        """The page's record and its figures added to the shard's counter, once (False: completed already)."""
+
+    def shard_figures(self, job_id: str, shards: list[str]) -> list[ShardFigures]: ...
 
 
 class Operations(Protocol):
@@ -217,6 +242,7 @@ class Store:
     statements: Statements
     audit: Audit
     member_pool: MemberPool
+    jobs: Jobs
 
 
 # ---- DynamoDB ----------------------------------------------------------------------------------
@@ -256,6 +282,7 @@ class DynamoWallets:
     holds_due = staticmethod(wallets.holds_due)
     reviews_due = staticmethod(wallets.reviews_due)
     expiries_due = staticmethod(wallets.expiries_due)
+    above_base_tier = staticmethod(wallets.above_base_tier)
 
 
 class DynamoOperations:
@@ -355,6 +382,22 @@ class DynamoAudit:
     day = staticmethod(audit.day_records)
 
 
+@dataclass(frozen=True)
+class DynamoJobs:
+    settings: Settings
+
+    create = staticmethod(jobs.create_job)
+    get = staticmethod(jobs.get_job)
+    mark_dispatched = staticmethod(jobs.mark_dispatched)
+    page_done = staticmethod(jobs.page_done)
+    shard_figures = staticmethod(jobs.shard_figures)
+
+    def complete_page(
+        self, job_id: str, shard: str, page: str, next_cursor: str | None, figures: ShardFigures, at: str
+    ) -> bool:
+        return jobs.complete_page(job_id, shard, page, next_cursor, figures, at, self.settings)
+
+
 def dynamodb_store(settings: Settings) -> Store:
     return Store(
         directory=DynamoDirectory(settings),
@@ -369,4 +412,5 @@ def dynamodb_store(settings: Settings) -> Store:
         statements=S3Statements(settings),
         audit=DynamoAudit(),
         member_pool=CognitoMemberPool(settings),
+        jobs=DynamoJobs(settings),
     )

@@ -158,6 +158,15 @@ def reviews_due(shard: str, on: str) -> list[str]:
         return [item.member_id for item in WalletItem.reviews_due.query(shard, WalletItem.review_on <= on)]
 
 
+def above_base_tier(shard: str, limit: int, start: ScanKey | None) -> tuple[list[str], ScanKey | None]:
+    """A page of the members on `shard` of the reviews index: every member above the base tier (and nobody else),
+    whatever their review date (a grant to an upper tier reads these, never the base tier's members)."""
+    with translated():
+        page = WalletItem.reviews_due.query(shard, limit=limit, page_size=limit, last_evaluated_key=start)
+        member_ids = [item.member_id for item in page]
+        return member_ids, page.last_evaluated_key
+
+
 def expiries_due(shard: str, before: str) -> list[str]:
     """Members on `shard` with a lot whose validity ended before `before`."""
     with translated():

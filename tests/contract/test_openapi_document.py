@@ -281,6 +281,9 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
     other = call("POST", "/v1/members", key, {"card_number": "123456789012"}).json
     adjustment = {"adjustment_id": "adj-1", "points": 25, "reason": "a lost receipt", "funder": "alpha"}
     call("POST", f"/v1/admin/members/{member['member_id']}/adjustments", admin, adjustment)
+    launch = {"grant_id": "launch", "points": 10, "funder": "alpha", "reason": "welcome", "to": {"all": True}}
+    job_id = call("POST", "/v1/admin/grants", admin, launch).json["job_id"]
+    call("GET", f"/v1/admin/jobs/{job_id}", admin)
     call("GET", f"/v1/admin/members/{member['member_id']}", admin)
     call("GET", f"/v1/admin/members?card_number={member['card_number']}", admin)
     late = {

@@ -121,4 +121,5 @@ def memory_store(memory: Memory) -> Store:
         statements=None,  # type: ignore[arg-type]
         audit=None,  # type: ignore[arg-type]
         member_pool=None,  # type: ignore[arg-type]
+        jobs=None,  # type: ignore[arg-type]
     )

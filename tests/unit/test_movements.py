@@ -54,6 +54,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "adjustment": {"issued": 100, "fee": Decimal("0.200"), "liability": 100},  # a credit: the funder's issuance
     "adjustment_debit": {"returned": 100, "fee": Decimal("-0.200"), "liability": -100},  # as a return
     "reinstatement": {"reinstated": 100, "liability": 100},  # an expiry undone: no fee, no money
+    "grant": {"issued": 100, "fee": Decimal("0.200"), "liability": 100},  # a launch credit: the funder's issuance
 }
 
 
@@ -159,6 +160,7 @@ def test_operation_kinds_keep_their_stored_strings_and_answers() -> None:
         "adjustment": ("adjustment_id", IdempotencyConflict, True),
         "reinstatement": ("reinstatement_id", IdempotencyConflict, True),
         "late_credit": ("late_credit_id", IdempotencyConflict, False),
+        "grant": ("grant_id", IdempotencyConflict, False),
     }
     assert all(OPERATIONS[k].kind is k for k in OperationKind)
     assert operation_key("alpha", OperationKind.CAPTURE, "h-1") == "alpha#capture#h-1"
@@ -169,18 +171,21 @@ def test_operations_book_the_movements_partners_and_members_start() -> None:
     booked = {t for d in OPERATIONS.values() for t in d.books}
     by_partners_and_members = {t for t, m in MOVEMENTS.items() if m.started_by & {Starter.PARTNER, Starter.MEMBER}}
     desk = {OperationKind.ADJUSTMENT, OperationKind.REINSTATEMENT, OperationKind.LATE_CREDIT}  # customer service
-    assert booked == by_partners_and_members | {t for k in desk for t in OPERATIONS[k].books}
+    assert booked == by_partners_and_members | {t for k in (*desk, OperationKind.GRANT) for t in OPERATIONS[k].books}
     assert all(OPERATIONS[k].started_by == {Starter.OPERATOR} for k in desk)
     assert all(Starter.OPERATOR in MOVEMENTS[t].started_by for k in desk for t in OPERATIONS[k].books)
     assert OPERATIONS[OperationKind.VOUCHER].started_by == {Starter.MEMBER, Starter.PARTNER}
     assert OPERATIONS[OperationKind.REWARD_CLAIM].started_by == {Starter.MEMBER}
     assert OPERATIONS[OperationKind.REWARD_CANCEL].started_by == {Starter.PARTNER, Starter.OPERATOR}
     assert OPERATIONS[OperationKind.ADJUSTMENT].started_by == {Starter.OPERATOR}
+    assert OPERATIONS[OperationKind.GRANT].started_by == {Starter.OPERATOR, Starter.JOB}
+    assert MOVEMENTS[EntryType.GRANT].started_by == {Starter.OPERATOR, Starter.JOB}
     others = set(OperationKind) - {
         OperationKind.VOUCHER,
         OperationKind.REWARD_CLAIM,
         OperationKind.REWARD_CANCEL,
         *desk,
+        OperationKind.GRANT,
     }
     assert all(OPERATIONS[k].started_by == {Starter.PARTNER} for k in others)
     reversible = {k for k, d in OPERATIONS.items() if d.reversible}
