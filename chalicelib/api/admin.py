@@ -6,7 +6,9 @@ import uuid
 from typing import Any
 
 from chalice.app import Blueprint, Response
+from pydantic import TypeAdapter
 
+from ..domain.campaigns import Campaign as CampaignRule
 from ..domain.errors import InvalidRequest, NotFound
 from ..domain.ledger import entry_number
 from ..domain.program import program_document
@@ -93,6 +95,12 @@ def _partner_before(call: Call, params: dict[str, Any]) -> Any:
 def _program_before(call: Call, params: dict[str, Any]) -> Any:
     program = call.rt.store.directory.get_program(consistent=True)
     return None if program is None else program_document(program)
+
+
+def _campaign_before(call: Call, params: dict[str, Any]) -> Any:
+    """The campaign as stored before a replacement or an end (the campaigns' listing: one Query)."""
+    found = next((c for c in call.rt.store.directory.list_campaigns() if c.campaign_id == params["campaign_id"]), None)
+    return None if found is None else TypeAdapter(CampaignRule).dump_python(found, mode="json")
 
 
 def _balance_before(call: Call, params: dict[str, Any]) -> Any:
@@ -299,7 +307,14 @@ def create_campaign(call: Call, body: CampaignRequest) -> dict[str, Any]:
     return campaigns.save_campaign(call.rt, body, create=True)
 
 
-@endpoint(admin_api, "/v1/admin/campaigns/{campaign_id}", "PUT", audience="operator", response=Campaign)
+@endpoint(
+    admin_api,
+    "/v1/admin/campaigns/{campaign_id}",
+    "PUT",
+    audience="operator",
+    response=Campaign,
+    audit_before=_campaign_before,
+)
 def replace_campaign(call: Call, campaign_id: str, body: CampaignRequest) -> dict[str, Any]:
     """Replace a campaign (its id in the path and the body must agree)."""
     if body.campaign_id != campaign_id:
@@ -307,7 +322,14 @@ def replace_campaign(call: Call, campaign_id: str, body: CampaignRequest) -> dic
     return campaigns.save_campaign(call.rt, body, create=False)
 
 
-@endpoint(admin_api, "/v1/admin/campaigns/{campaign_id}", "DELETE", audience="operator", status=204)
+@endpoint(
+    admin_api,
+    "/v1/admin/campaigns/{campaign_id}",
+    "DELETE",
+    audience="operator",
+    status=204,
+    audit_before=_campaign_before,
+)
 def delete_campaign(call: Call, campaign_id: str) -> Response:
     """End a campaign now."""
     campaigns.delete_campaign(call.rt, campaign_id)

@@ -107,3 +107,26 @@ def test_a_throttled_audit_write_is_retried_and_a_large_programme_is_kept_by_its
     assert record["action"] == "PUT /v1/admin/program"
     assert set(record["request"]) == {"bytes", "sha256"} and record["request"]["bytes"] > 16_000
     assert (last_day.status, last_day.json["records"]) == (200, [])
+
+
+def test_a_campaign_replaced_then_ended_is_recorded_with_what_it_was_before(coalition):
+    coalition.program()
+    campaign = {
+        "campaign_id": "double",
+        "name": "Double points",
+        "starts_at": "2026-11-01T00:00:00Z",
+        "ends_at": "2026-12-31T00:00:00Z",
+        "funder": "operator",
+        "multiplier": "2",
+    }
+    assert coalition.api.post("/v1/admin/campaigns", campaign, token=coalition.admin).status == 201
+    triple = {**campaign, "multiplier": "3"}
+    assert coalition.api.put("/v1/admin/campaigns/double", triple, token=coalition.admin).status == 200
+    assert coalition.api.delete("/v1/admin/campaigns/double", token=coalition.admin).status == 204
+
+    records = coalition.api.get(f"/v1/admin/audit?{DAY}&limit=100", token=coalition.admin).json["records"]
+
+    created, replaced, ended = [r for r in records if "/campaigns" in r["action"]]
+    assert created["before"] is None
+    assert (replaced["before"]["multiplier"], replaced["request"]["multiplier"]) == ("2", "3")
+    assert (ended["action"], ended["before"]["multiplier"]) == ("DELETE /v1/admin/campaigns/double", "3")

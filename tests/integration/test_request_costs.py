@@ -107,3 +107,39 @@ def test_a_replay_costs_a_read_of_the_stored_answer_and_writes_nothing(coalition
     assert replay.replayed
     writes = [c for c in meter.calls if c.operation in ("TransactWriteItems", "PutItem", "UpdateItem")]
     assert len(writes) == 1  # the attempt, cancelled by the operation record's condition
+
+
+def test_the_member_routes_cost_a_few_calls_whatever_the_history(coalition, container, meter, settings):
+    """Issue 9's routes, warm: the link of the user to the member, the programme and the partners' names cached."""
+    from tests.support.cognito import sign_up
+
+    container.runtime.cache._seconds = 30
+    key = coalition.partner("shop")
+    member = coalition.member(key)
+    grow_history(container, member.member_id, "shop", 150)
+    coalition.api.get("/v1/me/entries?limit=1", token=member.token)  # fills the cache
+    till_enrolled = coalition.api.post("/v1/members", {"email": "till@example.com"}, token=key).json
+    claimant, newcomer = sign_up(settings, "till@example.com"), sign_up(settings, "new@example.com")
+
+    def cost(method: str, path: str, token: str, body=None) -> list[tuple[str, int]]:
+        meter.reset()
+        reply = coalition.api.request(method, path, token=token, body=body)
+        assert reply.status in (200, 201, 204), reply.json
+        return [(c.operation, c.items) for c in meter.calls]
+
+    assert cost("PATCH", "/v1/me", member.token, {"name": "Ana"}) == [("GetItem", 1), ("TransactWriteItems", 1)]
+    assert cost("GET", "/v1/me/entries?type=earn&limit=10", member.token) == [("Query", 1)]
+    assert cost("GET", "/v1/me/export", member.token) == [("GetItem", 1), ("Query", 1), ("Query", 1)]
+    # Not linked yet: the user's link is looked up (a miss is not cached), then the member written with its aliases
+    enrolment = cost("POST", "/v1/me/enrolment", newcomer, {})
+    assert enrolment == [("GetItem", 1), ("TransactWriteItems", 5)]  # the member + link, card, referral, email
+    assert cost("POST", "/v1/me/claims", claimant, {}) == [
+        ("GetItem", 1),  # the user's link: none
+        ("GetItem", 1),  # the verified email's alias
+        ("GetItem", 1),  # the member
+        ("TransactWriteItems", 2),  # the member, the link
+    ]
+    assert till_enrolled["member_id"] == coalition.api.get("/v1/me", token=claimant).json["member_id"]
+    erase = cost("DELETE", "/v1/me", member.token)
+    # the member, its forfeit and status entries, 4 aliases deleted (card, referral, email, link); + AdminDeleteUser
+    assert erase == [("GetItem", 1), ("GetItem", 1), ("TransactWriteItems", 7)]
