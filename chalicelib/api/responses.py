@@ -311,7 +311,8 @@ class MemberExport(Answer):
     member: ExportedMember
     identifiers: list[ExportedIdentifier]
     wallet: ExportedWallet
-    vouchers: list[VoucherView]
+    vouchers: list[VoucherView] = Field(description="the newest 100")
+    more_vouchers: bool = Field(description="older vouchers exist beyond these 100")
     entries: list[EntryView]
     next_cursor: str | None
 

@@ -173,6 +173,8 @@ class MemberKeys:
         subject = claims["sub"]
         if not isinstance(subject, str) or not SUBJECT.fullmatch(subject):
             raise Unauthenticated("invalid member token: malformed subject")
+        if token_use != "id":  # an access token names no identifier (and any it named would not be Cognito's)
+            return SignedInUser(subject, token_use)
         return SignedInUser(
             subject,
             token_use,
@@ -184,7 +186,7 @@ class MemberKeys:
 def _verified(claims: dict[str, Any], name: str, flag: str) -> str | None:
     """The claim's value if Cognito verified it (true in Cognito's id tokens, "true" where attributes pass as text)."""
     value, verified = claims.get(name), claims.get(flag)
-    if isinstance(value, str) and value and verified in (True, "true"):
+    if isinstance(value, str) and value and (verified is True or verified == "true"):  # not 1: 1 == True
         return value
     return None
 

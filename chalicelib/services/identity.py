@@ -23,6 +23,7 @@ from ..domain.errors import (
     NotFound,
     RetryLater,
     TransientFailure,
+    Unauthenticated,
 )
 from ..domain.wallet import Wallet
 from ..store import directory
@@ -37,7 +38,7 @@ ONLINE = "online"  # who enrolled a self-enrolled member: the app, no partner
 
 def self_enrol(rt: Runtime, principal: Principal, request: SelfEnrolRequest) -> dict[str, Any]:
     """POST /v1/me/enrolment: the signed-in user becomes a new member, identified by what Cognito verified."""
-    user = _unlinked_user(principal)
+    user = _unlinked_user(rt, principal)
     if user.email is None and user.phone is None:
         raise Forbidden("enrol with your id token: it carries the email Cognito verified, which identifies you")
     identity = EnrolRequest.model_validate(
@@ -60,7 +61,7 @@ def self_enrol(rt: Runtime, principal: Principal, request: SelfEnrolRequest) -> 
 def claim_member(rt: Runtime, principal: Principal, request: CardClaimRequest) -> dict[str, Any]:
     """POST /v1/me/claims: link the signed-in user to the member enrolled (at a till) with the email or phone Cognito
     verified for them; a card number, when given, must be that member's."""
-    user = _unlinked_user(principal)
+    user = _unlinked_user(rt, principal)
     member_id = _member_with_verified_identifier(rt, user)
     if request.card_number is not None:
         card_holder = rt.store.directory.find_member_id(directory.card_alias(request.card_number))
@@ -77,7 +78,7 @@ def link_user(rt: Runtime, member_id: str, subject: str) -> dict[str, Any]:
     link = directory.user_alias(subject)
     for _ in range(rt.settings.write_attempts):
         wallet = rt.store.wallets.load(member_id)
-        if wallet is None or wallet.status == "closed":
+        if wallet is None or wallet.status in ("closed", "erased"):
             raise NotFound("no member has your verified email or phone: enrol with POST /v1/me/enrolment")
         if linked_user(wallet) is not None:
             raise MemberAlreadyLinked("this member is linked to another sign-in: ask customer service")
@@ -97,10 +98,14 @@ def linked_user(wallet: Wallet) -> str | None:
     return next((alias for alias in wallet.aliases if alias.startswith("SUB#")), None)
 
 
-def _unlinked_user(principal: Principal) -> SignedInUser:
+def _unlinked_user(rt: Runtime, principal: Principal) -> SignedInUser:
+    """The signed-in user, not a member yet, and still a user of the pool: a token outlives its user by up to an hour
+    (an erased member's, deleted from the pool), and must not enrol the person again."""
     assert principal.user is not None
     if principal.member_id is not None:
         raise AlreadyEnrolled("you are a member already: GET /v1/me", member_id=principal.member_id)
+    if not rt.store.member_pool.user_exists(principal.user.subject):
+        raise Unauthenticated("this sign-in no longer exists")
     return principal.user
 
 

@@ -182,9 +182,12 @@ def _attempt(rt: Runtime, operation: Operation, member_id: str, decide: Decide) 
         data=outcome.data,
         created_at=iso(now),
     )
+    # A correction on an erased member (a reversal, a cancelled claim) gives points back to nobody: they are forfeited
+    # in the same booking, as the erasure forfeited the rest.
+    forfeited = forfeit_all(wallet, now) if wallet.status == ERASED else []
     booking = Booking(
         wallet=wallet,
-        entries=released + outcome.entries,
+        entries=released + outcome.entries + forfeited,
         new_operation=record,
         reserved_operations=[reservation.record for reservation in outcome.reserved],
         changed_operations=outcome.changed_operations,
@@ -215,6 +218,30 @@ def _replay(rt: Runtime, operation: Operation) -> Reply:
             raise HoldNotOpen(f"hold {operation.operation_id} is not open (already {operation.kind}d)")
         raise kind.conflict(f"{operation.operation_id} was already used for a different request", field=kind.id_field)
     return Reply(record.status_code, record.body, replayed=True)
+
+
+ERASED = "erased"  # a member's status once erased: final
+
+
+def forfeit_all(wallet: Wallet, now: datetime) -> list[Entry]:
+    """Every point left in the wallet, forfeited as breakage of its issuers (an erased member's): one `forfeit` entry
+    whose breakdown says, per issuer, how many points it was; none when the wallet holds no points."""
+    forfeited = wallet.forfeit_lots()
+    if not forfeited:
+        return []
+    by_issuer: dict[str, int] = {}
+    for portion in forfeited:
+        by_issuer[portion.issuer] = by_issuer.get(portion.issuer, 0) + portion.points
+    lines = [
+        {"rule": "erasure", "points": -points, "detail": f"{points} points of {issuer} forfeited"}
+        for issuer, points in sorted(by_issuer.items())
+    ]
+    total = sum(by_issuer.values())
+    return [
+        new_entry(
+            wallet, EntryType.FORFEIT, OPERATOR, -total, breakdown=lines, attribution=forfeited, booked_at=iso(now)
+        )
+    ]
 
 
 def release_expired_holds(wallet: Wallet, now: datetime, limit: int = 20) -> list[Entry]:

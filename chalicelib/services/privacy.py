@@ -26,13 +26,13 @@ from ..domain.profile import Profile
 from ..domain.program import OPERATOR
 from ..domain.wallet import Wallet
 from .members import member_entries, member_overview
-from .operations import apply_to_wallet
+from .operations import ERASED, apply_to_wallet, forfeit_all
 from .requests import valid_member_id
 from .runtime import Runtime, iso
 from .vouchers import list_vouchers
 
 EXPORT_ENTRIES = 100  # the rest of the history: GET /v1/me/entries from the export's next_cursor
-ERASED = "erased"
+EXPORT_VOUCHERS = 100  # the newest; more_vouchers says there are older ones (customer service lists them all)
 
 
 def export_member(rt: Runtime, member_id: str) -> dict[str, Any]:
@@ -42,6 +42,7 @@ def export_member(rt: Runtime, member_id: str) -> dict[str, Any]:
     wallet = _wallet(rt, member_id)
     overview = member_overview(rt, member_id, wallet)
     history = member_entries(rt, member_id, EXPORT_ENTRIES, None)
+    vouchers = list_vouchers(rt, member_id, EXPORT_VOUCHERS + 1).model_dump(mode="json")["vouchers"]
     return {
         "exported_at": iso(rt.now()),
         "member": {
@@ -67,43 +68,30 @@ def export_member(rt: Runtime, member_id: str) -> dict[str, Any]:
             "engagements": wallet.engagements,
             "campaign_counts": wallet.campaign_counts,
         },
-        "vouchers": list_vouchers(rt, member_id, 100).model_dump(mode="json")["vouchers"],
+        "vouchers": vouchers[:EXPORT_VOUCHERS],
+        "more_vouchers": len(vouchers) > EXPORT_VOUCHERS,
         "entries": history["entries"],
         "next_cursor": history["next_cursor"],
     }
 
 
 def erase_member(rt: Runtime, member_id: str) -> list[str]:
-    """Erase the member (once: an erased member is left as it is). Returns the pool subjects to delete."""
-    _wallet(rt, member_id)  # 404 for an unknown member
-    subjects: list[str] = []
+    """Erase the member (once: an erased member is left as it is). Returns the pool subjects deleted.
+
+    The sign-in goes first: the link to it lives in the member's aliases, which the erasure deletes, so a sign-in
+    deletion that failed after them could never be found again; deleted first, a failure answers 503 and a repeat
+    finds the link still there (deleting a user already gone is no error)."""
+    wallet = _wallet(rt, member_id)  # 404 for an unknown member
+    subjects = [alias.removeprefix("SUB#") for alias in wallet.aliases if alias.startswith("SUB#")]
+    for subject in subjects:
+        rt.store.member_pool.delete_user(subject)
+        rt.cache.forget(f"user:{subject}")  # this container forgets the link at once (others within a key's cache)
 
     def erase(wallet: Wallet, now: datetime) -> list[Entry]:
         if wallet.status == ERASED:
             return []
-        subjects[:] = [alias.removeprefix("SUB#") for alias in wallet.aliases if alias.startswith("SUB#")]
         entries = [_released(wallet, hold_key, now) for hold_key in list(wallet.holds)]
-        forfeited = wallet.forfeit_lots()
-        if forfeited:
-            by_issuer: dict[str, int] = {}
-            for portion in forfeited:
-                by_issuer[portion.issuer] = by_issuer.get(portion.issuer, 0) + portion.points
-            lines = [
-                {"rule": "erasure", "points": -points, "detail": f"{points} points of {issuer} forfeited"}
-                for issuer, points in sorted(by_issuer.items())
-            ]
-            total = sum(p.points for p in forfeited)
-            entries.append(
-                new_entry(
-                    wallet,
-                    EntryType.FORFEIT,
-                    OPERATOR,
-                    -total,
-                    breakdown=lines,
-                    attribution=forfeited,
-                    booked_at=iso(now),
-                )
-            )
+        entries += forfeit_all(wallet, now)
         _forget_the_person(wallet)
         line = {"rule": EntryType.STATUS.value, "points": 0, "detail": f"account {wallet.status} -> {ERASED}"}
         wallet.status = ERASED
@@ -111,8 +99,6 @@ def erase_member(rt: Runtime, member_id: str) -> list[str]:
         return entries
 
     apply_to_wallet(rt, member_id, erase, releasing_identifiers=True)
-    for subject in subjects:
-        rt.store.member_pool.delete_user(subject)
     return subjects
 
 

@@ -12,7 +12,15 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from ..domain.errors import ConcurrencyConflict, InvalidRequest, NotFound, RetryLater, RuleViolation, TransientFailure
+from ..domain.errors import (
+    ConcurrencyConflict,
+    InvalidRequest,
+    MemberInactive,
+    NotFound,
+    RetryLater,
+    RuleViolation,
+    TransientFailure,
+)
 from ..domain.profile import Profile
 from ..domain.wallet import Wallet
 from ..store.bookings import Booking
@@ -30,6 +38,8 @@ def update_profile(rt: Runtime, member_id: str, patch: ProfilePatch) -> Wallet:
         wallet = rt.store.wallets.load(member_id)
         if wallet is None:
             raise NotFound("member not found")
+        if wallet.status in ("closed", "erased"):  # nobody's profile any more (a link cached a few seconds)
+            raise MemberInactive(f"this member is {wallet.status}")
         now = rt.now()
         wallet.profile = patched(wallet.profile, patch, iso(now))
         if patch.birth_date is not None and patch.birth_date.isoformat() != wallet.birth_date:

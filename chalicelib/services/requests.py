@@ -11,6 +11,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -470,6 +471,20 @@ PersonName = Annotated[
 Interest = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]{0,31}$")]
 
 
+def _printable(name: str) -> str:
+    """Shown in greetings: no control, format or separator characters (a right-to-left override, a line separator)."""
+    if not name.isprintable():
+        raise ValueError("a name is printable text: no control or formatting characters")
+    return name
+
+
+def _text_date(value: object) -> object:
+    """A date as ISO text only (lax parsing would read 631152000 as a date)."""
+    if not isinstance(value, str):
+        raise ValueError("a date is text: YYYY-MM-DD")
+    return value
+
+
 class ConsentChoice(Strict):
     given: bool
 
@@ -477,11 +492,11 @@ class ConsentChoice(Strict):
 class ProfilePatch(Strict):
     """PATCH /v1/me: the fields sent are replaced (`name: null` forgets the name); consents per channel, dated by us."""
 
-    name: PersonName | None = None
+    name: Annotated[PersonName, AfterValidator(_printable)] | None = None
     preferred_partners: Annotated[list[PartnerId], Field(max_length=10)] | None = None
     interests: Annotated[list[Interest], Field(max_length=20)] | None = None
     consents: dict[Literal["email", "sms", "push"], ConsentChoice] | None = None
-    birth_date: date | None = None
+    birth_date: Annotated[date, BeforeValidator(_text_date)] | None = None
 
     model_config = ConfigDict(extra="forbid", strict=False, frozen=True)  # birth_date arrives as text
 

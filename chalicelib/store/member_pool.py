@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
 import boto3
+from botocore.exceptions import BotoCoreError, ClientError
 
+from ..domain.errors import TransientFailure
 from ..settings import Settings
+
+TRANSIENT = {"TooManyRequestsException", "LimitExceededException", "InternalErrorException", "ServiceUnavailable"}
 
 
 @lru_cache(maxsize=4)
@@ -21,7 +27,33 @@ def delete_user(settings: Settings, subject: str) -> None:
     if not settings.member_user_pool_id:
         return
     cognito = _cognito(settings.region)
+    with _transient_as_retryable():
+        try:
+            cognito.admin_delete_user(UserPoolId=settings.member_user_pool_id, Username=subject)
+        except cognito.exceptions.UserNotFoundException:
+            pass
+
+
+def user_exists(settings: Settings, subject: str) -> bool:
+    """Whether the pool still has this user: a token outlives its user (deleted at erasure) by up to an hour."""
+    if not settings.member_user_pool_id:
+        return False
+    cognito = _cognito(settings.region)
+    with _transient_as_retryable():
+        try:
+            cognito.admin_get_user(UserPoolId=settings.member_user_pool_id, Username=subject)
+        except cognito.exceptions.UserNotFoundException:
+            return False
+    return True
+
+
+@contextmanager
+def _transient_as_retryable() -> Iterator[None]:
+    """Cognito's throttling and its own failures are transient: the caller answers 503 retry_later, never 500."""
     try:
-        cognito.admin_delete_user(UserPoolId=settings.member_user_pool_id, Username=subject)
-    except cognito.exceptions.UserNotFoundException:
-        pass
+        yield
+    except (BotoCoreError, ClientError) as error:
+        code = error.response.get("Error", {}).get("Code", "") if isinstance(error, ClientError) else ""
+        if isinstance(error, ClientError) and code not in TRANSIENT:
+            raise
+        raise TransientFailure(f"the member pool did not answer: {code or error}") from error

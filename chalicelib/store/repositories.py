@@ -227,6 +227,9 @@ class MemberPool(Protocol):
     def delete_user(self, subject: str) -> None:
         """The member pool's user with this `sub` deleted (erasure): they can no longer sign in."""
 
+    def user_exists(self, subject: str) -> bool:
+        """Whether the member pool still has this user (a token outlives its deleted user by up to an hour)."""
+
 
 @dataclass(frozen=True)
 class Store:
@@ -375,6 +378,9 @@ class CognitoMemberPool:
 
     def delete_user(self, subject: str) -> None:
         member_pool.delete_user(self.settings, subject)
+
+    def user_exists(self, subject: str) -> bool:
+        return member_pool.user_exists(self.settings, subject)
 
 
 class DynamoAudit:

@@ -43,6 +43,8 @@ def test_crossing_a_threshold_upgrades_at_once_and_the_next_earn_uses_the_multip
         "next_tier": "gold",
         "needed": 1250,
         "review_on": "2027-11-23",
+        # the review weighs 2026-12..2027-11: this month's 3750 are out of that window by then
+        "keep": {"tier": "silver", "threshold": 2000, "counted": 0, "needed": 2000, "by": "2027-11-23"},
     }
 
 

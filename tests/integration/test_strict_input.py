@@ -56,6 +56,7 @@ FORGED_RECONCILIATION_CURSORS = [
 
 def test_a_cursor_this_api_never_issued_is_refused(coalition, settings, shop):
     _, member = shop
+    token = member.token  # (the member's user signs up and is linked on first use: before the snapshot)
     before = table_snapshot(settings)
 
     for cursor in FORGED_RECONCILIATION_CURSORS:
@@ -63,7 +64,7 @@ def test_a_cursor_this_api_never_issued_is_refused(coalition, settings, shop):
         assert_refused(reply, "cursor")
     for seq in (True, -1, 10**40):  # DynamoDB refuses a 40-digit number (moto does not)
         cursor = encoded(json.dumps({"m": member.member_id, "s": seq}))
-        assert_refused(coalition.api.get(f"/v1/me/entries?cursor={cursor}", token=member.token), "cursor")
+        assert_refused(coalition.api.get(f"/v1/me/entries?cursor={cursor}", token=token), "cursor")
     assert table_snapshot(settings) == before
 
 

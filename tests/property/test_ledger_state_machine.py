@@ -51,7 +51,9 @@ from chalicelib.store.operations import find_operation
 from chalicelib.store.wallets import to_wallet
 from localdev.infra import create_all
 from tests.support.api import ApiClient, Coalition, Member, Reply
+from tests.support.aws import make_settings
 from tests.support.clock import Clock
+from tests.support.cognito import with_member_pool
 from tests.support.layout import settlement_shards
 from tests.support.ledger import assert_invariants
 
@@ -233,7 +235,8 @@ def action(weight: int, when: Callable[[Any], Any] | None = None, **arguments: s
 
 
 class LedgerMachine(RuleBasedStateMachine):
-    base_settings: Any = None  # the test's Settings (fixture), set by the test function
+    base_settings: Any = None  # the test's Settings, set by the test function
+    keys_url = ""  # where the member pool's keys are served
 
     def __init__(self) -> None:
         super().__init__()
@@ -253,6 +256,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def _build(self) -> None:
         import app as application
 
+        self.settings = with_member_pool(self.base_settings, self.keys_url)  # a moto of its own per example
         create_all(self.settings)
         container = Container(self.settings, self.clock)
         container.runtime  # noqa: B018  (configures the models' table names)
@@ -973,8 +977,8 @@ class LedgerMachine(RuleBasedStateMachine):
         assert (reply.status, reply.body) == (200, self.closed[day]), day
 
 
-def test_the_ledger_holds_whatever_partners_members_and_jobs_do(settings):
-    LedgerMachine.base_settings = settings
+def test_the_ledger_holds_whatever_partners_members_and_jobs_do(pool_keys_url):
+    LedgerMachine.base_settings, LedgerMachine.keys_url = make_settings(), pool_keys_url
     run_state_machine_as_test(
         LedgerMachine,
         settings=hypothesis_settings(

@@ -30,7 +30,9 @@ from chalicelib.services.requests import (
 )
 from localdev.infra import create_all
 from tests.support.api import PROGRAM
+from tests.support.aws import make_settings
 from tests.support.clock import Clock
+from tests.support.cognito import with_member_pool
 from tests.support.layout import settlement_shards
 from tests.support.ledger import assert_invariants
 
@@ -48,10 +50,11 @@ operation = st.tuples(
 
 
 @contextmanager
-def fresh_coalition(base_settings):
+def fresh_coalition(keys_url: str):
     clock = Clock(START)
-    run_settings = base_settings
+    base_settings = make_settings()
     with moto.mock_aws(), settlement_shards(2):
+        run_settings = with_member_pool(base_settings, keys_url)  # a moto of its own per example
         create_all(run_settings)
         container = Container(run_settings, clock)
         rt = container.runtime
@@ -134,8 +137,8 @@ def reverse(rt, n, spend, share):
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(operation, min_size=5, max_size=30))
-def test_every_close_nets_to_zero_and_matches_the_wallets(settings, ops):
-    with fresh_coalition(settings) as (rt, clock, member_ids):
+def test_every_close_nets_to_zero_and_matches_the_wallets(pool_keys_url, ops):
+    with fresh_coalition(pool_keys_url) as (rt, clock, member_ids):
         purchases: list = []
         spends: list = []
         ops = sorted(ops, key=lambda op: op[0])

@@ -90,3 +90,16 @@ def pool_signed(settings: Settings, **claims: Any) -> str:
     payload = {name: value for name, value in payload.items() if value is not None}  # None: leave the claim out
     key = jwt.PyJWK(load_resource("cognitoidp/resources/jwks-private.json")).key
     return jwt.encode(payload, key, algorithm="RS256", headers={"kid": "dummy"})
+
+
+def with_member_pool(settings: Settings, keys_url: str) -> Settings:
+    """`settings` with a member pool created in the moto running now (tests that start their own moto per example)."""
+    from localdev.infra import create_member_pool
+
+    pool = create_member_pool(settings.region)
+    update = {
+        "member_user_pool_id": pool.user_pool_id,
+        "member_app_client_id": pool.app_client_id,
+        "member_jwks_url": keys_url,
+    }
+    return settings.model_copy(update=update)
