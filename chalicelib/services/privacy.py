@@ -2,6 +2,7 @@
 operator's DELETE /v1/admin/members/{id} on request).
 
 Erasure keeps the ledger true and forgets the person:
+- first, the member's user in the member pool is deleted, so they can no longer sign in (see erase_member: why first);
 - open holds are released (entries `void`), and every remaining point is forfeited as breakage of its issuer, settled
   as expiry is (entry `forfeit`, remembered like expired points so that a later return does not take them again);
 - the personal data on the member item go (card number, birth date, referral code and referrer, profile), its
@@ -9,9 +10,10 @@ Erasure keeps the ledger true and forgets the person:
   transaction, and the status becomes `erased` (an entry of its own): partners no longer find the member, and every
   operation naming its id is refused;
 - the ledger, vouchers and claims stay under the pseudonymous member id (no personal data in them), so settlements
-  and the reconciliation stay true;
-- the member's user in the member pool is deleted, so they can no longer sign in.
-Cost: the wallet read, 1 TransactWriteItems (the wallet, the entries, the aliases deleted), 1 AdminDeleteUser.
+  and the reconciliation stay true; a correction that reaches the member later (a partner's reversal, a cancelled
+  claim) forfeits what it gives back in its own booking (services/operations.py).
+Cost: 2 GetItem (the wallet read, then read again to write), 1 AdminDeleteUser, 1 TransactWriteItems (the wallet, the
+entries, the aliases deleted).
 """
 
 from __future__ import annotations
