@@ -150,9 +150,10 @@ def test_a_card_alone_proves_nothing(coalition, settings, shop):
 def test_two_users_racing_to_claim_one_member_link_one(coalition, settings, shop, meter):
     """Two pool users may share a verified phone (a family line): the member is linked to whoever claims first."""
     member = coalition.member(shop, phone="+33612345678")
+    tokens = [sign_up(settings, f"parent{n}@example.com", phone="+33612345678") for n in range(2)]
     meter.serialise = True
     rt = coalition.api.container.runtime
-    users = [SignedInUser(f"00000000-0000-4000-8000-00000000000{n}", "id", phone="+33612345678") for n in range(2)]
+    users = [SignedInUser(subject(token), "id", phone="+33612345678") for token in tokens]
 
     def claim(user: SignedInUser) -> str:
         try:
