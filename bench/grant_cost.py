@@ -8,12 +8,19 @@ job handler (`run_job_shard`), its continuations (a page of 200 leaves more behi
 message is delivered a second time (the pages are complete), and then every page is run again as if its
 consumer had died before recording it: the executor finds each member's credit and books nothing.
 
-Measured (moto 5, in-process, 16 segments, pages of 200), 100 members:
+Measured (moto 5, in-process, 16 segments, pages of 200):
 
-    run                          calls  per member  TransactWriteItems  GetItem  Scan  credits
-    grant (POST + handler)         270       2.70                 116      135    16      100
-    redelivery of every message     32       0.32                   0       32     0        0
-    every page run again           364       3.64                 116      232    16        0
+    members  run                          calls  per member  TransactWriteItems  GetItem  Scan  credits  time
+        100  grant (POST + handler)         270       2.70                 116      135    16      100
+        100  redelivery of every message     32       0.32                   0       32     0        0
+        100  every page run again           364       3.64                 116      232    16        0
+        300  grant (POST + handler)         670       2.23                 316      335    16      300    29 s
+        300  every page run again           964       3.21                 316      632    16        0
+      1,000  grant (POST + handler)       2,070       2.07               1,016    1,035    16    1,000   260 s
+      1,000  redelivery of every message     32       0.03                   0       32     0        0
+      1,000  every page run again         3,068       3.07               1,016    2,036    16        0
+      2,000  grant (POST + handler)       4,076       2.04               2,016    2,041    16    2,000  1222 s
+      2,000  redelivery of every message     32       0.02                   0       32     0        0
 
 The calls are 2 per member credited + a fixed 70 (per shard: a Scan page, the job and page-record GetItem, the
 page's TransactWriteItems; per POST: the job's GetItem, PutItem and UpdateItem, the funder, the audit record):
