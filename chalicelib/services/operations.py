@@ -246,23 +246,23 @@ def forfeit_all(wallet: Wallet, now: datetime) -> list[Entry]:
 
 def release_expired_holds(wallet: Wallet, now: datetime, limit: int = 20) -> list[Entry]:
     """Expired holds give their points back at the member's next use (and by the scheduled sweep)."""
-    entries = []
-    for hold in wallet.expired_holds(now)[:limit]:
-        wallet.release_hold(hold.key)
-        entries.append(
-            new_entry(
-                wallet,
-                EntryType.VOID,
-                hold.partner_id,
-                0,
-                held=-hold.points,
-                attribution=hold.portions,
-                reference=hold.hold_id,
-                breakdown=[{"rule": "hold_expired", "points": 0, "detail": f"{hold.points} reserved points released"}],
-                booked_at=iso(now),
-            )
-        )
-    return entries
+    return [release_hold(wallet, hold.key, "hold_expired", now) for hold in wallet.expired_holds(now)[:limit]]
+
+
+def release_hold(wallet: Wallet, hold_key: str, rule: str, now: datetime) -> Entry:
+    """The hold's reserved points back to the member, as a `void` entry whose breakdown names why (`rule`)."""
+    hold = wallet.release_hold(hold_key)
+    return new_entry(
+        wallet,
+        EntryType.VOID,
+        hold.partner_id,
+        0,
+        held=-hold.points,
+        attribution=hold.portions,
+        reference=hold.hold_id,
+        breakdown=[{"rule": rule, "points": 0, "detail": f"{hold.points} reserved points released"}],
+        booked_at=iso(now),
+    )
 
 
 def expire_due_lots(wallet: Wallet, now: datetime, booked_at: datetime | None = None) -> list[Entry]:

@@ -28,7 +28,7 @@ from ..domain.profile import Profile
 from ..domain.program import OPERATOR
 from ..domain.wallet import Wallet
 from .members import member_entries, member_overview
-from .operations import ERASED, apply_to_wallet, forfeit_all
+from .operations import ERASED, apply_to_wallet, forfeit_all, release_hold
 from .requests import valid_member_id
 from .runtime import Runtime, iso
 from .vouchers import list_vouchers
@@ -92,7 +92,7 @@ def erase_member(rt: Runtime, member_id: str) -> list[str]:
     def erase(wallet: Wallet, now: datetime) -> list[Entry]:
         if wallet.status == ERASED:
             return []
-        entries = [_released(wallet, hold_key, now) for hold_key in list(wallet.holds)]
+        entries = [release_hold(wallet, hold_key, "erasure", now) for hold_key in list(wallet.holds)]
         entries += forfeit_all(wallet, now)
         _forget_the_person(wallet)
         line = {"rule": EntryType.STATUS.value, "points": 0, "detail": f"account {wallet.status} -> {ERASED}"}
@@ -102,21 +102,6 @@ def erase_member(rt: Runtime, member_id: str) -> list[str]:
 
     apply_to_wallet(rt, member_id, erase, releasing_identifiers=True)
     return subjects
-
-
-def _released(wallet: Wallet, hold_key: str, now: datetime) -> Entry:
-    hold = wallet.release_hold(hold_key)
-    return new_entry(
-        wallet,
-        EntryType.VOID,
-        hold.partner_id,
-        0,
-        held=-hold.points,
-        attribution=hold.portions,
-        reference=hold.hold_id,
-        breakdown=[{"rule": "erasure", "points": 0, "detail": f"{hold.points} reserved points released"}],
-        booked_at=iso(now),
-    )
 
 
 def _forget_the_person(wallet: Wallet) -> None:
