@@ -33,6 +33,7 @@ from ..services.requests import (
     CampaignRequest,
     GrantRequest,
     JobRequest,
+    KeyRequest,
     LateCreditRequest,
     MemberPatch,
     PartnerCreate,
@@ -132,9 +133,9 @@ def patch_partner(call: Call, partner_id: str, body: PartnerPatch) -> dict[str, 
     response=IssuedKey,
     links=(Link("revoke_key", {"path.partner_id": "partner_id", "path.key_id": "key_id"}),),
 )
-def issue_key(call: Call, partner_id: str) -> dict[str, str]:
-    """Issue an API key (shown this once)."""
-    return partners.issue_api_key(call.rt, partner_id)
+def issue_key(call: Call, partner_id: str, body: KeyRequest) -> dict[str, str]:
+    """Issue an API key (shown this once) with its scope: till, finance or admin (the default)."""
+    return partners.issue_api_key(call.rt, partner_id, body.scope)
 
 
 @endpoint(admin_api, "/v1/admin/partners/{partner_id}/keys/{key_id}", "DELETE", audience="operator", status=204)

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, TypeAdapter
 
+from ..domain.program import KeyScope
 from ..jobs.dispatch import JOBS
 from ..services.requests import OperationId, PartnerId, RewardId
 from .errors import STATUS_OF_CODE
@@ -104,6 +105,12 @@ def _operation(info: EndpointInfo, schemas: dict[str, Any]) -> dict[str, Any]:
     }
     if description.strip():
         operation["description"] = " ".join(description.split())
+    if "partner" in info.audiences:
+        # Bearer schemes carry no scopes in OpenAPI's security requirement: the key scopes are an extension.
+        scopes = [scope.value for scope in dict.fromkeys((*info.scopes, KeyScope.ADMIN))]
+        operation["x-key-scopes"] = scopes
+        note = f"Partner keys: {', '.join(scopes)} (another key's scope: 403 forbidden)."
+        operation["description"] = f"{operation.get('description', '')} {note}".strip()
     if info.body is not None:
         operation["requestBody"] = _request_body(info.body, schemas)
     return operation

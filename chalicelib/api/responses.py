@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..domain.program import KeyScope
 from ..services.requests import ActivityRuleDocument, Bonuses, EarningLimits, VoucherRulesDocument
 from ..services.voucher_views import VoucherView
 
@@ -380,6 +381,7 @@ class PartnerView(Answer):
 class IssuedKey(Answer):
     key_id: str
     partner_id: str
+    scope: KeyScope
     api_key: str = Field(description="ck_<key_id>_<secret>: shown this once")
 
 

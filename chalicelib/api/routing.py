@@ -26,7 +26,7 @@ from ..domain.errors import (
     RetryLater,
     TransientFailure,
 )
-from ..domain.program import OPERATOR
+from ..domain.program import OPERATOR, KeyScope
 from ..observability import logger
 from ..services.audit import record_action
 from ..services.auth import Principal
@@ -121,6 +121,7 @@ class EndpointInfo:
     links: tuple[Link, ...] = ()
     csv: bool = False  # ?format=csv answers text/csv
     idempotent: bool = False  # a stored Reply: replays answer the same, with Idempotent-Replay: true
+    scopes: tuple[KeyScope, ...] = (KeyScope.TILL,)  # partner keys that may call it (an admin key may call any)
 
 
 ENDPOINTS: list[EndpointInfo] = []
@@ -138,6 +139,7 @@ def endpoint(
     links: tuple[Link, ...] = (),
     csv: bool = False,
     audit_before: Callable[[Call, dict[str, Any]], Any] | None = None,
+    scopes: tuple[KeyScope, ...] = (KeyScope.TILL,),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register `view(call, **path_params)`; `audience` is partner | member | user (signed in to the member user pool,
     not linked to a member yet) | operator (or a tuple of them: any may call), or None for public.
@@ -147,6 +149,9 @@ def endpoint(
     `status` is the success status (a view returning a Reply answers the status its use case decided: declare
     that one), `response` the model of the success body, `links` where its values feed other operations:
     all three are what the OpenAPI document says, not checked at run time.
+
+    `scopes`: which partner keys may call it. A partner endpoint is a till's unless it says otherwise (least
+    privilege: a finance key reaches only the endpoints that name it); an admin key may call every one.
 
     Every call by the operator that changes something (not a GET) is audited once it succeeded: who, when, what,
     and `audit_before(call, path_params)`, the state it changes as read just before (services/audit.py).
@@ -168,6 +173,7 @@ def endpoint(
             links,
             csv,
             idempotent=hints.get("return") is Reply,
+            scopes=scopes,
         )
         ENDPOINTS.append(info)
 
@@ -188,6 +194,7 @@ def endpoint(
                     if principal.kind not in info.audiences:
                         allowed = " and ".join(f"{kind}s" for kind in info.audiences)
                         raise Forbidden(f"this endpoint is for {allowed}, not {principal.kind}s")
+                    _check_scope(principal, info)
                 call = Call(container, request, principal)
                 if query is not None:
                     query.model_validate(dict(request.query_params or {}))
@@ -218,6 +225,13 @@ def endpoint(
         return view
 
     return decorate
+
+
+def _check_scope(principal: Principal, info: EndpointInfo) -> None:
+    if principal.kind != "partner" or principal.scope is None or principal.scope.allows(info.scopes):
+        return
+    needed = " or ".join(scope.value for scope in (*info.scopes, KeyScope.ADMIN))
+    raise Forbidden(f"this API key's scope is {principal.scope.value}: {info.method} {info.path} needs a {needed} key")
 
 
 def _audit(call: Call, method: str, path: str, params: dict[str, Any], before: Any, response: Response) -> None:

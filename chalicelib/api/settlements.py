@@ -7,6 +7,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from ..domain.errors import InvalidRequest
+from ..domain.program import KeyScope
 from ..services import publishing, reports, settlement
 from ..services import reconciliation as reconciliation_service
 from ..services.operations import Reply
@@ -17,6 +18,8 @@ from .routing import Call, Link, endpoint
 
 settlement_api = Blueprint(__name__)
 
+FINANCE = (KeyScope.FINANCE,)  # what the partner is owed and its figures: for a finance key (or an admin one)
+
 
 @endpoint(
     settlement_api,
@@ -26,6 +29,7 @@ settlement_api = Blueprint(__name__)
     query=StatementFormat,
     response=Statement,
     csv=True,
+    scopes=FINANCE,
 )
 def partner_statement(call: Call, period: str) -> Any:
     """This partner's statement for a closed day or month (?format=csv for CSV)."""
@@ -87,7 +91,15 @@ def reconciliation(call: Call) -> dict[str, Any]:
     )
 
 
-@endpoint(settlement_api, "/v1/reports/summary", "GET", audience="partner", query=DateRange, response=ReportSummary)
+@endpoint(
+    settlement_api,
+    "/v1/reports/summary",
+    "GET",
+    audience="partner",
+    query=DateRange,
+    response=ReportSummary,
+    scopes=FINANCE,
+)
 def report_summary(call: Call) -> dict[str, Any]:
     """This partner's KPIs over ?from=YYYY-MM-DD&to=YYYY-MM-DD (at most 92 days)."""
     return reports.summary(call.rt, call.partner_id, call.query("from"), call.query("to"))

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
+from enum import StrEnum
 from typing import Any
 
 from .timefmt import add_months, end_of_month
@@ -254,6 +255,19 @@ class Partner:
         return sorted({*self.category_rates, *self.category_cashback_percent})
 
 
+class KeyScope(StrEnum):
+    """What a partner's API key may do: `till` posts operations (purchases, returns, spending, holds, members,
+    vouchers, rewards), `finance` reads statements, their line items and reports, `admin` both, plus webhooks.
+    A till cannot read what the partner is owed; a finance person's key cannot book a purchase."""
+
+    TILL = "till"
+    FINANCE = "finance"
+    ADMIN = "admin"
+
+    def allows(self, needed: tuple[KeyScope, ...]) -> bool:
+        return self is KeyScope.ADMIN or self in needed
+
+
 @dataclass(frozen=True)
 class ApiKey:
     key_id: str
@@ -261,6 +275,7 @@ class ApiKey:
     secret_hash: str
     partner_status: str
     revoked: bool
+    scope: KeyScope = KeyScope.ADMIN
 
 
 def program_from_document(document: dict[str, Any], version: int = 0) -> Program:

@@ -19,7 +19,7 @@ from typing import Any
 import jwt
 
 from ..domain.errors import Forbidden, Unauthenticated
-from ..domain.program import Partner
+from ..domain.program import KeyScope, Partner
 from ..settings import Settings
 from ..store.directory import user_alias
 from .partners import secret_hash
@@ -33,6 +33,7 @@ class Principal:
     member_id: str | None = None
     key_id: str | None = None
     user: SignedInUser | None = None  # members and users
+    scope: KeyScope | None = None  # partners: what their key may do
 
 
 # A credential is one run of visible ASCII without commas: two headers folded into one by a proxy
@@ -88,7 +89,7 @@ def _partner(rt: Runtime, credential: str) -> Principal:
         raise Unauthenticated("this API key has been revoked")
     if key.partner_status != "active":
         raise Forbidden(f"partner {key.partner_id} is {key.partner_status}")
-    return Principal("partner", partner_id=key.partner_id, key_id=key_id)
+    return Principal("partner", partner_id=key.partner_id, key_id=key_id, scope=key.scope)
 
 
 def _signed_in(rt: Runtime, user: SignedInUser) -> Principal:

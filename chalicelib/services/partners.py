@@ -10,7 +10,7 @@ from typing import Any
 
 from ..domain.errors import CurrencyMismatch, InvalidRequest, NotFound
 from ..domain.money import parse_currency, parse_percent, parse_rate
-from ..domain.program import DEFAULT_PROGRAM, RESERVED_PARTNER_IDS, Partner
+from ..domain.program import DEFAULT_PROGRAM, RESERVED_PARTNER_IDS, KeyScope, Partner
 from . import settlement
 from .requests import PartnerCreate, PartnerPatch
 from .retrying import until_written
@@ -99,16 +99,16 @@ def _apply(rt: Runtime, partner_id: str, changes: dict[str, Any]) -> tuple[Partn
     return updated, rt.store.directory.save_partner(updated)
 
 
-def issue_api_key(rt: Runtime, partner_id: str) -> dict[str, str]:
+def issue_api_key(rt: Runtime, partner_id: str, scope: KeyScope = KeyScope.ADMIN) -> dict[str, str]:
     """The key is shown once: only a hash of its secret is stored."""
-    return until_written(rt, lambda: _new_api_key(rt, partner_id), f"partner {partner_id}")
+    return until_written(rt, lambda: _new_api_key(rt, partner_id, scope), f"partner {partner_id}")
 
 
-def _new_api_key(rt: Runtime, partner_id: str) -> dict[str, str]:
+def _new_api_key(rt: Runtime, partner_id: str, scope: KeyScope) -> dict[str, str]:
     key_id = secrets.token_hex(6)  # drawn again on a retry: a lost write may also be a key id already taken
     secret = secrets.token_hex(24)
-    rt.store.directory.add_api_key(partner_id, key_id, secret_hash(secret), iso(rt.now()))
-    return {"key_id": key_id, "partner_id": partner_id, "api_key": f"ck_{key_id}_{secret}"}
+    rt.store.directory.add_api_key(partner_id, key_id, secret_hash(secret), scope, iso(rt.now()))
+    return {"key_id": key_id, "partner_id": partner_id, "scope": scope.value, "api_key": f"ck_{key_id}_{secret}"}
 
 
 def revoke_api_key(rt: Runtime, partner_id: str, key_id: str) -> None:

@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from ..domain.program import KeyScope
 from ..domain.rewards import REWARD_ID
 
 OperationId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$")]
@@ -264,6 +265,15 @@ class HoldRequest(Strict):
 
 class CaptureRequest(Strict):
     points: Points | None = None
+
+
+class KeyRequest(Strict):
+    """What a new API key may do (a key issued without a body is an `admin` key, as every key was before scopes)."""
+
+    scope: KeyScope = Field(
+        KeyScope.ADMIN,
+        description="till: post operations; finance: read statements, items and reports; admin: both, and webhooks",
+    )
 
 
 class PartnerCreate(Strict):

@@ -10,7 +10,7 @@ from pynamodb.transactions import TransactWrite
 
 from ..domain.campaigns import Campaign
 from ..domain.errors import AlreadyExists, ConcurrencyConflict, NotFound, RuleViolation
-from ..domain.program import ApiKey, Partner, Program, program_from_document
+from ..domain.program import ApiKey, KeyScope, Partner, Program, program_from_document
 from ..settings import Settings
 from .errors import get_or_none, translated
 from .models import AliasItem, ApiKeyItem, CampaignItem, OperatorKeyItem, PartnerItem, ProgramItem
@@ -80,7 +80,9 @@ def save_partner(partner: Partner, settings: Settings) -> list[str]:
 MAX_ACTIVE_KEYS = 25
 
 
-def add_api_key(partner_id: str, key_id: str, secret_hash: str, created_at: str, settings: Settings) -> None:
+def add_api_key(
+    partner_id: str, key_id: str, secret_hash: str, scope: KeyScope, created_at: str, settings: Settings
+) -> None:
     partner = _get_partner_item(partner_id)
     if partner is None:
         raise NotFound(f"partner {partner_id} does not exist")
@@ -93,6 +95,7 @@ def add_api_key(partner_id: str, key_id: str, secret_hash: str, created_at: str,
         secret_hash=secret_hash,
         partner_status=partner.status,
         created_at=created_at,
+        scope=scope.value,
     )
     try:
         with translated():
@@ -132,7 +135,14 @@ def get_api_key(key_id: str) -> ApiKey | None:
         item = get_or_none(ApiKeyItem, key_pk(key_id))
     if item is None:
         return None
-    return ApiKey(item.key_id, item.partner_id, item.secret_hash, item.partner_status, item.revoked_at is not None)
+    return ApiKey(
+        item.key_id,
+        item.partner_id,
+        item.secret_hash,
+        item.partner_status,
+        item.revoked_at is not None,
+        KeyScope(item.scope) if item.scope else KeyScope.ADMIN,
+    )
 
 
 def operator_key_exists(key_hash: str) -> bool:

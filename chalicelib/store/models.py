@@ -222,6 +222,8 @@ class ApiKeyItem(Model):
     partner_status = UnicodeAttribute(default="active")
     revoked_at = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
+    # till | finance | admin; keys issued before scopes existed have none and keep what they could do: admin.
+    scope = UnicodeAttribute(null=True)
 
 
 class ProgramItem(Model):

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from ..domain.campaigns import Campaign
 from ..domain.grants import GrantJob, PageDone, ShardFigures
 from ..domain.ledger import Entry, EntryFilter, OperationRecord
-from ..domain.program import ApiKey, Partner, Program
+from ..domain.program import ApiKey, KeyScope, Partner, Program
 from ..domain.rewards import Claim, Reward, RewardTerms
 from ..domain.settlement import PointFlows, Settlement
 from ..domain.spend_codes import SpendCode
@@ -60,7 +60,7 @@ class Directory(Protocol):
     def save_partner(self, partner: Partner) -> list[str]:
         """Over the version read; returns the partner's key ids (ConcurrencyConflict: read again)."""
 
-    def add_api_key(self, partner_id: str, key_id: str, secret_hash: str, created_at: str) -> None: ...
+    def add_api_key(self, partner_id: str, key_id: str, secret_hash: str, scope: KeyScope, created_at: str) -> None: ...
 
     def revoke_api_key(self, partner_id: str, key_id: str, revoked_at: str) -> None: ...
 
@@ -268,8 +268,8 @@ class DynamoDirectory:
     def save_partner(self, partner: Partner) -> list[str]:
         return directory.save_partner(partner, self.settings)
 
-    def add_api_key(self, partner_id: str, key_id: str, secret_hash: str, created_at: str) -> None:
-        directory.add_api_key(partner_id, key_id, secret_hash, created_at, self.settings)
+    def add_api_key(self, partner_id: str, key_id: str, secret_hash: str, scope: KeyScope, created_at: str) -> None:
+        directory.add_api_key(partner_id, key_id, secret_hash, scope, created_at, self.settings)
 
     def revoke_api_key(self, partner_id: str, key_id: str, revoked_at: str) -> None:
         directory.revoke_api_key(partner_id, key_id, revoked_at, self.settings)

@@ -132,8 +132,10 @@ class Coalition:
         assert reply.status == 201, reply.json
         return self.key(partner_id)
 
-    def key(self, partner_id: str) -> str:
-        reply = self.api.post(f"/v1/admin/partners/{partner_id}/keys", token=self.admin)
+    def key(self, partner_id: str, scope: str | None = None) -> str:
+        """A new key of the partner: an admin key (every partner route) unless a scope is named."""
+        body = None if scope is None else {"scope": scope}
+        reply = self.api.post(f"/v1/admin/partners/{partner_id}/keys", body, token=self.admin)
         assert reply.status == 201, reply.json
         return reply.json["api_key"]
 
