@@ -52,6 +52,10 @@ class Settings(BaseModel):
     # Parallel Scan segments of the full tier re-evaluation (how the job splits a read of every member; not a
     # data layout: any count reads every member). The due indexes' shards are layout: store/layout.py.
     scan_segments: int = Field(default=16, ge=1, le=256)
+    # A statement's net is due this many days after the period's last day (the payment instruction's due date).
+    payment_terms_days: int = Field(default=5, ge=0, le=90)
+    # A statement link (a presigned S3 URL) opens the page for this long; S3 allows presigned URLs at most 7 days.
+    statement_link_hours: int = Field(default=72, ge=1, le=7 * 24)
     write_attempts: int = Field(default=4, ge=1, le=10)  # for transient failures
     conflict_attempts: int = Field(default=40, ge=1)  # for optimistic-lock conflicts on a busy wallet
 
@@ -105,6 +109,8 @@ class Settings(BaseModel):
             "member_jwks_url": "MEMBER_JWKS_URL",
             "config_cache_seconds": "CONFIG_CACHE_SECONDS",
             "key_cache_seconds": "KEY_CACHE_SECONDS",
+            "payment_terms_days": "PAYMENT_TERMS_DAYS",
+            "statement_link_hours": "STATEMENT_LINK_HOURS",
         }
         values = {field: env[var] for field, var in names.items() if env.get(var)}
         if "region" not in values and env.get("AWS_DEFAULT_REGION"):

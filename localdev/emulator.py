@@ -4,10 +4,12 @@ moto's own `ThreadedMotoServer` lets every connection's thread into moto at once
 conditional writes on one item can both pass their condition (12 parallel 30-point redemptions on 300 points once
 gave 11 successes). This server keeps werkzeug's threaded server (connections are accepted and answered in
 parallel) and moto's dispatcher and request handler, with one lock around the dispatch. Tests start the same server.
+Presigned S3 URLs are checked on the way in, as S3 checks them (localdev/presigned.py).
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable
 from types import TracebackType
@@ -15,6 +17,8 @@ from typing import Any
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
+
+from localdev.presigned import PresignedUrlCheck
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -60,7 +64,10 @@ class SerialisedMotoServer:
         return f"http://{self._host}:{self._server.server_port}"
 
     def start(self) -> SerialisedMotoServer:
-        app = OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
+        # Presigned URLs (statement links) are checked as S3 checks them, against the credentials the stack signs
+        # with: moto serves them expired or forged.
+        signing = {os.environ.get("AWS_ACCESS_KEY_ID", "local"): os.environ.get("AWS_SECRET_ACCESS_KEY", "local")}
+        app = PresignedUrlCheck(OneRequestAtATime(DomainDispatcherApplication(create_backend_app)), signing)
         # Bound here, in the caller's thread: once start() returns, the port accepts connections.
         self._server = make_server(self._host, self._port, app, threaded=True, request_handler=QuietRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="embedded-aws", daemon=True)

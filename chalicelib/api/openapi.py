@@ -187,7 +187,9 @@ def _success(info: EndpointInfo, schemas: dict[str, Any]) -> dict[str, Any]:
     if info.response is not None:
         content["application/json"]["schema"] = _component(info.response, schemas, "serialization")
     if info.csv:
-        content["text/csv"] = {"schema": {"type": "string", "description": "one field,value row per figure"}}
+        content["text/csv"] = {"schema": {"type": "string", "description": "a table with a header row (?format=csv)"}}
+    if info.html:
+        content["text/html"] = {"schema": {"type": "string", "description": "a self-contained page (?format=html)"}}
     response: dict[str, Any] = {"description": "success", "content": content}
     if info.idempotent:
         response["headers"] = {

@@ -45,7 +45,7 @@ class MemberLookup(Query):
 
 
 class StatementFormat(Query):
-    format: Literal["json", "csv"] = "json"
+    format: Literal["json", "csv", "html"] = "json"
 
 
 class DateRange(Query):

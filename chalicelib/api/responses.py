@@ -575,6 +575,12 @@ class Statement(Answer):
     fees_received: Money | None = Field(default=None, description="the operator's statement only")
 
 
+class StatementLinkView(Answer):
+    url: str = Field(description="opens the statement page in a browser, no header needed, until expires_at")
+    expires_at: datetime
+    period: str
+
+
 class Payment(Answer):
     from_: str = Field(alias="from")
     to: str

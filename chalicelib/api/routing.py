@@ -120,6 +120,7 @@ class EndpointInfo:
     response: type[BaseModel] | None = None
     links: tuple[Link, ...] = ()
     csv: bool = False  # ?format=csv answers text/csv
+    html: bool = False  # ?format=html answers text/html
     idempotent: bool = False  # a stored Reply: replays answer the same, with Idempotent-Replay: true
     scopes: tuple[KeyScope, ...] = (KeyScope.TILL,)  # partner keys that may call it (an admin key may call any)
 
@@ -138,6 +139,7 @@ def endpoint(
     query: type[BaseModel] | None = None,
     links: tuple[Link, ...] = (),
     csv: bool = False,
+    html: bool = False,
     audit_before: Callable[[Call, dict[str, Any]], Any] | None = None,
     scopes: tuple[KeyScope, ...] = (KeyScope.TILL,),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -172,6 +174,7 @@ def endpoint(
             response,
             links,
             csv,
+            html,
             idempotent=hints.get("return") is Reply,
             scopes=scopes,
         )

@@ -6,18 +6,22 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from ..domain.errors import InvalidRequest
+from ..domain.errors import InvalidRequest, PublicationFailed, RetryLater
 from ..domain.program import KeyScope
-from ..services import publishing, reports, settlement
 from ..services import reconciliation as reconciliation_service
+from ..services import reports, settlement, statement_links, statements
 from ..services.operations import Reply
+from ..services.requests import StatementLinkRequest
+from ..services.statement_csv import statement_csv
 from .errors import json_response
 from .queries import DateRange, ReconciliationPage, StatementFormat
-from .responses import ReconciliationReport, ReportSummary, SettlementDocument, Statement
+from .responses import ReconciliationReport, ReportSummary, SettlementDocument, Statement, StatementLinkView
 from .routing import Call, Link, endpoint
 
 settlement_api = Blueprint(__name__)
 
+CSV = "text/csv; charset=utf-8"
+HTML = "text/html; charset=utf-8"
 FINANCE = (KeyScope.FINANCE,)  # what the partner is owed and its figures: for a finance key (or an admin one)
 
 
@@ -29,21 +33,42 @@ FINANCE = (KeyScope.FINANCE,)  # what the partner is owed and its figures: for a
     query=StatementFormat,
     response=Statement,
     csv=True,
+    html=True,
     scopes=FINANCE,
 )
 def partner_statement(call: Call, period: str) -> Any:
-    """This partner's statement for a closed day or month (?format=csv for CSV)."""
-    statement = settlement.partner_statement(call.rt, call.partner_id, period)
+    """This partner's statement for a closed day (YYYY-MM-DD), month (YYYY-MM) or range of closed days
+    (YYYY-MM-DD..YYYY-MM-DD, at most 92): JSON; ?format=csv the summary table; ?format=html the statement page."""
     output = call.query("format") or "json"
+    if output == "json":
+        return statements.partner_statement(call.rt, call.partner_id, period)
     if output == "csv":
-        return Response(
-            body=publishing.statement_csv(statement),
-            status_code=200,
-            headers={"Content-Type": "text/csv; charset=utf-8"},
-        )
-    if output != "json":
-        raise InvalidRequest("format is json or csv", field="format")
-    return statement
+        report = statements.statement_report(call.rt, call.partner_id, period)
+        figures = statements.partner_statement(call.rt, call.partner_id, period)
+        return Response(statement_csv(figures, report.payment), status_code=200, headers={"Content-Type": CSV})
+    if output == "html":
+        page = statements.statement_page(call.rt, call.partner_id, period)
+        return Response(page, status_code=200, headers={"Content-Type": HTML})
+    raise InvalidRequest("format is json, csv or html", field="format")
+
+
+@endpoint(
+    settlement_api,
+    "/v1/settlements/{period}/links",
+    "POST",
+    audience="partner",
+    status=201,
+    response=StatementLinkView,
+    scopes=FINANCE,
+)
+def statement_link(call: Call, period: str, body: StatementLinkRequest) -> dict[str, str]:
+    """A link to this partner's statement page that opens in a browser with no key and no header (a presigned URL
+    of the page in the statements bucket), valid `valid_hours` (default 72, at most 168)."""
+    try:
+        link = statement_links.create_link(call.rt, call.partner_id, period, body.valid_hours)
+    except PublicationFailed:
+        raise RetryLater("the statements store is not answering; ask for the link again") from None
+    return {"url": link.url, "expires_at": link.expires_at, "period": link.period}
 
 
 @endpoint(
@@ -56,6 +81,7 @@ def partner_statement(call: Call, period: str) -> Any:
     links=(
         Link("operator_settlement", {"path.period": "period"}),
         Link("partner_statement", {"path.period": "period"}),
+        Link("statement_link", {"path.period": "period"}),
     ),
 )
 def close_day(call: Call, date: str) -> Reply:

@@ -267,6 +267,12 @@ class CaptureRequest(Strict):
     points: Points | None = None
 
 
+class StatementLinkRequest(Strict):
+    valid_hours: Annotated[int, Field(strict=True, ge=1, le=168)] | None = Field(
+        None, description="how long the link opens the page (default 72 hours; S3 allows at most 7 days)"
+    )
+
+
 class KeyRequest(Strict):
     """What a new API key may do (a key issued without a body is an `admin` key, as every key was before scopes)."""
 

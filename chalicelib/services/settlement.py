@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -244,11 +243,3 @@ def operator_view(rt: Runtime, period_text: str) -> str:
     if document is None:
         raise NotFound(f"{period} is not closed")
     return document
-
-
-def partner_statement(rt: Runtime, partner_id: str, period_text: str) -> dict[str, Any]:
-    period = parse_period(period_text)
-    settlement = rt.store.settlements.get_closed(period)
-    if settlement is None:
-        raise NotFound(f"{period} is not closed")
-    return settlement.statement(partner_id)

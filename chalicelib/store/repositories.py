@@ -192,6 +192,8 @@ class Settlements(Protocol):
 
     def get_closed(self, period: str) -> Settlement | None: ...
 
+    def get_closed_days(self, days: list[str]) -> dict[str, Settlement]: ...
+
     def get_document(self, period: str) -> str | None: ...
 
     def get_stored(self, period: str) -> StoredPeriod | None: ...
@@ -221,6 +223,10 @@ class Audit(Protocol):
 class Statements(Protocol):
     def put_period(self, period: str, document: str, statements: list[PartyStatement]) -> None:
         """A closed period's documents, as objects finance teams open (S3)."""
+
+    def put_page(self, key: str, html: str) -> None: ...
+
+    def presigned_url(self, key: str, seconds: int) -> str: ...
 
 
 class MemberPool(Protocol):
@@ -353,6 +359,7 @@ class DynamoLedger:
 class DynamoSettlements:
     day_entries = staticmethod(settlements.day_entries)
     get_closed = staticmethod(settlements.get_closed)
+    get_closed_days = staticmethod(settlements.get_closed_days)
     get_document = staticmethod(settlements.get_document)
     get_stored = staticmethod(settlements.get_stored)
     mark_published = staticmethod(settlements.mark_published)
@@ -370,6 +377,12 @@ class S3Statements:
 
     def put_period(self, period: str, document: str, statements: list[PartyStatement]) -> None:
         statements_store.put_period(self.settings, period, document, statements)
+
+    def put_page(self, key: str, html: str) -> None:
+        statements_store.put_page(self.settings, key, html)
+
+    def presigned_url(self, key: str, seconds: int) -> str:
+        return statements_store.presigned_url(self.settings, key, seconds)
 
 
 @dataclass(frozen=True)

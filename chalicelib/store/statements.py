@@ -2,7 +2,9 @@
 
     settlements/<period>/coalition.json          the operator's document of the period, byte for byte
     settlements/<period>/parties/<party>.json    one party's own statement (the operator is party `operator`)
-    settlements/<period>/parties/<party>.csv     the same figures as CSV
+    settlements/<period>/parties/<party>.csv     the same figures as CSV (the summary table)
+    settlements/<period>/parties/<party>.html    the statement page (self-contained: it opens from a link)
+    ranges/<party>/<first>..<last>.html          a range's page, put when a link to it is made
 
 The coalition's document and the parties' statements sit under different names at different depths, and a
 party id never holds a "/" (partner ids are [a-z0-9-]), so no party's object can overwrite another's or the
@@ -17,13 +19,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..domain.errors import PublicationFailed
 from ..settings import Settings
 
 JSON = "application/json"
-CSV = "text/csv"
+CSV = "text/csv; charset=utf-8"
+HTML = "text/html; charset=utf-8"
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ class PartyStatement:
     party: str
     json: str
     csv: str
+    html: str
 
 
 def coalition_key(period: str) -> str:
@@ -47,10 +52,36 @@ def put_period(settings: Settings, period: str, document: str, statements: list[
     for statement in statements:
         objects.append((party_key(period, statement.party, "json"), statement.json, JSON))
         objects.append((party_key(period, statement.party, "csv"), statement.csv, CSV))
+        objects.append((party_key(period, statement.party, "html"), statement.html, HTML))
     with _translated():
         s3 = boto3.client("s3", region_name=settings.region)
         for key, body, content_type in objects:
             s3.put_object(Bucket=settings.statements_bucket, Key=key, Body=body.encode(), ContentType=content_type)
+
+
+def put_page(settings: Settings, key: str, html: str) -> None:
+    """A statement page, served as a page (a browser renders it rather than downloading it)."""
+    with _translated():
+        s3 = boto3.client("s3", region_name=settings.region)
+        s3.put_object(Bucket=settings.statements_bucket, Key=key, Body=html.encode(), ContentType=HTML)
+
+
+def presigned_url(settings: Settings, key: str, seconds: int) -> str:
+    """A GET URL of the object that needs no credential for `seconds` (S3 refuses it after; at most 7 days). Signed
+    here, with no call to S3; it grants exactly this one object."""
+    with _translated():
+        # SigV4 (botocore presigns S3 with SigV2 unless told): the signature every region accepts, up to 7 days.
+        s3 = boto3.client("s3", region_name=settings.region, config=Config(signature_version="s3v4"))
+        return str(
+            s3.generate_presigned_url(
+                "get_object", Params={"Bucket": settings.statements_bucket, "Key": key}, ExpiresIn=seconds
+            )
+        )
+
+
+def range_key(party: str, first: str, last: str) -> str:
+    """A range's page, put when a link to it is made (ranges are not published: any 92 days may be asked for)."""
+    return f"ranges/{party}/{first}..{last}.html"
 
 
 @contextmanager

@@ -108,8 +108,8 @@ def test_query_parameters_are_documented_with_their_constraints(document):
         "to": (True, "date"),
     }
     statement = document["paths"]["/v1/settlements/{period}"]["get"]
-    assert parameters("/v1/settlements/{period}")["format"]["schema"]["enum"] == ["json", "csv"]
-    assert set(statement["responses"]["200"]["content"]) == {"application/json", "text/csv"}
+    assert parameters("/v1/settlements/{period}")["format"]["schema"]["enum"] == ["json", "csv", "html"]
+    assert set(statement["responses"]["200"]["content"]) == {"application/json", "text/csv", "text/html"}
     lookup = parameters("/v1/members")
     assert set(lookup) == {"card_number", "email", "phone"}
     assert lookup["card_number"]["schema"]["pattern"] == "^[0-9]{8,19}$"
@@ -304,7 +304,9 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
     call("POST", "/v1/admin/settlements/2026-11-23/close", admin)
     call("GET", "/v1/admin/settlements/2026-11-23", admin)
     call("GET", "/v1/settlements/2026-11-23", key)
-    assert call("GET", "/v1/settlements/2026-11-23?format=csv", key).body.startswith(b"field,value\n")
+    assert call("GET", "/v1/settlements/2026-11-23?format=csv", key).body.startswith(b"section,line,counterparty,")
+    assert call("GET", "/v1/settlements/2026-11-23?format=html", key).body.startswith(b"<!DOCTYPE html>")
+    assert call("POST", "/v1/settlements/2026-11-23/links", key, {"valid_hours": 2}).json["period"] == "2026-11-23"
     call("GET", "/v1/reports/summary?from=2026-11-01&to=2026-11-30", key)
     call("GET", "/v1/admin/reconciliation?limit=10", admin)
     call("GET", "/v1/admin/audit?from=2026-11-23&to=2026-11-24&limit=100", admin)

@@ -28,7 +28,9 @@ PARTNER_ID = r"[a-z0-9][a-z0-9\-]{1,39}"  # the contract's partner id (services/
 
 def period_keys(period: str, parties: tuple[str, ...]) -> set[str]:
     return {f"settlements/{period}/coalition.json"} | {
-        f"settlements/{period}/parties/{party}.{extension}" for party in parties for extension in ("json", "csv")
+        f"settlements/{period}/parties/{party}.{extension}"
+        for party in parties
+        for extension in ("json", "csv", "html")
     }
 
 
@@ -142,7 +144,7 @@ def test_a_close_whose_publication_fails_is_kept_and_the_next_close_call_publish
     assert settlements.cursor(settlement.PUBLISHED) == "2026-11-23"
     s3 = boto3.client("s3", region_name=settings.region)
     shop_csv = s3.get_object(Bucket=settings.statements_bucket, Key="settlements/2026-11-23/parties/shop.csv")
-    assert "fees,0.08\n" in shop_csv["Body"].read().decode()
+    assert "fees,fees,operator,,0.08,EUR," in shop_csv["Body"].read().decode()
 
 
 def test_publishing_later_reads_only_what_is_pending_and_publishes_the_day_and_its_month(

@@ -165,26 +165,28 @@ def test_each_partner_sees_its_own_statement_only(world):
 
 
 def test_the_csv_statement_holds_the_same_figures_as_the_json(world):
+    """One table, a header and the same columns on every row; each figure of the JSON is a row of it."""
     coalition, example = world.coalition, world.keys
     as_json = coalition.api.get("/v1/settlements/2026-11-30", token=example["alpha"]).json
     as_csv = coalition.api.get("/v1/settlements/2026-11-30?format=csv", token=example["alpha"])
 
     assert as_csv.headers.get("Content-Type", as_csv.headers.get("content-type")).startswith("text/csv")
-    rows = dict(csv.reader(io.StringIO(as_csv.body.decode())))
-    rows.pop("field")
-    flat: dict[str, str] = {}
-
-    def flatten(prefix: str, figures: dict) -> None:  # maps at any depth: the voucher lines nest
-        for field, value in figures.items():
-            if isinstance(value, dict) and value:
-                flatten(f"{prefix}{field}.", value)
-            else:  # an empty map is an empty row: every statement has the same rows
-                flat[f"{prefix}{field}"] = "" if value == {} else str(value)
-
-    flatten("", as_json)
-    assert rows == flat
-    assert rows["vouchers.spent_here.value"] == "0.00" and rows["outstanding_voucher_points"] == "0"
-    assert rows["vouchers.spent_elsewhere"] == "" and rows["vouchers.spent_here.by_issuer"] == ""
+    table = list(csv.DictReader(io.StringIO(as_csv.body.decode())))
+    assert list(table[0]) == ["section", "line", "counterparty", "points", "amount", "currency", "note"]
+    rows = {(row["section"], row["line"], row["counterparty"]): row for row in table}
+    assert len(rows) == len(table)  # one row per figure
+    for name in ("receivable", "payable", "net"):
+        assert rows[("summary", name, "")]["amount"] == as_json[name]
+    for name in ("issued", "returned", "expired", "reinstated"):
+        assert int(rows[("points", name, "")]["points"]) == as_json[f"{name}_points"]
+    for name in ("redeemed_here", "redeemed_elsewhere", "reversed_here", "reversed_elsewhere"):
+        listed = {key[2]: int(row["points"]) for key, row in rows.items() if key[:2] == ("points", name)}
+        assert listed == as_json[name]
+    assert rows[("fees", "fees", "operator")]["amount"] == as_json["fees"]
+    assert int(rows[("liability", "outstanding", "")]["points"]) == as_json["outstanding_points"]
+    payment = rows[("payment", "pay", "operator")]
+    assert payment["amount"] == "1.12" and payment["note"] == "due 2026-12-05, reference COAL-ALPHA-2026-11-30"
+    assert {row["currency"] for row in table if row["amount"]} == {"EUR"}
 
 
 def test_breakage_shows_on_the_expiry_day_and_months_add_up(world):
@@ -211,7 +213,7 @@ def test_closing_again_returns_the_same_bytes_and_changes_nothing(world):
     assert table_snapshot(settings) == before
 
 
-def test_statements_are_stored_in_s3_as_json_and_csv(world):
+def test_statements_are_stored_in_s3_as_json_csv_and_page(world):
     settings = world.settings
     s3 = boto3.client("s3", region_name=settings.region)
     keys = {
@@ -220,8 +222,13 @@ def test_statements_are_stored_in_s3_as_json_and_csv(world):
     }
     parties = ("alpha", "bravo", "charlie", "operator")
     assert keys == {"settlements/2026-11-30/coalition.json"} | {
-        f"settlements/2026-11-30/parties/{party}.{extension}" for party in parties for extension in ("json", "csv")
+        f"settlements/2026-11-30/parties/{party}.{extension}"
+        for party in parties
+        for extension in ("json", "csv", "html")
     }
+    page = s3.get_object(Bucket=settings.statements_bucket, Key="settlements/2026-11-30/parties/alpha.html")
+    assert page["ContentType"] == "text/html; charset=utf-8"
+    assert 'data-figure="net" data-value="-1.12"' in page["Body"].read().decode()
     stored = json.loads(
         s3.get_object(Bucket=settings.statements_bucket, Key="settlements/2026-11-30/parties/alpha.json")["Body"].read()
     )
