@@ -10,6 +10,7 @@ from chalicelib.api.partner import partner_api
 from chalicelib.api.public import public_api
 from chalicelib.api.rewards import rewards_api
 from chalicelib.api.settlements import settlement_api
+from chalicelib.api.webhooks import webhooks_api
 from chalicelib.bootstrap import Container
 from chalicelib.jobs import dispatch
 from chalicelib.observability import logger, metrics
@@ -25,7 +26,7 @@ app.register_middleware(
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 app.register_middleware(contract_shaped_errors, "http")
 
-for blueprint in (public_api, partner_api, member_api, rewards_api, admin_api, settlement_api):
+for blueprint in (public_api, partner_api, member_api, rewards_api, admin_api, settlement_api, webhooks_api):
     app.register_blueprint(blueprint)
 
 
