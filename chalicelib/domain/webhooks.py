@@ -125,6 +125,11 @@ class Event:
     partner_id: str  # the recipient
     data: dict[str, Any] = field(default_factory=dict)
 
+    def to(self, partner_id: str) -> Event:
+        """A coalition-wide event (no recipient yet) addressed to one partner; its id names the recipient too."""
+        assert self.partner_id == ""
+        return replace(self, partner_id=partner_id, event_id=self.event_id + partner_id)
+
     @property
     def body(self) -> str:
         document = {
@@ -198,7 +203,7 @@ def expiring_events(member_id: str, lots: dict[tuple[str, str], int], first: str
 
 def _event(entry: Entry, type: EventType, recipient: str, data: dict[str, Any]) -> Event:
     # The entry id is unique and never reused: with the recipient it names the event across redeliveries.
-    return Event(f"{entry.entry_id}:{recipient or 'all'}", type, entry.booked_at, recipient, data)
+    return Event(f"{entry.entry_id}:{recipient}", type, entry.booked_at, recipient, data)
 
 
 def _movement(entry: Entry) -> dict[str, Any]:
@@ -229,3 +234,58 @@ def _money(amounts: dict[str, Any]) -> dict[str, str]:
 
 def _unique(parties: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(p for p in parties if p and p != "operator"))
+
+
+# ---- deliveries ---------------------------------------------------------------------------------------------
+MAX_ATTEMPTS = 8  # then the delivery goes to the dead-letter queue (about 45 minutes of trying)
+MAX_DELAY_SECONDS = 900  # SQS's longest DelaySeconds
+
+
+def backoff_seconds(attempt: int) -> int:
+    """How long to wait after failed attempt number `attempt` (0 = the first): 30 s, 60 s, 120 s … 15 min."""
+    return min(MAX_DELAY_SECONDS, 30 << min(attempt, 10))  # (a shift stays an int for mypy)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One event to one endpoint, as the webhooks queue carries it. No secret travels: the consumer reads the
+    endpoint when it posts, so a deleted endpoint (or a changed secret) takes effect on queued deliveries too."""
+
+    partner_id: str
+    webhook_id: str
+    event_id: str
+    event_type: EventType
+    body: str  # the exact bytes signed and sent, on every attempt
+    attempt: int = 0
+
+    def message(self) -> str:
+        return json.dumps(
+            {
+                "partner_id": self.partner_id,
+                "webhook_id": self.webhook_id,
+                "event_id": self.event_id,
+                "event_type": self.event_type.value,
+                "body": self.body,
+                "attempt": self.attempt,
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_message(cls, text: str) -> Delivery:
+        raw = json.loads(text)
+        return cls(
+            raw["partner_id"], raw["webhook_id"], raw["event_id"], EventType(raw["event_type"]), raw["body"],
+            int(raw.get("attempt", 0)),
+        )  # fmt: skip
+
+    def retried(self) -> Delivery:
+        return replace(self, attempt=self.attempt + 1)
+
+
+def deliveries(event: Event, webhooks: PartnerWebhooks) -> list[Delivery]:
+    """The event to each of its recipient's endpoints subscribed to its type."""
+    return [
+        Delivery(event.partner_id, w.webhook_id, event.event_id, event.type, event.body)
+        for w in webhooks.subscribed(event.type)
+    ]
