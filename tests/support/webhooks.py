@@ -5,7 +5,6 @@ moto keeps DelaySeconds, so the test reads it with the delay ignored and notes i
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -25,14 +24,14 @@ CONTEXT = SimpleNamespace(
 
 @dataclass
 class Pipeline:
-    """The stream (read from where it was last read), the webhooks queue and its dead-letter queue."""
+    """The stream (read from where it was last read), the webhooks queue and its dead-letter queue. In-process
+    DynamoDB Streams calls need AWS_ACCOUNT_ID_ENDPOINT_MODE=disabled (DESIGN.md): the fixture sets it."""
 
     settings: Any
     _iterators: dict[str, str] = field(default_factory=dict)
     delays: list[int] = field(default_factory=list)  # DelaySeconds of every re-queued delivery, in order
 
     def __post_init__(self) -> None:
-        os.environ["AWS_ACCOUNT_ID_ENDPOINT_MODE"] = "disabled"  # in-process DynamoDB Streams calls (DESIGN.md)
         self.sqs = boto3.client("sqs", region_name=self.settings.region)
         self.streams = boto3.client("dynamodbstreams", region_name=self.settings.region)
         table = boto3.client("dynamodb", region_name=self.settings.region).describe_table(

@@ -19,7 +19,8 @@ EVERYTHING = ["settlement.closed", "tier.changed", "points.expiring", "voucher.s
 
 
 @pytest.fixture
-def pipeline(api):
+def pipeline(api, monkeypatch):
+    monkeypatch.setenv("AWS_ACCOUNT_ID_ENDPOINT_MODE", "disabled")  # in-process DynamoDB Streams calls
     settings = api.container.settings
     sqs = boto3.client("sqs", region_name=settings.region)
     settings.webhooks_queue_url = sqs.get_queue_url(QueueName="coalition-local-webhooks")["QueueUrl"]
