@@ -10,8 +10,9 @@ from chalicelib.api.partner import partner_api
 from chalicelib.api.public import public_api
 from chalicelib.api.rewards import rewards_api
 from chalicelib.api.settlements import settlement_api
+from chalicelib.api.webhooks import webhooks_api
 from chalicelib.bootstrap import Container
-from chalicelib.jobs import dispatch
+from chalicelib.jobs import dispatch, webhook_delivery, webhook_outbox
 from chalicelib.observability import logger, metrics
 
 app = CoalitionApp(app_name="coalition")  # the request being served is kept per thread
@@ -25,7 +26,7 @@ app.register_middleware(
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 app.register_middleware(contract_shaped_errors, "http")
 
-for blueprint in (public_api, partner_api, member_api, rewards_api, admin_api, settlement_api):
+for blueprint in (public_api, partner_api, member_api, rewards_api, admin_api, settlement_api, webhooks_api):
     app.register_blueprint(blueprint)
 
 
@@ -59,3 +60,25 @@ def run_job_shard(event):
     """Run one shard of a fanned-out job."""
     for record in event:
         dispatch.run_message(app.container.runtime, record.body)
+
+
+@app.schedule(Cron(0, 1, "*", "*", "?", "*"))
+def announce_expiring_points(event):
+    """Daily (01:00 UTC): points.expiring to the issuers of points ending within 30 days, members who consented."""
+    return dispatch.fan_out(app.container.runtime, webhook_outbox.EXPIRING)
+
+
+# Chalice needs a literal ARN here; infra/resources.json replaces it in the package with the ledger table's
+# StreamArn (as it gives RunJobShard its queue), since the stream's ARN is only known once the stack exists.
+@app.on_dynamodb_record(stream_arn="arn:aws:dynamodb:eu-west-1:000000000000:table/ledger/stream/set-by-infra")
+def ledger_to_webhooks(event):
+    """The ledger's stream is the outbox: new entries worth an event become webhook deliveries (not the request)."""
+    images = [record.new_image for record in event if record.event_name == "INSERT" and record.new_image]
+    webhook_outbox.from_stream(app.container.runtime, images)
+
+
+@app.on_sqs_message(queue="coalition-webhooks", batch_size=1)
+def deliver_webhook(event):
+    """Post one delivery to its endpoint (signed); a failure is re-queued with backoff, then dead-lettered."""
+    for record in event:
+        webhook_delivery.deliver(app.container.runtime, record.body)

@@ -29,6 +29,10 @@ class Settings(BaseModel):
     audit_table: str = "coalition-local-audit"
     statements_bucket: str = "coalition-local-statements"
     jobs_queue_url: str | None = None
+    # Webhook deliveries and the deliveries that failed every attempt (infra/resources.json). Without the first,
+    # no event is sent (the local stage unless a test or make run names one).
+    webhooks_queue_url: str | None = None
+    webhooks_dead_letter_url: str | None = None
     # Operator credential of the local stage (other stages store hashed operator keys in the directory).
     admin_key: SecretStr | None = None
     # Key of the HMAC under which emails and phones are looked up; never the clear value in a key. Deployed
@@ -102,6 +106,8 @@ class Settings(BaseModel):
             "settlement_grace_minutes": "SETTLEMENT_GRACE_MINUTES",
             "statements_bucket": "STATEMENTS_BUCKET",
             "jobs_queue_url": "JOBS_QUEUE_URL",
+            "webhooks_queue_url": "WEBHOOKS_QUEUE_URL",
+            "webhooks_dead_letter_url": "WEBHOOKS_DEAD_LETTER_URL",
             "admin_key": "COALITION_ADMIN_KEY",
             "pii_hmac_key": "PII_HMAC_KEY",
             "member_user_pool_id": "MEMBER_USER_POOL_ID",

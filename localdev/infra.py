@@ -46,6 +46,8 @@ def create_table_requests(settings: Settings) -> list[dict[str, Any]]:
         }
         if props.get("GlobalSecondaryIndexes"):
             request["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+        if props.get("StreamSpecification"):  # the ledger's stream: the webhooks' outbox
+            request["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
         if props.get("SSESpecification", {}).get("SSEEnabled"):
             request["SSESpecification"] = {"Enabled": True}
         requests.append(request)
@@ -53,7 +55,7 @@ def create_table_requests(settings: Settings) -> list[dict[str, Any]]:
 
 
 def create_all(settings: Settings) -> dict[str, str]:
-    """Tables (idempotent), the statements bucket and the jobs queue; returns what it made."""
+    """Tables (idempotent), the statements bucket, the jobs queue and the webhooks queues; returns their URLs."""
     dynamodb = boto3.client("dynamodb", region_name=settings.region)
     existing = set(dynamodb.list_tables()["TableNames"])
     for request in create_table_requests(settings):
@@ -63,10 +65,13 @@ def create_all(settings: Settings) -> dict[str, str]:
     s3.create_bucket(
         Bucket=settings.statements_bucket, CreateBucketConfiguration={"LocationConstraint": settings.region}
     )
-    queue_url = boto3.client("sqs", region_name=settings.region).create_queue(QueueName="coalition-local-jobs")[
-        "QueueUrl"
-    ]
-    return {"queue_url": queue_url}
+    sqs = boto3.client("sqs", region_name=settings.region)
+    queue_url = sqs.create_queue(QueueName="coalition-local-jobs")["QueueUrl"]
+    return {
+        "queue_url": queue_url,
+        "webhooks_queue_url": sqs.create_queue(QueueName="coalition-local-webhooks")["QueueUrl"],
+        "webhooks_dead_letter_url": sqs.create_queue(QueueName="coalition-local-webhooks-dlq")["QueueUrl"],
+    }
 
 
 # CloudFormation properties of the user pool and its client that the CreateUserPool / CreateUserPoolClient calls

@@ -688,3 +688,17 @@ class OpenApiDocument(Answer):
     openapi: str
     info: dict[str, Any]
     paths: dict[str, Any]
+
+
+# ---- webhooks -----------------------------------------------------------------------------------------------
+class WebhookView(Answer):
+    """A registered endpoint (its secret is never answered)."""
+
+    webhook_id: str
+    url: str
+    events: list[Literal["settlement.closed", "tier.changed", "points.expiring", "voucher.spent", "reversal.booked"]]
+    created_at: datetime
+
+
+class WebhookList(Answer):
+    webhooks: list[WebhookView]

@@ -43,6 +43,7 @@ class Entry:
     fees_per_point: dict[str, Decimal] = field(default_factory=dict)  # issuer -> fee per point
     bonuses: dict[str, Decimal] = field(default_factory=dict)  # funder -> money over the points' worth (vouchers)
     values: dict[str, Decimal] = field(default_factory=dict)  # issuer -> the money its points move, as booked
+    from_tier: str | None = None  # a tier decision: the tier it left (webhooks' tier.changed); None on others
 
     def __post_init__(self) -> None:
         self.type = EntryType(self.type)  # as stored (its string) or as booked: one of the declared types
@@ -117,7 +118,9 @@ def entry_number(member_id: str, entry_id: str) -> int | None:
 def tier_entry(wallet: Wallet, change: Any, booked_at: str) -> Entry:
     """A tier decision in the member's history: no points move, the reason is the breakdown."""
     line = {"rule": change.rule, "points": 0, "detail": change.detail, "tier": change.to_tier}
-    return new_entry(wallet, EntryType.TIER, "operator", 0, breakdown=[line], booked_at=booked_at)
+    entry = new_entry(wallet, EntryType.TIER, "operator", 0, breakdown=[line], booked_at=booked_at)
+    entry.from_tier = change.from_tier
+    return entry
 
 
 def default_breakdown(type: EntryType, partner_id: str, points: int, held: int) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ from typing import Any
 from ..domain.errors import InvalidRequest
 from ..observability import logger
 from ..services.runtime import Runtime
-from . import due_members, due_vouchers, grants, hold_sweep, settlement_close, tier_reevaluation
+from . import due_members, due_vouchers, grants, hold_sweep, settlement_close, tier_reevaluation, webhook_outbox
 from .queue import enqueue
 
 
@@ -41,6 +41,11 @@ JOBS: dict[str, ShardedJob] = {
     ),
     due_vouchers.JOB: ShardedJob(
         due_vouchers.shard_names, lambda rt, m: due_vouchers.run_shard(rt, m["shard"], _as_of(m)), dated=True
+    ),
+    webhook_outbox.EXPIRING: ShardedJob(
+        webhook_outbox.expiring_shards,
+        lambda rt, m: webhook_outbox.expiring_shard(rt, m["shard"], _as_of(m)),
+        dated=True,
     ),
     tier_reevaluation.JOB: ShardedJob(
         tier_reevaluation.segment_names, lambda rt, m: tier_reevaluation.run_segment(rt, m["shard"], m.get("cursor"))

@@ -8,19 +8,25 @@ cannot both win) and fans out the next due day. Without a queue the same functio
 
 from __future__ import annotations
 
-from ..domain.errors import RuleViolation
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..domain.errors import RuleViolation, TransientFailure
 from ..domain.settlement import PointFlows
+from ..observability import logger
 from ..services import settlement
 from ..services.runtime import Runtime
 from ..store import layout
 from .queue import enqueue
+from .webhook_outbox import notify_closed_days
 
 JOB = "settle-shard"
 
 
 def close_due(rt: Runtime) -> dict[str, object]:
-    """The hourly run: first publish what earlier closes could not (a cursor, not a scan), then close."""
+    """The hourly run: first publish what earlier closes could not (a cursor, not a scan), tell the partners' webhooks
+    of the days closed since (their own cursor: a step that fails alone and is redone alone), then close."""
     published = settlement.publish_pending(rt)
+    announce_closed_days(rt)
     day = settlement.next_due_day(rt)
     if day is None:
         return {"due": None, "published": published}
@@ -48,3 +54,11 @@ def run_shard(rt: Runtime, day: str, shard: int) -> int:
         settlement.finalize_day(rt, day, merged)
         close_due(rt)  # the next day, if it is due too
     return flows.entries
+
+
+def announce_closed_days(rt: Runtime) -> None:
+    """settlement.closed to the webhooks; a failure waits for the next hourly run and never stops the close."""
+    try:
+        notify_closed_days(rt)
+    except (TransientFailure, BotoCoreError, ClientError, RuntimeError):
+        logger.exception("settlement webhooks pending")

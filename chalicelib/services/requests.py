@@ -536,3 +536,22 @@ class CardClaimRequest(Strict):
 
 def valid_member_id(value: str) -> bool:
     return bool(re.fullmatch(r"m_[0-9a-f]{20}", value))
+
+
+# ---- webhooks ----------------------------------------------------------------------------------------------
+WebhookEvent = Literal["settlement.closed", "tier.changed", "points.expiring", "voucher.spent", "reversal.booked"]
+# Printable ASCII, no spaces at either end: a secret the partner can paste into its receiver's configuration.
+WebhookSecret = Annotated[str, StringConstraints(pattern=r"^[!-~][ -~]{14,126}[!-~]$")]
+
+
+class WebhookRequest(Strict):
+    webhook_id: OperationId
+    url: Annotated[str, StringConstraints(min_length=8, max_length=2048)]
+    events: Annotated[list[WebhookEvent], Field(min_length=1, max_length=5)]
+    secret: WebhookSecret = Field(description="16 to 128 printable characters; signs every delivery, never shown")
+
+    @model_validator(mode="after")
+    def events_once(self) -> WebhookRequest:
+        if len(set(self.events)) != len(self.events):
+            raise ValueError("name each event once")
+        return self

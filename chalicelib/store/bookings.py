@@ -198,6 +198,7 @@ def entry_item(entry: Entry, member_id: str) -> EntryItem:
         fees_per_point={issuer: format(fee, "f") for issuer, fee in entry.fees_per_point.items()} or None,
         bonuses={funder: format(amount, "f") for funder, amount in entry.bonuses.items()} or None,
         values={issuer: format(amount, "f") for issuer, amount in entry.values.items()} or None,
+        from_tier=entry.from_tier,
     )
 
 

@@ -99,6 +99,7 @@ def to_entry(item: EntryItem) -> Entry:
         fees_per_point={issuer: Decimal(fee) for issuer, fee in (item.fees_per_point or {}).items()},
         bonuses={funder: Decimal(amount) for funder, amount in (item.bonuses or {}).items()},
         values={issuer: Decimal(amount) for issuer, amount in (item.values or {}).items()},
+        from_tier=item.from_tier,
     )
 
 

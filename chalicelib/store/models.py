@@ -19,6 +19,8 @@
 |            | CARD#n, EMAIL#h, PHONE#h | identity alias -> member_id           |                                      |
 |            | JOB#id, JOBSHARD#id#s,   | a grant's job, a shard's progress     |                                      |
 |            |   JOBPAGE#id#s#page      |   counter, a shard's completed page   |                                      |
+|            | WEBHOOKS#partner,        | a partner's webhooks (versioned),     | listings: webhooks / pk              |
+|            |   NOTICE#event_id        |   an event sent once (TTL)            |                                      |
 | settlements| DAY#d, MONTH#m / part   | closed period (ALL) + published_at,   |                                      |
 |            | CURSOR / LAST_CLOSED,    | shard flows (PART#n), where closing   |                                      |
 |            |   EPOCH, PUBLISHED       |   and publishing stand                |                                      |
@@ -140,6 +142,7 @@ class EntryItem(Model):
     fees_per_point = JSONAttribute(null=True)
     bonuses = JSONAttribute(null=True)  # {funder: money}: a voucher's bonus, spent or voided
     values = JSONAttribute(null=True)  # {issuer: money}: a voucher's shares, spent or voided (whole cents)
+    from_tier = UnicodeAttribute(null=True)  # a tier decision: the tier it left (for webhooks' tier.changed)
     by_settlement_day = SettlementDayIndex()
 
 
@@ -506,6 +509,45 @@ class JobPageItem(Model):
     at = UnicodeAttribute()
 
 
+class WebhooksListingIndex(GlobalSecondaryIndex["WebhooksItem"]):
+    class Meta:
+        index_name = "listings"
+        projection = AllProjection()
+
+    listing = UnicodeAttribute(hash_key=True)
+    pk = UnicodeAttribute(range_key=True)
+
+
+class WebhooksItem(Model):
+    """A partner's webhook endpoints (WEBHOOKS#<partner_id>): at most 10, in one item, so the partner's list and the
+    delivery side's lookup are one GetItem; `listing` = webhooks puts every partner's item in one Query of the
+    listings index (the recipients of coalition-wide events: tier.changed)."""
+
+    class Meta:
+        table_name = "directory"
+
+    pk = UnicodeAttribute(hash_key=True)
+    version = VersionAttribute()  # two registrations at once: one wins, the other re-reads
+    listing = UnicodeAttribute(default="webhooks")
+    partner_id = UnicodeAttribute()
+    endpoints = JSONAttribute(default=list)  # [{webhook_id, url, events, secret, created_at}]
+    webhooks = WebhooksListingIndex()
+
+
+class NoticeItem(Model):
+    """An event sent once (NOTICE#<event_id>), e.g. points.expiring per (member, expiry date, issuer); DynamoDB's
+    TTL can remove it after `expires_ttl` (as spend codes)."""
+
+    class Meta:
+        table_name = "directory"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sent_at = UnicodeAttribute()
+    expires_ttl = NumberAttribute()
+
+
 TABLE_OF_MODEL[JobItem] = "directory"
+TABLE_OF_MODEL[WebhooksItem] = "directory"
+TABLE_OF_MODEL[NoticeItem] = "directory"
 TABLE_OF_MODEL[JobShardItem] = "directory"
 TABLE_OF_MODEL[JobPageItem] = "directory"

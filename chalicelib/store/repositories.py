@@ -23,6 +23,7 @@ from ..domain.settlement import PointFlows, Settlement
 from ..domain.spend_codes import SpendCode
 from ..domain.vouchers import Voucher
 from ..domain.wallet import Wallet
+from ..domain.webhooks import PartnerWebhooks
 from ..settings import Settings
 from . import (
     audit,
@@ -37,6 +38,7 @@ from . import (
     spend_codes,
     vouchers,
     wallets,
+    webhooks,
 )
 from . import statements as statements_store
 from .audit import AuditRecord
@@ -237,6 +239,21 @@ class MemberPool(Protocol):
         """Whether the member pool still has this user (a token outlives its deleted user by up to an hour)."""
 
 
+class Webhooks(Protocol):
+    """Partners' webhook endpoints (store/webhooks.py) and the events sent once."""
+
+    def get(self, partner_id: str, *, consistent: bool = False) -> PartnerWebhooks: ...
+
+    def save(self, webhooks: PartnerWebhooks) -> None:
+        """Over the version read (ConcurrencyConflict: read again)."""
+
+    def all(self) -> list[PartnerWebhooks]: ...
+
+    def notice_sent(self, event_id: str) -> bool: ...
+
+    def record_notice(self, event_id: str, sent_at: str) -> None: ...
+
+
 @dataclass(frozen=True)
 class Store:
     directory: Directory
@@ -252,6 +269,7 @@ class Store:
     audit: Audit
     member_pool: MemberPool
     jobs: Jobs
+    webhooks: Webhooks
 
 
 # ---- DynamoDB ----------------------------------------------------------------------------------
@@ -417,6 +435,14 @@ class DynamoJobs:
         return jobs.complete_page(job_id, shard, page, next_cursor, figures, at, self.settings)
 
 
+class DynamoWebhooks:
+    get = staticmethod(webhooks.get_webhooks)
+    save = staticmethod(webhooks.save_webhooks)
+    all = staticmethod(webhooks.all_webhooks)
+    notice_sent = staticmethod(webhooks.notice_sent)
+    record_notice = staticmethod(webhooks.record_notice)
+
+
 def dynamodb_store(settings: Settings) -> Store:
     return Store(
         directory=DynamoDirectory(settings),
@@ -432,4 +458,5 @@ def dynamodb_store(settings: Settings) -> Store:
         audit=DynamoAudit(),
         member_pool=CognitoMemberPool(settings),
         jobs=DynamoJobs(settings),
+        webhooks=DynamoWebhooks(),
     )

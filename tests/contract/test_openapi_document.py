@@ -204,6 +204,10 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
     key = call("POST", "/v1/admin/partners/alpha/keys", admin).json["api_key"]
     spare = call("POST", "/v1/admin/partners/alpha/keys", admin).json["key_id"]
     call("DELETE", f"/v1/admin/partners/alpha/keys/{spare}", admin)
+    hook = {"webhook_id": "h-1", "url": "https://hooks.example.com/x", "events": ["voucher.spent"], "secret": "0" * 16}
+    call("POST", "/v1/webhooks", key, hook)
+    call("GET", "/v1/webhooks", key)
+    call("DELETE", "/v1/webhooks/h-1", key)
     campaign = {
         "campaign_id": "double",
         "name": "Double points",

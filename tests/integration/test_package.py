@@ -73,6 +73,12 @@ def test_the_template_declares_protected_tables_a_private_bucket_and_queues_with
     assert "deadLetterTargetArn" in resources["JobsQueue"]["Properties"]["RedrivePolicy"]
     consumer = resources["RunJobShard"]["Properties"]["Events"]["RunJobShardSqsEventSource"]["Properties"]
     assert consumer["Queue"] == {"Fn::Sub": "${JobsQueue.Arn}"}
+    assert "deadLetterTargetArn" in resources["WebhooksQueue"]["Properties"]["RedrivePolicy"]
+    deliveries = resources["DeliverWebhook"]["Properties"]["Events"]["DeliverWebhookSqsEventSource"]["Properties"]
+    assert deliveries["Queue"] == {"Fn::Sub": "${WebhooksQueue.Arn}"}
+    outbox = resources["LedgerToWebhooks"]["Properties"]["Events"]["LedgerToWebhooksDynamodbEventSource"]["Properties"]
+    assert outbox["Stream"] == {"Fn::GetAtt": ["LedgerTable", "StreamArn"]}
+    assert resources["LedgerTable"]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
 
 
 @pytest.mark.slow

@@ -122,4 +122,5 @@ def memory_store(memory: Memory) -> Store:
         audit=None,  # type: ignore[arg-type]
         member_pool=None,  # type: ignore[arg-type]
         jobs=None,  # type: ignore[arg-type]
+        webhooks=None,  # type: ignore[arg-type]
     )
