@@ -5,16 +5,21 @@ own id: unique and totally ordered). A page asks each unfinished shard for up to
 stands, newest first, and keeps the `limit` newest of them all: whatever the spread, nothing is skipped (every shard
 offers at least as many as the page can take) and nothing repeats (each shard resumes after its last position shown).
 
-The cursor is the state of every shard plus what the list was asked (kind, days, store), encoded opaquely. It is
-the client's to send back, so every field is checked: a cursor of another list, another window, positions outside
-the window or shards out of range are a 400 (`cursor`). Positions are only ever looked up under the caller's own
-partition keys, so a forged cursor can move within the caller's own records at most.
+The cursor is the state of every shard plus what the list was asked (kind, days, store), encoded opaquely and
+signed (HMAC): it is the client's to send back, so a cursor changed in any way is a 400 (`cursor`), and every field
+is checked besides (another list's, a window over 92 days, positions outside the window, shards out of range).
+Positions are only ever looked up under the caller's own partition keys: even a forged cursor could move within the
+caller's own records at most.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from .cursors import decode_cursor, encode_cursor, refused
 from .errors import InvalidRequest
@@ -104,22 +109,25 @@ def merge(reads: list[ShardRead], states: ShardStates, limit: int) -> tuple[list
     return [(shard, position) for position, shard in shown], ShardStates(after, done)
 
 
-def encode_states(query: ListQuery, states: ShardStates) -> str:
-    return encode_cursor(
-        {
-            "k": query.kind,
-            "f": query.window.first_day.isoformat(),
-            "t": query.window.last_day.isoformat(),
-            "s": query.store_id,
-            "a": {str(shard): position for shard, position in sorted(states.after.items())},
-            "d": sorted(states.done),
-        }
-    )
+def encode_states(query: ListQuery, states: ShardStates, key: bytes) -> str:
+    """`key` signs the cursor: a cursor changed in any way is refused, not just one that makes no sense."""
+    fields: dict[str, Any] = {
+        "k": query.kind,
+        "f": query.window.first_day.isoformat(),
+        "t": query.window.last_day.isoformat(),
+        "s": query.store_id,
+        "a": {str(shard): position for shard, position in sorted(states.after.items())},
+        "d": sorted(states.done),
+    }
+    return encode_cursor({**fields, "h": _signature(fields, key)})
 
 
-def decode_states(cursor: str, kind: str, shards: range) -> tuple[Window, str | None, ShardStates]:
+def decode_states(cursor: str, kind: str, shards: range, key: bytes) -> tuple[Window, str | None, ShardStates]:
     """The window, store and shard states a cursor of `kind` carries; anything else is refused."""
     fields = decode_cursor(cursor)
+    signature = fields.pop("h", None)
+    if not isinstance(signature, str) or not hmac.compare_digest(signature, _signature(fields, key)):
+        raise refused()
     if fields.get("k") != kind or set(fields) != {"k", "f", "t", "s", "a", "d"}:
         raise refused()
     try:
@@ -147,3 +155,8 @@ def decode_states(cursor: str, kind: str, shards: range) -> tuple[Window, str | 
     if states.finished(shards):  # a finished list has no cursor: this one was not written by us
         raise refused()
     return window, store_id, states
+
+
+def _signature(fields: dict[str, Any], key: bytes) -> str:
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
+    return hmac.new(key, canonical, hashlib.sha256).hexdigest()[:32]

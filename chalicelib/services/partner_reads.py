@@ -13,6 +13,8 @@ Records booked before the listing keys existed are not listed (they are still fo
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import date
 
 from ..domain.cursors import refused
@@ -119,7 +121,7 @@ def _page(
     """The keys of the page's records, newest first, and the cursor of the next page (None: none)."""
     shards = list_shards()
     if cursor:
-        window, store_id_then, states = decode_states(cursor, kind.value, shards)
+        window, store_id_then, states = decode_states(cursor, kind.value, shards, _cursor_key(rt))
         # A cursor continues the list it came from: the window and store travel in it; naming others is a mistake.
         if (first is not None and first != window.first_day) or (last is not None and last != window.last_day):
             raise refused()
@@ -137,10 +139,16 @@ def _page(
     ]
     shown, after = merge(reads, states, limit)
     keys = [operation_key(partner_id, kind, position.split("#", 1)[1]) for _, position in shown]
-    return keys, None if after.finished(shards) else encode_states(query, after)
+    return keys, None if after.finished(shards) else encode_states(query, after, _cursor_key(rt))
 
 
 def _records(rt: Runtime, keys: list[str]) -> list[OperationRecord]:
     """The records shown, in the page's order, as last written (one BatchGetItem)."""
     found = rt.store.operations.find_many(keys)
     return [found[key] for key in keys if key in found]
+
+
+def _cursor_key(rt: Runtime) -> bytes:
+    """The cursors' signing key, derived from the stage's secret (never the secret itself)."""
+    secret = rt.settings.pii_hmac_key.get_secret_value().encode()
+    return hmac.new(secret, b"partner-list-cursor", hashlib.sha256).digest()
