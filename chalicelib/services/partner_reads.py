@@ -24,12 +24,12 @@ from ..domain.listing import ListQuery, ShardStates, Window, decode_states, enco
 from ..domain.movements import OperationKind
 from ..store.layout import list_shards
 from .partner_views import (
-    HoldList,
-    HoldView,
-    RedemptionList,
-    RedemptionView,
-    TransactionList,
-    TransactionView,
+    PartnerHold,
+    PartnerHolds,
+    PartnerRedemption,
+    PartnerRedemptions,
+    PartnerTransaction,
+    PartnerTransactions,
     hold_view,
     redemption_view,
     transaction_view,
@@ -37,15 +37,15 @@ from .partner_views import (
 from .runtime import Runtime
 
 
-def transaction(rt: Runtime, partner_id: str, transaction_id: str) -> TransactionView:
+def transaction(rt: Runtime, partner_id: str, transaction_id: str) -> PartnerTransaction:
     return transaction_view(_own(rt, partner_id, OperationKind.PURCHASE, transaction_id, "transaction"))
 
 
-def redemption(rt: Runtime, partner_id: str, redemption_id: str) -> RedemptionView:
+def redemption(rt: Runtime, partner_id: str, redemption_id: str) -> PartnerRedemption:
     return redemption_view(_own(rt, partner_id, OperationKind.REDEMPTION, redemption_id, "redemption"))
 
 
-def hold(rt: Runtime, partner_id: str, hold_id: str) -> HoldView:
+def hold(rt: Runtime, partner_id: str, hold_id: str) -> PartnerHold:
     views = _hold_views(rt, partner_id, [operation_key(partner_id, OperationKind.HOLD, hold_id)])
     if not views:
         raise NotFound(f"hold {hold_id} not found")
@@ -60,23 +60,23 @@ def transactions(
     store_id: str | None,
     cursor: str | None,
     limit: int,
-) -> TransactionList:
+) -> PartnerTransactions:
     keys, next_cursor = _page(rt, partner_id, OperationKind.PURCHASE, first, last, store_id, cursor, limit)
-    return TransactionList(transactions=[transaction_view(r) for r in _records(rt, keys)], next_cursor=next_cursor)
+    return PartnerTransactions(transactions=[transaction_view(r) for r in _records(rt, keys)], next_cursor=next_cursor)
 
 
 def redemptions(
     rt: Runtime, partner_id: str, first: date | None, last: date | None, cursor: str | None, limit: int
-) -> RedemptionList:
+) -> PartnerRedemptions:
     keys, next_cursor = _page(rt, partner_id, OperationKind.REDEMPTION, first, last, None, cursor, limit)
-    return RedemptionList(redemptions=[redemption_view(r) for r in _records(rt, keys)], next_cursor=next_cursor)
+    return PartnerRedemptions(redemptions=[redemption_view(r) for r in _records(rt, keys)], next_cursor=next_cursor)
 
 
 def holds(
     rt: Runtime, partner_id: str, first: date | None, last: date | None, cursor: str | None, limit: int
-) -> HoldList:
+) -> PartnerHolds:
     keys, next_cursor = _page(rt, partner_id, OperationKind.HOLD, first, last, None, cursor, limit)
-    return HoldList(holds=_hold_views(rt, partner_id, keys), next_cursor=next_cursor)
+    return PartnerHolds(holds=_hold_views(rt, partner_id, keys), next_cursor=next_cursor)
 
 
 def _own(rt: Runtime, partner_id: str, kind: OperationKind, operation_id: str, noun: str) -> OperationRecord:
@@ -86,7 +86,7 @@ def _own(rt: Runtime, partner_id: str, kind: OperationKind, operation_id: str, n
     return record
 
 
-def _hold_views(rt: Runtime, partner_id: str, hold_keys: list[str]) -> list[HoldView]:
+def _hold_views(rt: Runtime, partner_id: str, hold_keys: list[str]) -> list[PartnerHold]:
     """Holds with what became of them: their capture and void records share the hold's id (one BatchGetItem)."""
     ids = [key.split("#", 2)[2] for key in hold_keys]
     wanted = hold_keys + [

@@ -20,11 +20,11 @@ DecimalText = Field(pattern=r"^-?[0-9]+(\.[0-9]+)?$", description="a decimal as 
 Timestamp = Field(json_schema_extra={"format": "date-time"})
 
 
-class View(BaseModel):
+class PartnerRecord(BaseModel):
     model_config = ConfigDict(frozen=True, extra="allow")  # answers may gain fields (API.md)
 
 
-class ReturnView(View):
+class TransactionReturn(PartnerRecord):
     return_id: str
     amount: str = DecimalText
     points_reversed: int
@@ -32,14 +32,14 @@ class ReturnView(View):
     booked_at: str = Timestamp
 
 
-class ReversalView(View):
+class SpendingReversal(PartnerRecord):
     reversal_id: str
     points: int
     entry_id: str
     booked_at: str = Timestamp
 
 
-class TransactionView(View):
+class PartnerTransaction(PartnerRecord):
     transaction_id: str
     member_id: str = Field(description="the member's pseudonymous id")
     amount: str = DecimalText
@@ -53,20 +53,20 @@ class TransactionView(View):
     returned_amount: str = DecimalText
     net_amount: str = DecimalText
     points_reversed: int = Field(description="points its returns took back")
-    returns: list[ReturnView]
+    returns: list[TransactionReturn]
 
 
-class RedemptionView(View):
+class PartnerRedemption(PartnerRecord):
     redemption_id: str
     member_id: str = Field(description="the member's pseudonymous id")
     points: int
     entry_id: str | None
     booked_at: str = Timestamp
     reversed_points: int
-    reversals: list[ReversalView]
+    reversals: list[SpendingReversal]
 
 
-class HoldView(View):
+class PartnerHold(PartnerRecord):
     hold_id: str
     member_id: str = Field(description="the member's pseudonymous id")
     points: int = Field(description="points reserved")
@@ -78,37 +78,37 @@ class HoldView(View):
     capture_entry_id: str | None
     voided_at: str | None = Field(json_schema_extra={"format": "date-time"})
     reversed_points: int = Field(description="captured points given back since")
-    reversals: list[ReversalView]
+    reversals: list[SpendingReversal]
 
 
-class TransactionList(View):
-    transactions: list[TransactionView]
+class PartnerTransactions(PartnerRecord):
+    transactions: list[PartnerTransaction]
     next_cursor: str | None
 
 
-class RedemptionList(View):
-    redemptions: list[RedemptionView]
+class PartnerRedemptions(PartnerRecord):
+    redemptions: list[PartnerRedemption]
     next_cursor: str | None
 
 
-class HoldList(View):
-    holds: list[HoldView]
+class PartnerHolds(PartnerRecord):
+    holds: list[PartnerHold]
     next_cursor: str | None
 
 
-def transaction_view(record: OperationRecord) -> TransactionView:
+def transaction_view(record: OperationRecord) -> PartnerTransaction:
     answer = _answer(record)
     data = record.data
     if "lines" in data:
         facts = PurchaseFacts.from_dict(data)
         amount, returned = facts.amount, facts.returned_amount
         currency, channel, store_id, occurred_at = facts.currency, facts.channel, facts.store_id, facts.occurred_at
-        returns = [ReturnView(**r.to_dict()) for r in facts.returns]
+        returns = [TransactionReturn(**r.to_dict()) for r in facts.returns]
     else:  # recorded before awards were kept: amount and returns in total only
         amount, returned = Decimal(data.get("amount", "0")), Decimal(data.get("returned_amount", "0"))
         currency, channel, store_id, occurred_at = data.get("currency", ""), None, None, None
         returns = []
-    return TransactionView(
+    return PartnerTransaction(
         transaction_id=record.operation_id,
         member_id=record.member_id,
         amount=to_str(amount),
@@ -126,10 +126,10 @@ def transaction_view(record: OperationRecord) -> TransactionView:
     )
 
 
-def redemption_view(record: OperationRecord) -> RedemptionView:
+def redemption_view(record: OperationRecord) -> PartnerRedemption:
     answer = _answer(record)
     reversals = _reversals(record)
-    return RedemptionView(
+    return PartnerRedemption(
         redemption_id=record.operation_id,
         member_id=record.member_id,
         points=int(answer.get("points", record.data.get("points", 0))),
@@ -142,7 +142,7 @@ def redemption_view(record: OperationRecord) -> RedemptionView:
 
 def hold_view(
     hold: OperationRecord, capture: OperationRecord | None, void: OperationRecord | None, now: datetime
-) -> HoldView:
+) -> PartnerHold:
     """Open until captured or voided by the partner, or until its time is up (expired: its points went back, or go
     back at the member's next use or the sweep, whichever comes first)."""
     answer = _answer(hold)
@@ -157,7 +157,7 @@ def hold_view(
         status = "expired"
     else:
         status = "open"
-    return HoldView(
+    return PartnerHold(
         hold_id=hold.operation_id,
         member_id=hold.member_id,
         points=int(answer.get("points", hold.data.get("points", 0))),
@@ -179,5 +179,5 @@ def _answer(record: OperationRecord) -> dict[str, Any]:
     return parsed if isinstance(parsed, dict) else {}
 
 
-def _reversals(record: OperationRecord) -> list[ReversalView]:
-    return [ReversalView(**raw) for raw in record.data.get("reversals", [])]
+def _reversals(record: OperationRecord) -> list[SpendingReversal]:
+    return [SpendingReversal(**raw) for raw in record.data.get("reversals", [])]
