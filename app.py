@@ -7,6 +7,7 @@ from chalicelib.api.admin import admin_api
 from chalicelib.api.application import CoalitionApp, contract_shaped_errors
 from chalicelib.api.member import member_api
 from chalicelib.api.partner import partner_api
+from chalicelib.api.partner_reads import partner_reads_api
 from chalicelib.api.public import public_api
 from chalicelib.api.rewards import rewards_api
 from chalicelib.api.settlements import settlement_api
@@ -26,7 +27,16 @@ app.register_middleware(
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 app.register_middleware(contract_shaped_errors, "http")
 
-for blueprint in (public_api, partner_api, member_api, rewards_api, admin_api, settlement_api, webhooks_api):
+for blueprint in (
+    public_api,
+    partner_api,
+    partner_reads_api,
+    member_api,
+    rewards_api,
+    admin_api,
+    settlement_api,
+    webhooks_api,
+):
     app.register_blueprint(blueprint)
 
 

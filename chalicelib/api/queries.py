@@ -75,3 +75,17 @@ class HistoryPage(Page):
 
     def entry_filter(self) -> EntryFilter:
         return EntryFilter(self.partner_id, self.type, self.from_, self.to)
+
+
+class RecordPage(Page):
+    """A page of a partner's own records, newest first, booked within [from, to] (UTC days, at most 92; default: the
+    92 days to today). A `cursor` carries its list's days and store: sent with it, they may be left out."""
+
+    from_: Annotated[date | None, Field(alias="from", description="first booking day, YYYY-MM-DD")] = None
+    to: Annotated[date | None, Field(description="last booking day, YYYY-MM-DD (at most 92 days after from)")] = None
+
+
+class TransactionPage(RecordPage):
+    store_id: Annotated[str | None, Field(min_length=1, max_length=64, description="only this store's purchases")] = (
+        None
+    )

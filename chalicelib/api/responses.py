@@ -669,6 +669,49 @@ class ReconciliationReport(Answer):
     next_cursor: str | None
 
 
+class SalesSlice(Answer):
+    sales: Money
+    purchases: int
+    members: int = Field(description="members who bought there")
+
+
+class StoreSales(SalesSlice):
+    store_id: str | None = Field(description="null: purchases that named no store (or booked before stores were kept)")
+
+
+class ChannelSales(SalesSlice):
+    channel: Literal["store", "online"] | None
+
+
+class PeriodSales(Answer):
+    """The same figures for the previous period of equal length."""
+
+    from_: date | None = Field(alias="from")
+    to: date | None
+    sales: Money
+    returns_amount: Money
+    purchases: int
+    customers: int
+    loyal_customers: int
+    loyalty_rate: DecimalText
+    average_basket: Money | None
+    purchase_frequency: DecimalText | None
+    mean_days_between_purchases: DecimalText | None
+
+
+class SalesChange(Answer):
+    """This period's figure minus the previous period's (null when either is unknown)."""
+
+    sales: Annotated[str, Field(pattern=r"^-?[0-9]+\.[0-9]{2}$")] | None
+    sales_percent: DecimalText | None = Field(description="relative to the previous sales, % (null: none then)")
+    purchases: int
+    customers: int
+    loyalty_rate: DecimalText | None
+    average_basket: DecimalText | None
+    purchase_frequency: DecimalText | None
+    mean_days_between_purchases: DecimalText | None
+
+
 class ReportSummary(Answer):
     partner_id: str
     from_: date = Field(alias="from")
@@ -681,6 +724,25 @@ class ReportSummary(Answer):
     purchasing_members: int
     repeat_purchase_rate: DecimalText = Field(description="percent, one decimal")
     cross_brand_reach: DecimalText = Field(description="percent, one decimal")
+    points_reversed: Points
+    currency: str = Field(description="the currency of every amount: the partner's (the programme's)")
+    sales: Money = Field(description="purchases booked in the period minus returns booked in it")
+    returns_amount: Money
+    purchases: int
+    customers: int = Field(description="members who bought here in the period")
+    loyal_customers: int
+    loyalty_rate: DecimalText = Field(description="loyal customers / customers x 100, one decimal")
+    loyalty_rate_definition: str
+    average_basket: Money | None = Field(description="sales / purchases (null: no purchase)")
+    purchase_frequency: DecimalText | None = Field(description="purchases / customers, two decimals")
+    mean_days_between_purchases: DecimalText | None = Field(
+        description="mean gap between a customer's consecutive purchases, over customers with 2 or more (days)"
+    )
+    members_enrolled_here: dict[str, int] = Field(description="active members this partner enrolled, by channel")
+    by_store: list[StoreSales]
+    by_channel: list[ChannelSales]
+    previous_period: PeriodSales
+    change: SalesChange
 
 
 # ---- public -------------------------------------------------------------------------------------------------

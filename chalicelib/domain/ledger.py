@@ -11,6 +11,32 @@ from .movements import EntryType, OperationKind
 from .wallet import Portion, Wallet
 
 
+@dataclass(frozen=True)
+class Sale:
+    """The money side of a purchase or return, as the partner posted it."""
+
+    amount: Decimal  # signed: + a purchase, − what a return gave back
+    currency: str
+    channel: str | None  # "store" | "online" (None: booked before channels were kept)
+    store_id: str | None
+    occurred_at: str | None  # the purchase's own time (a return: its purchase's)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "amount": format(self.amount, "f"),
+            "currency": self.currency,
+            "channel": self.channel,
+            "store_id": self.store_id,
+            "occurred_at": self.occurred_at,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Sale:
+        return cls(
+            Decimal(raw["amount"]), raw["currency"], raw.get("channel"), raw.get("store_id"), raw.get("occurred_at")
+        )
+
+
 @dataclass
 class Entry:
     """One movement: earn, bonus, activity, redeem, hold, capture, void, return, reversal, expire; or a decision
@@ -44,6 +70,10 @@ class Entry:
     bonuses: dict[str, Decimal] = field(default_factory=dict)  # funder -> money over the points' worth (vouchers)
     values: dict[str, Decimal] = field(default_factory=dict)  # issuer -> the money its points move, as booked
     from_tier: str | None = None  # a tier decision: the tier it left (webhooks' tier.changed); None on others
+    # A sale's facts, on the entry that counts it (a purchase's `earn`) and on its returns, so that reports read sales
+    # from the day index they already read: the signed money of the sale (+ purchase, − return), where it happened,
+    # and when the purchase happened (the time between a member's purchases).
+    sale: Sale | None = None
 
     def __post_init__(self) -> None:
         self.type = EntryType(self.type)  # as stored (its string) or as booked: one of the declared types
@@ -83,6 +113,7 @@ def new_entry(
     fees_per_point: dict[str, Decimal] | None = None,
     bonuses: dict[str, Decimal] | None = None,
     values: dict[str, Decimal] | None = None,
+    sale: Sale | None = None,
 ) -> Entry:
     """Number the entry from the wallet's counter, so entries of a member are ordered and unique."""
     wallet.entry_seq += 1
@@ -102,6 +133,7 @@ def new_entry(
         fees_per_point=dict(fees_per_point or {}),
         bonuses=dict(bonuses or {}),
         values=dict(values or {}),
+        sale=sale,
     )
 
 
@@ -149,6 +181,11 @@ class OperationRecord:
     data: dict[str, Any] = field(default_factory=dict)
     created_at: str = ""
     version: int = 0
+
+    @property
+    def operation_id(self) -> str:
+        """The partner's own id (the key is partner#kind#id; ids may contain '#', partners and kinds do not)."""
+        return self.op_key.split("#", 2)[2]
 
 
 def operation_key(partner_id: str, kind: OperationKind, operation_id: str) -> str:

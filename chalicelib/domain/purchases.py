@@ -110,6 +110,32 @@ class ReturnedLine:
     amount: Decimal
 
 
+@dataclass(frozen=True)
+class ReturnRef:
+    """A return of the purchase, as the partner sees it on the transaction."""
+
+    return_id: str
+    amount: Decimal
+    points_reversed: int
+    entry_id: str
+    booked_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "return_id": self.return_id,
+            "amount": to_str(self.amount),
+            "points_reversed": self.points_reversed,
+            "entry_id": self.entry_id,
+            "booked_at": self.booked_at,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> ReturnRef:
+        return cls(
+            raw["return_id"], Decimal(raw["amount"]), int(raw["points_reversed"]), raw["entry_id"], raw["booked_at"]
+        )
+
+
 @dataclass
 class PurchaseFacts:
     currency: str
@@ -121,6 +147,12 @@ class PurchaseFacts:
     fixed: list[FixedAward] = field(default_factory=list)
     returned_amount: Decimal = Decimal(0)
     returned_by_line: list[Fraction] = field(default_factory=list)  # exact: amount returns spread over lines
+    # Where and when it happened (the partner's reads and reports; absent on purchases booked before they were kept),
+    # and its returns as booked (the partner's view of the transaction reads them with the record: one GetItem).
+    channel: str | None = None
+    store_id: str | None = None
+    occurred_at: str | None = None
+    returns: list[ReturnRef] = field(default_factory=list)
 
     @property
     def kept_amount(self) -> Decimal:
@@ -233,6 +265,10 @@ class PurchaseFacts:
             ],
             "returned_amount": to_str(self.returned_amount),
             "returned_by_line": [str(r) for r in self.returned_by_line],
+            **({"channel": self.channel} if self.channel else {}),
+            **({"store_id": self.store_id} if self.store_id else {}),
+            **({"occurred_at": self.occurred_at} if self.occurred_at else {}),
+            **({"returns": [r.to_dict() for r in self.returns]} if self.returns else {}),
         }
 
     @classmethod
@@ -273,6 +309,10 @@ class PurchaseFacts:
             ],
             returned_amount=Decimal(raw["returned_amount"]),
             returned_by_line=[Fraction(r) for r in raw["returned_by_line"]],
+            channel=raw.get("channel"),
+            store_id=raw.get("store_id"),
+            occurred_at=raw.get("occurred_at"),
+            returns=[ReturnRef.from_dict(r) for r in raw.get("returns", [])],
         )
 
 

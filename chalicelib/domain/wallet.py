@@ -134,6 +134,10 @@ class Wallet:
     referred_by: str | None = None  # the member whose code they enrolled with
     created_at: str = ""
     first_purchase_at: str | None = None
+    # Who enrolled the member and through which channel (None: enrolled before it was kept): partners' reports count
+    # the members they enrolled, by channel.
+    enrolled_by: str | None = None
+    enrolled_channel: str | None = None
     engagements: dict[str, dict[str, Any]] = field(default_factory=dict)  # type -> {total, days: {day: n}}
     campaign_counts: dict[str, int] = field(default_factory=dict)  # campaign id -> times it rewarded the member
     # The tier kept whatever purchases are returned: the base tier at enrolment, then what a review decided

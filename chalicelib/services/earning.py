@@ -9,6 +9,7 @@ return refunds it at that fee, whatever the partner's fee has become.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -18,7 +19,7 @@ from ..domain.awards import Award, Purchase, purchase_awards
 from ..domain.campaigns import Campaign, birthday_campaign
 from ..domain.earning import PurchaseLine, split_purchase
 from ..domain.errors import CurrencyMismatch, RuleViolation
-from ..domain.ledger import Entry, new_entry, tier_entry
+from ..domain.ledger import Entry, Sale, new_entry, tier_entry
 from ..domain.money import parse_amount, parse_currency
 from ..domain.movements import EntryType, OperationKind
 from ..domain.program import OPERATOR, Partner, Program
@@ -40,6 +41,14 @@ MAX_POSTING_DELAY = timedelta(days=90)
 # Time-bound bonuses (campaigns, the birthday month) count a purchase by when it happened, if it is posted
 # within this grace: an offline till catching up keeps them, a purchase posted weeks later earns base and tier.
 BONUS_POSTING_GRACE = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a purchase happened, as the partner posted it (a late credit: in the channel the operator names)."""
+
+    channel: str | None = None
+    store_id: str | None = None
 
 
 def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Reply:
@@ -78,7 +87,16 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
         def decide(wallet: Wallet, now: datetime) -> Outcome:
             purchase = purchase_for(program, partner, wallet, amount, currency, lines, occurred_at, campaigns, timely)
             return apply_purchase(
-                rt, program, partner, request.transaction_id, purchase, occurred_at, wallet, now, fees
+                rt,
+                program,
+                partner,
+                request.transaction_id,
+                purchase,
+                occurred_at,
+                wallet,
+                now,
+                fees,
+                Place(request.channel, request.store_id),
             )
 
         return member_id, decide
@@ -137,7 +155,9 @@ def apply_purchase(
     wallet: Wallet,
     now: datetime,
     fee_of: Callable[[str], Decimal],
+    place: Place | None = None,
 ) -> Outcome:
+    place = place or Place()
     awards = purchase_awards(purchase)
     mine = [a for a in awards if a.member_id is None]
     points = sum(a.points for a in mine)
@@ -148,6 +168,8 @@ def apply_purchase(
     entries = [
         _book(wallet, award, partner.partner_id, transaction_id, expires_on, now, fees[award.issuer]) for award in mine
     ]
+    # The sale rides on the entry that counts the purchase (its `earn`, always the first): reports read it there.
+    entries[0].sale = Sale(purchase.amount, purchase.currency, place.channel, place.store_id, iso(occurred_at))
     for award in mine:
         if award.capped_campaign is not None:  # count only what a cap needs: the wallet item stays small
             wallet.campaign_counts[award.capped_campaign] = wallet.campaign_counts.get(award.capped_campaign, 0) + 1
@@ -178,7 +200,7 @@ def apply_purchase(
             else {}
         ),
     }
-    facts = _facts(purchase, awards, occurred_at, expires_on, fees)
+    facts = _facts(purchase, awards, occurred_at, expires_on, fees, place)
     issued = points + sum(e.points for _, other_entries in others for e in other_entries)
     vouchers = [voucher for voucher, _ in converted]
     return Outcome(
@@ -247,7 +269,12 @@ def _reward_others(
 
 
 def _facts(
-    purchase: Purchase, awards: list[Award], occurred_at: datetime, expires_on: str, fees: dict[str, Decimal]
+    purchase: Purchase,
+    awards: list[Award],
+    occurred_at: datetime,
+    expires_on: str,
+    fees: dict[str, Decimal],
+    place: Place,
 ) -> PurchaseFacts:
     kept = [award.kept_for_returns(fees[award.issuer]) for award in awards if award.points > 0]
     return PurchaseFacts(
@@ -259,6 +286,9 @@ def _facts(
         proportional=[k for k in kept if isinstance(k, ProportionalAward)],
         fixed=[k for k in kept if isinstance(k, FixedAward)],
         returned_by_line=[Fraction(0) for _ in purchase.lines],
+        channel=place.channel,
+        store_id=place.store_id,
+        occurred_at=iso(occurred_at),
     )
 
 

@@ -35,7 +35,7 @@ from ..domain.movements import OperationKind
 from ..domain.program import OPERATOR
 from ..domain.timefmt import refuse_future
 from ..domain.wallet import Wallet
-from .earning import MAX_POSTING_DELAY, apply_purchase, purchase_for
+from .earning import MAX_POSTING_DELAY, Place, apply_purchase, purchase_for
 from .operations import Decide, Operation, Outcome, Reply, Reservation, body_text, fingerprint, run_operation
 from .programs import current_program, fee_per_point
 from .requests import LateCreditRequest, valid_member_id
@@ -79,7 +79,16 @@ def credit_late_purchase(rt: Runtime, member_id: str, request: LateCreditRequest
         def decide(wallet: Wallet, now: datetime) -> Outcome:
             purchase = purchase_for(program, partner, wallet, amount, currency, lines, request.occurred_at, [], False)
             outcome = apply_purchase(
-                rt, program, partner, transaction_id, purchase, request.occurred_at, wallet, now, fees
+                rt,
+                program,
+                partner,
+                transaction_id,
+                purchase,
+                request.occurred_at,
+                wallet,
+                now,
+                fees,
+                Place(request.channel),
             )
             # The partner's purchase, as if it had posted it: its answer and the facts its returns need.
             posted = OperationRecord(

@@ -106,7 +106,7 @@ def enrol_member(
             raise RuleViolation("no member has this referral code", field="referral_code")
     for _ in range(rt.settings.write_attempts):
         card = request.card_number or generate_card_number()
-        wallet = new_wallet(program, card, rt.now(), request)
+        wallet = new_wallet(program, card, rt.now(), request, enrolled_by)
         wallet.referred_by = referrer
         aliases = [alias_for(rt.settings, "card_number", card), directory.referral_alias(wallet.referral_code or "")]
         if request.email:
@@ -144,7 +144,9 @@ def enrol_member(
     raise RetryLater("could not enrol the member now; retry")
 
 
-def new_wallet(program: Program, card: str, now: datetime, request: EnrolRequest) -> Wallet:
+def new_wallet(program: Program, card: str, now: datetime, request: EnrolRequest, enrolled_by: str) -> Wallet:
+    """`enrolled_by`: the partner at whose till or site the member enrolled, or "online" (the member app); the
+    channel is the one the partner names (default: its store), "online" for the app."""
     today = now.date()
     return Wallet(
         member_id=f"m_{secrets.token_hex(10)}",
@@ -156,6 +158,8 @@ def new_wallet(program: Program, card: str, now: datetime, request: EnrolRequest
         birth_date_recorded_on=None if request.birth_date is None else today.isoformat(),
         referral_code=generate_referral_code(),
         created_at=iso(now),
+        enrolled_by=enrolled_by,
+        enrolled_channel=request.channel or ("online" if enrolled_by == "online" else "store"),
     )
 
 

@@ -64,6 +64,7 @@ class EnrolRequest(Strict):
     card_number: CardNumber | None = None
     birth_date: date | None = None
     referral_code: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{4,32}$")] | None = None
+    channel: Literal["store", "online"] | None = None  # where the partner enrolled them (default: its store)
 
     model_config = ConfigDict(extra="forbid", strict=False, frozen=True)  # birth_date arrives as text
 

@@ -18,11 +18,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from ..domain.errors import NotFound
-from ..domain.ledger import Entry, OperationRecord, new_entry, operation_key, tier_entry
+from ..domain.ledger import Entry, OperationRecord, Sale, new_entry, operation_key, tier_entry
 from ..domain.money import parse_amount, to_str
 from ..domain.movements import EntryType, OperationKind
 from ..domain.program import OPERATOR, Program
-from ..domain.purchases import Clawback, PurchaseFacts, ReturnedLine, legacy_facts
+from ..domain.purchases import Clawback, PurchaseFacts, ReturnedLine, ReturnRef, legacy_facts
 from ..domain.tiers import ReturnedPurchase, record_return, redecide_after_return
 from ..domain.wallet import Portion, Wallet
 from .operations import Decide, Operation, Outcome, Reply, fingerprint, read_once_then_afresh, run_operation
@@ -85,6 +85,10 @@ def _return(
     what = f"{to_str(amount)} {facts.currency}"
     mine = [c for c in clawbacks if c.member_id is None]
     entry = _clawback_entry(wallet, mine, facts.expires_on if late else None, partner_id, return_id, what, now)
+    # The money given back, where the purchase happened (reports net sales by store and channel), and the return on
+    # the purchase's record (the partner's view of the transaction).
+    entry.sale = Sale(-amount, facts.currency, facts.channel, facts.store_id, facts.occurred_at)
+    facts.returns.append(ReturnRef(return_id, amount, -entry.points, entry.entry_id, iso(now)))
     entries = [entry]
     qualifying = sum(c.points for c in mine if c.qualifying)
     returned = ReturnedPurchase(

@@ -84,7 +84,15 @@ def reverse_spending(
                 "expired_points": -sum(e.points for e in expired),
                 "available_points": wallet.available,
             }
-            updated = replace(current, data={**current.data, **facts.to_dict()})
+            # The reversal on the spending's record too: the partner's view of the redemption or hold lists them.
+            done = {
+                "reversal_id": request.reversal_id,
+                "points": points,
+                "entry_id": entry.entry_id,
+                "booked_at": iso(now),
+            }
+            reversals = [*current.data.get("reversals", []), done]
+            updated = replace(current, data={**current.data, **facts.to_dict(), "reversals": reversals})
             return Outcome(201, body, [entry, *expired], {spending_field: spending_id}, changed_operations=[updated])
 
         return spending.member_id, decide

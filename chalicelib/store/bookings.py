@@ -38,13 +38,14 @@ from ..domain.errors import (
 )
 from ..domain.grants import JobTally
 from ..domain.ledger import Entry, OperationRecord
+from ..domain.movements import OperationKind
 from ..domain.rewards import Claim, StockMove
 from ..domain.vouchers import Voucher
 from ..domain.wallet import Wallet
 from ..settings import Settings
 from .errors import is_transient, translated
 from .jobs import tally_update
-from .layout import settle_key
+from .layout import list_at, list_key, list_shard, settle_key, store_list_key
 from .models import AliasItem, EntryItem, OperationItem, SpendCodeItem
 from .rewards import claim_item, stock_updates
 from .spend_codes import spend_code_key
@@ -177,7 +178,24 @@ def operation_item(record: OperationRecord) -> OperationItem:
     )
     if record.version:
         item.version = record.version
+    _list(item, record)
     return item
+
+
+# The kinds a partner lists (GET /v1/transactions, /v1/redemptions, /v1/holds): their records carry listing keys.
+LISTED_KINDS = frozenset({OperationKind.PURCHASE.value, OperationKind.REDEMPTION.value, OperationKind.HOLD.value})
+
+
+def _list(item: OperationItem, record: OperationRecord) -> None:
+    """Derived from the record alone, so a record rewritten later (a return, a reversal) keeps the same keys."""
+    if record.kind not in LISTED_KINDS:
+        return
+    shard = list_shard(record.op_key)
+    item.list_key = list_key(record.partner_id, record.kind, shard)
+    item.list_at = list_at(record.created_at, record.operation_id)
+    store_id = record.data.get("store_id") if record.kind == OperationKind.PURCHASE.value else None
+    if isinstance(store_id, str) and store_id:
+        item.store_list_key = store_list_key(record.partner_id, record.kind, store_id, shard)
 
 
 def entry_item(entry: Entry, member_id: str) -> EntryItem:
@@ -199,6 +217,7 @@ def entry_item(entry: Entry, member_id: str) -> EntryItem:
         bonuses={funder: format(amount, "f") for funder, amount in entry.bonuses.items()} or None,
         values={issuer: format(amount, "f") for issuer, amount in entry.values.items()} or None,
         from_tier=entry.from_tier,
+        sale=None if entry.sale is None else entry.sale.to_dict(),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..domain.cursors import decode_cursor, encode_cursor, refused
-from ..domain.ledger import Entry, EntryFilter
+from ..domain.ledger import Entry, EntryFilter, Sale
 from ..domain.movements import EntryType
 from ..domain.wallet import Portion
 from .errors import translated
@@ -100,6 +100,7 @@ def to_entry(item: EntryItem) -> Entry:
         bonuses={funder: Decimal(amount) for funder, amount in (item.bonuses or {}).items()},
         values={issuer: Decimal(amount) for issuer, amount in (item.values or {}).items()},
         from_tier=item.from_tier,
+        sale=None if item.sale is None else Sale.from_dict(item.sale),
     )
 
 

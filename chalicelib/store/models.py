@@ -12,8 +12,10 @@
 |            |                          | breakdown, attribution, booked_at,    |   (partner#day#shard) / booked_at    |
 |            |                          | rates it settles at (point value,     |                                      |
 |            |                          |   fee per point by issuer)            |                                      |
-| operations | op_key (partner#kind#id) | idempotency record: fingerprint,      |                                      |
-|            |                          | status, body; purchase/hold facts     |                                      |
+| operations | op_key (partner#kind#id) | idempotency record: fingerprint,      | partner_listing: list_key            |
+|            |                          | status, body; purchase/hold facts     |   (partner#kind#shard) / list_at     |
+|            |                          |                                       | store_listing: store_list_key        |
+|            |                          |                                       |   (partner#kind#store#shard)/list_at |
 | directory  | PARTNER#id, KEY#id, REF# | partner profile (versioned), API key  | listings: listing / pk               |
 |            | PROGRAM, OPKEY#hash,     | hash, programme, operator key hash,   |   (partners, campaigns)              |
 |            | CARD#n, EMAIL#h, PHONE#h | identity alias -> member_id           |                                      |
@@ -87,6 +89,8 @@ class WalletItem(Model):
     referred_by = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     first_purchase_at = UnicodeAttribute(null=True)
+    enrolled_by = UnicodeAttribute(null=True)  # the partner (or "online": the member app) that enrolled the member
+    enrolled_channel = UnicodeAttribute(null=True)  # store | online
     engagements = JSONAttribute(default=dict)  # activity type -> {total, days: {day: count}} (caps)
     campaign_counts = JSONAttribute(default=dict)  # campaign id -> times it rewarded the member (caps)
     tier_floor = UnicodeAttribute(null=True)  # the tier a return cannot lower (set by reviews; legacy: the tier)
@@ -143,7 +147,31 @@ class EntryItem(Model):
     bonuses = JSONAttribute(null=True)  # {funder: money}: a voucher's bonus, spent or voided
     values = JSONAttribute(null=True)  # {issuer: money}: a voucher's shares, spent or voided (whole cents)
     from_tier = UnicodeAttribute(null=True)  # a tier decision: the tier it left (for webhooks' tier.changed)
+    sale = JSONAttribute(null=True)  # {amount, currency, channel, store_id, occurred_at}: a purchase's earn, a return
     by_settlement_day = SettlementDayIndex()
+
+
+class OperationListingIndex(GlobalSecondaryIndex["OperationItem"]):
+    """A partner's purchases, redemptions and holds by booking time (sparse: other kinds carry no list_key). Keys
+    only: a return or reversal rewriting a record never writes here; a page reads the records themselves."""
+
+    class Meta:
+        index_name = "partner_listing"
+        projection = KeysOnlyProjection()
+
+    list_key = UnicodeAttribute(hash_key=True)  # partner#kind#shard
+    list_at = UnicodeAttribute(range_key=True)  # booked_at#operation id
+
+
+class StoreListingIndex(GlobalSecondaryIndex["OperationItem"]):
+    """A partner's purchases of one store by booking time (sparse: purchases that name a store)."""
+
+    class Meta:
+        index_name = "store_listing"
+        projection = KeysOnlyProjection()
+
+    store_list_key = UnicodeAttribute(hash_key=True)  # partner#kind#store#shard
+    list_at = UnicodeAttribute(range_key=True)
 
 
 class OperationItem(Model):
@@ -160,6 +188,12 @@ class OperationItem(Model):
     body = UnicodeAttribute()  # the exact JSON sent the first time; replays send it byte for byte
     data = JSONAttribute(default=dict)  # facts later calls need: a purchase's amount and points, a hold's size
     created_at = UnicodeAttribute()
+    # Listing keys (store/layout.py), written with the record: present on purchases, redemptions and holds only.
+    list_key = UnicodeAttribute(null=True)
+    store_list_key = UnicodeAttribute(null=True)
+    list_at = UnicodeAttribute(null=True)
+    partner_listing = OperationListingIndex()
+    store_listing = StoreListingIndex()
 
 
 class PartnerListingIndex(GlobalSecondaryIndex["PartnerItem"]):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from ..domain.ledger import OperationRecord
+from ..domain.listing import ShardRead, Window
 from .errors import get_or_none, translated
-from .models import OperationItem
+from .layout import list_key, store_list_key
+from .models import OperationItem, OperationListingIndex, StoreListingIndex
 
 
 def find_operation(op_key: str) -> OperationRecord | None:
@@ -12,6 +14,10 @@ def find_operation(op_key: str) -> OperationRecord | None:
         item = get_or_none(OperationItem, op_key, consistent_read=True)
     if item is None:
         return None
+    return _record(item)
+
+
+def _record(item: OperationItem) -> OperationRecord:
     return OperationRecord(
         op_key=item.op_key,
         kind=item.kind,
@@ -24,3 +30,44 @@ def find_operation(op_key: str) -> OperationRecord | None:
         created_at=item.created_at,
         version=item.version or 0,
     )
+
+
+def listed_positions(
+    partner_id: str, kind: str, store_id: str | None, shard: int, window: Window, after: str | None, limit: int
+) -> ShardRead:
+    """Up to `limit` positions of one shard of a partner's listing, newest first, below `after` (None: from the top
+    of the window): one Query of the keys-only index, `limit` + 1 keys (the extra one says whether more follow)."""
+    index: OperationListingIndex | StoreListingIndex
+    if store_id is None:
+        index, hash_name, hash_value = OperationItem.partner_listing, "list_key", list_key(partner_id, kind, shard)
+    else:
+        index, hash_name = OperationItem.store_listing, "store_list_key"
+        hash_value = store_list_key(partner_id, kind, store_id, shard)
+    start = None
+    if after is not None:  # the index's key of the last record shown: partition, sort key, and the table's key
+        operation_id = after.split("#", 1)[1]
+        start = {
+            hash_name: {"S": hash_value},
+            "list_at": {"S": after},
+            "op_key": {"S": f"{partner_id}#{kind}#{operation_id}"},
+        }
+    with translated():
+        items = list(
+            index.query(
+                hash_value,
+                range_key_condition=OperationItem.list_at.between(window.low, window.high),
+                scan_index_forward=False,
+                limit=limit + 1,
+                page_size=limit + 1,
+                last_evaluated_key=start,
+            )
+        )
+    positions = [item.list_at for item in items if item.list_at is not None]
+    return ShardRead(shard, positions[:limit], len(positions) > limit)
+
+
+def find_operations(op_keys: list[str]) -> dict[str, OperationRecord]:
+    """Records by key, as last written: one BatchGetItem per 100 keys (pynamodb resends unprocessed keys)."""
+    with translated():
+        items = list(OperationItem.batch_get(list(dict.fromkeys(op_keys)), consistent_read=True)) if op_keys else []
+    return {item.op_key: _record(item) for item in items}

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from ..domain.campaigns import Campaign
 from ..domain.grants import GrantJob, PageDone, ShardFigures
 from ..domain.ledger import Entry, EntryFilter, OperationRecord
+from ..domain.listing import ShardRead, Window
 from ..domain.program import ApiKey, KeyScope, Partner, Program
 from ..domain.rewards import Claim, Reward, RewardTerms
 from ..domain.settlement import PointFlows, Settlement
@@ -132,6 +133,21 @@ class Jobs(Protocol):
 class Operations(Protocol):
     def find(self, op_key: str) -> OperationRecord | None:
         """An operation's record (its answer, fingerprint and facts) by its key (partner#kind#id)."""
+
+    def find_many(self, op_keys: list[str]) -> dict[str, OperationRecord]:
+        """Records by key (those that exist), as last written."""
+
+    def listed(
+        self,
+        partner_id: str,
+        kind: str,
+        store_id: str | None,
+        shard: int,
+        window: Window,
+        after: str | None,
+        limit: int,
+    ) -> ShardRead:
+        """One shard of a partner's listing of purchases, redemptions or holds (store/layout.py), newest first."""
 
 
 class Bookings(Protocol):
@@ -315,6 +331,21 @@ class DynamoWallets:
 class DynamoOperations:
     def find(self, op_key: str) -> OperationRecord | None:
         return operations.find_operation(op_key)
+
+    def find_many(self, op_keys: list[str]) -> dict[str, OperationRecord]:
+        return operations.find_operations(op_keys)
+
+    def listed(
+        self,
+        partner_id: str,
+        kind: str,
+        store_id: str | None,
+        shard: int,
+        window: Window,
+        after: str | None,
+        limit: int,
+    ) -> ShardRead:
+        return operations.listed_positions(partner_id, kind, store_id, shard, window, after, limit)
 
 
 @dataclass(frozen=True)

@@ -312,6 +312,13 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
     assert call("GET", "/v1/settlements/2026-11-23?format=html", key).body.startswith(b"<!DOCTYPE html>")
     assert call("POST", "/v1/settlements/2026-11-23/links", key, {"valid_hours": 2}).json["period"] == "2026-11-23"
     call("GET", "/v1/reports/summary?from=2026-11-01&to=2026-11-30", key)
+    first = call("GET", "/v1/transactions?from=2026-11-23&to=2026-11-23&limit=1", key).json
+    call("GET", f"/v1/transactions?limit=1&cursor={first['next_cursor']}", key)
+    call("GET", "/v1/transactions/t-1", key)
+    call("GET", "/v1/redemptions?from=2026-11-23&to=2026-11-23", key)
+    call("GET", "/v1/redemptions/r-1", key)
+    call("GET", "/v1/holds?from=2026-11-23&to=2026-11-23", key)
+    call("GET", "/v1/holds/h-1", key)
     call("GET", "/v1/admin/reconciliation?limit=10", admin)
     call("GET", "/v1/admin/audit?from=2026-11-23&to=2026-11-24&limit=100", admin)
     clock.now = datetime(2028, 12, 1, 12, tzinfo=timezone.utc)  # November 2026's points expired (24 months)
