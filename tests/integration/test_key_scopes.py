@@ -18,7 +18,7 @@ FINANCE_ROUTES = {
     ("POST", "/v1/settlements/{period}/links"),
     ("GET", "/v1/reports/summary"),
 }
-ADMIN_ONLY_ROUTES: set[tuple[str, str]] = set()
+ADMIN_ONLY_ROUTES = {("POST", "/v1/webhooks"), ("GET", "/v1/webhooks"), ("DELETE", "/v1/webhooks/{webhook_id}")}
 
 
 def partner_routes() -> dict[tuple[str, str], tuple[KeyScope, ...]]:
