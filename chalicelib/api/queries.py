@@ -48,6 +48,10 @@ class StatementFormat(Query):
     format: Literal["json", "csv", "html"] = "json"
 
 
+class ItemsQuery(Page):
+    format: Literal["json", "csv"] = "json"
+
+
 class DateRange(Query):
     from_: Annotated[date, Field(alias="from", description="first day, YYYY-MM-DD")]
     to: Annotated[date, Field(description="last day, YYYY-MM-DD (at most 92 days after from)")]

@@ -575,10 +575,36 @@ class Statement(Answer):
     fees_received: Money | None = Field(default=None, description="the operator's statement only")
 
 
+class LineItemView(Answer):
+    booked_at: datetime
+    entry_id: str
+    type: str
+    role: Literal["issuer", "redeemer", "funder", "operator"] = Field(description="what this partner was in it")
+    reference: str | None = Field(description="this partner's own operation id (another partner's is not shown)")
+    member_id: str = Field(description="the member's pseudonymous id")
+    at_partner: str = Field(description="where the entry was booked")
+    issuer: str
+    counterparty: str | None = Field(description="who the money moves with")
+    points: int
+    amount: DecimalText = Field(description="money for this partner: + received, - paid (exact)")
+    store_id: str | None
+    channel: str | None
+
+
+class LineItemsPage(Answer):
+    period: str
+    currency: str
+    items: list[LineItemView]
+    next_cursor: str | None
+
+
 class StatementLinkView(Answer):
     url: str = Field(description="opens the statement page in a browser, no header needed, until expires_at")
     expires_at: datetime
     period: str
+    items_url: str | None = Field(
+        description="the period's line items as one CSV file, until expires_at (days and months; null for a range)"
+    )
 
 
 class Payment(Answer):

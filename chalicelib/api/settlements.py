@@ -7,15 +7,23 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from ..domain.errors import InvalidRequest, PublicationFailed, RetryLater
+from ..domain.line_items import LineItem
 from ..domain.program import KeyScope
+from ..services import line_items, reports, settlement, statement_links, statements
 from ..services import reconciliation as reconciliation_service
-from ..services import reports, settlement, statement_links, statements
 from ..services.operations import Reply
 from ..services.requests import StatementLinkRequest
 from ..services.statement_csv import statement_csv
 from .errors import json_response
-from .queries import DateRange, ReconciliationPage, StatementFormat
-from .responses import ReconciliationReport, ReportSummary, SettlementDocument, Statement, StatementLinkView
+from .queries import DateRange, ItemsQuery, ReconciliationPage, StatementFormat
+from .responses import (
+    LineItemsPage,
+    ReconciliationReport,
+    ReportSummary,
+    SettlementDocument,
+    Statement,
+    StatementLinkView,
+)
 from .routing import Call, Link, endpoint
 
 settlement_api = Blueprint(__name__)
@@ -54,6 +62,39 @@ def partner_statement(call: Call, period: str) -> Any:
 
 @endpoint(
     settlement_api,
+    "/v1/settlements/{period}/items",
+    "GET",
+    audience="partner",
+    query=ItemsQuery,
+    response=LineItemsPage,
+    csv=True,
+    scopes=FINANCE,
+    links=(Link("statement_items", {"path.period": "period", "query.cursor": "next_cursor"}),),
+)
+def statement_items(call: Call, period: str) -> Any:
+    """The line items of this partner's closed period, in booking order: every entry that moved its points or money
+    (date, entry, member pseudonym, type, role, points, counterparty, amount), so the statement reconciles with the
+    till or ERP. ?format=csv gives the page as CSV (with `X-Next-Cursor`); the whole period's file is `items_url` of a
+    statement link. `amount` is exact; the statement rounds each pair of brands' day to the cent."""
+    output = call.query("format") or "json"
+    if output not in ("json", "csv"):
+        raise InvalidRequest("format is json or csv", field="format")
+    page = line_items.items_page(call.rt, call.partner_id, period, call.limit(), call.query("cursor") or None)
+    if output == "csv":
+        headers: dict[str, str | list[str]] = {"Content-Type": CSV}
+        if page.next_cursor:
+            headers["X-Next-Cursor"] = page.next_cursor
+        return Response(page.csv, status_code=200, headers=headers)
+    return {
+        "period": page.period,
+        "currency": page.currency,
+        "items": [item_view(item) for item in page.items],
+        "next_cursor": page.next_cursor,
+    }
+
+
+@endpoint(
+    settlement_api,
     "/v1/settlements/{period}/links",
     "POST",
     audience="partner",
@@ -61,14 +102,14 @@ def partner_statement(call: Call, period: str) -> Any:
     response=StatementLinkView,
     scopes=FINANCE,
 )
-def statement_link(call: Call, period: str, body: StatementLinkRequest) -> dict[str, str]:
+def statement_link(call: Call, period: str, body: StatementLinkRequest) -> dict[str, str | None]:
     """A link to this partner's statement page that opens in a browser with no key and no header (a presigned URL
     of the page in the statements bucket), valid `valid_hours` (default 72, at most 168)."""
     try:
         link = statement_links.create_link(call.rt, call.partner_id, period, body.valid_hours)
     except PublicationFailed:
         raise RetryLater("the statements store is not answering; ask for the link again") from None
-    return {"url": link.url, "expires_at": link.expires_at, "period": link.period}
+    return {"url": link.url, "expires_at": link.expires_at, "period": link.period, "items_url": link.items_url}
 
 
 @endpoint(
@@ -129,3 +170,21 @@ def reconciliation(call: Call) -> dict[str, Any]:
 def report_summary(call: Call) -> dict[str, Any]:
     """This partner's KPIs over ?from=YYYY-MM-DD&to=YYYY-MM-DD (at most 92 days)."""
     return reports.summary(call.rt, call.partner_id, call.query("from"), call.query("to"))
+
+
+def item_view(item: LineItem) -> dict[str, Any]:
+    return {
+        "booked_at": item.booked_at,
+        "entry_id": item.entry_id,
+        "type": item.type,
+        "role": item.role,
+        "reference": item.reference or None,
+        "member_id": item.member_id,
+        "at_partner": item.at_partner,
+        "issuer": item.issuer,
+        "counterparty": item.counterparty or None,
+        "points": item.points,
+        "amount": format(item.amount.normalize() if item.amount else item.amount, "f"),
+        "store_id": item.store_id or None,
+        "channel": item.channel or None,
+    }

@@ -105,11 +105,11 @@ class VoucherFlows:
                     self.expired[issuer] += points
                 case Liability.SPENDS:
                     self.spent.setdefault(issuer, Counter())[partner] += points
-                    rate, value = _rate(declared.rate, entry, issuer), entry.values.get(issuer)
+                    rate, value = recorded_rate(declared.rate, entry, issuer), entry.values.get(issuer)
                     _worth(self.spent_worth, issuer, partner).add(points, rate, value)
                 case Liability.GIVES_BACK:
                     self.voided.setdefault(issuer, Counter())[partner] += points
-                    rate, value = _rate(declared.rate, entry, issuer), entry.values.get(issuer)
+                    rate, value = recorded_rate(declared.rate, entry, issuer), entry.values.get(issuer)
                     _worth(self.voided_worth, issuer, partner).add(points, rate, value)
                 case Liability.ISSUES | Liability.RETURNS | Liability.REINSTATES:
                     pass  # no movement of vouchers issues, returns or reinstates points
@@ -205,7 +205,7 @@ class PointFlows:
         for portion in entry.attribution:
             issuer, points = portion.issuer, portion.points
             self._count(declared.liability, issuer, entry.partner_id, points)
-            rate, value = _rate(declared.rate, entry, issuer), entry.values.get(issuer)
+            rate, value = recorded_rate(declared.rate, entry, issuer), entry.values.get(issuer)
             self._value(declared.settles, issuer, entry.partner_id, points, rate, value)
         for funder, amount in entry.bonuses.items() if declared.bonus_sign else ():
             by_spender = self.voucher_bonus.setdefault(funder, {})
@@ -372,7 +372,7 @@ class PointFlows:
         return flows
 
 
-def _rate(rate: Rate, entry: Entry, issuer: str) -> Decimal | None:
+def recorded_rate(rate: Rate, entry: Entry, issuer: str) -> Decimal | None:
     """The rate of that kind the entry recorded for `issuer`'s points (None: booked before entries recorded
     rates, or a movement that records none)."""
     match rate:

@@ -12,6 +12,7 @@ import json
 
 from ..observability import logger
 from ..store import statements
+from . import line_items
 from .runtime import Runtime, iso
 from .statement_csv import statement_csv
 from .statements import closed_period, report_of
@@ -23,6 +24,12 @@ def publish_period(rt: Runtime, period: str) -> bool:
     stored = rt.store.settlements.get_stored(period)
     if stored is None or stored.published_at is not None:
         return False
+    parties = stored.settlement.parties
+    if len(period) == 10:
+        line_items.write_missing_shards(rt, period)
+        line_items.join_day(rt, period, parties)
+    else:
+        line_items.join_month(rt, period, parties)
     rt.store.statements.put_period(period, stored.document, party_statements(rt, period))
     rt.store.settlements.mark_published(period, iso(rt.now()))
     logger.info("settlement period published", extra={"period": period})

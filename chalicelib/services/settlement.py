@@ -23,6 +23,7 @@ from ..domain.errors import InvalidRequest, NotFound, PublicationFailed, RuleVio
 from ..domain.settlement import OPERATOR, PointFlows, combine, settle_day
 from ..observability import logger, metrics
 from ..store import layout
+from .line_items import ShardItems
 from .operations import Reply
 from .programs import current_program
 from .publishing import publish_period
@@ -116,13 +117,20 @@ def aggregate_day(rt: Runtime, day: str) -> PointFlows:
 
 
 def aggregate_shard(rt: Runtime, day: str, shard: int, parties: list[str]) -> PointFlows:
-    """One shard of one day: a Query per party on that day's key, nothing else. Each entry adds its points and
+    """One shard of one day: a Query per party on that day's key, nothing else (and each party's line items of the
+    shard written to the statements bucket: services/line_items.py). Each entry adds its points and
     their value at the rate it was booked with; entries booked before entries recorded rates stay unrated here and
     are valued at the close's rates when the day is finalized (finalize_day), as they always were."""
     flows = PointFlows()
+    items = ShardItems(rt)
     for party in parties:
         for entry in rt.store.settlements.day_entries(party, day, shard):
             flows.add(entry)
+            items.add(entry)
+    try:
+        items.write(rt, day, shard)
+    except (PublicationFailed, TransientFailure) as error:  # publication writes this shard's lines later
+        logger.warning("line items pending", extra={"day": day, "shard": shard, "cause": str(error)})
     return flows
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from ..domain.periods import PeriodKind
-from ..store.statements import party_key, range_key
+from ..store.statements import items_key, party_key, range_key
 from .runtime import Runtime, iso
 from .statement_page import render_statement
 from .statements import closed_period, report_of
@@ -22,6 +22,7 @@ class StatementLink:
     url: str
     expires_at: str
     period: str
+    items_url: str | None  # the period's line items as one CSV file (days and months, once published)
 
 
 def create_link(rt: Runtime, partner_id: str, period_text: str, valid_hours: int | None) -> StatementLink:
@@ -36,4 +37,8 @@ def create_link(rt: Runtime, partner_id: str, period_text: str, valid_hours: int
     rt.store.statements.put_page(key, render_statement(report_of(rt, closed, partner_id)))
     hours = valid_hours or rt.settings.statement_link_hours
     url = rt.store.statements.presigned_url(key, hours * 3600)
-    return StatementLink(url, iso(rt.now() + timedelta(hours=hours)), period.text)
+    items = None if period.kind is PeriodKind.RANGE else items_key(partner_id, period.text)
+    items_url = None
+    if items is not None and rt.store.statements.read_object(items, 0, 1) is not None:
+        items_url = rt.store.statements.presigned_url(items, hours * 3600)
+    return StatementLink(url, iso(rt.now() + timedelta(hours=hours)), period.text, items_url)

@@ -244,6 +244,12 @@ class Statements(Protocol):
 
     def put_page(self, key: str, html: str) -> None: ...
 
+    def put_object(self, key: str, body: str) -> None: ...
+
+    def read_object(self, key: str, first_byte: int = 0, max_bytes: int | None = None) -> bytes | None: ...
+
+    def list_keys(self, prefix: str) -> list[str]: ...
+
     def presigned_url(self, key: str, seconds: int) -> str: ...
 
 
@@ -429,6 +435,15 @@ class S3Statements:
 
     def put_page(self, key: str, html: str) -> None:
         statements_store.put_page(self.settings, key, html)
+
+    def put_object(self, key: str, body: str) -> None:
+        statements_store.put_object(self.settings, key, body)
+
+    def read_object(self, key: str, first_byte: int = 0, max_bytes: int | None = None) -> bytes | None:
+        return statements_store.read_object(self.settings, key, first_byte, max_bytes)
+
+    def list_keys(self, prefix: str) -> list[str]:
+        return statements_store.list_keys(self.settings, prefix)
 
     def presigned_url(self, key: str, seconds: int) -> str:
         return statements_store.presigned_url(self.settings, key, seconds)

@@ -5,6 +5,8 @@
     settlements/<period>/parties/<party>.csv     the same figures as CSV (the summary table)
     settlements/<period>/parties/<party>.html    the statement page (self-contained: it opens from a link)
     ranges/<party>/<first>..<last>.html          a range's page, put when a link to it is made
+    items/<party>/<day>/<shard>.csv              the line items of one shard of a day (written by its close)
+    items/<party>/<day or month>.csv             a period's line items, one file with a header (publication)
 
 The coalition's document and the parties' statements sit under different names at different depths, and a
 party id never holds a "/" (partner ids are [a-z0-9-]), so no party's object can overwrite another's or the
@@ -77,6 +79,48 @@ def presigned_url(settings: Settings, key: str, seconds: int) -> str:
                 "get_object", Params={"Bucket": settings.statements_bucket, "Key": key}, ExpiresIn=seconds
             )
         )
+
+
+def shard_items_key(party: str, day: str, shard: int) -> str:
+    return f"items/{party}/{day}/{shard:03d}.csv"
+
+
+def items_key(party: str, period: str) -> str:
+    return f"items/{party}/{period}.csv"
+
+
+def put_object(settings: Settings, key: str, body: str, content_type: str = CSV) -> None:
+    with _translated():
+        s3 = boto3.client("s3", region_name=settings.region)
+        s3.put_object(Bucket=settings.statements_bucket, Key=key, Body=body.encode(), ContentType=content_type)
+
+
+def read_object(settings: Settings, key: str, first_byte: int = 0, max_bytes: int | None = None) -> bytes | None:
+    """The object's bytes from `first_byte` (at most `max_bytes`: a ranged GET), b"" past its end, None if absent."""
+    with _translated():
+        s3 = boto3.client("s3", region_name=settings.region)
+        extra = {} if max_bytes is None else {"Range": f"bytes={first_byte}-{first_byte + max_bytes - 1}"}
+        if max_bytes is None and first_byte:
+            extra = {"Range": f"bytes={first_byte}-"}
+        try:
+            return bytes(s3.get_object(Bucket=settings.statements_bucket, Key=key, **extra)["Body"].read())
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code")
+            if code in ("NoSuchKey", "404"):
+                return None
+            if code == "InvalidRange":  # at or past the end
+                return b""
+            raise
+
+
+def list_keys(settings: Settings, prefix: str) -> list[str]:
+    """The keys right under `prefix` (not in its sub-folders), in order."""
+    with _translated():
+        s3 = boto3.client("s3", region_name=settings.region)
+        pages = s3.get_paginator("list_objects_v2").paginate(
+            Bucket=settings.statements_bucket, Prefix=prefix, Delimiter="/"
+        )
+        return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
 
 
 def range_key(party: str, first: str, last: str) -> str:

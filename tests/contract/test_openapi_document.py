@@ -311,6 +311,8 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
     assert call("GET", "/v1/settlements/2026-11-23?format=csv", key).body.startswith(b"section,line,counterparty,")
     assert call("GET", "/v1/settlements/2026-11-23?format=html", key).body.startswith(b"<!DOCTYPE html>")
     assert call("POST", "/v1/settlements/2026-11-23/links", key, {"valid_hours": 2}).json["period"] == "2026-11-23"
+    assert call("GET", "/v1/settlements/2026-11-23/items?limit=1", key).json["period"] == "2026-11-23"
+    assert call("GET", "/v1/settlements/2026-11-23/items?format=csv", key).body.startswith(b"booked_at,entry_id,")
     call("GET", "/v1/reports/summary?from=2026-11-01&to=2026-11-30", key)
     first = call("GET", "/v1/transactions?from=2026-11-23&to=2026-11-23&limit=1", key).json
     call("GET", f"/v1/transactions?limit=1&cursor={first['next_cursor']}", key)

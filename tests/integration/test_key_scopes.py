@@ -16,6 +16,7 @@ from tests.support.aws import table_snapshot
 FINANCE_ROUTES = {
     ("GET", "/v1/settlements/{period}"),
     ("POST", "/v1/settlements/{period}/links"),
+    ("GET", "/v1/settlements/{period}/items"),
     ("GET", "/v1/reports/summary"),
 }
 ADMIN_ONLY_ROUTES = {("POST", "/v1/webhooks"), ("GET", "/v1/webhooks"), ("DELETE", "/v1/webhooks/{webhook_id}")}

@@ -105,7 +105,7 @@ def test_a_partner_named_like_a_file_gets_its_own_statement_and_leaves_the_coali
     closed = close(coalition, "2026-11-23")
 
     assert closed.status == 201
-    assert bucket_keys(settings) == period_keys("2026-11-23", ("coalition-json", "operator"))
+    assert bucket_keys(settings, "settlements/") == period_keys("2026-11-23", ("coalition-json", "operator"))
     s3 = boto3.client("s3", region_name=settings.region)
     whole = s3.get_object(Bucket=settings.statements_bucket, Key="settlements/2026-11-23/coalition.json")
     assert whole["Body"].read() == closed.body
@@ -126,8 +126,10 @@ def test_a_close_whose_publication_fails_is_kept_and_the_next_close_call_publish
         first = close(coalition, "2026-11-23")
 
     assert first.status == 201 and json.loads(first.body)["partners"]["shop"]["fees"] == "0.08"
-    assert refused == ["settlements/2026-11-23/coalition.json"]  # the first put failed: nothing else tried
-    assert bucket_keys(settings) == set()
+    # Each of the 16 shards tried its first line-items object and went on closing; publication's first put (a
+    # shard's line items, written before the statements) failed: nothing else was tried.
+    assert len(refused) == 17 and all(key.startswith("items/") for key in refused)
+    assert bucket_keys(settings, "settlements/") == set()
     stored = settlements.get_stored("2026-11-23")
     assert stored.document.encode() == first.body and stored.published_at is None
     warning = next(line for line in lines if line["message"] == "settlement publication pending")
@@ -139,7 +141,7 @@ def test_a_close_whose_publication_fails_is_kept_and_the_next_close_call_publish
     again = close(coalition, "2026-11-23")
 
     assert again.status == 201 and again.body == first.body
-    assert bucket_keys(settings) == period_keys("2026-11-23", ("operator", "shop"))
+    assert bucket_keys(settings, "settlements/") == period_keys("2026-11-23", ("operator", "shop"))
     assert settlements.get_stored("2026-11-23").published_at == "2026-11-24T01:05:00.000Z"
     assert settlements.cursor(settlement.PUBLISHED) == "2026-11-23"
     s3 = boto3.client("s3", region_name=settings.region)
@@ -157,13 +159,13 @@ def test_publishing_later_reads_only_what_is_pending_and_publishes_the_day_and_i
     with s3_refusing():
         assert close(coalition, "2026-11-30").status == 201
     assert settlements.get_document("2026-11") is not None  # the month closed with its last day ...
-    assert bucket_keys(settings) == set()  # ... and neither is in S3
+    assert bucket_keys(settings, "settlements/") == set()  # ... and neither is in S3
     meter.reset()
 
     published = settlement.publish_pending(container.runtime)
 
     assert published == ["2026-11-30", "2026-11"]
-    assert bucket_keys(settings) == period_keys("2026-11-30", ("operator", "shop")) | period_keys(
+    assert bucket_keys(settings, "settlements/") == period_keys("2026-11-30", ("operator", "shop")) | period_keys(
         "2026-11", ("operator", "shop")
     )
     assert all(settlements.get_stored(p).published_at == "2026-12-01T01:00:00.000Z" for p in published)
@@ -192,13 +194,13 @@ def test_the_hourly_schedule_publishes_what_is_pending_then_closes_the_due_day(c
             "closed": ["2026-11-23"],
             "published": [],
         }
-    assert settlements.get_document("2026-11-23") is not None and bucket_keys(settings) == set()
+    assert settlements.get_document("2026-11-23") is not None and bucket_keys(settings, "settlements/") == set()
 
     clock.now = datetime(2026, 11, 25, 1, 0, tzinfo=timezone.utc)
     result = settlement_close.close_due(container.runtime)
 
     assert result == {"due": "2026-11-24", "closed": ["2026-11-24"], "published": ["2026-11-23"]}
-    assert bucket_keys(settings) == period_keys("2026-11-23", ("operator", "shop")) | period_keys(
+    assert bucket_keys(settings, "settlements/") == period_keys("2026-11-23", ("operator", "shop")) | period_keys(
         "2026-11-24", ("operator", "shop")
     )
     assert settlements.cursor(settlement.PUBLISHED) == "2026-11-24"
@@ -231,7 +233,7 @@ def test_a_month_whose_close_was_cut_short_is_closed_and_published_by_the_retry(
     assert retried.status == 201
     month = json.loads(settlements.get_document("2026-11"))
     assert month["partners"]["shop"]["issued_points"] == 25 and month["net_total"] == "0.00"
-    assert period_keys("2026-11", ("operator", "shop")) <= bucket_keys(settings)
+    assert period_keys("2026-11", ("operator", "shop")) <= bucket_keys(settings, "settlements/")
 
 
 def test_a_close_cut_short_before_its_cursor_moved_is_finished_by_the_retry(coalition, container, clock, meter):

@@ -13,6 +13,8 @@ days after close empty, to the month's end.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -190,3 +192,77 @@ def test_a_partner_reads_its_own_statement_only(coalition, three_days):
 
     assert read_page(cinema).figures["net"] == "1.50" and market.figures["net"] == "-1.50"
     assert "COAL-CINEMA-2026-11" in cinema and "COAL-MARKET" not in cinema
+
+
+def all_items(coalition, key: str, period: str, limit: int) -> list[dict]:
+    items, cursor, pages = [], None, 0
+    while True:
+        query = f"limit={limit}" + (f"&cursor={cursor}" if cursor else "")
+        page = coalition.api.get(f"/v1/settlements/{period}/items?{query}", token=key)
+        assert page.status == 200, page.json
+        items += page.json["items"]
+        pages += 1
+        cursor = page.json["next_cursor"]
+        if cursor is None:
+            return items
+        assert pages < 50
+
+
+@pytest.mark.parametrize("limit", [1, 2, 100])
+def test_the_line_items_add_up_to_the_statement_and_page_without_gaps(coalition, three_days, limit):
+    key = three_days["market_finance"]
+    items = all_items(coalition, key, "2026-11", limit)
+
+    assert [(i["type"], i["role"], i["issuer"], i["points"], i["amount"], i["counterparty"]) for i in items] == [
+        ("earn", "issuer", "market", 300, "0", None),
+        ("redeem", "issuer", "market", -100, "-1", "cinema"),
+        ("redeem", "redeemer", "cinema", 150, "1.5", "cinema"),
+        ("redeem", "issuer", "market", -200, "-2", "cinema"),
+        ("return", "issuer", "market", -300, "0", None),
+    ]
+    assert sum(Decimal(i["amount"]) for i in items) == Decimal("-1.50")  # the statement's net
+    assert [i["reference"] for i in items] == ["ana-1", None, items[2]["reference"], None, "ret-1"]
+    assert items[2]["reference"] is not None  # market's own redemption id; the cinema's are not shown to it
+    assert len({i["entry_id"] for i in items}) == 5 and all(i["member_id"] for i in items)
+
+
+def test_line_items_as_csv_pages_and_a_range_walks_its_days(coalition, three_days):
+    key = three_days["market_finance"]
+    first = coalition.api.get("/v1/settlements/2026-11-23..2026-11-25/items?format=csv&limit=2", token=key)
+    rows = list(csv.reader(io.StringIO(first.body.decode())))
+    cursor = first.headers["X-Next-Cursor"]
+    rest = all_items(coalition, key, "2026-11-23..2026-11-25", 100) if cursor else []
+
+    assert first.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert rows[0][:4] == ["booked_at", "entry_id", "type", "role"] and len(rows) == 3
+    assert [r[2] for r in rows[1:]] == ["earn", "redeem"]
+    assert [i["type"] for i in rest] == ["earn", "redeem", "redeem", "redeem", "return"]
+    second = coalition.api.get(f"/v1/settlements/2026-11-23..2026-11-25/items?limit=2&cursor={cursor}", token=key)
+    assert [i["points"] for i in second.json["items"]] == [150, -200]
+
+
+def test_line_items_cursors_are_this_lists_own(coalition, three_days):
+    key = three_days["market_finance"]
+    cursor = coalition.api.get("/v1/settlements/2026-11/items?limit=1", token=key).json["next_cursor"]
+    cinema_finance = coalition.key("cinema", "finance")
+
+    other_period = coalition.api.get(f"/v1/settlements/2026-11-23/items?cursor={cursor}", token=key)
+    other_partner = coalition.api.get(f"/v1/settlements/2026-11/items?cursor={cursor}", token=cinema_finance)
+    forged = coalition.api.get(f"/v1/settlements/2026-11/items?cursor={cursor[:-4]}AAAA", token=key)
+    till = coalition.api.get("/v1/settlements/2026-11/items", token=three_days["market"])
+
+    for refused in (other_period, other_partner, forged):
+        assert (refused.status, refused.json["error"]["field"]) == (400, "cursor")
+    assert till.status == 200  # the fixture's market key is an admin key
+    assert coalition.api.get("/v1/settlements/2026-11/items", token=coalition.key("market", "till")).status == 403
+
+
+def test_a_month_link_carries_its_line_items_file(coalition, three_days, settings):
+    link = coalition.api.post("/v1/settlements/2026-11/links", token=three_days["market_finance"]).json
+    s3 = boto3.client("s3", region_name=settings.region)
+    body = s3.get_object(Bucket=settings.statements_bucket, Key="items/market/2026-11.csv")["Body"].read().decode()
+
+    assert "items/market/2026-11.csv" in link["items_url"] and "X-Amz-Signature=" in link["items_url"]
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert [row["type"] for row in rows] == ["earn", "redeem", "redeem", "redeem", "return"]
+    assert sum(Decimal(row["amount"]) for row in rows) == Decimal("-1.50")
