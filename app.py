@@ -5,6 +5,7 @@ from chalice import ConvertToMiddleware, Cron, Rate
 
 from chalicelib.api.admin import admin_api
 from chalicelib.api.application import CoalitionApp, contract_shaped_errors
+from chalicelib.api.docs import docs_api
 from chalicelib.api.member import member_api
 from chalicelib.api.partner import partner_api
 from chalicelib.api.public import public_api
@@ -25,7 +26,7 @@ app.register_middleware(
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 app.register_middleware(contract_shaped_errors, "http")
 
-for blueprint in (public_api, partner_api, member_api, rewards_api, admin_api, settlement_api):
+for blueprint in (public_api, docs_api, partner_api, member_api, rewards_api, admin_api, settlement_api):
     app.register_blueprint(blueprint)
 
 

@@ -120,6 +120,7 @@ class EndpointInfo:
     response: type[BaseModel] | None = None
     links: tuple[Link, ...] = ()
     csv: bool = False  # ?format=csv answers text/csv
+    media_types: tuple[str, ...] = ()  # a success that is not JSON (a page, its assets): these content types only
     idempotent: bool = False  # a stored Reply: replays answer the same, with Idempotent-Replay: true
 
 
@@ -137,6 +138,7 @@ def endpoint(
     query: type[BaseModel] | None = None,
     links: tuple[Link, ...] = (),
     csv: bool = False,
+    media_types: tuple[str, ...] = (),
     audit_before: Callable[[Call, dict[str, Any]], Any] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register `view(call, **path_params)`; `audience` is partner | member | user (signed in to the member user pool,
@@ -167,6 +169,7 @@ def endpoint(
             response,
             links,
             csv,
+            media_types,
             idempotent=hints.get("return") is Reply,
         )
         ENDPOINTS.append(info)
