@@ -37,7 +37,7 @@ PAGE = """<!DOCTYPE html>
 </html>
 """
 
-CACHE = {"Cache-Control": "public, max-age=3600"}  # the files change only with the package pin
+CACHE: dict[str, str] = {"Cache-Control": "public, max-age=3600"}  # the files change only with the package pin
 
 
 @endpoint(docs_api, "/v1/docs", "GET", audience=None, media_types=("text/html",))
