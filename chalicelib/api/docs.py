@@ -37,7 +37,7 @@ PAGE = """<!DOCTYPE html>
 </html>
 """
 
-CACHE: dict[str, str] = {"Cache-Control": "public, max-age=3600"}  # the files change only with the package pin
+CACHE: dict[str, str | list[str]] = {"Cache-Control": "public, max-age=3600"}  # the files change only with the package pin
 
 
 @endpoint(docs_api, "/v1/docs", "GET", audience=None, media_types=("text/html",))
@@ -53,5 +53,5 @@ def docs_file(call: Call, asset: str) -> Response:
     """A script or style sheet of the reference page."""
     if asset not in DOCS_ASSETS:
         raise NotFound(f"no docs asset {asset!r}; there are {', '.join(sorted(DOCS_ASSETS))}")
-    headers = {"Content-Type": f"{DOCS_ASSETS[asset]}; charset=utf-8", **CACHE}
+    headers: dict[str, str | list[str]] = {"Content-Type": f"{DOCS_ASSETS[asset]}; charset=utf-8", **CACHE}
     return Response(body=docs_asset(asset), status_code=200, headers=headers)
