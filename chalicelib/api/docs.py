@@ -37,7 +37,8 @@ PAGE = """<!DOCTYPE html>
 </html>
 """
 
-CACHE: dict[str, str | list[str]] = {"Cache-Control": "public, max-age=3600"}  # the files change only with the package pin
+# The files change only with the package pin.
+CACHE: dict[str, str | list[str]] = {"Cache-Control": "public, max-age=3600"}
 
 
 @endpoint(docs_api, "/v1/docs", "GET", audience=None, media_types=("text/html",))
