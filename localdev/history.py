@@ -105,6 +105,7 @@ class History:
     clock: MovingClock
     shoppers: list[Shopper]
     reward_id: str
+    first_day: date
     full_programme_from: date  # the pilot's end: the 1st of the month after the first day
     set_full_programme: Callable[[], None]
     rng: random.Random = field(default_factory=lambda: random.Random(2026))
@@ -128,7 +129,9 @@ class History:
         self.close_previous(day)
         self.clock.at(day, 8)
         for shopper in self.shoppers:
-            if self.rng.random() < shopper.visits:
+            # The guide's members shop on the first day: they never spend in the history, so their pilot points
+            # are still there when the pilot's validity ends.
+            if self.rng.random() < shopper.visits or (day == self.first_day and not shopper.crowd):
                 self.purchase(shopper)
         for _ in range(self.rng.randint(0, 2)):
             self.give_back_a_purchase()

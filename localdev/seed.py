@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from datetime import time as dtime
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -111,19 +111,22 @@ class Demo:
     seconds: float = 0.0
 
 
-def seed_demo(settings: Settings, pool: LocalPool, *, days: int | None = None, crowd: int = CROWD) -> Demo:
+def seed_demo(
+    settings: Settings, pool: LocalPool, *, days: int | None = None, crowd: int = CROWD, today: date | None = None
+) -> Demo:
     """The demo members are users of the member pool too (password DEMO_PASSWORD), linked as a claim links them.
 
     The coalition starts `days` ago (partners, programme and members are created under a clock set then, so the
     settlement epoch is that day), lives each day (localdev/history.py), closes every day up to yesterday, and
-    ends with today's few purchases of the guide's members at the real time. Its AWS calls go to the embedded
-    AWS in-process (emulator.direct_calls): over HTTP, two months cost minutes on a small machine."""
+    ends with today's few purchases of the guide's members at the real time (given `today`: that day at 09:00).
+    Its AWS calls go to the embedded AWS in-process (emulator.direct_calls): over HTTP, two months take several
+    minutes on a small machine."""
     started = time.perf_counter()
     level = logger.log_level
     logger.setLevel("WARNING")  # a line per closed day would bury the progress bar (the API logs in its own process)
     try:
         with direct_calls():
-            demo = _book(settings, pool, history_days() if days is None else days, crowd)
+            demo = _book(settings, pool, history_days() if days is None else days, crowd, today)
     finally:
         logger.setLevel(level)
     demo.member_token = pool.sign_in(demo.members[0]["email"], DEMO_PASSWORD)
@@ -131,8 +134,8 @@ def seed_demo(settings: Settings, pool: LocalPool, *, days: int | None = None, c
     return demo
 
 
-def _book(settings: Settings, pool: LocalPool, days: int, crowd: int) -> Demo:
-    today = datetime.now(timezone.utc).date()
+def _book(settings: Settings, pool: LocalPool, days: int, crowd: int, given_today: date | None) -> Demo:
+    today = given_today or datetime.now(timezone.utc).date()
     first = today - timedelta(days=days)
     clock = MovingClock(datetime.combine(first, dtime(7), tzinfo=timezone.utc))
     rt = Container(settings, clock).runtime
@@ -152,6 +155,7 @@ def _book(settings: Settings, pool: LocalPool, days: int, crowd: int) -> Demo:
         clock,
         shoppers,
         REWARD["reward_id"],
+        first_day=first,
         full_programme_from=(first.replace(day=1) + timedelta(days=32)).replace(day=1),
         set_full_programme=lambda: programs.set_program(rt, ProgramDocument.model_validate(PROGRAM)),
     )
@@ -161,7 +165,10 @@ def _book(settings: Settings, pool: LocalPool, days: int, crowd: int) -> Demo:
             history.live_day(first + timedelta(days=n))
             metrics.clear_metrics()  # no Lambda flushes them here: dropped, not printed
             progress.advance(task)
-    clock.real = True  # today, as it happens
+    if given_today is None:
+        clock.real = True  # today, as it happens
+    else:
+        clock.at(today, 9)
     if today == history.full_programme_from:
         history.set_full_programme()
     history.run_job("expiry", today)
