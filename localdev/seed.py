@@ -7,6 +7,7 @@ import json
 import os
 import random
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -253,7 +254,8 @@ def _progress() -> Iterator[Progress]:
 
 def summary(demo: Demo) -> list[str]:
     f = demo.figures
-    tiers = ", ".join(f.tier_changes) or "none"
+    reached = Counter(change.split()[1] for change in f.tier_changes)  # "<card> <tier> on <day>"
+    tiers = ", ".join(f"{count} to {tier}" for tier, count in sorted(reached.items())) or "none"
     return [
         f"Demo history: {demo.first_day} to today in {demo.seconds:.1f} s: {len(demo.members) + demo.crowd} members, "
         f"{f.purchases} purchases, {f.returns} returns, {f.redemptions} redemptions, {f.vouchers} vouchers "
