@@ -6,7 +6,12 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt |
 
 .PHONY: install run test lint package bench clean
 
-install: $(STAMP)
+install: $(STAMP) $(VENV)/bin/coalition
+
+# The operator's CLI (toolbox/): a wrapper, as the repository is not a pip-installable project.
+$(VENV)/bin/coalition: $(STAMP)
+	printf '#!/bin/sh\nPYTHONPATH="$(CURDIR)$${PYTHONPATH:+:$$PYTHONPATH}" exec "$(CURDIR)/$(PY)" -m toolbox "$$@"\n' > $@
+	chmod +x $@
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,7 +25,7 @@ test: install  ## the whole suite against moto, on two worker processes (each wi
 	$(PY) -m pytest -n 2
 
 lint: install  ## ruff everywhere; mypy (strict on domain and services, see pyproject.toml)
-	$(VENV)/bin/ruff check app.py chalicelib localdev tests bench
+	$(VENV)/bin/ruff check app.py chalicelib localdev toolbox tests bench
 	$(VENV)/bin/mypy chalicelib
 
 package: install  ## the CloudFormation package (infra/ merged) and its lint

@@ -5,6 +5,7 @@ from chalice import ConvertToMiddleware, Cron, Rate
 
 from chalicelib.api.admin import admin_api
 from chalicelib.api.application import CoalitionApp, contract_shaped_errors
+from chalicelib.api.docs import docs_api
 from chalicelib.api.member import member_api
 from chalicelib.api.partner import partner_api
 from chalicelib.api.partner_reads import partner_reads_api
@@ -29,6 +30,7 @@ app.register_middleware(contract_shaped_errors, "http")
 
 for blueprint in (
     public_api,
+    docs_api,
     partner_api,
     partner_reads_api,
     member_api,

@@ -56,11 +56,12 @@ def main() -> int:
         os.environ.update(env)
         from chalicelib.settings import Settings
         from localdev.infra import create_all
-        from localdev.seed import print_guide, seed_demo
+        from localdev.seed import print_guide, seed_demo, summary
 
         settings = Settings.from_env()
         create_all(settings)
         demo = seed_demo(settings, pool)
+        print("\n".join(summary(demo)), flush=True)
         print_guide(demo, settings, pool, f"http://{HOST}:{api_port}")
         chalice = subprocess.Popen(
             [

@@ -12,6 +12,7 @@ from pydantic import BaseModel, TypeAdapter
 from ..domain.program import KeyScope
 from ..jobs.dispatch import JOBS
 from ..services.requests import OperationId, PartnerId, RewardId
+from .docs_assets import DOCS_ASSETS
 from .errors import STATUS_OF_CODE
 from .routing import ENDPOINTS, EndpointInfo, Link
 
@@ -35,6 +36,7 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {
     "period": {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}(-[0-9]{2})?$", "description": "YYYY-MM-DD or YYYY-MM"},
     "date": {"type": "string", "format": "date"},
     "job": {"type": "string", "enum": sorted(JOBS)},
+    "asset": {"type": "string", "enum": sorted(DOCS_ASSETS)},
 }
 # A path parameter that one operation reads otherwise than its name says elsewhere: (operationId, name) -> schema.
 OPERATION_PATH_PARAMETERS: dict[tuple[str, str], dict[str, Any]] = {
@@ -183,6 +185,8 @@ def _request_body(model: type[BaseModel], schemas: dict[str, Any]) -> dict[str, 
 def _success(info: EndpointInfo, schemas: dict[str, Any]) -> dict[str, Any]:
     if info.status == 204:
         return {"description": "done (no body)"}
+    if info.media_types:  # a page or a file: text, not a JSON body
+        return {"description": "success", "content": {t: {"schema": {"type": "string"}} for t in info.media_types}}
     content: dict[str, Any] = {"application/json": {"schema": {}}}
     if info.response is not None:
         content["application/json"]["schema"] = _component(info.response, schemas, "serialization")

@@ -121,6 +121,7 @@ class EndpointInfo:
     links: tuple[Link, ...] = ()
     csv: bool = False  # ?format=csv answers text/csv
     html: bool = False  # ?format=html answers text/html
+    media_types: tuple[str, ...] = ()  # a success that is not JSON (a page, its assets): these content types only
     idempotent: bool = False  # a stored Reply: replays answer the same, with Idempotent-Replay: true
     scopes: tuple[KeyScope, ...] = (KeyScope.TILL,)  # partner keys that may call it (an admin key may call any)
 
@@ -140,6 +141,7 @@ def endpoint(
     links: tuple[Link, ...] = (),
     csv: bool = False,
     html: bool = False,
+    media_types: tuple[str, ...] = (),
     audit_before: Callable[[Call, dict[str, Any]], Any] | None = None,
     scopes: tuple[KeyScope, ...] = (KeyScope.TILL,),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -175,6 +177,7 @@ def endpoint(
             links,
             csv,
             html,
+            media_types,
             idempotent=hints.get("return") is Reply,
             scopes=scopes,
         )

@@ -79,6 +79,9 @@ def test_every_success_with_a_body_has_a_response_schema_that_allows_new_fields(
             for code, response in op["responses"].items():
                 if not code.startswith("2") or code == "204":
                     continue
+                if "application/json" not in response["content"]:  # the reference page and its files: text
+                    assert all(body["schema"] == {"type": "string"} for body in response["content"].values())
+                    continue
                 ref = response["content"]["application/json"]["schema"]["$ref"]
                 schema = schemas[ref.rsplit("/", 1)[1]]
                 assert schema["additionalProperties"] is True, (method, path)
@@ -330,6 +333,8 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
     back = {"reinstatement_id": "rs-1", "expiry_entry_id": expiry, "reason": "goodwill"}
     call("POST", f"/v1/admin/members/{member['member_id']}/reinstatements", admin, back)
     call("GET", "/v1/openapi.json")
+    call("GET", "/v1/docs")
+    call("GET", "/v1/docs/assets/swagger-ui.css")
     call("GET", "/v1/me/export", token)
     call("DELETE", "/v1/me", newcomer)
     call("DELETE", f"/v1/admin/members/{other['member_id']}", admin)

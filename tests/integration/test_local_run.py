@@ -15,13 +15,14 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+DEMO_DAYS = 6
 
 
 def free_port() -> int:
@@ -84,6 +85,7 @@ def make_run(tmp_path_factory):
     api_port, moto_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "STAGE"}
     env.update({"PORT": str(api_port), "MOTO_PORT": str(moto_port), "COALITION_ADMIN_KEY": "fixed-admin-key"})
+    env["DEMO_DAYS"] = str(DEMO_DAYS)  # the default's two months take minutes of moto: a shorter history, same code
     log = tmp_path_factory.mktemp("make-run") / "run.log"
     with log.open("w") as out:
         server = subprocess.Popen(
@@ -95,7 +97,7 @@ def make_run(tmp_path_factory):
             start_new_session=True,
         )
     try:
-        wait_for_api(api_port, time.monotonic() + 90)
+        wait_for_api(api_port, time.monotonic() + 240)
         yield LocalStack(api_port, log)
     finally:
         os.killpg(server.pid, signal.SIGINT)  # what Ctrl-C does in a terminal
@@ -141,6 +143,56 @@ def test_make_run_serves_and_its_printed_curl_lines_work(make_run):
     assert ana["card_number"] in " ".join(make_run.printed)
     signed_in = next(body for curl, _, body in outputs if "InitiateAuth" in curl)
     assert set(signed_in["AuthenticationResult"]) >= {"IdToken", "AccessToken", "RefreshToken"}
+    statement = next(body for curl, _, body in outputs if "$FRESHMART_KEY" in curl and "/v1/settlements/" in curl)
+    assert statement["partner_id"] == "freshmart" and statement["issued_points"] > 0
+
+
+@pytest.mark.slow
+def test_make_run_seeds_a_history_with_every_day_closed_and_serves_the_docs(make_run):
+    today = datetime.now(timezone.utc).date()
+    yesterday = (today - timedelta(days=1)).isoformat()
+    closed = next(line for line in make_run.printed if line.startswith("Settlement days closed:"))
+    first, last = closed.removeprefix("Settlement days closed: ").split(".")[0].strip(), closed.split(" .. ")[1][:10]
+    assert first == (today - timedelta(days=DEMO_DAYS)).isoformat()
+    # yesterday closes once its grace has passed (00:15 UTC): a run just after midnight closes the day before
+    assert last == yesterday or (
+        last == (today - timedelta(days=2)).isoformat() and datetime.now(timezone.utc).hour == 0
+    )
+    admin = make_run.exports["ADMIN_KEY"]
+
+    status, day = make_run.call("GET", f"/v1/admin/settlements/{last}", admin)
+    assert status == 200 and day["net_total"] == "0.00" and day["entries"] > 0, day
+    status, first_day = make_run.call("GET", f"/v1/admin/settlements/{first}", admin)
+    assert status == 200 and first_day["partners"]["freshmart"]["issued_points"] > 0
+    summary = next(line for line in make_run.printed if line.startswith("Demo history:"))
+    assert " purchases, " in summary and " s: 27 members" in summary
+    with urllib.request.urlopen(f"http://127.0.0.1:{make_run.api_port}/v1/docs", timeout=30) as page:
+        assert page.status == 200 and page.headers["Content-Type"].startswith("text/html")
+        assert b"docs/assets/swagger-ui-bundle.js" in page.read()
+
+
+@pytest.mark.slow
+def test_the_operator_cli_works_against_make_run(make_run):
+    env = {
+        **os.environ,
+        "COALITION_API_URL": f"http://127.0.0.1:{make_run.api_port}",
+        "COALITION_OPERATOR_KEY": make_run.exports["ADMIN_KEY"],
+        "COLUMNS": "200",
+    }
+    last = next(line for line in make_run.printed if line.startswith("Settlement days closed:")).split(" .. ")[1][:10]
+
+    def coalition(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "toolbox", *args]
+        return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+    reconciled = coalition("reconcile")
+    assert reconciled.returncode == 0 and "all invariants hold" in reconciled.stdout, reconciled.stderr
+    shown = coalition("settlements", "show", last)
+    assert shown.returncode == 0 and f"Settlement {last}" in shown.stdout and "freshmart" in shown.stdout
+    again = coalition("days", "close", "--to", last)
+    assert again.returncode == 0 and "0 now, 1 already closed" in again.stdout
+    refused = coalition("partners", "show", "nobody")
+    assert refused.returncode == 1 and refused.stderr.strip().startswith("error 404 not_found")
 
 
 @pytest.mark.slow

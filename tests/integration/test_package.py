@@ -86,9 +86,10 @@ def test_the_deployment_zip_ships_no_test_or_dev_tools(package):
     archive = package / "deployment.zip"
     with zipfile.ZipFile(archive) as zipped:
         top_level = {name.split("/", 1)[0].lower() for name in zipped.namelist()}
-    for tool in ("moto", "pytest", "_pytest", "hypothesis", "cfnlint", "ruff", "localdev", "tests"):
+    for tool in ("moto", "pytest", "_pytest", "hypothesis", "cfnlint", "ruff", "localdev", "tests", "toolbox", "typer"):
         assert tool not in top_level, tool
     assert {"app.py", "chalicelib", "pynamodb", "aws_lambda_powertools", "pydantic", "jwt"} <= top_level
+    assert "openapi_ui_bundles" in top_level  # GET /v1/docs serves its Swagger UI files
     size_mb = archive.stat().st_size / 1e6
     print(f"deployment.zip: {size_mb:.1f} MB")
     assert size_mb < 50  # Lambda's limit for a directly uploaded zip
