@@ -21,7 +21,14 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: install  ## embedded AWS on 127.0.0.1, tables from infra/, a demo coalition, the API on 127.0.0.1:8000
 	$(PY) -m localdev.run
 
-test: install  ## the whole suite against moto, on two worker processes (each with its own moto)
+# The browser the page tests drive (playwright, with Debian's chromium: no browser download).
+CHROMIUM := /usr/bin/chromium
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+$(CHROMIUM):
+	$(SUDO) apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium
+
+test: install $(CHROMIUM)  ## the whole suite against moto, on two worker processes (each with its own moto)
 	$(PY) -m pytest -n 2
 
 lint: install  ## ruff everywhere; mypy (strict on domain and services, see pyproject.toml)

@@ -17,8 +17,19 @@ from datetime import time as dtime
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from chalicelib.bootstrap import Container
+from chalicelib.domain.periods import MAX_RANGE_DAYS
 from chalicelib.observability import logger, metrics
-from chalicelib.services import burning, earning, identity, members, partners, programs, rewards, settlement
+from chalicelib.services import (
+    burning,
+    earning,
+    identity,
+    members,
+    partners,
+    programs,
+    rewards,
+    settlement,
+    statement_links,
+)
 from chalicelib.services.auth import partner_profile
 from chalicelib.services.requests import (
     EnrolRequest,
@@ -99,6 +110,9 @@ REWARD = {
 }
 
 
+STATEMENT_PARTNER = "freshmart"  # whose statement page the guide links to
+
+
 @dataclass
 class Demo:
     keys: dict[str, str] = field(default_factory=dict)
@@ -107,6 +121,9 @@ class Demo:
     claim_code: str = ""  # a claim of the demo reward, waiting for Cinemax to fulfil it
     first_day: str = ""  # the settlement epoch: the day the partners joined
     last_closed: str = ""  # the last settlement day closed (yesterday, once its grace has passed)
+    statement_period: str = ""  # the period of the statement link printed (the demo's closed days)
+    statement_link: str = ""  # FreshMart's statement page of that period: a presigned URL, no key needed
+    statement_link_expires: str = ""
     figures: Figures = field(default_factory=Figures)
     crowd: int = 0
     seconds: float = 0.0
@@ -131,6 +148,10 @@ def seed_demo(
     finally:
         logger.setLevel(level)
     demo.member_token = pool.sign_in(demo.members[0]["email"], DEMO_PASSWORD)
+    if demo.last_closed:  # signed outside direct_calls: the link names the embedded AWS a browser reaches
+        demo.statement_period = _statement_period(demo.first_day, demo.last_closed)
+        link = statement_links.create_link(Container(settings).runtime, STATEMENT_PARTNER, demo.statement_period, None)
+        demo.statement_link, demo.statement_link_expires = link.url, link.expires_at
     demo.seconds = time.perf_counter() - started
     return demo
 
@@ -180,6 +201,12 @@ def _book(settings: Settings, pool: LocalPool, days: int, crowd: int, given_toda
     demo.figures = history.figures
     demo.last_closed = rt.store.settlements.cursor(settlement.LAST_CLOSED) or ""
     return demo
+
+
+def _statement_period(first: str, last: str) -> str:
+    """Every closed day of the demo when they fit a statement range (92 days), else the last 92."""
+    start = max(date.fromisoformat(first), date.fromisoformat(last) - timedelta(days=MAX_RANGE_DAYS - 1))
+    return f"{start.isoformat()}..{last}"
 
 
 def _enrol_everyone(rt: Runtime, clock: MovingClock, pool: LocalPool, demo: Demo, crowd: int) -> list[Shopper]:
@@ -333,13 +360,19 @@ def _settlement_lines(demo: Demo, base: str) -> list[str]:
     if not day:
         return [*lines, "No settlement day closed yet: the coalition started today."]
     month = day[:7]
+    period = demo.statement_period
     return [
         *lines,
         f"Settlement days closed: {demo.first_day} .. {day}. FreshMart's statement of {day}:",
         f'  curl -s -H "Authorization: Bearer $FRESHMART_KEY" "$API/v1/settlements/{day}"',
-        "  its page, once statement pages are served (not a curl line to paste yet):",
-        f'  (page) curl -s -H "Authorization: Bearer $FRESHMART_KEY" "$API/v1/settlements/{day}?format=html" '
+        f"FreshMart's statement page of {period} (a browser opens it, no key needed, until "
+        f"{demo.statement_link_expires}):",
+        f"  {demo.statement_link}",
+        "  the same page, its line items, and a new link, with FreshMart's key:",
+        f'  page: curl -s -H "Authorization: Bearer $FRESHMART_KEY" "$API/v1/settlements/{period}?format=html" '
         "> statement.html",
+        f'  curl -s -H "Authorization: Bearer $FRESHMART_KEY" "$API/v1/settlements/{period}/items?limit=5"',
+        f'  curl -s -X POST -H "Authorization: Bearer $FRESHMART_KEY" "$API/v1/settlements/{period}/links"',
         "The operator's CLI (.venv/bin/coalition, after the exports):",
         f"  coalition settlements show {day}",
         f"  coalition settlements export {month} --out exports/   (once {month} is closed: its last day)",

@@ -12,10 +12,12 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -275,9 +277,9 @@ def test_chalice_local_refuses_a_method_or_media_type_in_the_contract_shape(make
 
     status, headers, answer = make_run.exchange("DELETE", "/v1/redemptions", key)
 
-    assert (status, headers.get("Allow")) == (405, "POST")
+    assert (status, headers.get("Allow")) == (405, "POST, GET")  # a partner posts and lists its redemptions
     assert answer == {
-        "error": {"code": "method_not_allowed", "message": "DELETE is not a method of /v1/redemptions; it has POST"}
+        "error": {"code": "method_not_allowed", "message": "DELETE is not a method of /v1/redemptions; it has POST, GET"}
     }
 
 
@@ -291,3 +293,119 @@ def purchase(transaction_id: str, member: dict[str, str], amount: str) -> dict[s
         "occurred_at": occurred_at,
         "channel": "store",
     }
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package (make test installs it): playwright downloads no browser
+# As the machine's probe starts it: no sandbox as root, and nothing that calls Google's hosts from a closed network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = ROOT / "build"
+
+
+def printed_statement_link(stack: LocalStack) -> tuple[str, str]:
+    """The statement period and link make run printed (the line after the one that names the period)."""
+    lines = stack.printed
+    heading = next(n for n, line in enumerate(lines) if line.startswith("FreshMart's statement page of "))
+    period = lines[heading].removeprefix("FreshMart's statement page of ").split(" ")[0]
+    return period, lines[heading + 1]
+
+
+@pytest.mark.slow
+def test_the_demo_statement_page_opens_from_its_link_in_a_browser_with_the_json_statements_figures(make_run):
+    from playwright.sync_api import sync_playwright
+
+    period, link = printed_statement_link(make_run)
+    status, statement = make_run.call("GET", f"/v1/settlements/{period}", make_run.exports["FRESHMART_KEY"])
+    assert status == 200 and statement["period"] == period
+    SCREENSHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 900})
+            requested: list[str] = []
+            page.on("request", lambda request: requested.append(request.url))
+            opened = page.goto(link)  # no header, no key: the link alone
+            assert opened is not None and opened.status == 200
+
+            figures = {
+                element.get_attribute("data-figure"): element.get_attribute("data-value")
+                for element in page.query_selector_all("[data-figure][data-value]")
+            }
+            assert figures["net"] == statement["net"]
+            assert (figures["receivable"], figures["payable"]) == (statement["receivable"], statement["payable"])
+            assert figures["outstanding_points"] == str(statement["outstanding_points"])
+            assert figures["issued_points"] == str(statement["issued_points"])
+            assert figures["returned_points"] == str(statement["returned_points"])
+            assert figures["expired_points"] == str(statement["expired_points"])
+            assert figures["redeemed_here_points"] == str(sum(statement["redeemed_here"].values()))
+            assert figures["fees"] == statement["fees"]
+            shown_net = page.inner_text('[data-figure="net"]')  # what a person reads: grouped, with the currency
+            assert shown_net == f"{Decimal(statement['net']):,.2f} {statement['currency']}"
+            days = page.query_selector_all("tr[data-day]")
+            assert len(days) == len(statement_days(period)) and page.locator("svg").count() == 2
+            page.screenshot(path=str(SCREENSHOTS / "statement.png"), full_page=True)
+            assert requested == [link]  # the page needed nothing else: no script, style, font or image
+
+            expired = page.goto(expired_variant(link))
+            assert expired is not None and expired.status == 403
+            assert "Request has expired" in page.content()
+        finally:
+            browser.close()
+
+
+def statement_days(period: str) -> list[str]:
+    first, last = (datetime.fromisoformat(day).date() for day in period.split(".."))
+    return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
+
+
+def expired_variant(link: str) -> str:
+    """The same object presigned as the API presigns it, but a week ago for a day: as a link looks once expired."""
+    from unittest import mock
+
+    import boto3
+    from botocore.config import Config
+
+    parts = urllib.parse.urlsplit(link)
+    bucket, key = urllib.parse.unquote(parts.path).lstrip("/").split("/", 1)
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=f"{parts.scheme}://{parts.netloc}",
+        region_name="eu-west-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        config=Config(signature_version="s3v4"),
+    )
+    a_week_ago = (datetime.now(timezone.utc) - timedelta(days=7)).replace(tzinfo=None)
+    with mock.patch("botocore.auth.get_current_datetime", return_value=a_week_ago):
+        return s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=86400)
+
+
+@pytest.mark.slow
+def test_the_api_reference_page_renders_in_a_browser_from_the_apis_own_files(make_run):
+    from playwright.sync_api import sync_playwright
+
+    base = f"http://127.0.0.1:{make_run.api_port}"
+    SCREENSHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            requested: list[str] = []
+            page.on("request", lambda request: requested.append(request.url))
+            page.goto(f"{base}/v1/docs")
+            page.wait_for_selector(".opblock", timeout=30_000)  # Swagger UI drew the operations
+            operations = page.locator(".opblock").count()
+            page.screenshot(path=str(SCREENSHOTS / "docs.png"))
+        finally:
+            browser.close()
+    document = json.loads(urllib.request.urlopen(f"{base}/v1/openapi.json", timeout=30).read())
+    # Swagger UI lists an operation under each of its tags (the audiences that may call it)
+    assert operations == sum(len(op["tags"]) for methods in document["paths"].values() for op in methods.values())
+    assert requested and all(url.startswith(base) for url in requested), requested  # no CDN, nothing outside
