@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import webbrowser
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
@@ -266,9 +267,31 @@ def settlements_export(
     out_dir: Annotated[Path, typer.Option("--out", help="directory to write into")] = Path("."),
 ) -> None:
     """The month's operator document (JSON) and each partner's statement (CSV), into --out."""
-    document = attempt(lambda: api_of(ctx).get(f"/v1/admin/settlements/{month}"))
-    for path in write_export(document, out_dir):
+    api = api_of(ctx)
+    document = attempt(lambda: api.get(f"/v1/admin/settlements/{month}"))
+
+    def partner_csv(partner_id: str) -> str:
+        return attempt(lambda: api.text(f"/v1/admin/settlements/{month}/statements/{partner_id}?format=csv"))
+
+    for path in write_export(document, out_dir, partner_csv):
         out.print(f"wrote {path}")
+
+
+@settlements_app.command("open")
+def settlements_open(
+    ctx: typer.Context,
+    partner_id: str,
+    period: str,
+    out_file: Annotated[Path | None, typer.Option("--out", help="where to save the page")] = None,
+    browser: Annotated[bool, typer.Option(help="open the saved page in the default browser")] = True,
+) -> None:
+    """A partner's statement page (a day, a month or FIRST..LAST), saved as one HTML file and opened."""
+    page = attempt(lambda: api_of(ctx).text(f"/v1/admin/settlements/{period}/statements/{partner_id}?format=html"))
+    path = out_file or Path(f"statement-{partner_id}-{period}.html")
+    path.write_text(page)
+    out.print(f"wrote {path}")
+    if browser:
+        webbrowser.open(path.resolve().as_uri())
 
 
 # ---- reconciliation ---------------------------------------------------------------------------------------

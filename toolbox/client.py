@@ -90,6 +90,10 @@ class Api:
     def get(self, path: str) -> Any:
         return self.call("GET", path).json
 
+    def text(self, path: str) -> str:
+        """A success that is not JSON (a CSV, a page), as text."""
+        return self.call("GET", path).body.decode()
+
 
 def refusal(answer: Answer) -> ApiError:
     try:

@@ -6,9 +6,10 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from ..domain.errors import InvalidRequest, PublicationFailed, RetryLater
+from ..domain.errors import InvalidRequest, NotFound, PublicationFailed, RetryLater
 from ..domain.line_items import LineItem
 from ..domain.program import KeyScope
+from ..domain.settlement import OPERATOR
 from ..services import line_items, reports, settlement, statement_links, statements
 from ..services import reconciliation as reconciliation_service
 from ..services.operations import Reply
@@ -47,15 +48,37 @@ FINANCE = (KeyScope.FINANCE,)  # what the partner is owed and its figures: for a
 def partner_statement(call: Call, period: str) -> Any:
     """This partner's statement for a closed day (YYYY-MM-DD), month (YYYY-MM) or range of closed days
     (YYYY-MM-DD..YYYY-MM-DD, at most 92): JSON; ?format=csv the summary table; ?format=html the statement page."""
+    return _statement(call, call.partner_id, period)
+
+
+@endpoint(
+    settlement_api,
+    "/v1/admin/settlements/{period}/statements/{partner_id}",
+    "GET",
+    audience="operator",
+    query=StatementFormat,
+    response=Statement,
+    csv=True,
+    html=True,
+)
+def operator_partner_statement(call: Call, period: str, partner_id: str) -> Any:
+    """A partner's statement as the partner reads it (JSON, ?format=csv or ?format=html): what the operator's
+    support and its CLI open and export."""
+    if partner_id != OPERATOR and call.rt.store.directory.get_partner(partner_id) is None:
+        raise NotFound(f"partner {partner_id} does not exist")
+    return _statement(call, partner_id, period)
+
+
+def _statement(call: Call, party: str, period: str) -> Any:
     output = call.query("format") or "json"
     if output == "json":
-        return statements.partner_statement(call.rt, call.partner_id, period)
+        return statements.partner_statement(call.rt, party, period)
     if output == "csv":
-        report = statements.statement_report(call.rt, call.partner_id, period)
-        figures = statements.partner_statement(call.rt, call.partner_id, period)
+        report = statements.statement_report(call.rt, party, period)
+        figures = statements.partner_statement(call.rt, party, period)
         return Response(statement_csv(figures, report.payment), status_code=200, headers={"Content-Type": CSV})
     if output == "html":
-        page = statements.statement_page(call.rt, call.partner_id, period)
+        page = statements.statement_page(call.rt, party, period)
         return Response(page, status_code=200, headers={"Content-Type": HTML})
     raise InvalidRequest("format is json, csv or html", field="format")
 

@@ -279,7 +279,10 @@ def test_chalice_local_refuses_a_method_or_media_type_in_the_contract_shape(make
 
     assert (status, headers.get("Allow")) == (405, "POST, GET")  # a partner posts and lists its redemptions
     assert answer == {
-        "error": {"code": "method_not_allowed", "message": "DELETE is not a method of /v1/redemptions; it has POST, GET"}
+        "error": {
+            "code": "method_not_allowed",
+            "message": "DELETE is not a method of /v1/redemptions; it has POST, GET",
+        }
     }
 
 

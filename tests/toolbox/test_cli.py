@@ -151,8 +151,15 @@ def test_settlements_show_prints_the_nets_of_the_json_and_export_writes_each_par
     assert written == ["alpha-2026-11-23.csv", "beta-2026-11-23.csv", "settlement-2026-11-23.json"]
     assert json.loads((tmp_path / "out" / "settlement-2026-11-23.json").read_text()) == document
     own = api.get("/v1/settlements/2026-11-23?format=csv", token=shop).body.decode()
-    exported = (tmp_path / "out" / "alpha-2026-11-23.csv").read_text()
-    assert dict(csv.reader(io.StringIO(exported))) == dict(csv.reader(io.StringIO(own)))
+    exported = (tmp_path / "out" / "alpha-2026-11-23.csv").read_bytes().decode()  # as written: CRLF rows
+    assert exported == own and list(csv.reader(io.StringIO(exported)))[0][:2] == ["section", "line"]
+
+    page = tmp_path / "alpha.html"
+    code, printed, _ = run("settlements", "open", "alpha", "2026-11-23", "--out", str(page), "--no-browser")
+    assert code == 0 and f"wrote {page}" in printed
+    assert page.read_text() == api.get("/v1/settlements/2026-11-23?format=html", token=shop).body.decode()
+    code, _, errors = run("settlements", "open", "nobody", "2026-11-23", "--out", str(page), "--no-browser")
+    assert code == 1 and "404 not_found" in errors
 
 
 def test_reconcile_exits_0_when_every_invariant_holds_and_1_when_one_does_not(run, coalition):
