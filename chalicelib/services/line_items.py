@@ -102,7 +102,7 @@ class ItemsPage:
 
 def items_page(rt: Runtime, party: str, period_text: str, limit: int, cursor: str | None) -> ItemsPage:
     """A page of the party's line items of a closed period, in booking order; a range walks its days' files."""
-    closed = closed_period(rt, period_text)  # 404 while not closed
+    closed = closed_period(rt, period_text, with_days=False)  # 404 while not closed; a range reads its days
     period = closed.period
     files = [period.text] if period.kind is not PeriodKind.RANGE else [day.period for day in closed.days]
     index, offset = _position(rt, cursor, party, period.text, files)

@@ -26,8 +26,9 @@ class ClosedPeriod:
     days: list[Settlement]  # the closed days it is made of, in order
 
 
-def closed_period(rt: Runtime, text: str) -> ClosedPeriod:
-    """The period's settled figures; 404 while any of its days (from the coalition's first one) is not closed."""
+def closed_period(rt: Runtime, text: str, *, with_days: bool = True) -> ClosedPeriod:
+    """The period's settled figures; 404 while any of its days (from the coalition's first one) is not closed.
+    `with_days=False`: a month without its days (one GetItem; `days` is empty) when only its total is needed."""
     period = parse_statement_period(text)
     if period.kind is PeriodKind.DAY:
         day = rt.store.settlements.get_closed(period.text)
@@ -37,6 +38,8 @@ def closed_period(rt: Runtime, text: str) -> ClosedPeriod:
     stored = rt.store.settlements.get_closed(period.text) if period.kind is PeriodKind.MONTH else None
     if period.kind is PeriodKind.MONTH and stored is None:
         raise NotFound(f"{period.text} is not closed")
+    if stored is not None and not with_days:
+        return ClosedPeriod(period, stored, [])
     epoch = rt.store.settlements.cursor(EPOCH)
     wanted = [day for day in period.days() if epoch is not None and day >= epoch]
     found = rt.store.settlements.get_closed_days(wanted) if wanted else {}
