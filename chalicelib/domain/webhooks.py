@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import re
 from collections.abc import Iterable
@@ -104,6 +105,24 @@ def check_url(url: str, *, local: bool) -> None:
         or any(c.isspace() for c in url)
     ):
         raise InvalidRequest("url must be an https:// URL with a host (and no credentials)", field="url")
+    if not public_host(parts.hostname):
+        raise InvalidRequest(
+            "url must name a public host (not localhost, nor a private or reserved address)", field="url"
+        )
+
+
+def public_host(host: str) -> bool:
+    """Not a name or address of our own network: a webhook must not make our Lambda call the instance metadata
+    service, localhost or a private network (server-side request forgery). A name is checked again when delivering,
+    on the addresses it resolves to."""
+    name = host.lower().rstrip(".")
+    if name == "localhost" or name.endswith((".localhost", ".internal", ".local")):
+        return False
+    try:
+        address = ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        return True  # a name: its addresses are checked when delivering
+    return address.is_global
 
 
 def sign(secret: str, body: bytes) -> str:

@@ -7,10 +7,13 @@ fails the invocation fails and SQS redelivers the message (its redrive policy pa
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 from ..domain.webhooks import (
     DELIVERY_HEADER,
@@ -53,7 +56,12 @@ def deliver(rt: Runtime, message: str, post: Post | None = None) -> Outcome:
         DELIVERY_HEADER: delivery.event_id,
         "User-Agent": "coalition-webhooks/1",
     }
-    status = (post or post_once)(webhook.url, body, headers)
+    host = urlsplit(webhook.url).hostname or ""
+    if post is None and not rt.settings.is_local and not resolves_publicly(host):
+        status = None  # a name that resolves to our own network now: not posted, retried, then parked
+        logger.warning("webhook host does not resolve to public addresses", extra={**where, "host": host})
+    else:
+        status = (post or post_once)(webhook.url, body, headers)
     if status is not None and 200 <= status < 300:
         logger.info("webhook delivered", extra={**where, "attempt": delivery.attempt})
         return Outcome.DELIVERED
@@ -65,6 +73,15 @@ def deliver(rt: Runtime, message: str, post: Post | None = None) -> Outcome:
     webhook_queue.send_later(rt, delivery.retried(), delay)
     logger.info("webhook delivery failed: retrying", extra={**where, "status": status, "delay": delay})
     return Outcome.RETRYING
+
+
+def resolves_publicly(host: str) -> bool:
+    """Every address `host` resolves to is a public one (False if it does not resolve)."""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, 443, proto=socket.IPPROTO_TCP)}
+    except OSError:
+        return False
+    return bool(addresses) and all(ipaddress.ip_address(str(a).split("%")[0]).is_global for a in addresses)
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from chalicelib.domain.errors import IdempotencyConflict, RuleViolation
+from chalicelib.domain.errors import IdempotencyConflict, InvalidRequest, RuleViolation
 from chalicelib.domain.ledger import Entry
 from chalicelib.domain.movements import EntryType
 from chalicelib.domain.wallet import Portion
@@ -17,6 +17,7 @@ from chalicelib.domain.webhooks import (
     PartnerWebhooks,
     Webhook,
     backoff_seconds,
+    check_url,
     events_of_entry,
     sign,
     signature_matches,
@@ -83,3 +84,33 @@ def test_a_partner_has_at_most_ten_endpoints_and_an_id_means_one_registration():
     assert full.registered(hook) == (full, full.webhooks[0])  # a replay: unchanged
     with pytest.raises(IdempotencyConflict):
         full.registered(Webhook("h-0", "https://y.example.com", hook.events, hook.secret, hook.created_at))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://169.254.169.254/latest/meta-data/",  # the instance metadata service
+        "https://localhost/hook",
+        "https://api.localhost/hook",
+        "https://127.0.0.1/hook",
+        "https://10.1.2.3/hook",
+        "https://192.168.0.10/hook",
+        "https://[::1]/hook",
+        "https://[fd00::1]/hook",
+        "https://metadata.google.internal/",
+    ],
+)
+def test_an_endpoint_in_our_own_network_is_refused_outside_the_local_stage(url):
+    with pytest.raises(InvalidRequest) as refused:
+        check_url(url, local=False)
+    assert refused.value.field == "url" and "public host" in str(refused.value)
+
+
+def test_a_public_name_or_address_is_taken_and_names_are_checked_again_when_delivering():
+    from chalicelib.jobs.webhook_delivery import resolves_publicly
+
+    check_url("https://hooks.example.com/coalition", local=False)
+    check_url("https://93.184.216.34/hook", local=False)
+    assert resolves_publicly("localhost") is False  # a name that points at ourselves is not posted to
+    assert resolves_publicly("127.0.0.1") is False
+    assert resolves_publicly("no-such-host.invalid") is False
