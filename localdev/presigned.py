@@ -20,6 +20,8 @@ from botocore.credentials import Credentials
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 SIGV4_TIMESTAMP = "%Y%m%dT%H%M%SZ"
+MAX_EXPIRES = 7 * 24 * 3600  # S3's limit for a SigV4 presigned URL
+CLOCK_SKEW = timedelta(minutes=15)  # S3 refuses a request dated further in the future
 
 
 class PresignedUrlCheck:
@@ -55,6 +57,10 @@ class PresignedUrlCheck:
                 "AuthorizationQueryParametersError",
                 "Query-string authentication requires X-Amz-Date, X-Amz-Expires and X-Amz-Credential",
             )
+        if not 1 <= expires <= MAX_EXPIRES:
+            return "AuthorizationQueryParametersError", "X-Amz-Expires must be between 1 and 604800 seconds"
+        if signed_at > self._clock() + CLOCK_SKEW:
+            return "AccessDenied", "Request is not valid yet"
         if self._clock() > signed_at + timedelta(seconds=expires):
             return "AccessDenied", "Request has expired"
         secret = self._secrets.get(access_key)

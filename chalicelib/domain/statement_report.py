@@ -38,6 +38,8 @@ class PaymentInstruction:
     reference: str  # what to write on the bank transfer
 
     def sentence(self, currency: str, names: dict[str, str]) -> str:
+        if self.direction is Direction.NOTHING and self.payer == self.payee:
+            return "The operator clears this period's payments: see the coalition's settlement for each transfer."
         if self.direction is Direction.NOTHING:
             return "Nothing to pay or receive for this period."
         payer, payee = names.get(self.payer, self.payer), names.get(self.payee, self.payee)
@@ -234,6 +236,8 @@ def _instruction(partner_id: str, net: Decimal, period: Period, terms_days: int)
     it owes. Due `terms_days` after the period's last day."""
     due = period.last + timedelta(days=terms_days)
     reference = f"COAL-{partner_id.upper()}-{period.text.replace('..', '-TO-')}"
+    if partner_id == OPERATOR:  # the clearing house itself: it receives and pays the others, its net is its fees
+        return PaymentInstruction(Direction.NOTHING, ZERO, OPERATOR, OPERATOR, due, reference)
     if net < 0:
         return PaymentInstruction(Direction.PAY, -net, partner_id, OPERATOR, due, reference)
     if net > 0:

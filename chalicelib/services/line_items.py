@@ -115,6 +115,8 @@ def items_page(rt: Runtime, party: str, period_text: str, limit: int, cursor: st
         if offset == 0:
             chunk, offset = chunk.removeprefix(HEADER.encode()), len(HEADER)
         rows, used = _complete_rows(chunk, limit - len(items))
+        if not rows and not last_chunk:  # no whole row in a full chunk: not a file this service wrote
+            raise RuntimeError(f"a line of {files[index]} is longer than {PAGE_BYTES} bytes")
         items += [from_csv_row(party, row) for row in rows]
         offset += used
         if last_chunk and used == len(chunk):

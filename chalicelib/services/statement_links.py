@@ -34,7 +34,9 @@ def create_link(rt: Runtime, partner_id: str, period_text: str, valid_hours: int
         if period.kind is PeriodKind.RANGE
         else party_key(period.text, partner_id, "html")
     )
-    rt.store.statements.put_page(key, render_statement(report_of(rt, closed, partner_id)))
+    # A published page stays as the close published it; a range's page, or one not published yet, is put now.
+    if period.kind is PeriodKind.RANGE or rt.store.statements.read_object(key, 0, 1) is None:
+        rt.store.statements.put_page(key, render_statement(report_of(rt, closed, partner_id)))
     hours = valid_hours or rt.settings.statement_link_hours
     url = rt.store.statements.presigned_url(key, hours * 3600)
     items = None if period.kind is PeriodKind.RANGE else items_key(partner_id, period.text)

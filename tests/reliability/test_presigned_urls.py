@@ -80,3 +80,13 @@ def test_a_link_changed_by_hand_is_refused(s3):
 
     assert [other_object[0], forged[0], longer[0]] == [403, 403, 403]
     assert b"SignatureDoesNotMatch" in other_object[1]
+
+
+def test_a_link_dated_in_the_future_or_valid_longer_than_s3_allows_is_refused(s3):
+    tomorrow = datetime.now(timezone.utc) + timedelta(days=1)
+
+    future = fetch(presign(s3, signed_at=tomorrow))
+    too_long = fetch(presign(s3, seconds=8 * 24 * 3600))
+
+    assert future[0] == 403 and b"Request is not valid yet" in future[1]
+    assert too_long[0] == 403 and b"X-Amz-Expires must be between 1 and 604800" in too_long[1]

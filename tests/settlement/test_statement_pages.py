@@ -24,7 +24,7 @@ import boto3
 import pytest
 
 from tests.support.api import Coalition
-from tests.support.aws import bucket_keys
+from tests.support.aws import bucket_keys, s3_refusing
 from tests.support.clock import Clock
 
 DAYS = ("2026-11-23", "2026-11-24", "2026-11-25")
@@ -266,3 +266,15 @@ def test_a_month_link_carries_its_line_items_file(coalition, three_days, setting
     rows = list(csv.DictReader(io.StringIO(body)))
     assert [row["type"] for row in rows] == ["earn", "redeem", "redeem", "redeem", "return"]
     assert sum(Decimal(row["amount"]) for row in rows) == Decimal("-1.50")
+
+
+def test_the_operators_page_names_no_payment_to_itself_and_a_published_page_is_not_rewritten(
+    coalition, three_days, settings
+):
+    page = coalition.api.get("/v1/admin/settlements/2026-11/statements/operator?format=html", token=coalition.admin)
+    key = "settlements/2026-11/parties/market.html"
+    with s3_refusing("PutObject") as refused:  # a put would fail the link: none is tried for a published page
+        link = coalition.api.post("/v1/settlements/2026-11/links", token=three_days["market_finance"])
+
+    assert page.status == 200 and "The operator clears this period" in page.body.decode()
+    assert link.status == 201 and key in link.json["url"] and refused == []
