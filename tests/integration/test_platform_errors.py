@@ -64,8 +64,8 @@ def test_json_with_a_charset_is_accepted(coalition, shop):
 @pytest.mark.parametrize(
     ("method", "path", "allowed"),
     [
-        ("DELETE", "/v1/redemptions", "POST"),
-        ("PUT", "/v1/transactions", "POST"),
+        ("DELETE", "/v1/redemptions", "POST, GET"),
+        ("PUT", "/v1/transactions", "POST, GET"),
         ("POST", "/v1/me/entries", "GET"),
         ("PATCH", "/v1/transactions/{transaction_id}/returns", "POST"),
     ],
