@@ -9,6 +9,16 @@ its own (purchases, and redemptions of the other 9 brands' points), and 9 brands
 too. The page is rendered from the settled figures (it never reads an entry); the month's line items file is
 written to S3 (moto, in-process) as publication writes it; then GET /v1/settlements/2026-11/items is paged through
 its service, counting the DynamoDB and S3 calls of each page.
+
+Measured on this 2-core machine (while CI ran beside it, at nice 19):
+
+    entries at big  line items  page bytes  render (best of 5; first)  month items file  a page of 100 items
+             2,000       2,068      63,017       31 ms; 207 ms               200,772 B   1 GetItem + 1 S3 GetObject
+           100,000     102,948      61,034       31 ms; 157 ms            10,131,699 B   1 GetItem + 1 S3 GetObject
+
+The page does not grow with the entries (it shows settled figures: 10 brands, 30 days); the first render includes
+importing Jinja2 and pygal and compiling the template. Every page of items costs the same (60 pages read at 100,000:
+48 ms a page on moto), whatever the month's size.
 """
 
 from __future__ import annotations
