@@ -74,9 +74,10 @@ def _statement(call: Call, party: str, period: str) -> Any:
     if output == "json":
         return statements.partner_statement(call.rt, party, period)
     if output == "csv":
-        report = statements.statement_report(call.rt, party, period)
-        figures = statements.partner_statement(call.rt, party, period)
-        return Response(statement_csv(figures, report.payment), status_code=200, headers={"Content-Type": CSV})
+        closed = statements.closed_period(call.rt, period)
+        payment = statements.report_of(call.rt, closed, party).payment
+        body = statement_csv(closed.settlement.statement(party), payment)
+        return Response(body, status_code=200, headers={"Content-Type": CSV})
     if output == "html":
         page = statements.statement_page(call.rt, party, period)
         return Response(page, status_code=200, headers={"Content-Type": HTML})
