@@ -20,6 +20,7 @@ class Settings(BaseModel):
     stage: str = "local"
     region: str = "eu-west-1"
     members_table: str = "coalition-local-members"
+    wallet_vaults_table: str = "coalition-local-wallet-vaults"
     ledger_table: str = "coalition-local-ledger"
     operations_table: str = "coalition-local-operations"
     directory_table: str = "coalition-local-directory"
@@ -96,6 +97,7 @@ class Settings(BaseModel):
             "stage": "STAGE",
             "region": "AWS_REGION",
             "members_table": "MEMBERS_TABLE",
+            "wallet_vaults_table": "WALLET_VAULTS_TABLE",
             "ledger_table": "LEDGER_TABLE",
             "operations_table": "OPERATIONS_TABLE",
             "directory_table": "DIRECTORY_TABLE",

@@ -17,6 +17,7 @@ INFRA = Path(__file__).resolve().parent.parent / "infra" / "resources.json"
 # Logical id in infra/ -> the settings field holding this stage's physical name.
 TABLE_SETTINGS = {
     "MembersTable": "members_table",
+    "WalletVaultsTable": "wallet_vaults_table",
     "LedgerTable": "ledger_table",
     "OperationsTable": "operations_table",
     "DirectoryTable": "directory_table",

@@ -21,6 +21,12 @@ NO_EXPIRY = "9999-12-31"  # sorts after every real date: debts and held lots wit
 TALLY_DAYS = 400  # expired points are remembered this long after their date (returns come far sooner)
 
 
+class WalletIncomplete(Exception):
+    """The operation reaches what a wallet read without its vault does not hold (lots that expire sooner than the
+    ones loaded, the tally of expired points): read the wallet whole and decide again. Not a refusal: nothing is
+    answered from it, and the wallet it was raised on is discarded."""
+
+
 @dataclass(frozen=True, order=True)
 class Portion:
     """Points of one issuer (with the expiry of the lot they came from, if any)."""
@@ -158,11 +164,19 @@ class Wallet:
     # Points of open vouchers by issuer: still their issuers' liability (invariant 2), no longer the member's.
     voucher_points: dict[str, int] = field(default_factory=dict)
     profile: Profile = field(default_factory=Profile)  # what the member tells about themself (GET|PATCH /v1/me)
+    # A broad history (many issuers × many expiry months) keeps its middle lots and its expired tally in a vault item
+    # that the usual earn and spend never read or write (store/wallet_state.py). Read without it, `complete` is
+    # False and `vaulted_lots` counts, by expiry date, the points it holds: they are in the balance and the expiry
+    # calendar, and any movement that would reach them raises WalletIncomplete.
+    complete: bool = True
+    vaulted_lots: dict[str, int] = field(default_factory=dict)
+    vault_version: int | None = None  # the vault item's version (None: the wallet has no vault)
+    vault_digest: str = ""  # what the vault held when read: it is written again only when that changes
 
     # ---- figures -----------------------------------------------------------------------------
     @property
     def lot_points(self) -> int:
-        return sum(self.lots.values())
+        return sum(self.lots.values()) + sum(self.vaulted_lots.values())
 
     @property
     def debt_points(self) -> int:
@@ -190,7 +204,7 @@ class Wallet:
         return max(0, self.lot_points + released - self.debt_points)
 
     def expiring(self) -> list[tuple[str, int]]:
-        by_date: dict[str, int] = {}
+        by_date: dict[str, int] = dict(self.vaulted_lots)
         for (expires_on, _issuer), points in self.lots.items():
             by_date[expires_on] = by_date.get(expires_on, 0) + points
         return sorted(by_date.items())
@@ -226,14 +240,19 @@ class Wallet:
         for key in sorted(self.lots):
             if remaining == 0:
                 break
+            self._require_loaded_through(key[0])
             take = min(remaining, self.lots[key])
             self._take_from_lot(key, take)
             taken.append(Portion(key[0], key[1], take))
             remaining -= take
+        if remaining:
+            self._require_whole("the points left to spend are in the vault")
         return taken
 
     def claw_back(self, issuer: str, points: int) -> list[Portion]:
         """Take back `points` of `issuer` (a return): from its lots FIFO, the rest becomes a debt."""
+        if self.vaulted_lots:
+            self._require_whole("the issuer's earliest lots may be in the vault")
         taken: list[Portion] = []
         remaining = points
         for key in sorted(k for k in self.lots if k[1] == issuer):
@@ -287,6 +306,8 @@ class Wallet:
 
     def expire_lots(self, as_of: str) -> list[Portion]:
         """Remove the lots whose validity ended before `as_of` (an ISO date): their points expire."""
+        if any(expires_on < as_of for expires_on, _ in self.lots) or any(on < as_of for on in self.vaulted_lots):
+            self._require_whole("expired points are counted in the vault's tally")
         expired = [
             Portion(expires_on, issuer, points)
             for (expires_on, issuer), points in sorted(self.lots.items())
@@ -304,6 +325,7 @@ class Wallet:
     def forfeit_lots(self) -> list[Portion]:
         """Every lot, forfeited (the member is erased): gone as expired points go, and remembered as they are, so that
         a purchase returned later does not take the same points back again."""
+        self._require_whole("every lot is forfeited")
         forfeited = [Portion(expires_on, issuer, points) for (expires_on, issuer), points in sorted(self.lots.items())]
         for portion in forfeited:
             key = (portion.expires_on, portion.issuer)
@@ -313,6 +335,7 @@ class Wallet:
 
     def already_expired(self, expires_on: str, issuer: str, points: int) -> int:
         """How many of `points` of `issuer` valid until `expires_on` expired already (and are not taken again)."""
+        self._require_whole("the tally of expired points is in the vault")
         key = (expires_on, issuer)
         gone = min(points, self.expired_tally.get(key, 0))
         if gone:
@@ -334,6 +357,15 @@ class Wallet:
         return min((h.expires_at for h in self.holds.values()), default=None)
 
     # ---- internals ---------------------------------------------------------------------------
+    def _require_whole(self, why: str) -> None:
+        if not self.complete:
+            raise WalletIncomplete(why)
+
+    def _require_loaded_through(self, expires_on: str) -> None:
+        """Lots are spent first-to-expire first: none in the vault may expire on or before the one taken now."""
+        if self.vaulted_lots and min(self.vaulted_lots) <= expires_on:
+            raise WalletIncomplete("lots in the vault expire first")
+
     def _take_from_lot(self, key: tuple[str, str], points: int) -> None:
         left = self.lots[key] - points
         if left:

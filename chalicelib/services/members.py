@@ -186,13 +186,13 @@ def luhn_digit(body: str) -> str:
 
 
 def find_member(rt: Runtime, ref: MemberRef) -> dict[str, Any]:
-    wallet = _wallet(rt, resolve_member(rt, ref))
+    wallet = _wallet(rt, resolve_member(rt, ref), at_a_glance=True)
     return {"member_id": wallet.member_id, "tier": wallet.tier, "available_points": wallet.available_at(rt.now())}
 
 
 def member_overview(rt: Runtime, member_id: str, wallet: Wallet | None = None) -> dict[str, Any]:
     """GET /v1/me: one GetItem, whatever the history's length (none when the caller read the wallet)."""
-    wallet = wallet or _wallet(rt, member_id)
+    wallet = wallet or _wallet(rt, member_id, at_a_glance=True)
     program = current_program(rt)
     now = rt.now()
     available, held = wallet.available_at(now), wallet.held_at(now)
@@ -291,8 +291,15 @@ def partner_names(rt: Runtime) -> dict[str, str]:
     return {OPERATOR: "the programme", **{p.partner_id: p.name for p in partners}}
 
 
-def _wallet(rt: Runtime, member_id: str) -> Wallet:
-    wallet = rt.store.wallets.load(member_id) if valid_member_id(member_id) else None
+def _wallet(rt: Runtime, member_id: str, *, at_a_glance: bool = False) -> Wallet:
+    """The member's wallet. `at_a_glance`: its head, read eventually consistent, for what is only shown (GET /v1/me,
+    a partner's lookup): a balance a moment old is the balance of a moment ago, and the head holds every figure shown
+    (the vault's lots are counted by date). An unknown member is confirmed on a consistent read."""
+    if not valid_member_id(member_id):
+        raise NotFound("member not found")
+    wallet = rt.store.wallets.load(member_id, whole=not at_a_glance, consistent=not at_a_glance)
+    if wallet is None and at_a_glance:  # enrolled a moment ago, perhaps
+        wallet = rt.store.wallets.load(member_id, whole=False)
     if wallet is None:
         raise NotFound("member not found")
     return wallet

@@ -1,7 +1,8 @@
 """Exactly once: run a partner's operation against a member's wallet and commit it with its
 idempotency record in one transaction, retrying conflicts and transient failures.
 
-Happy path: 1 GetItem (wallet) + 1 TransactWriteItems. A replay costs one more GetItem (the record).
+Happy path: 1 GetItem (the wallet's head, eventually consistent) + 1 TransactWriteItems. A replay costs one more
+GetItem (the record); a refusal, a conflict or an operation that reaches the wallet's vault reads it again.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from ..domain.movements import OPERATIONS, EntryType, OperationKind
 from ..domain.program import OPERATOR
 from ..domain.rewards import Claim, StockMove
 from ..domain.vouchers import Voucher
-from ..domain.wallet import Wallet
+from ..domain.wallet import Wallet, WalletIncomplete
 from ..observability import logger, metrics
 from ..store.bookings import Booking
 from .runtime import Runtime, iso
@@ -133,15 +134,36 @@ def read_once_then_afresh(first: T, read: Callable[[], T | None]) -> Callable[[]
     return current
 
 
+@dataclass(frozen=True)
+class WalletRead:
+    """How an attempt reads the wallet. The first reads the head only, eventually consistent: the cheapest read, and
+    a safe one, since the booking's version condition refuses a wallet that changed since (a conflict, read again).
+    An attempt that reaches the vault (WalletIncomplete) runs again on the whole wallet; a refusal or an unknown
+    member decided on an eventually consistent read is confirmed on a consistent one before it is answered."""
+
+    whole: bool = False
+    consistent: bool = False
+
+
+class _Unconfirmed(Exception):
+    """A refusal decided on an eventually consistent read: decide again on a consistent one."""
+
+
 def execute(rt: Runtime, operation: Operation, member_id: str, decide: Decide) -> Reply:
     transient_left = rt.settings.write_attempts
     conflicts_left = rt.settings.conflict_attempts
+    read = WalletRead()
     while True:
         try:
-            return _attempt(rt, operation, member_id, decide)
+            return _attempt(rt, operation, member_id, decide, read)
+        except WalletIncomplete:  # at most once: a whole wallet never raises it
+            read = WalletRead(whole=True, consistent=True)
+        except _Unconfirmed:
+            read = WalletRead(whole=read.whole, consistent=True)
         except DuplicateOperation:
             return _replay(rt, operation)
         except ConcurrencyConflict:
+            read = WalletRead(whole=read.whole, consistent=True)
             conflicts_left -= 1
             if conflicts_left <= 0:
                 logger.warning("wallet stayed busy", extra={"op": operation.key})
@@ -155,9 +177,11 @@ def execute(rt: Runtime, operation: Operation, member_id: str, decide: Decide) -
             _backoff(rt.settings.write_attempts - transient_left, cap=0.4)
 
 
-def _attempt(rt: Runtime, operation: Operation, member_id: str, decide: Decide) -> Reply:
-    wallet = rt.store.wallets.load(member_id)
+def _attempt(rt: Runtime, operation: Operation, member_id: str, decide: Decide, read: WalletRead) -> Reply:
+    wallet = rt.store.wallets.load(member_id, whole=read.whole, consistent=read.consistent)
     if wallet is None:
+        if not read.consistent:  # enrolled a moment ago, perhaps
+            raise _Unconfirmed()
         raise NotFound("member not found", field="member")
     now = rt.now()
     try:
@@ -166,6 +190,8 @@ def _attempt(rt: Runtime, operation: Operation, member_id: str, decide: Decide) 
         released = release_expired_holds(wallet, now) + expire_due_lots(wallet, now)
         outcome = decide(wallet, now)
     except DomainError:
+        if not read.consistent:
+            raise _Unconfirmed() from None
         # A refusal writes nothing, unless this is a replay of a call that succeeded before.
         if rt.store.operations.find(operation.key) is not None:
             return _replay(rt, operation)

@@ -47,11 +47,12 @@ from .errors import is_transient, translated
 from .jobs import tally_update
 from .layout import list_at, list_key, list_shard, settle_key, store_list_key
 from .models import AliasItem, EntryItem, OperationItem, SpendCodeItem
+from .operations import pack_answer
 from .rewards import claim_item, stock_updates
 from .spend_codes import spend_code_key
 from .tables import connection
 from .vouchers import to_item as voucher_item
-from .wallets import to_item
+from .wallets import VaultWrite, to_items
 
 
 @dataclass
@@ -88,13 +89,16 @@ def commit(booking: Booking, settings: Settings) -> None:
         puts.append(("conflict", operation_item(record)))
     for alias in booking.new_aliases:
         puts.append((f"alias:{alias}", AliasItem(pk=alias, member_id=booking.wallet.member_id)))
-    puts.append(("conflict", to_item(booking.wallet)))
-    puts.extend(("conflict", voucher_item(v)) for v in booking.vouchers)
-    for entry in booking.entries:
-        puts.append(("conflict", entry_item(entry, booking.wallet.member_id)))
-    for wallet, entries in booking.others:
-        puts.append(("conflict", to_item(wallet)))
+    vault_writes: list[VaultWrite] = []
+    for wallet, entries in [(booking.wallet, booking.entries), *booking.others]:
+        head, vault_write = to_items(wallet)
+        puts.append(("conflict", head))
+        vault_writes += [vault_write] if vault_write is not None else []
+        if wallet is booking.wallet:
+            puts.extend(("conflict", voucher_item(v)) for v in booking.vouchers)
         puts.extend(("conflict", entry_item(e, wallet.member_id)) for e in entries)
+    vault_puts = [write for write in vault_writes if not write.delete]
+    vault_deletes = [write for write in vault_writes if write.delete]
     puts.extend(("conflict", claim_item(c)) for c in booking.claims)
     updates = [update for move in booking.stock_moves for update in stock_updates(move)]
     updates += [("tally", *tally_update(tally), None) for tally in booking.tallies]
@@ -104,6 +108,10 @@ def commit(booking: Booking, settings: Settings) -> None:
             with TransactWrite(connection=connection(settings)) as transaction:
                 for meaning, item in puts:
                     transaction.save(item, condition=_creation_condition(item, meaning))
+                for write in vault_puts:
+                    transaction.save(write.item, condition=write.condition)
+                for write in vault_deletes:
+                    transaction.delete(write.item, condition=write.condition)
                 for alias in booking.released_aliases:
                     # An alias already gone is released (a wallet that derives its aliases may name one never
                     # written); another member's is not touched.
@@ -120,9 +128,10 @@ def commit(booking: Booking, settings: Settings) -> None:
         # pynamodb sends condition checks, then deletes, then puts, then updates: cancellation reasons come in
         # that order.
         meanings = (
-            ["conflict"] * len(booking.released_aliases)
+            ["conflict"] * (len(booking.released_aliases) + len(vault_deletes))
             + ["spend_code"] * len(booking.consumed_codes)
             + [meaning for meaning, _ in puts]
+            + ["conflict"] * len(vault_puts)
             + [meaning for meaning, *_ in updates]
         )
         _raise_for_cancellation(error, meanings)
@@ -172,8 +181,7 @@ def operation_item(record: OperationRecord) -> OperationItem:
         member_id=record.member_id,
         fingerprint=record.fingerprint,
         status_code=record.status_code,
-        body=record.body,
-        data=record.data,
+        packed=pack_answer(record.body, record.data),
         created_at=record.created_at,
     )
     if record.version:

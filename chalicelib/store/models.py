@@ -31,6 +31,7 @@
 from __future__ import annotations
 
 from pynamodb.attributes import (
+    BinaryAttribute,
     JSONAttribute,
     NumberAttribute,
     UnicodeAttribute,
@@ -73,35 +74,39 @@ class WalletItem(Model):
 
     member_id = UnicodeAttribute(hash_key=True)
     version = VersionAttribute()
-    entry_seq = NumberAttribute(default=0)
-    status = UnicodeAttribute(default="active")
-    card_number = UnicodeAttribute()
-    tier = UnicodeAttribute()
-    tier_reached_on = UnicodeAttribute()
-    review_on = UnicodeAttribute(null=True)  # members above the base tier only
-    lots = JSONAttribute(default=dict)  # {"2028-11-30|issuer": points}
-    debts = JSONAttribute(default=dict)  # {issuer: points}
-    holds = JSONAttribute(default=dict)  # {partner#hold_id: {hold_id, partner_id, points, expires_at, portions}}
+    # The wallet's figures, deflated JSON (store/wallet_state.py: decode_state); the vault's version when it has one.
+    state = BinaryAttribute(null=True, legacy_encoding=False)
+    vault_version = NumberAttribute(null=True)
+    review_on = UnicodeAttribute(null=True)  # members above the base tier only (also in `state`; indexed here)
+    # Wallets written before `state` hold their figures in attributes of their own, read as they are (legacy).
+    entry_seq = NumberAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    card_number = UnicodeAttribute(null=True)
+    tier = UnicodeAttribute(null=True)
+    tier_reached_on = UnicodeAttribute(null=True)
+    lots = JSONAttribute(null=True)  # {"2028-11-30|issuer": points}
+    debts = JSONAttribute(null=True)  # {issuer: points}
+    holds = JSONAttribute(null=True)  # {partner#hold_id: {hold_id, partner_id, points, expires_at, portions}}
     # {"YYYY-MM": {qualifying_points, spend, purchases, partners, redeemed_at, partner_purchases: {partner: n}}}
-    activity = JSONAttribute(default=dict)
+    activity = JSONAttribute(null=True)
     birth_date = UnicodeAttribute(null=True)
     referral_code = UnicodeAttribute(null=True)
     referred_by = UnicodeAttribute(null=True)
-    created_at = UnicodeAttribute()
+    created_at = UnicodeAttribute(null=True)
     first_purchase_at = UnicodeAttribute(null=True)
-    enrolled_by = UnicodeAttribute(null=True)  # the partner (or "online": the member app) that enrolled the member
-    enrolled_channel = UnicodeAttribute(null=True)  # store | online
-    engagements = JSONAttribute(default=dict)  # activity type -> {total, days: {day: count}} (caps)
-    campaign_counts = JSONAttribute(default=dict)  # campaign id -> times it rewarded the member (caps)
-    tier_floor = UnicodeAttribute(null=True)  # the tier a return cannot lower (set by reviews; legacy: the tier)
+    enrolled_by = UnicodeAttribute(null=True)
+    enrolled_channel = UnicodeAttribute(null=True)
+    engagements = JSONAttribute(null=True)
+    campaign_counts = JSONAttribute(null=True)
+    tier_floor = UnicodeAttribute(null=True)
     tier_floor_review_on = UnicodeAttribute(null=True)
-    tier_basis = JSONAttribute(null=True)  # {metric, value, seq, on, partners}: what reached the tier (upgrades)
-    aliases = JSONAttribute(default=list)  # directory keys of the member's identifiers (released on closing)
+    tier_basis = JSONAttribute(null=True)
+    aliases = JSONAttribute(null=True)
     birth_date_recorded_on = UnicodeAttribute(null=True)
-    expired_tally = JSONAttribute(default=dict)  # {"YYYY-MM-DD|issuer": points expired} (a year, for returns)
-    voucher_points = JSONAttribute(default=dict)  # {issuer: points} of the member's open vouchers (invariant 2)
-    issued_today = JSONAttribute(null=True)  # [booking day, points credited that day] (daily earning limit)
-    profile = JSONAttribute(null=True)  # {name, preferred_partners, interests, consents} (bounded by the request model)
+    expired_tally = JSONAttribute(null=True)
+    voucher_points = JSONAttribute(null=True)
+    issued_today = JSONAttribute(null=True)
+    profile = JSONAttribute(null=True)
     # Present only while the member has open holds, so the hold sweep reads only who is due.
     hold_shard = UnicodeAttribute(null=True)
     next_hold_expiry = UnicodeAttribute(null=True)
@@ -185,8 +190,11 @@ class OperationItem(Model):
     member_id = UnicodeAttribute()
     fingerprint = UnicodeAttribute()
     status_code = NumberAttribute()
-    body = UnicodeAttribute()  # the exact JSON sent the first time; replays send it byte for byte
-    data = JSONAttribute(default=dict)  # facts later calls need: a purchase's amount and points, a hold's size
+    # The exact JSON sent the first time (replays send it byte for byte) and the facts later calls need (a purchase's
+    # amount and points, a hold's size), deflated together (store/operations.py); records written before: as they are.
+    packed = BinaryAttribute(null=True, legacy_encoding=False)
+    body = UnicodeAttribute(null=True)
+    data = JSONAttribute(null=True)
     created_at = UnicodeAttribute()
     # Listing keys (store/layout.py), written with the record: present on purchases, redemptions and holds only.
     list_key = UnicodeAttribute(null=True)
@@ -304,8 +312,21 @@ class OperatorKeyItem(Model):
     created_at = UnicodeAttribute()
 
 
+class VaultItem(Model):
+    """The part of a broad wallet that the usual earn and spend never touch: its middle lots, its expired tally
+    (store/wallet_state.py). Written with its head, in one transaction."""
+
+    class Meta:
+        table_name = "wallet_vaults"
+
+    member_id = UnicodeAttribute(hash_key=True)
+    version = NumberAttribute()  # the head records the version it matches
+    state = BinaryAttribute(legacy_encoding=False)
+
+
 TABLE_OF_MODEL: dict[type[Model], str] = {
     WalletItem: "members",
+    VaultItem: "wallet_vaults",
     EntryItem: "ledger",
     OperationItem: "operations",
     PartnerItem: "directory",

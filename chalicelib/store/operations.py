@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..domain.ledger import OperationRecord
 from ..domain.listing import ShardRead, Window
 from .errors import get_or_none, translated
 from .layout import list_key, store_list_key
 from .models import OperationItem, OperationListingIndex, StoreListingIndex
+from .packing import pack, unpack
 
 
 def find_operation(op_key: str) -> OperationRecord | None:
@@ -17,7 +20,34 @@ def find_operation(op_key: str) -> OperationRecord | None:
     return _record(item)
 
 
+# What an answer and its facts repeat (format 1 of `packed`): never change it, see store/packing.py.
+_ANSWER_FORMAT_V1 = b"\x01"
+_ANSWER_DICTIONARY_V1 = (
+    b'{"body":"{\\"transaction_id\\":\\"member_id\\":\\"m_\\",\\"points_earned\\":\\"breakdown\\":[{\\"rule\\":'
+    b'\\"base_rate\\",\\"points\\":\\"description\\":\\"tier_bonus\\",\\"campaign\\"}],\\"balance\\":'
+    b'\\"available_points\\":\\"tier\\":\\"member\\",\\"tier_progress\\":{\\"current\\":\\"next_tier\\":'
+    b'\\"needed\\":\\"review_on\\":\\"redemption_id\\":\\"points_redeemed\\":\\"value\\":\\"currency\\":'
+    b'\\"EUR\\",\\"hold_id\\":\\"expires_at\\":\\"status\\":\\"booked_at\\":T00:00:00Z\\"}",'
+    b'"data":{"amount":"currency":"EUR","entry_seq":"points":"issuer":"occurred_at":"store_id":"channel":"store",'
+    b'"qualifying_points":"partner_id":"sale":{"lines":[{"sku":"quantity":"unit_price":}]},"returned":[]}}'
+)
+
+
+def pack_answer(body: str, data: dict[str, Any]) -> bytes:
+    """A record's answer and facts, deflated: a purchase's record is half its JSON size, so an earn's three items
+    stay within 1 KB each."""
+    return pack({"body": body, "data": data}, _ANSWER_FORMAT_V1, _ANSWER_DICTIONARY_V1)
+
+
+def _answer(item: OperationItem) -> tuple[str, dict[str, Any]]:
+    if item.packed is None:  # written before records were packed
+        return item.body or "", dict(item.data or {})
+    unpacked = unpack(item.packed, {_ANSWER_FORMAT_V1: _ANSWER_DICTIONARY_V1})
+    return str(unpacked["body"]), dict(unpacked["data"])
+
+
 def _record(item: OperationItem) -> OperationRecord:
+    body, data = _answer(item)
     return OperationRecord(
         op_key=item.op_key,
         kind=item.kind,
@@ -25,8 +55,8 @@ def _record(item: OperationItem) -> OperationRecord:
         member_id=item.member_id,
         fingerprint=item.fingerprint,
         status_code=int(item.status_code),
-        body=item.body,
-        data=dict(item.data or {}),
+        body=body,
+        data=data,
         created_at=item.created_at,
         version=item.version or 0,
     )

@@ -85,8 +85,9 @@ class Directory(Protocol):
 
 
 class Wallets(Protocol):
-    def load(self, member_id: str) -> Wallet | None:
-        """The member's wallet as last written (None: no such member)."""
+    def load(self, member_id: str, *, whole: bool = True, consistent: bool = True) -> Wallet | None:
+        """The member's wallet as last written (None: no such member). `whole=False`: its head only (an operation
+        that reaches its vault raises WalletIncomplete); `consistent=False`: an eventually consistent read."""
 
     def load_many(self, member_ids: list[str]) -> list[Wallet]: ...
 
@@ -322,8 +323,8 @@ class DynamoDirectory:
 
 
 class DynamoWallets:
-    def load(self, member_id: str) -> Wallet | None:
-        return wallets.load_wallet(member_id)
+    def load(self, member_id: str, *, whole: bool = True, consistent: bool = True) -> Wallet | None:
+        return wallets.load_wallet(member_id, whole=whole, consistent=consistent)
 
     load_many = staticmethod(wallets.load_wallets)
     scan = staticmethod(wallets.scan_wallets)

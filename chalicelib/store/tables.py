@@ -21,6 +21,7 @@ _shared: dict[str, Connection] = {}
 def table_names(settings: Settings) -> dict[str, str]:
     return {
         "members": settings.members_table,
+        "wallet_vaults": settings.wallet_vaults_table,
         "ledger": settings.ledger_table,
         "operations": settings.operations_table,
         "directory": settings.directory_table,

@@ -1,44 +1,77 @@
-"""Wallet items <-> domain wallets."""
+"""Wallet items <-> domain wallets: a head, and a vault for a broad history (the layout: wallet_state.py)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Any
 
+from pynamodb.expressions.condition import Condition
+
+from ..domain.errors import ConcurrencyConflict
 from ..domain.profile import Profile
 from ..domain.tiers import adopt_legacy_tier
 from ..domain.timefmt import iso
-from ..domain.wallet import Hold, MonthActivity, Portion, TierBasis, Wallet
+from ..domain.wallet import MonthActivity, TierBasis, Wallet
 from .directory import card_alias, referral_alias
 from .errors import get_or_none, translated
 from .layout import DueIndex, due_shard
-from .models import WalletItem
+from .models import VaultItem, WalletItem
+from .wallet_state import VaultContent, decode_state, encode_state, head_state, layout, raw_to_hold, wallet_from_state
 
 
-def load_wallet(member_id: str) -> Wallet | None:
+def load_wallet(member_id: str, *, whole: bool = True, consistent: bool = True) -> Wallet | None:
+    """The member's wallet. `whole=False` reads the head only (what an earn or a spend needs: 1 GetItem); the vault,
+    when there is one, is then read only if the operation reaches it (WalletIncomplete). An eventually consistent
+    read (`consistent=False`) may be a moment old: only for a write that its version condition protects, or a read
+    whose answer a moment's delay cannot make wrong."""
     with translated():
-        item = get_or_none(WalletItem, member_id, consistent_read=True)
-    return None if item is None else to_wallet(item)
+        item = get_or_none(WalletItem, member_id, consistent_read=consistent)
+        if item is None:
+            return None
+        vault = None
+        if whole and item.state is not None and item.vault_version is not None:
+            vault = _read_vault(member_id, int(item.vault_version), consistent)
+    return to_wallet(item, vault)
 
 
-def to_wallet(item: WalletItem) -> Wallet:
-    wallet = Wallet(
+def _read_vault(member_id: str, version: int, consistent: bool) -> VaultContent:
+    vault = get_or_none(VaultItem, member_id, consistent_read=consistent)
+    if vault is None or int(vault.version) != version:
+        # The head and the vault were read at two moments a write came between: read both again.
+        raise ConcurrencyConflict(f"wallet {member_id} changed while it was read")
+    return VaultContent.from_state(decode_state(vault.state))
+
+
+def to_wallet(item: WalletItem, vault: VaultContent | None = None) -> Wallet:
+    if item.state is not None:
+        vault_version = None if item.vault_version is None else int(item.vault_version)
+        state = decode_state(item.state)
+        wallet = wallet_from_state(item.member_id, item.version or 0, item.review_on, state, vault, vault_version)
+    else:
+        wallet = _legacy_wallet(item)
+    adopt_legacy_tier(wallet)  # items written before upgrades recorded what reached the tier
+    return wallet
+
+
+def _legacy_wallet(item: WalletItem) -> Wallet:
+    """A wallet written before `state`: its figures in attributes of their own, no vault."""
+    return Wallet(
         member_id=item.member_id,
-        card_number=item.card_number,
-        tier=item.tier,
-        tier_reached_on=item.tier_reached_on,
+        card_number=item.card_number or "",
+        tier=item.tier or "",
+        tier_reached_on=item.tier_reached_on or "",
         review_on=item.review_on,
-        status=item.status,
+        status=item.status or "active",
         version=item.version or 0,
-        entry_seq=int(item.entry_seq),
-        lots={tuple(key.split("|", 1)): int(points) for key, points in item.lots.items()},
-        debts={issuer: int(points) for issuer, points in item.debts.items()},
-        holds={hold.key: hold for hold in (_hold(key, raw) for key, raw in item.holds.items())},
-        activity={month: MonthActivity(**raw) for month, raw in item.activity.items()},
+        entry_seq=int(item.entry_seq or 0),
+        lots={tuple(key.split("|", 1)): int(points) for key, points in (item.lots or {}).items()},
+        debts={issuer: int(points) for issuer, points in (item.debts or {}).items()},
+        holds={hold.key: hold for hold in (raw_to_hold(key, raw) for key, raw in (item.holds or {}).items())},
+        activity={month: MonthActivity(**raw) for month, raw in (item.activity or {}).items()},
         birth_date=item.birth_date,
         referral_code=item.referral_code,
         referred_by=item.referred_by,
-        created_at=item.created_at,
+        created_at=item.created_at or "",
         first_purchase_at=item.first_purchase_at,
         enrolled_by=item.enrolled_by,
         enrolled_channel=item.enrolled_channel,
@@ -54,52 +87,49 @@ def to_wallet(item: WalletItem) -> Wallet:
         voucher_points={issuer: int(n) for issuer, n in (item.voucher_points or {}).items()},
         profile=Profile.from_dict(item.profile),
     )
-    adopt_legacy_tier(wallet)  # items written before upgrades recorded what reached the tier
-    return wallet
 
 
 def _derived_aliases(item: WalletItem) -> list[str]:
     """Wallets written before they listed their identifiers: what can be derived (the card, the referral code)
     is released on closing like any other. Their e-mail and phone keys are keyed hashes that only the alias items
     know; a closed member has none left to derive."""
-    if item.status in ("closed", "erased"):
+    if item.status in ("closed", "erased") or not item.card_number:
         return []
     return [card_alias(item.card_number)] + ([referral_alias(item.referral_code)] if item.referral_code else [])
 
 
-def to_item(wallet: Wallet) -> WalletItem:
+@dataclass(frozen=True)
+class VaultWrite:
+    """What a booking does to the wallet's vault: put it (over the version read, or new) or delete it."""
+
+    item: VaultItem
+    condition: Condition
+    delete: bool = False
+
+
+def to_items(wallet: Wallet) -> tuple[WalletItem, VaultWrite | None]:
+    """The head item, and the vault's write when what it holds changed (WalletIncomplete: read the wallet whole)."""
+    placed = layout(wallet)
+    vault_version, vault_write = wallet.vault_version, None
+    if placed.vault is not None and placed.vault.digest() != wallet.vault_digest:
+        read = wallet.vault_version
+        held = VaultItem.version == read if read is not None else VaultItem.member_id.does_not_exist()
+        if placed.vault:
+            vault_version = (read or 0) + 1
+            state = encode_state(placed.vault.state())
+            vault_write = VaultWrite(VaultItem(member_id=wallet.member_id, version=vault_version, state=state), held)
+        elif read is not None:
+            vault_version, vault_write = None, VaultWrite(VaultItem(member_id=wallet.member_id), held, delete=True)
     next_hold_expiry = wallet.next_hold_expiry()
-    next_lot_expiry = min((expires_on for expires_on, _ in wallet.lots), default=None)
+    lot_dates = [expires_on for expires_on, _ in wallet.lots] + list(wallet.vaulted_lots)
+    if placed.vault is not None:
+        lot_dates += [expires_on for expires_on, _ in placed.vault.lots]
+    next_lot_expiry = min(lot_dates, default=None)
     item = WalletItem(
         member_id=wallet.member_id,
-        entry_seq=wallet.entry_seq,
-        status=wallet.status,
-        card_number=wallet.card_number,
-        tier=wallet.tier,
-        tier_reached_on=wallet.tier_reached_on,
+        state=encode_state(head_state(wallet, placed)),
+        vault_version=vault_version,
         review_on=wallet.review_on,
-        lots={f"{expires_on}|{issuer}": points for (expires_on, issuer), points in wallet.lots.items()},
-        debts=dict(wallet.debts),
-        holds={key: _raw_hold(hold) for key, hold in wallet.holds.items()},
-        activity={month: vars(figures) for month, figures in wallet.activity.items()},
-        birth_date=wallet.birth_date,
-        referral_code=wallet.referral_code,
-        referred_by=wallet.referred_by,
-        created_at=wallet.created_at,
-        first_purchase_at=wallet.first_purchase_at,
-        enrolled_by=wallet.enrolled_by,
-        enrolled_channel=wallet.enrolled_channel,
-        engagements=wallet.engagements,
-        campaign_counts=wallet.campaign_counts,
-        tier_floor=wallet.tier_floor,
-        tier_floor_review_on=wallet.tier_floor_review_on,
-        tier_basis=None if wallet.tier_basis is None else wallet.tier_basis.to_dict(),
-        aliases=wallet.aliases,
-        birth_date_recorded_on=wallet.birth_date_recorded_on,
-        issued_today=list(wallet.issued_today) if wallet.issued_today[0] else None,
-        expired_tally={f"{expires_on}|{issuer}": n for (expires_on, issuer), n in wallet.expired_tally.items()},
-        voucher_points={issuer: n for issuer, n in wallet.voucher_points.items() if n},
-        profile=wallet.profile.to_dict() if wallet.profile != Profile() else None,
         hold_shard=None if next_hold_expiry is None else due_shard(DueIndex.HOLDS, wallet.member_id),
         next_hold_expiry=None if next_hold_expiry is None else iso(next_hold_expiry),
         review_shard=None if wallet.review_on is None else due_shard(DueIndex.REVIEW, wallet.member_id),
@@ -108,7 +138,7 @@ def to_item(wallet: Wallet) -> WalletItem:
     )
     if wallet.version:  # pynamodb turns it into the condition `version = read version`, and bumps it
         item.version = wallet.version
-    return item
+    return item, vault_write
 
 
 ScanKey = dict[str, Any]  # DynamoDB's LastEvaluatedKey of a Scan page
@@ -125,7 +155,15 @@ def scan_wallets(segment: int, segments: int, limit: int, start: ScanKey | None)
             last_evaluated_key=start,
             consistent_read=True,
         )
-        wallets = [to_wallet(item) for item in page]
+        heads = list(page)
+        vaults = _vaults_of(heads)
+        wallets = []
+        for item in heads:
+            if item.state is not None and item.vault_version is not None and item.member_id not in vaults:
+                again = load_wallet(item.member_id)  # written between the page and its vaults: read it afresh
+                wallets += [again] if again is not None else []
+            else:
+                wallets.append(to_wallet(item, vaults.get(item.member_id)))
         return wallets, page.last_evaluated_key
 
 
@@ -145,9 +183,24 @@ def scan_member_ids(segment: int, segments: int, limit: int, start: ScanKey | No
 
 
 def load_wallets(member_ids: list[str]) -> list[Wallet]:
-    """Several wallets (BatchGetItem, 100 a call), in no set order."""
+    """Several wallets, heads only (BatchGetItem, 100 a call), in no set order: their figures and balances; lots
+    in their vaults are counted by date (`vaulted_lots`), not listed."""
     with translated():
         return [to_wallet(item) for item in WalletItem.batch_get(member_ids)]
+
+
+def _vaults_of(heads: list[WalletItem]) -> dict[str, VaultContent]:
+    """The vaults of a page of heads (BatchGetItem, consistent): those of the version their head names (another
+    version: the wallet was written in between, and is left out)."""
+    wanted = {item.member_id: int(item.vault_version) for item in heads if item.state and item.vault_version}
+    if not wanted:
+        return {}
+    found = VaultItem.batch_get(list(wanted), consistent_read=True)
+    return {
+        vault.member_id: VaultContent.from_state(decode_state(vault.state))
+        for vault in found
+        if int(vault.version) == wanted[vault.member_id]
+    }
 
 
 def holds_due(shard: str, at: str) -> list[str]:
@@ -175,24 +228,3 @@ def expiries_due(shard: str, before: str) -> list[str]:
     """Members on `shard` with a lot whose validity ended before `before`."""
     with translated():
         return [item.member_id for item in WalletItem.expiries_due.query(shard, WalletItem.next_expiry < before)]
-
-
-def _hold(key: str, raw: dict) -> Hold:  # type: ignore[type-arg]
-    # Items written before holds were keyed by partner carry the bare hold id as their key.
-    return Hold(
-        hold_id=raw.get("hold_id") or key.removeprefix(f"{raw['partner_id']}#"),
-        partner_id=raw["partner_id"],
-        points=int(raw["points"]),
-        expires_at=datetime.fromisoformat(raw["expires_at"].replace("Z", "+00:00")),
-        portions=[Portion.from_dict(p) for p in raw["portions"]],
-    )
-
-
-def _raw_hold(hold: Hold) -> dict:  # type: ignore[type-arg]
-    return {
-        "hold_id": hold.hold_id,
-        "partner_id": hold.partner_id,
-        "points": hold.points,
-        "expires_at": iso(hold.expires_at),
-        "portions": [p.to_dict() for p in hold.portions],
-    }

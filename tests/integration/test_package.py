@@ -55,6 +55,7 @@ def test_the_template_declares_protected_tables_a_private_bucket_and_queues_with
     tables = {name: r["Properties"] for name, r in resources.items() if r["Type"] == "AWS::DynamoDB::Table"}
     assert set(tables) == {
         "MembersTable",
+        "WalletVaultsTable",
         "LedgerTable",
         "OperationsTable",
         "DirectoryTable",

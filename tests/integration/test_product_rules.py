@@ -11,10 +11,10 @@ from chalice.test import Client
 import app as application
 from chalicelib.bootstrap import Container
 from chalicelib.store import directory
-from chalicelib.store.models import WalletItem
 from tests.support.api import PROGRAM, ApiClient
 from tests.support.aws import ADMIN_KEY, table_snapshot
 from tests.support.ledger import assert_invariants
+from tests.support.wallets import put_legacy, stored_wallet
 
 ACTIVITIES = {"review": {"points": 50, "max_per_day": 1}}
 
@@ -211,13 +211,7 @@ def test_a_wallet_written_before_it_listed_its_identifiers_still_releases_card_a
     shop = coalition.partner("shop")
     member = coalition.member(shop, card_number="12345678")
     code = coalition.me(member)["referral_code"]
-    item = WalletItem.get(member.member_id)
-    boto = item._get_connection().connection.client  # an UpdateItem REMOVE, as the old code wrote no attribute
-    boto.update_item(
-        TableName=WalletItem.Meta.table_name,
-        Key={"member_id": {"S": member.member_id}},
-        UpdateExpression="REMOVE aliases",
-    )
+    put_legacy(stored_wallet(member.member_id), aliases=None)  # as the old code wrote it: no `aliases`
 
     closed = coalition.api.patch(f"/v1/admin/members/{member.member_id}", {"status": "closed"}, token=coalition.admin)
 
@@ -268,12 +262,7 @@ def test_a_legacy_wallet_whose_referral_code_was_never_an_alias_can_still_be_clo
     REF# alias behind it; releasing that derived alias failed its condition on every retry (503)."""
     shop = coalition.partner("shop")
     member = coalition.member(shop, card_number="12345678")
-    WalletItem._get_connection().connection.client.update_item(
-        TableName=WalletItem.Meta.table_name,
-        Key={"member_id": {"S": member.member_id}},
-        UpdateExpression="REMOVE aliases SET referral_code = :code",
-        ExpressionAttributeValues={":code": {"S": "FRIEND42"}},
-    )
+    put_legacy(stored_wallet(member.member_id), aliases=None, referral_code="FRIEND42")
 
     closed = coalition.api.patch(f"/v1/admin/members/{member.member_id}", {"status": "closed"}, token=coalition.admin)
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from chalicelib.store.models import OperationItem, WalletItem
+from chalicelib.store.operations import find_operation
 from tests.support.aws import table_snapshot
 from tests.support.ledger import assert_invariants
+from tests.support.wallets import put_legacy, stored_wallet
 
 TIERS_BY_SPEND = [
     {"name": "member", "threshold": 0, "earn_multiplier": "1"},
@@ -176,17 +178,19 @@ def test_a_small_return_of_a_purchase_made_after_an_upgrade_eleven_months_old_ke
 
 
 def legacy_item(member, *, months=False, basis=True, floor=True):
-    """Make the member's wallet item look as written before the tier fields existed."""
-    item = WalletItem.get(member.member_id, consistent_read=True)
-    actions = []
+    """Write the member's wallet as items were written before the tier fields existed (each figure an attribute)."""
+    wallet = stored_wallet(member.member_id)
+    overrides: dict[str, object] = {}
     if basis:
-        actions.append(WalletItem.tier_basis.remove())
+        overrides["tier_basis"] = None
     if floor:
-        actions += [WalletItem.tier_floor.remove(), WalletItem.tier_floor_review_on.remove()]
+        overrides.update(tier_floor=None, tier_floor_review_on=None)
     if months:
-        old = {m: {k: v for k, v in raw.items() if k != "partner_purchases"} for m, raw in item.activity.items()}
-        actions.append(WalletItem.activity.set(old))
-    item.update(actions=actions)
+        overrides["activity"] = {
+            month: {k: v for k, v in vars(figures).items() if k != "partner_purchases"}
+            for month, figures in wallet.activity.items()
+        }
+    put_legacy(wallet, **overrides)
     return WalletItem.get(member.member_id, consistent_read=True)
 
 
@@ -203,8 +207,8 @@ def test_a_tier_reached_before_upgrades_recorded_their_basis_is_not_lowered_by_a
     me = coalition.me(member)
     assert (me["tier"], me["tier_progress"]["current"], me["tier_progress"]["review_on"]) == ("gold", 0, "2027-11-23")
     assert [line[:2] for line in tier_lines(coalition, member)] == [("tier_upgrade", "gold")]
-    item = WalletItem.get(member.member_id, consistent_read=True)  # the tier became the floor until its review
-    assert (item.tier_floor, item.tier_floor_review_on, item.tier_basis) == ("gold", "2027-11-23", None)
+    wallet = stored_wallet(member.member_id)  # the tier became the floor until its review
+    assert (wallet.tier_floor, wallet.tier_floor_review_on, wallet.tier_basis) == ("gold", "2027-11-23", None)
     assert assert_invariants() == {}
 
 
@@ -245,10 +249,10 @@ def test_with_distinct_partners_a_full_return_of_the_last_purchase_at_a_partner_
         ("tier_returned", "member"),
         ("tier_upgrade", "explorer"),
     ]
-    item = WalletItem.get(ben.member_id, consistent_read=True)
-    assert item.activity["2026-11"]["partners"] == ["shop-a", "shop-b", "shop-c"]  # where ben bought, still
-    assert item.activity["2026-11"]["partner_purchases"] == {"shop-a": 1, "shop-b": 1, "shop-c": 0}
-    assert item.activity["2026-11"]["purchases"] == 2
+    month = stored_wallet(ben.member_id).activity["2026-11"]
+    assert month.partners == ["shop-a", "shop-b", "shop-c"]  # where ben bought, still
+    assert month.partner_purchases == {"shop-a": 1, "shop-b": 1, "shop-c": 0}
+    assert month.purchases == 2
     assert assert_invariants() == {"shop-a": 20, "shop-b": 20}
 
 
@@ -273,8 +277,8 @@ def test_a_month_written_before_partner_counts_loads_and_its_partners_stay_count
     assert ret.json["tier"] == "explorer"
     assert coalition.me(member)["tier_progress"]["current"] == 3
     assert [line[:2] for line in tier_lines(coalition, member)] == [("tier_upgrade", "explorer")]
-    item = WalletItem.get(member.member_id, consistent_read=True)
-    assert (item.activity["2026-11"]["purchases"], item.activity["2026-11"]["partner_purchases"]) == (2, {})
+    month = stored_wallet(member.member_id).activity["2026-11"]
+    assert (month.purchases, month.partner_purchases) == (2, {})
     assert assert_invariants() == {"shop-a": 10, "shop-b": 10}
 
 
@@ -649,7 +653,8 @@ def test_a_purchase_recorded_in_the_old_form_is_returned_through_the_api(coaliti
     shop = coalition.partner("shop")
     member = coalition.member(shop)
     coalition.purchase(shop, member, "100.00", transaction_id="t1")
-    record = OperationItem.get("shop#purchase#t1")
+    record = OperationItem.get("shop#purchase#t1")  # rewritten as records were then: body and data unpacked
+    record.body, record.packed = find_operation("shop#purchase#t1").body, None
     record.data = {
         "amount": "100.00",
         "currency": "EUR",

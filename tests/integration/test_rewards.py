@@ -11,9 +11,10 @@ from decimal import Decimal
 from chalicelib.domain.errors import OutOfStock
 from chalicelib.services import rewards
 from chalicelib.services.requests import RewardClaimRequest
-from chalicelib.store.models import RewardItem, WalletItem
+from chalicelib.store.models import RewardItem
 from tests.support.aws import table_snapshot
 from tests.support.ledger import assert_invariants
+from tests.support.wallets import stored_wallet
 
 CINEMA_TICKET = {
     "reward_id": "cinema-ticket",
@@ -140,9 +141,7 @@ def test_forty_members_claiming_a_stock_of_twenty_at_once_get_exactly_twenty(coa
 
     assert sorted(outcomes) == ["claimed"] * 20 + ["out_of_stock"] * 20
     assert RewardItem.get("REWARD#cinema-ticket").claimed == 20
-    balances = sorted(
-        WalletItem.get(m.member_id).lots and sum(WalletItem.get(m.member_id).lots.values()) for m in members
-    )
+    balances = sorted(stored_wallet(m.member_id).lot_points for m in members)
     assert balances == [100] * 20 + [500] * 20
     assert assert_invariants() == {"market": 20 * 100 + 20 * 500}
 

@@ -10,9 +10,10 @@ from decimal import Decimal
 from chalicelib.domain.errors import VoucherNotUsable
 from chalicelib.services import vouchers
 from chalicelib.services.requests import VoucherSpendRequest
-from chalicelib.store.models import VoucherItem, WalletItem
+from chalicelib.store.models import VoucherItem
 from tests.support.aws import table_snapshot
 from tests.support.ledger import assert_invariants
+from tests.support.wallets import stored_wallet
 
 VOUCHERS = {
     "denominations": [
@@ -55,7 +56,7 @@ def test_converting_points_makes_a_voucher_funded_by_the_issuers_of_those_points
     assert (voucher["expires_on"], voucher["usable_at"], voucher["available_points"]) == ("2027-12-03", "all", 200)
     stored = VoucherItem.get(voucher["code"])
     assert stored.funding == [["fuel", 300, "3.00"], ["market", 700, "7.00"], ["operator", 0, "1.00"]]
-    assert WalletItem.get(member.member_id).voucher_points == {"fuel": 300, "market": 700}
+    assert stored_wallet(member.member_id).voucher_points == {"fuel": 300, "market": 700}
     entry = coalition.api.get("/v1/me/entries?limit=1", token=member.token).json["entries"][0]
     assert (entry["type"], entry["points"], entry["reference"]) == ("voucher", -1000, voucher["code"])
     assert entry["breakdown"] == [
@@ -267,7 +268,7 @@ def test_an_open_voucher_past_its_last_day_expires_by_job_as_breakage_and_only_w
     assert VoucherItem.get(spent).status == "spent"
     entry = coalition.api.get("/v1/me/entries?limit=1", token=ana.token).json["entries"][0]
     assert (entry["type"], entry["points"], entry["attribution"][0]["points"]) == ("voucher_expire", 0, 500)
-    assert WalletItem.get(ana.member_id).voucher_points == {}
+    assert stored_wallet(ana.member_id).voucher_points == {}
     assert assert_invariants() == {}  # 1,000 issued: 500 spent at the cinema, 500 expired
     assert (spend(coalition, cinema, kept, "c-2").status, coalition.me(ana)["available_points"]) == (422, 0)
 

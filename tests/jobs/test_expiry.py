@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from chalicelib.store.models import WalletItem
 from tests.support.layout import settlement_shards
+from tests.support.wallets import stored_wallet
 
 
 @pytest.fixture(autouse=True)
@@ -73,4 +73,4 @@ def test_points_of_a_hold_past_its_ttl_come_back_before_the_job_expires_the_lots
 
     assert job["processed"] == 30
     assert (coalition.me(member)["available_points"], coalition.me(member)["held_points"]) == (0, 0)
-    assert WalletItem.get(member.member_id).lots == {}
+    assert stored_wallet(member.member_id).lots == {}

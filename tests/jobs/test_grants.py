@@ -11,7 +11,7 @@ from chalice.test import Client
 import app as application
 from chalicelib.domain.wallet import Wallet
 from chalicelib.store.models import EntryItem, JobShardItem, OperationItem, WalletItem
-from chalicelib.store.wallets import to_item
+from chalicelib.store.wallets import to_items, to_wallet
 from tests.support.aws import table_snapshot
 from tests.support.ledger import assert_invariants
 
@@ -217,7 +217,7 @@ def _figures():
         (i.pk, i.granted, i.points, i.seen, i.skipped, i.finished)
         for i in JobShardItem.scan(JobShardItem.pk.startswith("JOBSHARD#"))
     )
-    wallets = sorted((i.member_id, i.version, i.lots) for i in WalletItem.scan())
+    wallets = sorted((w.member_id, w.version, sorted(w.lots.items())) for w in map(to_wallet, WalletItem.scan()))
     return shards, wallets, EntryItem.count(), OperationItem.count()
 
 
@@ -308,7 +308,7 @@ def seed_wallets(count: int, first: int) -> None:
     """Base-tier wallets written directly (the population, not the feature under test)."""
     with WalletItem.batch_write() as batch:
         for n in range(first, first + count):
-            batch.save(to_item(Wallet(f"m_{n:020x}", f"9{n:015d}", "member", "2026-11-23", None)))
+            batch.save(to_items(Wallet(f"m_{n:020x}", f"9{n:015d}", "member", "2026-11-23", None))[0])
 
 
 def test_the_calls_per_member_granted_are_constant(coalition, meter):

@@ -12,7 +12,12 @@ import app as application
 from chalicelib.domain.wallet import Wallet
 from chalicelib.store.layout import JOB_SHARDS
 from chalicelib.store.models import WalletItem
-from chalicelib.store.wallets import to_item
+from chalicelib.store.wallets import to_items, to_wallet
+
+
+def scanned_wallets() -> list[Wallet]:
+    return [to_wallet(item) for item in WalletItem.scan(consistent_read=True)]
+
 
 AS_OF = "2027-11-23"
 
@@ -33,7 +38,7 @@ def seed_members(settings, total: int, due: int) -> list[str]:
                 AS_OF if is_due else ("2028-01-15" if n % 2 else None),
             )
             wallet.lots = {("2027-11-22" if is_due else "2029-06-30", "shop"): 100}
-            batch.save(to_item(wallet))
+            batch.save(to_items(wallet)[0])
             if is_due:
                 due_ids.append(wallet.member_id)
     return due_ids
@@ -99,12 +104,10 @@ def test_the_schedule_only_enqueues_and_a_redelivered_message_changes_nothing(
 
         for body in bodies:
             consume(body)
-        lowered = [
-            item for item in WalletItem.scan() if item.tier == "member" and item.member_id < "m_00000000000000000003"
-        ]
-        snapshot = sorted((i.member_id, i.version, i.tier) for i in WalletItem.scan())
+        lowered = [w for w in scanned_wallets() if w.tier == "member" and w.member_id < "m_00000000000000000003"]
+        snapshot = sorted((w.member_id, w.version, w.tier) for w in scanned_wallets())
         for body in bodies:  # every message delivered a second time
             consume(body)
 
     assert len(lowered) == 3
-    assert sorted((i.member_id, i.version, i.tier) for i in WalletItem.scan()) == snapshot
+    assert sorted((w.member_id, w.version, w.tier) for w in scanned_wallets()) == snapshot

@@ -45,10 +45,10 @@ from chalicelib.domain.ledger import operation_key
 from chalicelib.domain.movements import movement
 from chalicelib.domain.reconciliation import vouchers_from_wallets
 from chalicelib.services.operations import release_expired_holds
+from chalicelib.store import wallet_state
 from chalicelib.store.ledger import all_entries
 from chalicelib.store.models import VoucherItem, WalletItem
 from chalicelib.store.operations import find_operation
-from chalicelib.store.wallets import to_wallet
 from localdev.infra import create_all
 from tests.support.api import ApiClient, Coalition, Member, Reply
 from tests.support.aws import make_settings
@@ -56,6 +56,7 @@ from tests.support.clock import Clock
 from tests.support.cognito import with_member_pool
 from tests.support.layout import settlement_shards
 from tests.support.ledger import assert_invariants
+from tests.support.wallets import stored_wallet
 
 START = datetime(2026, 12, 28, 8, 0, tzinfo=timezone.utc)  # a month and a year end within the first days
 LAST_MOVE = START + timedelta(days=50)  # the clock moves no further
@@ -328,13 +329,13 @@ class LedgerMachine(RuleBasedStateMachine):
     def spendable(self, m: int) -> int:
         """What a spend can take now, as the write path sees it: expired holds released, lots past their
         validity gone (both happen at the member's next write), less debts."""
-        wallet = to_wallet(WalletItem.get(self.members[m].member_id, consistent_read=True))
+        wallet = stored_wallet(self.members[m].member_id)
         release_expired_holds(wallet, self.clock.now, limit=1000)
         wallet.expire_lots(self.clock.now.date().isoformat())
         return wallet.available
 
     def wallets(self) -> list[Any]:
-        return [to_wallet(item) for item in WalletItem.scan(consistent_read=True)]
+        return [stored_wallet(item.member_id) for item in WalletItem.scan(consistent_read=True)]
 
     def digest(self) -> list[tuple[str, int]]:
         """Every wallet's version: any booking changes one."""
@@ -978,11 +979,23 @@ class LedgerMachine(RuleBasedStateMachine):
 
 
 def test_the_ledger_holds_whatever_partners_members_and_jobs_do(pool_keys_url):
+    run_machine(pool_keys_url, examples=15)
+
+
+def test_the_ledger_holds_when_wallets_keep_most_lots_in_their_vault(pool_keys_url, monkeypatch):
+    """The same, with a head of 2 lots and no tally: nearly every wallet has a vault, so earns and spends run on
+    heads read eventually consistent, reach the vault (read whole, decided again) and split anew."""
+    monkeypatch.setattr(wallet_state, "HEAD_LOTS", 2)
+    monkeypatch.setattr(wallet_state, "HEAD_TALLY", 0)
+    run_machine(pool_keys_url, examples=10)
+
+
+def run_machine(pool_keys_url: str, examples: int) -> None:
     LedgerMachine.base_settings, LedgerMachine.keys_url = make_settings(), pool_keys_url
     run_state_machine_as_test(
         LedgerMachine,
         settings=hypothesis_settings(
-            max_examples=15,
+            max_examples=examples,
             stateful_step_count=20,
             deadline=None,
             derandomize=True,

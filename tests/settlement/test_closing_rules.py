@@ -7,6 +7,7 @@ import pytest
 
 from chalicelib.store.models import WalletItem
 from tests.settlement.test_worked_example import build_example
+from tests.support.wallets import rewrite, stored_wallet
 
 
 @pytest.fixture
@@ -28,9 +29,9 @@ def test_periods_that_are_not_closed_or_not_due_are_refused(coalition, api, cloc
 
 
 def test_reconciliation_finds_a_wallet_that_disagrees_with_its_ledger(coalition, example):
-    wallet = next(iter(WalletItem.scan()))
-    wallet.lots = {**wallet.lots, "2099-12-31|alpha": 5}  # points that no entry explains
-    wallet.save()
+    wallet = stored_wallet(next(iter(WalletItem.scan())).member_id)
+    wallet.lots[("2099-12-31", "alpha")] = 5  # points that no entry explains
+    rewrite(wallet)
 
     report = coalition.api.get("/v1/admin/reconciliation?limit=1&segments=2&segment=0", token=coalition.admin).json
     pages = [report]

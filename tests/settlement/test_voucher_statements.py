@@ -29,10 +29,11 @@ from typing import Any
 from chalicelib.domain.ledger import Entry
 from chalicelib.domain.settlement import PointFlows, VoucherFlows, settle_day
 from chalicelib.domain.wallet import Portion
-from chalicelib.store.models import SettlementItem, WalletItem
+from chalicelib.store.models import SettlementItem
 from tests.integration.test_vouchers import VOUCHERS, convert, spend, void
 from tests.support.api import Coalition, Member
 from tests.support.clock import Clock
+from tests.support.wallets import rewrite, stored_wallet
 
 NONE_HERE = {"count": 0, "points": 0, "value": "0.00", "by_issuer": {}}
 
@@ -208,16 +209,12 @@ def test_reconciliation_reports_voucher_points_moved_between_issuers_that_the_to
     coalition.purchase(market, ana, "700.00")
     coalition.purchase(fuel, ana, "500.00")
     assert convert(coalition, ana, 1000).status == 201
-    item = WalletItem.get(ana.member_id)
-    [(lot, points)] = item.lots.items()
-    assert (item.voucher_points, lot.split("|")[1], points) == ({"fuel": 500, "market": 500}, "market", 200)
-    ends = lot.split("|")[0]
-    item.update(
-        actions=[
-            WalletItem.voucher_points.set({"fuel": 400, "market": 600}),
-            WalletItem.lots.set({f"{ends}|fuel": 100, f"{ends}|market": 100}),
-        ]
-    )
+    wallet = stored_wallet(ana.member_id)
+    [((ends, issuer), points)] = wallet.lots.items()
+    assert (wallet.voucher_points, issuer, points) == ({"fuel": 500, "market": 500}, "market", 200)
+    wallet.voucher_points = {"fuel": 400, "market": 600}
+    wallet.lots = {(ends, "fuel"): 100, (ends, "market"): 100}
+    rewrite(wallet)
 
     report = coalition.api.get("/v1/admin/reconciliation", token=coalition.admin).json
 

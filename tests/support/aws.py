@@ -120,6 +120,7 @@ def table_snapshot(settings: Settings) -> dict[str, list[dict[str, Any]]]:
     snapshot = {}
     tables = (
         settings.members_table,
+        settings.wallet_vaults_table,
         settings.ledger_table,
         settings.operations_table,
         settings.directory_table,

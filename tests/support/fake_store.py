@@ -32,7 +32,7 @@ class FakeWallets:
 
     memory: Memory
 
-    def load(self, member_id: str) -> Wallet | None:
+    def load(self, member_id: str, *, whole: bool = True, consistent: bool = True) -> Wallet | None:
         self.memory.calls.append("wallets.load")
         wallet = self.memory.wallets.get(member_id)
         return None if wallet is None else copy.deepcopy(wallet)

@@ -1,0 +1,68 @@
+"""Issue 11: a warm earn and a warm spend cost the floor whatever the breadth of the member's history.
+
+The floor of an earn or a spend is one TransactWriteItems of three items of at most 1 KB (operation record, wallet
+head, ledger entry: 6 WCU) after one eventually consistent read of at most 4 KB (0.5 RCU), or two for a spend by card
+(the card's alias first): at most 1 RCU. Capacity is computed from the items' sizes (tests/support/capacity.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.store import wallet_state
+from tests.support.breadth import BREADTHS, grow_breadth
+from tests.support.capacity import capacity_meter
+from tests.support.ledger import assert_invariants
+from tests.support.wallets import head_and_vault_states, stored_wallet
+
+
+@pytest.mark.slow
+def test_a_warm_earn_and_spend_cost_the_floor_at_every_breadth(coalition, container, clock):
+    container.runtime.cache._seconds = 3600  # warm: the key, partner, programme and campaigns come from memory
+    container.settings.key_cache_seconds = 300
+    keys: dict[str, str] = {}
+    figures = {}
+    for months, issuers in BREADTHS:
+        member = coalition.member(coalition.partner(f"home-{months}-{issuers}"))
+        grow_breadth(coalition, clock, member, months, issuers, keys)
+        till = keys["brand-00"]
+        coalition.purchase(till, member, "1.00")  # fills the caches
+        with capacity_meter() as meter:
+            earned = coalition.purchase(till, member, "12.34")
+            earn = (meter.wcu, meter.rcu, meter.largest_write())
+            meter.reset()
+            spent = coalition.redeem(till, member, 3)
+            spend = (meter.wcu, meter.rcu, meter.largest_write())
+        assert (earned.status, spent.status) == (201, 201), (earned.json, spent.json)
+        figures[(months, issuers)] = (earn, spend)
+
+    for breadth, ((earn_wcu, earn_rcu, earn_bytes), (spend_wcu, spend_rcu, spend_bytes)) in figures.items():
+        assert (earn_wcu, spend_wcu) == (6, 6), (breadth, earn_bytes, spend_bytes)
+        assert earn_rcu == 0.5 and spend_rcu <= 1, breadth  # the head, eventually consistent (+ the card's alias)
+        assert max(earn_bytes, spend_bytes) <= 1024, breadth
+    assert_invariants()  # every entry explains every wallet, head and vault together
+
+
+def test_a_broad_wallet_keeps_its_middle_lots_in_its_vault_and_its_balance_whole(coalition, clock):
+    keys: dict[str, str] = {}
+    member = coalition.member(coalition.partner("home"))
+    grow_breadth(coalition, clock, member, 24, 5, keys)
+
+    head, vault = head_and_vault_states(member.member_id)
+    wallet = stored_wallet(member.member_id)
+
+    assert len(wallet.lots) == 24 * 5  # one lot per expiry month and issuer
+    assert len(head["lots"]) == wallet_state.HEAD_LOTS and vault is not None  # 8 whole expiry dates of 5 issuers
+    assert len(vault["lots"]) == 24 * 5 - wallet_state.HEAD_LOTS
+    assert sum(head["lots"].values()) + sum(head["vaulted_lots"].values()) == wallet.lot_points
+    dates = sorted({on for on, _ in wallet.lots})
+    in_head = sorted({key.split("|")[0] for key in head["lots"]})
+    assert in_head == dates[:7] + dates[-1:]  # spent first, then where new points go; the vault's expire between
+    assert min(head["vaulted_lots"]) > dates[6] and max(head["vaulted_lots"]) < dates[-1]
+    me = coalition.me(member)
+    assert me["available_points"] == wallet.lot_points  # read from the head alone
+    assert [(line["on"], line["points"]) for line in me["expiring"]] == wallet.expiring()[:12]
+    by_date: dict[str, int] = {}
+    for (on, _issuer), points in wallet.lots.items():
+        by_date[on] = by_date.get(on, 0) + points
+    assert wallet.expiring() == sorted(by_date.items())  # the calendar counts the vault's lots too
