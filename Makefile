@@ -41,6 +41,7 @@ lint: install  ## ruff everywhere; mypy (strict on domain and services, see pypr
 # Needs PyPI (chalice and the layer download wheels). chalice's cache goes first: its key ignores PIP_NO_DEPS.
 package: install  ## the CloudFormation package (infra/ merged) + the SDK layer; cfn-lint; size and import check
 	rm -rf build/dev .chalice/deployments
+	find chalicelib -name __pycache__ -type d -prune -exec rm -rf {} +  # chalice would zip a test run's bytecode
 	PIP_NO_DEPS=1 AWS_DEFAULT_REGION=eu-west-1 $(VENV)/bin/chalice package --stage dev --pkg-format cloudformation \
 		--merge-template infra/resources.json build/dev
 	$(PY) -m infra.sdk_layer build/dev/sdk-layer.zip

@@ -5,7 +5,7 @@ and (with --check) whether the zip holds ≤ 12 MB and the app imports from the 
 
 Reads a built package (`make package` builds one; building needs PyPI, reading does not). The import check unzips
 both archives into a temporary directory and imports `app`, every module of chalicelib, and every module the
-shipped distributions declare, in a `python -I -S` subprocess whose sys.path is the function's directory, then
+shipped distributions declare, in a `python -I -S -B` subprocess whose sys.path is the function's directory, then
 the layer's python/ (Lambda's order: /var/task, then /opt/python, then the runtime's own boto3), then the
 standard library: no site-packages, so nothing the package lacks can come from this machine.
 """
@@ -136,7 +136,7 @@ def import_check(package: Path, layer: Path) -> dict:
         opt = layer if layer.is_dir() else _unpacked(layer, Path(tmp) / "opt") / "python"
         modules = shipped_modules(task) + shipped_modules(opt)
         result = subprocess.run(
-            [sys.executable, "-I", "-S", "-c", IMPORT_CHECK, str(task), str(opt), json.dumps(modules)],
+            [sys.executable, "-I", "-S", "-B", "-c", IMPORT_CHECK, str(task), str(opt), json.dumps(modules)],
             capture_output=True,
             text=True,
             timeout=300,
@@ -171,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\ndeployment.zip ≤ {LIMIT_BYTES / MB:.0f} MB: {'yes' if fits else 'NO'}")
     with zipfile.ZipFile(package.path) as zipped:
         sdk_inside = sorted({n.split("/", 1)[0] for n in zipped.namelist() if n.split("/", 1)[0] in SDK})
-    print(f"AWS SDK inside deployment.zip: {', '.join(sdk_inside) or 'none'}")
+        bytecode = sum(1 for n in zipped.namelist() if "__pycache__/" in n)
+    print(f"AWS SDK inside deployment.zip: {', '.join(sdk_inside) or 'none'}; __pycache__ files: {bytecode}")
     if not args.check:
         return 0
 
@@ -180,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
         failures.append("deployment.zip is over 12 MB")
     if sdk_inside:
         failures.append(f"the SDK is in deployment.zip ({sdk_inside}): was chalice run without PIP_NO_DEPS=1?")
+    if bytecode:
+        failures.append(f"{bytecode} __pycache__ files in deployment.zip (a test run's, zipped with chalicelib)")
     if layer is None:
         failures.append(f"no {layer_path}")
     else:
