@@ -19,7 +19,8 @@ BIN = Path(sys.executable).parent
 @pytest.fixture(scope="module")
 def package(tmp_path_factory):
     out = tmp_path_factory.mktemp("package") / "dev"
-    env = {**os.environ, "AWS_DEFAULT_REGION": "eu-west-1"}
+    # as `make package` runs it: pip takes requirements.txt's lines alone, so the AWS SDK stays out (it is the layer)
+    env = {**os.environ, "AWS_DEFAULT_REGION": "eu-west-1", "PIP_NO_DEPS": "1"}
     env.pop("STAGE", None)
     subprocess.run(
         [
@@ -91,9 +92,34 @@ def test_the_deployment_zip_ships_no_test_or_dev_tools(package):
         assert tool not in top_level, tool
     assert {"app.py", "chalicelib", "pynamodb", "aws_lambda_powertools", "pydantic", "jwt"} <= top_level
     assert "openapi_ui_bundles" in top_level  # GET /v1/docs serves its Swagger UI files
+    sdk = {"boto3", "botocore", "s3transfer", "urllib3", "dateutil", "six.py"} & top_level  # the SDK layer's
+    assert not sdk, f"{sdk}: a zip cached by chalice run without PIP_NO_DEPS=1? (rm -r .chalice/deployments)"
     size_mb = archive.stat().st_size / 1e6
     print(f"deployment.zip: {size_mb:.1f} MB")
-    assert size_mb < 50  # Lambda's limit for a directly uploaded zip
+    assert size_mb <= 12  # issue 11 (Lambda's own limit for a directly uploaded zip is 50 MB)
+
+
+@pytest.mark.slow
+def test_the_app_imports_from_the_deployment_zip_and_the_sdk_layer_alone(package, tmp_path):
+    """The built zip, and the layer laid out from the venv's distributions at the layer's pins (building the layer
+    itself needs PyPI: `make package` imports from the real one, bench/package_size.py --check)."""
+    from bench.package_size import import_check
+    from infra.sdk_layer import pins
+    from tests.unit.test_packaging_split import LAYER, lay_out
+
+    found = import_check(package / "deployment.zip", lay_out(list(pins(LAYER)), tmp_path / "python"))
+    assert found["from_layer"], found
+
+
+@pytest.mark.slow
+def test_every_function_gets_the_sdk_layer(package):
+    template = json.loads((package / "sam.json").read_text())
+    assert template["Resources"]["SdkLayer"]["Properties"]["ContentUri"] == "./sdk-layer.zip"
+    assert template["Globals"]["Function"]["Layers"] == [{"Ref": "SdkLayer"}]
+    functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::Function"]
+    runtimes = {f["Properties"]["Runtime"] for f in functions}
+    assert runtimes <= set(template["Resources"]["SdkLayer"]["Properties"]["CompatibleRuntimes"])
+    assert functions and all("Layers" not in f["Properties"] for f in functions)  # none overrides the global
 
 
 @pytest.mark.slow
