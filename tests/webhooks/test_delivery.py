@@ -52,6 +52,24 @@ def by_type(events):
     return {e["type"]: e for e in events}
 
 
+def book_a_reversal(coalition, receiver, secret=SECRET):
+    """Market subscribes the receiver to reversal.booked (signing with `secret`), then reverses (rv-1) a redemption
+    (r-1) it made of a member's points: one reversal.booked event on the ledger's stream. Returns market."""
+    market = coalition.partner("market")
+    subscribe(coalition, market, receiver.url, ["reversal.booked"], secret=secret)
+    ana = coalition.member(market)
+    coalition.purchase(market, ana, "100.00")
+    coalition.redeem(market, ana, 10, "r-1")
+    assert coalition.api.post("/v1/redemptions/r-1/reversals", {"reversal_id": "rv-1"}, token=market).status == 201
+    return market
+
+
+def deliver(pipeline, **options):
+    """The stream consumer queues the stream's new records' events; the delivery consumer sends what is queued."""
+    pipeline.run_stream()
+    pipeline.deliver_all(**options)
+
+
 def test_a_reversal_reaches_the_reverser_and_the_issuer_signed_and_with_a_stable_event_id(
     coalition, pipeline, receiver
 ):
@@ -63,8 +81,7 @@ def test_a_reversal_reaches_the_reverser_and_the_issuer_signed_and_with_a_stable
     subscribe(coalition, cinema, receiver.url, ["reversal.booked"])
 
     assert coalition.api.post("/v1/redemptions/r-1/reversals", {"reversal_id": "rv-1"}, token=cinema).status == 201
-    pipeline.run_stream()
-    pipeline.deliver_all()
+    deliver(pipeline)
 
     assert len(receiver.delivered) == 2 and all(r.signed for r in receiver.received)
     events = sorted(receiver.events(), key=lambda e: e["partner_id"])
@@ -94,8 +111,7 @@ def test_voucher_spent_goes_to_the_spender_and_the_issuers_and_tier_changed_to_e
     code = coalition.api.post("/v1/vouchers", voucher, token=market).json["code"]
 
     spent = coalition.api.post(f"/v1/vouchers/{code}/redemptions", {"redemption_id": "vr-1"}, token=cinema)
-    pipeline.run_stream()
-    pipeline.deliver_all()
+    deliver(pipeline)
 
     assert spent.status == 201
     got = sorted((e["type"], e["partner_id"]) for e in receiver.events())
@@ -109,16 +125,9 @@ def test_voucher_spent_goes_to_the_spender_and_the_issuers_and_tier_changed_to_e
 def test_a_failing_endpoint_gets_the_same_event_again_with_growing_delays_until_it_answers(
     coalition, pipeline, receiver
 ):
-    market = coalition.partner("market")
-    subscribe(coalition, market, receiver.url, ["reversal.booked"])
-    ana = coalition.member(market)
-    coalition.purchase(market, ana, "100.00")
-    coalition.redeem(market, ana, 10, "r-1")
+    book_a_reversal(coalition, receiver)
     receiver.fail_next = 2
-
-    coalition.api.post("/v1/redemptions/r-1/reversals", {"reversal_id": "rv-1"}, token=market)
-    pipeline.run_stream()
-    pipeline.deliver_all()
+    deliver(pipeline)
 
     assert [r.answered for r in receiver.received] == [503, 503, 200]
     assert len({r.headers["X-Coalition-Delivery"] for r in receiver.received}) == 1  # one event, sent 3 times
@@ -128,16 +137,9 @@ def test_a_failing_endpoint_gets_the_same_event_again_with_growing_delays_until_
 
 
 def test_a_poisoned_endpoint_ends_in_the_dead_letter_queue_after_the_last_attempt(coalition, pipeline, receiver):
-    market = coalition.partner("market")
-    subscribe(coalition, market, receiver.url, ["reversal.booked"])
-    ana = coalition.member(market)
-    coalition.purchase(market, ana, "100.00")
-    coalition.redeem(market, ana, 10, "r-1")
+    book_a_reversal(coalition, receiver)
     receiver.always_fail = True
-
-    coalition.api.post("/v1/redemptions/r-1/reversals", {"reversal_id": "rv-1"}, token=market)
-    pipeline.run_stream()
-    pipeline.deliver_all()
+    deliver(pipeline)
 
     assert len(receiver.received) == MAX_ATTEMPTS
     assert pipeline.delays == [30, 60, 120, 240, 480, 900, 900]
@@ -147,25 +149,14 @@ def test_a_poisoned_endpoint_ends_in_the_dead_letter_queue_after_the_last_attemp
 
 
 def test_a_receiver_with_another_secret_refuses_the_delivery_and_it_is_retried(coalition, pipeline, receiver):
-    market = coalition.partner("market")
-    subscribe(coalition, market, receiver.url, ["reversal.booked"], secret="not-the-receivers-secret")
-    ana = coalition.member(market)
-    coalition.purchase(market, ana, "100.00")
-    coalition.redeem(market, ana, 10, "r-1")
-    coalition.api.post("/v1/redemptions/r-1/reversals", {"reversal_id": "rv-1"}, token=market)
-    pipeline.run_stream()
-    pipeline.deliver_all(rounds=2, must_drain=False)
+    book_a_reversal(coalition, receiver, secret="not-the-receivers-secret")
+    deliver(pipeline, rounds=2, must_drain=False)
 
     assert [(r.signed, r.answered) for r in receiver.received] == [(False, 401), (False, 401)]
 
 
 def test_a_deleted_endpoint_gets_nothing_more_even_what_was_queued(coalition, pipeline, receiver):
-    market = coalition.partner("market")
-    subscribe(coalition, market, receiver.url, ["reversal.booked"])
-    ana = coalition.member(market)
-    coalition.purchase(market, ana, "100.00")
-    coalition.redeem(market, ana, 10, "r-1")
-    coalition.api.post("/v1/redemptions/r-1/reversals", {"reversal_id": "rv-1"}, token=market)
+    market = book_a_reversal(coalition, receiver)
     pipeline.run_stream()
 
     assert coalition.api.delete("/v1/webhooks/h-1", token=market).status == 204
@@ -175,12 +166,7 @@ def test_a_deleted_endpoint_gets_nothing_more_even_what_was_queued(coalition, pi
 
 
 def test_the_same_stream_records_twice_queue_the_same_deliveries_keyed_by_event_id(coalition, pipeline, receiver):
-    market = coalition.partner("market")
-    subscribe(coalition, market, receiver.url, ["reversal.booked"])
-    ana = coalition.member(market)
-    coalition.purchase(market, ana, "100.00")
-    coalition.redeem(market, ana, 10, "r-1")
-    coalition.api.post("/v1/redemptions/r-1/reversals", {"reversal_id": "rv-1"}, token=market)
+    book_a_reversal(coalition, receiver)
     records = pipeline.stream_records()
 
     pipeline.run_stream(records)
