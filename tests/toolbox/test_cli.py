@@ -221,3 +221,37 @@ def _table(printed: str, title: str) -> list[str]:
         if line.startswith("│"):
             rows.append(line)
     return rows  # (the header row is drawn with ┃)
+
+
+def test_a_stored_wallet_and_its_operation_record_decode_to_readable_json(run, coalition, settings, tmp_path):
+    """`coalition wallet decode` reads an item as `aws dynamodb get-item` prints it: packed attributes become JSON."""
+    import base64
+
+    import boto3
+
+    shop = coalition.partner("shop")
+    member = coalition.member(shop)
+    coalition.purchase(shop, member, "12.00", transaction_id="t-1")
+    dynamodb = boto3.client("dynamodb", region_name=settings.region)
+    head = dynamodb.get_item(TableName=settings.members_table, Key={"member_id": {"S": member.member_id}})
+    record = dynamodb.get_item(TableName=settings.operations_table, Key={"op_key": {"S": "shop#purchase#t-1"}})
+    for printed in (head, record):  # as the AWS CLI prints them: binaries in base64
+        for value in printed["Item"].values():
+            if "B" in value:
+                value["B"] = base64.b64encode(value["B"]).decode()
+    (tmp_path / "head.json").write_text(json.dumps(head))
+    (tmp_path / "record.json").write_text(json.dumps(record))
+
+    code, printed, _ = run("wallet", "decode", str(tmp_path / "head.json"))
+    wallet = json.loads(printed)
+    assert code == 0 and wallet["member_id"] == member.member_id
+    assert wallet["state"]["card_number"] == member.card_number
+    assert wallet["state"]["names"] == ["shop"] and wallet["state"]["lots"] == {"2028-11-30": [[0, 12]]}
+
+    code, printed, _ = run("wallet", "decode", str(tmp_path / "record.json"))
+    answer = json.loads(printed)["packed"]
+    assert code == 0 and json.loads(answer["body"])["points"] == 12
+
+    (tmp_path / "other.json").write_text(json.dumps({"Item": {"state": {"B": base64.b64encode(b"\x09zz").decode()}}}))
+    code, _, complaint = run("wallet", "decode", str(tmp_path / "other.json"))
+    assert code == 2 and "not a stored item" in complaint
