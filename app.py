@@ -14,8 +14,10 @@ from chalicelib.api.rewards import rewards_api
 from chalicelib.api.settlements import settlement_api
 from chalicelib.api.webhooks import webhooks_api
 from chalicelib.bootstrap import Container
-from chalicelib.jobs import dispatch, webhook_delivery, webhook_outbox
 from chalicelib.observability import logger, metrics
+
+# The jobs (chalicelib/jobs) are imported by the functions that run them, not here: the API function never needs
+# them, and each job function needs only its own (issue 11: cold starts).
 
 app = CoalitionApp(app_name="coalition")  # the request being served is kept per thread
 app.container = Container()  # built lazily on first use; tests put their own
@@ -45,12 +47,16 @@ for blueprint in (
 @app.schedule(Rate(5, unit=Rate.MINUTES))
 def sweep_holds(event):
     """Release expired holds: one queue message per shard."""
+    from chalicelib.jobs import dispatch
+
     return dispatch.fan_out(app.container.runtime, "hold-sweep")
 
 
 @app.schedule(Cron(30, 0, "*", "*", "?", "*"))
 def review_tiers(event):
     """Daily tier review (00:30 UTC): one queue message per shard of the members due."""
+    from chalicelib.jobs import dispatch
+
     return dispatch.fan_out(app.container.runtime, "tier-review")
 
 
@@ -58,18 +64,24 @@ def review_tiers(event):
 def expire_points(event):
     """Daily expiry (00:45 UTC): points whose validity ended yesterday, and open vouchers past their last day;
     one message per shard of each."""
+    from chalicelib.jobs import dispatch
+
     return [dispatch.fan_out(app.container.runtime, job) for job in ("expiry", "voucher-expiry")]
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS))
 def close_settlement_days(event):
     """Close every settlement day that is due (its grace after midnight UTC has passed), catching up."""
+    from chalicelib.jobs import dispatch
+
     return dispatch.close_due_settlements(app.container.runtime)
 
 
 @app.on_sqs_message(queue="coalition-jobs", batch_size=1)
 def run_job_shard(event):
     """Run one shard of a fanned-out job."""
+    from chalicelib.jobs import dispatch
+
     for record in event:
         dispatch.run_message(app.container.runtime, record.body)
 
@@ -77,6 +89,8 @@ def run_job_shard(event):
 @app.schedule(Cron(0, 1, "*", "*", "?", "*"))
 def announce_expiring_points(event):
     """Daily (01:00 UTC): points.expiring to the issuers of points ending within 30 days, members who consented."""
+    from chalicelib.jobs import dispatch, webhook_outbox
+
     return dispatch.fan_out(app.container.runtime, webhook_outbox.EXPIRING)
 
 
@@ -85,6 +99,8 @@ def announce_expiring_points(event):
 @app.on_dynamodb_record(stream_arn="arn:aws:dynamodb:eu-west-1:000000000000:table/ledger/stream/set-by-infra")
 def ledger_to_webhooks(event):
     """The ledger's stream is the outbox: new entries worth an event become webhook deliveries (not the request)."""
+    from chalicelib.jobs import webhook_outbox
+
     images = [record.new_image for record in event if record.event_name == "INSERT" and record.new_image]
     webhook_outbox.from_stream(app.container.runtime, images)
 
@@ -92,5 +108,7 @@ def ledger_to_webhooks(event):
 @app.on_sqs_message(queue="coalition-webhooks", batch_size=1)
 def deliver_webhook(event):
     """Post one delivery to its endpoint (signed); a failure is re-queued with backoff, then dead-lettered."""
+    from chalicelib.jobs import webhook_delivery
+
     for record in event:
         webhook_delivery.deliver(app.container.runtime, record.body)
