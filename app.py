@@ -1,18 +1,11 @@
 """Chalice entry points: wiring only. Routes live in chalicelib/api, jobs in chalicelib/jobs."""
 
+import os
+
 from aws_lambda_powertools.logging import correlation_paths
 from chalice import ConvertToMiddleware, Cron, Rate
 
-from chalicelib.api.admin import admin_api
 from chalicelib.api.application import CoalitionApp, contract_shaped_errors
-from chalicelib.api.docs import docs_api
-from chalicelib.api.member import member_api
-from chalicelib.api.partner import partner_api
-from chalicelib.api.partner_reads import partner_reads_api
-from chalicelib.api.public import public_api
-from chalicelib.api.rewards import rewards_api
-from chalicelib.api.settlements import settlement_api
-from chalicelib.api.webhooks import webhooks_api
 from chalicelib.bootstrap import Container
 from chalicelib.observability import logger, metrics
 
@@ -30,18 +23,17 @@ app.register_middleware(
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 app.register_middleware(contract_shaped_errors, "http")
 
-for blueprint in (
-    public_api,
-    docs_api,
-    partner_api,
-    partner_reads_api,
-    member_api,
-    rewards_api,
-    admin_api,
-    settlement_api,
-    webhooks_api,
-):
-    app.register_blueprint(blueprint)
+
+def register_routes() -> None:
+    """The API's routes, imported and registered when the routes are first read (CoalitionApp.routes_from): the
+    other functions import this file too, and never serve a route."""
+    from chalicelib.api.blueprints import blueprints
+
+    for blueprint in blueprints():
+        app.register_blueprint(blueprint)
+
+
+app.routes_from(register_routes)
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))
@@ -112,3 +104,24 @@ def deliver_webhook(event):
 
     for record in event:
         webhook_delivery.deliver(app.container.runtime, record.body)
+
+
+def prepare(handler: str) -> None:
+    """What this function's first event would build, built in Lambda's init phase instead (which runs before the
+    first event, with a whole CPU; AWS's advice for SDK clients). The API function: its routes, the DynamoDB client
+    and the member pool's keys; the others: the DynamoDB client. Best effort: what fails here, the first event
+    builds again (and answers as it would have).
+
+    Only in Lambda (its handler setting, _HANDLER, says which function this is): imported elsewhere (tests,
+    chalice local and package, bench/cold_start.py's import figure), app.py builds nothing."""
+    try:
+        if handler == "app.app":
+            app.load_routes()
+            app.container.member_keys.prepare()
+        app.container.runtime  # noqa: B018 - built (a cached property) for its DynamoDB client
+    except Exception:  # noqa: BLE001 - e.g. settings the stage lacks: the first event reports it as it always did
+        logger.exception("Lambda init: not prepared; the first event builds it")
+
+
+if os.environ.get("_HANDLER", "").startswith("app."):
+    prepare(os.environ["_HANDLER"])

@@ -141,6 +141,17 @@ class MemberKeys:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
 
+    def prepare(self) -> None:
+        """Load the verifier and fetch the pool's keys now (a Lambda's init), not on the first member's request;
+        best effort: a key set not fetched is fetched by the first token, as without this."""
+        import jwt
+
+        if self._jwks is not None:
+            try:
+                self._jwks.get_jwk_set()
+            except jwt.PyJWKClientError:
+                pass
+
     @cached_property
     def _jwks(self) -> jwt.PyJWKClient | None:
         import jwt  # here, not at import: PyJWT and cryptography cost ~50 ms, and only member tokens need them
