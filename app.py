@@ -107,8 +107,8 @@ def deliver_webhook(event):
 
 
 def prepare(handler: str) -> None:
-    """What this function's first event would build, built in Lambda's init phase instead (which runs before the
-    first event, with a whole CPU; AWS's advice for SDK clients). The API function: its routes, the DynamoDB client
+    """What this function's first event would build, built in Lambda's init phase instead (before the first event
+    arrives; AWS's advice for SDK clients, and with provisioned concurrency before any event). The API function: its routes, the DynamoDB client
     and the member pool's keys; the others: the DynamoDB client. Best effort: what fails here, the first event
     builds again (and answers as it would have).
 
@@ -118,7 +118,7 @@ def prepare(handler: str) -> None:
         if handler == "app.app":
             app.load_routes()
             app.container.member_keys.prepare()
-        app.container.runtime  # noqa: B018 - built (a cached property) for its DynamoDB client
+        app.container.prepare()
     except Exception:  # noqa: BLE001 - e.g. settings the stage lacks: the first event reports it as it always did
         logger.exception("Lambda init: not prepared; the first event builds it")
 

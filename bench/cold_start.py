@@ -6,7 +6,10 @@
    the median and the best of each, and the ratio.
 2. The first request of a fresh process against its tenth, for GET /v1/me (a member's token) and POST
    /v1/transactions (a partner's key): each measured in fresh processes (N of them) that import the app and send
-   the same request ten times. The measured process must not be warmed by the setup (a programme, a partner, a
+   the same request ten times; twice: as the API's Lambda function (_HANDLER=app.app: app.py prepares, in the
+   init, what the first request would build: routes, DynamoDB client, the member pool's keys), and as anything
+   else importing app.py (chalice local, tests: nothing prepared). The init (import app, and the preparing) is timed.
+   The measured process must not be warmed by the setup (a programme, a partner, a
    member signed in), so moto runs here, in this process, as the embedded AWS of `make run` (its server on
    127.0.0.1) and the measured processes reach it over HTTP (AWS_ENDPOINT_URL), with nothing but the app loaded.
 
@@ -69,11 +72,16 @@ def first_requests(root: Path, runs: int) -> None:
         os.environ["AWS_ENDPOINT_URL"] = server.url
         seeded, child_env = _seed()
         print("first request of a fresh process against its tenth (ms, median of", runs, "processes)")
-        for name in REQUESTS:
-            series = [_child(root, name, seeded, child_env) for _ in range(runs)]
-            first = median(s[0] for s in series)
-            tenth = median(s[9] for s in series)
-            print(f"  {name:<24} 1st {first:7.1f}  10th {tenth:6.1f}  difference {first - tenth:6.1f}")
+        for lambda_init in (True, False):
+            print("  as the API's Lambda function (_HANDLER=app.app)" if lambda_init else "  not in Lambda")
+            env = {**child_env, "_HANDLER": "app.app"} if lambda_init else child_env
+            for name in REQUESTS:
+                series = [_child(root, name, seeded, env) for _ in range(runs)]
+                init = median(s[0] for s in series)
+                first = median(s[1] for s in series)
+                tenth = median(s[10] for s in series)
+                figures = f"init {init:6.1f}  1st {first:6.1f}  10th {tenth:5.1f}  difference {first - tenth:6.1f}"
+                print(f"    {name:<22} {figures}")
 
 
 def _seed() -> tuple[dict[str, str], dict[str, str]]:
@@ -133,11 +141,14 @@ def _child(root: Path, name: str, seeded: dict[str, str], env: dict[str, str]) -
 
 def child(name: str) -> None:
     """In a fresh process: import the app (its container built from the environment, as in Lambda), then the
-    same request ten times; prints the latencies."""
+    same request ten times; prints the import's time and the ten latencies."""
     seeded = json.loads(sys.stdin.read())
     from chalice.test import Client
 
+    started = time.perf_counter()
     import app as application
+
+    init = (time.perf_counter() - started) * 1000
 
     def send(client: Any, n: int) -> Any:
         if name == "GET /v1/me":
@@ -153,7 +164,7 @@ def child(name: str) -> None:
         headers = {"Authorization": f"Bearer {seeded['key']}", "Content-Type": "application/json"}
         return client.http.post("/v1/transactions", headers=headers, body=json.dumps(body))
 
-    timings = []
+    timings = [init]
     with Client(application.app, stage_name="local") as client:
         os.environ["CONFIG_CACHE_SECONDS"] = "300"  # the stage's 2 s could run out on a loaded machine
         for n in range(10):

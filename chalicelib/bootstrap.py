@@ -52,6 +52,14 @@ class Container:
 
         return MemberKeys(self.settings)
 
+    def prepare(self) -> None:
+        """Settings, the runtime and its DynamoDB client built now (a Lambda's init) rather than on first use."""
+        runtime = self.runtime
+        if self._given_store is None:
+            from .store.tables import connection
+
+            connection(runtime.settings).client  # noqa: B018 - a property: building the client is the point
+
     def authenticate(self, authorization: Sequence[str]) -> Principal:
         """`authorization`: the values of every Authorization header the request carried."""
         from .services.auth import authenticate
