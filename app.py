@@ -108,9 +108,9 @@ def deliver_webhook(event):
 
 def prepare(handler: str) -> None:
     """What this function's first event would build, built in Lambda's init phase instead (before the first event
-    arrives; AWS's advice for SDK clients, and with provisioned concurrency before any event). The API function: its routes, the DynamoDB client
-    and the member pool's keys; the others: the DynamoDB client. Best effort: what fails here, the first event
-    builds again (and answers as it would have).
+    arrives; AWS's advice for SDK clients, and with provisioned concurrency before any event). The API function:
+    its routes, the DynamoDB client and the member pool's keys; the others: the DynamoDB client. Best effort: what
+    fails here, the first event builds again (and answers as it would have).
 
     Only in Lambda (its handler setting, _HANDLER, says which function this is): imported elsewhere (tests,
     chalice local and package, bench/cold_start.py's import figure), app.py builds nothing."""

@@ -21,12 +21,17 @@ from typing import Any
 import botocore.session
 from botocore.config import Config
 
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entrant: building a client asks for the session
 _sessions: dict[tuple[str | None, ...], botocore.session.Session] = {}
 _clients: dict[tuple[Any, ...], Any] = {}
 
 # What botocore takes from the environment when it builds a client (a change gives a client of its own).
 _ENVIRONMENT = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE")
+
+
+def building() -> threading.RLock:
+    """Held while something other than `client()` (pynamodb) builds a client on the session."""
+    return _lock
 
 
 def session() -> botocore.session.Session:

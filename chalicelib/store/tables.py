@@ -8,6 +8,8 @@ are thread-safe) knows every table's schema and serves them all.
 
 from __future__ import annotations
 
+from typing import Any
+
 import botocore.session
 from pynamodb.connection import Connection
 from pynamodb.connection.base import MetaTable
@@ -27,6 +29,11 @@ class SharedSessionConnection(Connection):
     @property
     def session(self) -> botocore.session.Session:
         return clients.session()
+
+    @property
+    def client(self) -> Any:
+        with clients.building():  # a session builds one client at a time (pynamodb builds it on first use)
+            return super().client
 
 
 def table_names(settings: Settings) -> dict[str, str]:
