@@ -1,21 +1,16 @@
 """Chalice entry points: wiring only. Routes live in chalicelib/api, jobs in chalicelib/jobs."""
 
+import os
+
 from aws_lambda_powertools.logging import correlation_paths
 from chalice import ConvertToMiddleware, Cron, Rate
 
-from chalicelib.api.admin import admin_api
 from chalicelib.api.application import CoalitionApp, contract_shaped_errors
-from chalicelib.api.docs import docs_api
-from chalicelib.api.member import member_api
-from chalicelib.api.partner import partner_api
-from chalicelib.api.partner_reads import partner_reads_api
-from chalicelib.api.public import public_api
-from chalicelib.api.rewards import rewards_api
-from chalicelib.api.settlements import settlement_api
-from chalicelib.api.webhooks import webhooks_api
 from chalicelib.bootstrap import Container
-from chalicelib.jobs import dispatch, webhook_delivery, webhook_outbox
 from chalicelib.observability import logger, metrics
+
+# The jobs (chalicelib/jobs) are imported by the functions that run them, not here: the API function never needs
+# them, and each job function needs only its own (issue 11: cold starts).
 
 app = CoalitionApp(app_name="coalition")  # the request being served is kept per thread
 app.container = Container()  # built lazily on first use; tests put their own
@@ -28,29 +23,32 @@ app.register_middleware(
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 app.register_middleware(contract_shaped_errors, "http")
 
-for blueprint in (
-    public_api,
-    docs_api,
-    partner_api,
-    partner_reads_api,
-    member_api,
-    rewards_api,
-    admin_api,
-    settlement_api,
-    webhooks_api,
-):
-    app.register_blueprint(blueprint)
+
+def register_routes() -> None:
+    """The API's routes, imported and registered when the routes are first read (CoalitionApp.routes_from): the
+    other functions import this file too, and never serve a route."""
+    from chalicelib.api.blueprints import blueprints
+
+    for blueprint in blueprints():
+        app.register_blueprint(blueprint)
+
+
+app.routes_from(register_routes)
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))
 def sweep_holds(event):
     """Release expired holds: one queue message per shard."""
+    from chalicelib.jobs import dispatch
+
     return dispatch.fan_out(app.container.runtime, "hold-sweep")
 
 
 @app.schedule(Cron(30, 0, "*", "*", "?", "*"))
 def review_tiers(event):
     """Daily tier review (00:30 UTC): one queue message per shard of the members due."""
+    from chalicelib.jobs import dispatch
+
     return dispatch.fan_out(app.container.runtime, "tier-review")
 
 
@@ -58,18 +56,24 @@ def review_tiers(event):
 def expire_points(event):
     """Daily expiry (00:45 UTC): points whose validity ended yesterday, and open vouchers past their last day;
     one message per shard of each."""
+    from chalicelib.jobs import dispatch
+
     return [dispatch.fan_out(app.container.runtime, job) for job in ("expiry", "voucher-expiry")]
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS))
 def close_settlement_days(event):
     """Close every settlement day that is due (its grace after midnight UTC has passed), catching up."""
+    from chalicelib.jobs import dispatch
+
     return dispatch.close_due_settlements(app.container.runtime)
 
 
 @app.on_sqs_message(queue="coalition-jobs", batch_size=1)
 def run_job_shard(event):
     """Run one shard of a fanned-out job."""
+    from chalicelib.jobs import dispatch
+
     for record in event:
         dispatch.run_message(app.container.runtime, record.body)
 
@@ -77,6 +81,8 @@ def run_job_shard(event):
 @app.schedule(Cron(0, 1, "*", "*", "?", "*"))
 def announce_expiring_points(event):
     """Daily (01:00 UTC): points.expiring to the issuers of points ending within 30 days, members who consented."""
+    from chalicelib.jobs import dispatch, webhook_outbox
+
     return dispatch.fan_out(app.container.runtime, webhook_outbox.EXPIRING)
 
 
@@ -85,6 +91,8 @@ def announce_expiring_points(event):
 @app.on_dynamodb_record(stream_arn="arn:aws:dynamodb:eu-west-1:000000000000:table/ledger/stream/set-by-infra")
 def ledger_to_webhooks(event):
     """The ledger's stream is the outbox: new entries worth an event become webhook deliveries (not the request)."""
+    from chalicelib.jobs import webhook_outbox
+
     images = [record.new_image for record in event if record.event_name == "INSERT" and record.new_image]
     webhook_outbox.from_stream(app.container.runtime, images)
 
@@ -92,5 +100,28 @@ def ledger_to_webhooks(event):
 @app.on_sqs_message(queue="coalition-webhooks", batch_size=1)
 def deliver_webhook(event):
     """Post one delivery to its endpoint (signed); a failure is re-queued with backoff, then dead-lettered."""
+    from chalicelib.jobs import webhook_delivery
+
     for record in event:
         webhook_delivery.deliver(app.container.runtime, record.body)
+
+
+def prepare(handler: str) -> None:
+    """What this function's first event would build, built in Lambda's init phase instead (before the first event
+    arrives; AWS's advice for SDK clients, and with provisioned concurrency before any event). The API function:
+    its routes, the DynamoDB client and the member pool's keys; the others: the DynamoDB client. Best effort: what
+    fails here, the first event builds again (and answers as it would have).
+
+    Only in Lambda (its handler setting, _HANDLER, says which function this is): imported elsewhere (tests,
+    chalice local and package, bench/cold_start.py's import figure), app.py builds nothing."""
+    try:
+        if handler == "app.app":
+            app.load_routes()
+            app.container.member_keys.prepare()
+        app.container.prepare()
+    except Exception:  # noqa: BLE001 - e.g. settings the stage lacks: the first event reports it as it always did
+        logger.exception("Lambda init: not prepared; the first event builds it")
+
+
+if os.environ.get("_HANDLER", "").startswith("app."):
+    prepare(os.environ["_HANDLER"])

@@ -1,22 +1,31 @@
 """Composition root: builds settings, the store (its repositories) and the shared runtime, lazily,
-on the first request (never at import time, so cold starts and tests stay cheap)."""
+on the first request (never at import time, so cold starts and tests stay cheap).
+
+What it builds is imported when it is built, not with this module: app.py makes a Container at import, and a
+function that imports app (every Lambda function does) should not pay for settings, the store's models and
+authentication before it needs them (issue 11).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from .services.auth import MemberKeys, Principal, authenticate
-from .services.runtime import Runtime, utc_now
-from .settings import Settings
-from .store.repositories import Store, dynamodb_store
-from .store.tables import configure_models
+if TYPE_CHECKING:
+    from .services.auth import MemberKeys, Principal
+    from .services.runtime import Runtime
+    from .settings import Settings
+    from .store.repositories import Store
 
 
 class Container:
     def __init__(
-        self, settings: Settings | None = None, clock: Callable[[], datetime] = utc_now, store: Store | None = None
+        self,
+        settings: Settings | None = None,
+        clock: Callable[[], datetime] | None = None,  # None: the time now, in UTC
+        store: Store | None = None,
     ) -> None:
         self._given_settings = settings
         self._clock = clock
@@ -24,17 +33,35 @@ class Container:
 
     @cached_property
     def settings(self) -> Settings:
+        from .settings import Settings
+
         return self._given_settings or Settings.from_env()
 
     @cached_property
     def runtime(self) -> Runtime:
+        from .services.runtime import Runtime, utc_now
+        from .store.repositories import dynamodb_store
+        from .store.tables import configure_models
+
         configure_models(self.settings)
-        return Runtime(self.settings, self._clock, self._given_store or dynamodb_store(self.settings))
+        return Runtime(self.settings, self._clock or utc_now, self._given_store or dynamodb_store(self.settings))
 
     @cached_property
     def member_keys(self) -> MemberKeys:
+        from .services.auth import MemberKeys
+
         return MemberKeys(self.settings)
+
+    def prepare(self) -> None:
+        """Settings, the runtime and its DynamoDB client built now (a Lambda's init) rather than on first use."""
+        runtime = self.runtime
+        if self._given_store is None:
+            from .store.tables import connection
+
+            connection(runtime.settings).client  # noqa: B018 - a property: building the client is the point
 
     def authenticate(self, authorization: Sequence[str]) -> Principal:
         """`authorization`: the values of every Authorization header the request carried."""
+        from .services.auth import authenticate
+
         return authenticate(self.runtime, self.member_keys, authorization)

@@ -4,12 +4,14 @@ No stack trace ever leaves the API."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Request, Response
-from pydantic import ValidationError
 
 from ..domain.errors import DomainError
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 STATUS_OF_CODE = {
     "invalid_request": 400,

@@ -58,6 +58,9 @@ FIELD_CHOICES: dict[str, tuple[Literal["oneOf", "anyOf"], tuple[str, ...]]] = {
 
 @lru_cache(maxsize=1)
 def openapi_document() -> dict[str, Any]:
+    from .blueprints import blueprints
+
+    blueprints()  # every endpoint declared, whichever routes were imported so far (app.py imports them lazily)
     schemas: dict[str, Any] = {"Error": _error_schema()}
     paths: dict[str, dict[str, Any]] = {}
     for info in ENDPOINTS:

@@ -7,7 +7,6 @@ from typing import Any
 from chalice.app import Blueprint
 
 from ..services import publication
-from .openapi import openapi_document
 from .responses import OpenApiDocument, PublishedProgram
 from .routing import Call, endpoint
 
@@ -23,4 +22,7 @@ def program(call: Call) -> dict[str, Any]:
 @endpoint(public_api, "/v1/openapi.json", "GET", audience=None, response=OpenApiDocument)
 def openapi(call: Call) -> dict[str, Any]:
     """This document."""
+    # Here, not at import: the document reads every route, job and model; only this route (and /v1/docs) needs it.
+    from .openapi import openapi_document
+
     return openapi_document()

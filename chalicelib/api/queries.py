@@ -22,9 +22,11 @@ Cursor = Annotated[
 ]
 
 
+# defer_build: a model's validator and serializer are built when first used, not at import: every Lambda
+# function imports every model, and a request uses few of them (issue 11).
 class Query(BaseModel):
     # Query values arrive as text: lax parsing turns "25" into 25.
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True, defer_build=True)
 
 
 class Page(Query):

@@ -23,8 +23,10 @@ IntOrDecimal = int | DecimalText  # a whole number as an integer, a fraction as 
 PointsBy = dict[str, int]  # party id -> points
 
 
+# defer_build: a model's validator and serializer are built when first used, not at import: every Lambda
+# function imports every model, and a request uses few of them (issue 11).
 class Answer(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
 
 
 # ---- shared pieces ------------------------------------------------------------------------------------------

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import boto3
-
 from ..services.runtime import Runtime
+from ..store import clients
 
 
 def enqueue(rt: Runtime, messages: list[dict[str, Any]]) -> bool:
@@ -15,7 +14,7 @@ def enqueue(rt: Runtime, messages: list[dict[str, Any]]) -> bool:
     queue_url = rt.settings.jobs_queue_url
     if not queue_url:
         return False
-    sqs = boto3.client("sqs", region_name=rt.settings.region)
+    sqs = clients.client("sqs", rt.settings.region)
     for start in range(0, len(messages), 10):  # SendMessageBatch takes 10 at a time
         batch = messages[start : start + 10]
         sqs.send_message_batch(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-
-import boto3
+from typing import Any
 
 from ..domain.webhooks import Delivery
 from ..observability import logger
 from ..services.runtime import Runtime
+from ..store import clients
 
 
 def send(rt: Runtime, deliveries: list[Delivery]) -> int:
@@ -46,5 +46,5 @@ def park(rt: Runtime, delivery: Delivery, reason: str) -> None:
     _sqs(rt).send_message(QueueUrl=rt.settings.webhooks_dead_letter_url, MessageBody=body)
 
 
-def _sqs(rt: Runtime):  # type: ignore[no-untyped-def]
-    return boto3.client("sqs", region_name=rt.settings.region)  # as jobs/queue.py: only job invocations pay it
+def _sqs(rt: Runtime) -> Any:
+    return clients.client("sqs", rt.settings.region)  # built on first use: only job invocations pay it

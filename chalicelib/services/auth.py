@@ -14,9 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
-from typing import Any
-
-import jwt
+from typing import TYPE_CHECKING, Any
 
 from ..domain.errors import Forbidden, Unauthenticated
 from ..domain.program import KeyScope, Partner
@@ -24,6 +22,9 @@ from ..settings import Settings
 from ..store.directory import user_alias
 from .partners import secret_hash
 from .runtime import Runtime
+
+if TYPE_CHECKING:
+    import jwt
 
 
 @dataclass(frozen=True)
@@ -140,8 +141,21 @@ class MemberKeys:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
 
+    def prepare(self) -> None:
+        """Load the verifier and fetch the pool's keys now (a Lambda's init), not on the first member's request;
+        best effort: a key set not fetched is fetched by the first token, as without this."""
+        import jwt
+
+        if self._jwks is not None:
+            try:
+                self._jwks.get_jwk_set()
+            except jwt.PyJWKClientError:
+                pass
+
     @cached_property
     def _jwks(self) -> jwt.PyJWKClient | None:
+        import jwt  # here, not at import: PyJWT and cryptography cost ~50 ms, and only member tokens need them
+
         url = self._settings.member_keys_url
         return jwt.PyJWKClient(url, cache_keys=True, lifespan=3600) if url else None
 
@@ -149,6 +163,8 @@ class MemberKeys:
         issuer, client = self._settings.member_token_issuer, self._settings.member_app_client_id
         if self._jwks is None or issuer is None or not client:
             raise Unauthenticated("member sign-in is not configured on this stage")
+        import jwt  # loaded by _jwks already; see there
+
         try:
             key = self._jwks.get_signing_key_from_jwt(token).key
             claims = jwt.decode(

@@ -20,8 +20,9 @@ DecimalText = Field(pattern=r"^-?[0-9]+(\.[0-9]+)?$", description="a decimal as 
 Timestamp = Field(json_schema_extra={"format": "date-time"})
 
 
+# defer_build: built when first used, not at import (see services/requests.py).
 class PartnerRecord(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="allow")  # answers may gain fields (API.md)
+    model_config = ConfigDict(frozen=True, extra="allow", defer_build=True)  # answers may gain fields (API.md)
 
 
 class TransactionReturn(PartnerRecord):

@@ -37,8 +37,10 @@ MemberId = Annotated[str, StringConstraints(pattern=r"^m_[0-9a-f]{20}$")]
 MAX_GRANT_MEMBERS = 1000
 
 
+# defer_build: a model's validator and serializer are built when first used, not at import: every Lambda
+# function imports every model, and a request uses few of them (issue 11).
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class MemberRef(Strict):
@@ -340,7 +342,7 @@ class ReferralBonus(Strict):
 
 
 class Bonuses(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
     first_purchase: FirstPurchaseBonus | None = None
     birthday_month_multiplier: Decimal_ | None = None

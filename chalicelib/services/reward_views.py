@@ -10,8 +10,9 @@ from ..domain.rewards import Claim, Reward
 from ..domain.timefmt import iso
 
 
+# defer_build: built when first used, not at import (see services/requests.py).
 class View(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="allow")  # answers may gain fields (API.md)
+    model_config = ConfigDict(frozen=True, extra="allow", defer_build=True)  # answers may gain fields (API.md)
 
 
 class RewardView(View):

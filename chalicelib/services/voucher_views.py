@@ -11,8 +11,9 @@ from ..domain.money import to_str
 from ..domain.vouchers import Voucher
 
 
+# defer_build: built when first used, not at import (see services/requests.py).
 class VoucherView(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="allow")  # answers may gain fields (API.md)
+    model_config = ConfigDict(frozen=True, extra="allow", defer_build=True)  # answers may gain fields (API.md)
 
     code: str
     points: int
@@ -25,7 +26,7 @@ class VoucherView(BaseModel):
 
 
 class VoucherList(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="allow")
+    model_config = ConfigDict(frozen=True, extra="allow", defer_build=True)
 
     vouchers: list[VoucherView]
 

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from typing import Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..domain.errors import TransientFailure
 from ..settings import Settings
+from . import clients
 
 TRANSIENT = {"TooManyRequestsException", "LimitExceededException", "InternalErrorException", "ServiceUnavailable"}
 
 
-@lru_cache(maxsize=4)
 def _cognito(region: str) -> Any:
-    return boto3.client("cognito-idp", region_name=region)
+    return clients.client("cognito-idp", region)
 
 
 def delete_user(settings: Settings, subject: str) -> None:

@@ -20,12 +20,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..domain.errors import PublicationFailed
 from ..settings import Settings
+from . import clients
 
 JSON = "application/json"
 CSV = "text/csv; charset=utf-8"
@@ -56,7 +55,7 @@ def put_period(settings: Settings, period: str, document: str, statements: list[
         objects.append((party_key(period, statement.party, "csv"), statement.csv, CSV))
         objects.append((party_key(period, statement.party, "html"), statement.html, HTML))
     with _translated():
-        s3 = boto3.client("s3", region_name=settings.region)
+        s3 = clients.client("s3", settings.region)
         for key, body, content_type in objects:
             s3.put_object(Bucket=settings.statements_bucket, Key=key, Body=body.encode(), ContentType=content_type)
 
@@ -64,7 +63,7 @@ def put_period(settings: Settings, period: str, document: str, statements: list[
 def put_page(settings: Settings, key: str, html: str) -> None:
     """A statement page, served as a page (a browser renders it rather than downloading it)."""
     with _translated():
-        s3 = boto3.client("s3", region_name=settings.region)
+        s3 = clients.client("s3", settings.region)
         s3.put_object(Bucket=settings.statements_bucket, Key=key, Body=html.encode(), ContentType=HTML)
 
 
@@ -73,7 +72,7 @@ def presigned_url(settings: Settings, key: str, seconds: int) -> str:
     here, with no call to S3; it grants exactly this one object."""
     with _translated():
         # SigV4 (botocore presigns S3 with SigV2 unless told): the signature every region accepts, up to 7 days.
-        s3 = boto3.client("s3", region_name=settings.region, config=Config(signature_version="s3v4"))
+        s3 = clients.client("s3", settings.region, signature_version="s3v4")
         return str(
             s3.generate_presigned_url(
                 "get_object", Params={"Bucket": settings.statements_bucket, "Key": key}, ExpiresIn=seconds
@@ -91,14 +90,14 @@ def items_key(party: str, period: str) -> str:
 
 def put_object(settings: Settings, key: str, body: str, content_type: str = CSV) -> None:
     with _translated():
-        s3 = boto3.client("s3", region_name=settings.region)
+        s3 = clients.client("s3", settings.region)
         s3.put_object(Bucket=settings.statements_bucket, Key=key, Body=body.encode(), ContentType=content_type)
 
 
 def read_object(settings: Settings, key: str, first_byte: int = 0, max_bytes: int | None = None) -> bytes | None:
     """The object's bytes from `first_byte` (at most `max_bytes`: a ranged GET), b"" past its end, None if absent."""
     with _translated():
-        s3 = boto3.client("s3", region_name=settings.region)
+        s3 = clients.client("s3", settings.region)
         extra = {} if max_bytes is None else {"Range": f"bytes={first_byte}-{first_byte + max_bytes - 1}"}
         if max_bytes is None and first_byte:
             extra = {"Range": f"bytes={first_byte}-"}
@@ -116,7 +115,7 @@ def read_object(settings: Settings, key: str, first_byte: int = 0, max_bytes: in
 def list_keys(settings: Settings, prefix: str) -> list[str]:
     """The keys right under `prefix` (not in its sub-folders), in order."""
     with _translated():
-        s3 = boto3.client("s3", region_name=settings.region)
+        s3 = clients.client("s3", settings.region)
         pages = s3.get_paginator("list_objects_v2").paginate(
             Bucket=settings.statements_bucket, Prefix=prefix, Delimiter="/"
         )

@@ -1,5 +1,5 @@
 """Point the pynamodb models at this stage's tables (names, region, endpoint from the environment),
-all through one botocore client.
+all through one botocore client, built on the process's botocore session (store/clients.py).
 
 pynamodb gives every model, and every transaction, a Connection of its own, and each Connection builds
 its own botocore client: ~0.1 s apiece, paid on every cold start. One shared Connection (botocore clients
@@ -8,14 +8,32 @@ are thread-safe) knows every table's schema and serves them all.
 
 from __future__ import annotations
 
+from typing import Any
+
+import botocore.session
 from pynamodb.connection import Connection
 from pynamodb.connection.base import MetaTable
 from pynamodb.exceptions import TableError
 
 from ..settings import Settings
+from . import clients
 from .models import TABLE_OF_MODEL
 
 _shared: dict[str, Connection] = {}
+
+
+class SharedSessionConnection(Connection):
+    """pynamodb's Connection on the process's botocore session, not a session of its own per thread: the
+    service models and endpoint rules other clients (S3, SQS, Cognito) read are read once."""
+
+    @property
+    def session(self) -> botocore.session.Session:
+        return clients.session()
+
+    @property
+    def client(self) -> Any:
+        with clients.building():  # a session builds one client at a time (pynamodb builds it on first use)
+            return super().client
 
 
 def table_names(settings: Settings) -> dict[str, str]:
@@ -36,7 +54,7 @@ def configure_models(settings: Settings) -> None:
     names = table_names(settings)
     # botocore retries throttling of single calls (standard mode: backoff with jitter); the services also
     # retry a whole operation whose transaction was cancelled by a conflict.
-    shared = Connection(region=settings.region, max_retry_attempts=3)
+    shared = SharedSessionConnection(region=settings.region, max_retry_attempts=3)
     for model, table in TABLE_OF_MODEL.items():
         model.Meta.table_name = names[table]
         model.Meta.region = settings.region

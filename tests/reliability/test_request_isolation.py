@@ -16,6 +16,7 @@ from chalicelib.api.partner import partner_api
 
 def test_each_thread_reads_its_own_request_and_lambda_context():
     app = application.app
+    app.load_routes()  # blueprints are registered to the app when its routes are first read (app.py)
     both_set = threading.Barrier(2, timeout=10)
 
     def serve(name: str) -> tuple[str, str, str]:
