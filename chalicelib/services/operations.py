@@ -139,7 +139,8 @@ class WalletRead:
     """How an attempt reads the wallet. The first reads the head only, eventually consistent: the cheapest read, and
     a safe one, since the booking's version condition refuses a wallet that changed since (a conflict, read again).
     An attempt that reaches the vault (WalletIncomplete) runs again on the whole wallet; a refusal or an unknown
-    member decided on an eventually consistent read is confirmed on a consistent one before it is answered."""
+    member decided on the head read eventually consistent is confirmed on the whole wallet read consistently before
+    it is answered (a refusal may rest on lots only the vault holds: an adjustment's debit counts the funder's)."""
 
     whole: bool = False
     consistent: bool = False
@@ -158,8 +159,8 @@ def execute(rt: Runtime, operation: Operation, member_id: str, decide: Decide) -
             return _attempt(rt, operation, member_id, decide, read)
         except WalletIncomplete:  # at most once: a whole wallet never raises it
             read = WalletRead(whole=True, consistent=True)
-        except _Unconfirmed:
-            read = WalletRead(whole=read.whole, consistent=True)
+        except _Unconfirmed:  # the refusal is decided again on everything the wallet holds, as last written
+            read = WalletRead(whole=True, consistent=True)
         except DuplicateOperation:
             return _replay(rt, operation)
         except ConcurrencyConflict:

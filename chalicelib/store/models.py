@@ -2,12 +2,16 @@
 
 | table      | pk / sk                  | item                                  | GSI pk / sk (sparse)                 |
 |------------|--------------------------|---------------------------------------|--------------------------------------|
-| members    | member_id                | wallet: version, lots, debts, holds,  | holds_due: hold_shard /              |
-|            |                          | tier, activity per month, identity    |   next_hold_expiry (open holds only) |
+| members    | member_id                | wallet head: version, `state` (lots   | holds_due: hold_shard /              |
+|            |                          | of its first/last expiry dates, debts,|   next_hold_expiry (open holds only) |
+|            |                          | holds, tier, activity, identity:      |                                      |
+|            |                          | deflated JSON), vault_version         |                                      |
 |            |                          |                                       | reviews_due: review_shard /          |
 |            |                          |                                       |   review_on (above the base tier)    |
 |            |                          |                                       | expiries_due: expiry_shard /         |
 |            |                          |                                       |   next_expiry (members with lots)    |
+| wallet_    | member_id                | a broad wallet's vault: middle lots,  |                                      |
+|   vaults   |                          | expired tally (store/wallet_state.py) |                                      |
 | ledger     | member_id / seq          | entry: type, partner, points, held,   | by_settlement_day: settle_key        |
 |            |                          | breakdown, attribution, booked_at,    |   (partner#day#shard) / booked_at    |
 |            |                          | rates it settles at (point value,     |                                      |

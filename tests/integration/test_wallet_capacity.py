@@ -16,6 +16,10 @@ from tests.support.ledger import assert_invariants
 from tests.support.wallets import head_and_vault_states, stored_wallet
 
 
+def in_head_points(head: dict) -> int:  # type: ignore[type-arg]
+    return sum(points for pairs in head["lots"].values() for _, points in pairs)
+
+
 @pytest.mark.slow
 def test_a_warm_earn_and_spend_cost_the_floor_at_every_breadth(coalition, container, clock):
     container.runtime.cache._seconds = 3600  # warm: the key, partner, programme and campaigns come from memory
@@ -52,13 +56,17 @@ def test_a_broad_wallet_keeps_its_middle_lots_in_its_vault_and_its_balance_whole
     wallet = stored_wallet(member.member_id)
 
     assert len(wallet.lots) == 24 * 5  # one lot per expiry month and issuer
-    assert len(head["lots"]) == wallet_state.HEAD_LOTS and vault is not None  # 8 whole expiry dates of 5 issuers
+    in_head = sum(len(pairs) for pairs in head["lots"].values())
+    assert (len(head["lots"]), in_head) == (8, wallet_state.HEAD_LOTS) and vault is not None  # 8 dates of 5 issuers
     assert len(vault["lots"]) == 24 * 5 - wallet_state.HEAD_LOTS
-    assert sum(head["lots"].values()) + sum(head["vaulted_lots"].values()) == wallet.lot_points
+    vaulted = head["vaulted_lots"]  # runs of consecutive month ends: {first date: [points, …]}
+    assert in_head_points(head) + sum(sum(run) for run in vaulted.values()) == wallet.lot_points
     dates = sorted({on for on, _ in wallet.lots})
-    in_head = sorted({key.split("|")[0] for key in head["lots"]})
-    assert in_head == dates[:7] + dates[-1:]  # spent first, then where new points go; the vault's expire between
-    assert min(head["vaulted_lots"]) > dates[6] and max(head["vaulted_lots"]) < dates[-1]
+    assert (
+        sorted(head["lots"]) == dates[:7] + dates[-1:]
+    )  # spent first, then where new points go; the vault's expire between
+    [(first_vaulted, run)] = vaulted.items()
+    assert (first_vaulted, len(run)) == (dates[7], 24 - 8)  # the vault's dates lie between the head's
     me = coalition.me(member)
     assert me["available_points"] == wallet.lot_points  # read from the head alone
     assert [(line["on"], line["points"]) for line in me["expiring"]] == wallet.expiring()[:12]
@@ -66,3 +74,40 @@ def test_a_broad_wallet_keeps_its_middle_lots_in_its_vault_and_its_balance_whole
     for (on, _issuer), points in wallet.lots.items():
         by_date[on] = by_date.get(on, 0) + points
     assert wallet.expiring() == sorted(by_date.items())  # the calendar counts the vault's lots too
+
+
+def test_what_reaches_the_vault_reads_the_wallet_whole_and_decides_on_all_of_it(coalition, clock):
+    """A debit of every point of one issuer (most of them in the vault), a spend of more than the head holds: each
+    runs on the whole wallet. Decided on the head alone, the debit would be refused (the head holds 2 of its 24
+    lots) and the spend would take lots out of their expiry order."""
+    keys: dict[str, str] = {}
+    member = coalition.member(coalition.partner("home"))
+    grow_breadth(coalition, clock, member, 24, 20, keys)
+    before = stored_wallet(member.member_id)
+    of_brand_05 = sum(n for (_, issuer), n in before.lots.items() if issuer == "brand-05")
+    head, _ = head_and_vault_states(member.member_id)
+    assert of_brand_05 > sum(points for pairs in head["lots"].values() for p, points in pairs if p == 5)
+
+    body = {"adjustment_id": "adj-1", "points": -of_brand_05, "reason": "fraud", "funder": "brand-05"}
+    debit = coalition.api.post(f"/v1/admin/members/{member.member_id}/adjustments", body, token=coalition.admin)
+    assert debit.status == 201, debit.json
+    after_debit = stored_wallet(member.member_id)
+    assert not [key for key in after_debit.lots if key[1] == "brand-05"] and not after_debit.debts
+
+    in_head = sum(
+        points for pairs in head_and_vault_states(member.member_id)[0]["lots"].values() for _, points in pairs
+    )
+    wanted = in_head + 10  # past the head's lots: into the vault's
+    spent = coalition.redeem(keys["brand-00"], member, wanted)
+    assert spent.status == 201, spent.json
+    after_spend = stored_wallet(member.member_id)
+    first_dates = sorted({on for on, _ in after_debit.lots})
+    taken = {
+        key: n - after_spend.lots.get(key, 0) for key, n in after_debit.lots.items() if after_spend.lots.get(key) != n
+    }
+    assert sum(taken.values()) == wanted
+    assert max(on for on, _ in taken) <= first_dates[-1] and all(  # first to expire first: no later lot was touched
+        after_spend.lots.get(key) is None for key in after_debit.lots if key[0] < max(on for on, _ in taken)
+    )
+    assert after_spend.lot_points == before.lot_points - of_brand_05 - wanted
+    assert_invariants()

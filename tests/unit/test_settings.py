@@ -71,6 +71,7 @@ def test_local_bootstrap_creates_only_the_tables_from_infra():
         "coalition-local-rewards",
         "coalition-local-settlements",
         "coalition-local-vouchers",
+        "coalition-local-wallet-vaults",
     ]
 
 
