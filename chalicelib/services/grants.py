@@ -12,7 +12,7 @@ inline on a stage without a queue, jobs/grants.py); `accept_grant` answers 202 {
 same grant_id with the same body answers the first answer again (Idempotent-Replay: true) and starts no second job
 (it sends the shards again only when the first POST stopped before sending them); with another body, 409.
 
-Cost of the job, per member credited: 1 GetItem (the wallet, consistent) + 1 TransactWriteItems (operation
+Cost of the job, per member credited: 1 GetItem (the wallet head) + 1 TransactWriteItems (operation
 record, entry, wallet, the shard's progress counter); per page of 200: the page's read (1 Scan page, or 1 Query
 of the reviews index + 2 BatchGetItem, or 1 BatchGetItem of 100 listed ids), 2 GetItem (the job, the page's
 record) and 1 TransactWriteItems (the page's record and counter). A member skipped costs 1 more GetItem (the

@@ -1,6 +1,7 @@
 """The operator's customer-service desk: a member's whole file (profile, wallet by issuer and expiry, debts, holds,
-open voucher points, recent history), found by id or by card, email or phone. Reads only: 1 GetItem (the wallet)
-+ 1 Query (the recent entries), + 1 GetItem for a look-up by identifier, whatever the history's length."""
+open voucher points, recent history), found by id or by card, email or phone. Reads only: 1 GetItem (the wallet,
++1 its vault for a broad history) + 1 Query (the recent entries), + 1 GetItem for a look-up by identifier, whatever
+the history's length."""
 
 from __future__ import annotations
 
