@@ -191,7 +191,7 @@ def _attempt(rt: Runtime, operation: Operation, member_id: str, decide: Decide, 
         released = release_expired_holds(wallet, now) + expire_due_lots(wallet, now)
         outcome = decide(wallet, now)
     except DomainError:
-        if not read.consistent:
+        if not (read.whole and read.consistent):  # after a conflict too: a consistent read of the head is not all
             raise _Unconfirmed() from None
         # A refusal writes nothing, unless this is a replay of a call that succeeded before.
         if rt.store.operations.find(operation.key) is not None:

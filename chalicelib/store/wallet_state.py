@@ -328,7 +328,7 @@ def _dates_of_runs(runs: dict[str, list[int]]) -> dict[str, int]:
 
 def _next_month_end(on: str) -> str:
     day = date.fromisoformat(on)
-    if (day + timedelta(days=1)).month == day.month:  # not a month end: no date follows it in a run
+    if day == date.max or (day + timedelta(days=1)).month == day.month:  # no month end follows it in a run
         return ""
     return end_of_month(add_months(day.replace(day=1), 1)).isoformat()
 

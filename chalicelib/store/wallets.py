@@ -24,22 +24,22 @@ def load_wallet(member_id: str, *, whole: bool = True, consistent: bool = True) 
     when there is one, is then read only if the operation reaches it (WalletIncomplete). An eventually consistent
     read (`consistent=False`) may be a moment old: only for a write that its version condition protects, or a read
     whose answer a moment's delay cannot make wrong."""
-    with translated():
-        item = get_or_none(WalletItem, member_id, consistent_read=consistent)
-        if item is None:
-            return None
-        vault = None
-        if whole and item.state is not None and item.vault_version is not None:
-            vault = _read_vault(member_id, int(item.vault_version), consistent)
-    return to_wallet(item, vault)
+    for _ in range(VAULT_READS):
+        with translated():
+            item = get_or_none(WalletItem, member_id, consistent_read=consistent)
+            if item is None:
+                return None
+            if not whole or item.state is None or item.vault_version is None:
+                return to_wallet(item)
+            vault = get_or_none(VaultItem, member_id, consistent_read=consistent)
+        if vault is not None and int(vault.version) == int(item.vault_version):
+            return to_wallet(item, VaultContent.from_state(decode_state(vault.state)))
+        # A write came between the head and the vault: read both again (the vault's version is the head's that
+        # wrote it, never reused, so a match is the pair written together).
+    raise ConcurrencyConflict(f"wallet {member_id} kept changing while it was read")
 
 
-def _read_vault(member_id: str, version: int, consistent: bool) -> VaultContent:
-    vault = get_or_none(VaultItem, member_id, consistent_read=consistent)
-    if vault is None or int(vault.version) != version:
-        # The head and the vault were read at two moments a write came between: read both again.
-        raise ConcurrencyConflict(f"wallet {member_id} changed while it was read")
-    return VaultContent.from_state(decode_state(vault.state))
+VAULT_READS = 3  # tries at reading a head and its vault of one moment
 
 
 def to_wallet(item: WalletItem, vault: VaultContent | None = None) -> Wallet:
@@ -115,7 +115,7 @@ def to_items(wallet: Wallet) -> tuple[WalletItem, VaultWrite | None]:
         read = wallet.vault_version
         held = VaultItem.version == read if read is not None else VaultItem.member_id.does_not_exist()
         if placed.vault:
-            vault_version = (read or 0) + 1
+            vault_version = wallet.version + 1  # the head's version written with it: unique, even after a delete
             state = encode_state(placed.vault.state())
             vault_write = VaultWrite(VaultItem(member_id=wallet.member_id, version=vault_version, state=state), held)
         elif read is not None:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.domain.errors import ConcurrencyConflict
 from chalicelib.store import wallet_state
+from chalicelib.store.models import VaultItem, WalletItem
+from chalicelib.store.repositories import DynamoBookings
 from tests.support.breadth import BREADTHS, grow_breadth
 from tests.support.capacity import capacity_meter
 from tests.support.ledger import assert_invariants
-from tests.support.wallets import head_and_vault_states, stored_wallet
+from tests.support.wallets import head_and_vault_states, rewrite, stored_wallet
 
 
 def in_head_points(head: dict) -> int:  # type: ignore[type-arg]
@@ -111,3 +114,60 @@ def test_what_reaches_the_vault_reads_the_wallet_whole_and_decides_on_all_of_it(
     )
     assert after_spend.lot_points == before.lot_points - of_brand_05 - wanted
     assert_invariants()
+
+
+def test_a_refusal_after_a_conflict_is_decided_on_the_whole_wallet(coalition, monkeypatch):
+    """Review: the first attempt read the head; a concurrent write made the wallet broad (the funder's lot went to
+    the vault) and the booking lost the race; the retry read the head consistently but not the vault, and refused
+    the debit ("the member holds 0 points of brand-03") though the wallet held its 100 points."""
+    coalition.partner("brand-03")
+    member = coalition.member(coalition.partner("home"))
+    wallet = stored_wallet(member.member_id)
+    wallet.lots[("2027-06-30", "brand-03")] = 100
+    rewrite(wallet)
+    real_commit = DynamoBookings.commit
+    races = [1]
+
+    def losing_once(self, booking):
+        if races and races.pop():
+            broad = stored_wallet(member.member_id)  # 42 lots of other issuers around brand-03's: it is vaulted
+            for n in range(21):
+                broad.lots[("2027-01-31", f"x{n:02d}")] = 10
+                broad.lots[("2027-12-31", f"x{n:02d}")] = 10
+            rewrite(broad)
+            raise ConcurrencyConflict()
+        return real_commit(self, booking)
+
+    monkeypatch.setattr(DynamoBookings, "commit", losing_once)
+    body = {"adjustment_id": "adj-1", "points": -100, "reason": "fraud", "funder": "brand-03"}
+    debit = coalition.api.post(f"/v1/admin/members/{member.member_id}/adjustments", body, token=coalition.admin)
+
+    assert debit.status == 201, debit.json
+    after = stored_wallet(member.member_id)
+    assert ("2027-06-30", "brand-03") not in after.lots and after.lot_points == 42 * 10  # the others' lots kept
+
+
+def test_a_vault_version_is_the_heads_that_wrote_it_and_never_comes_back(coalition):
+    """Review: versions counted from 1 again after a vault was deleted, so a head read before the delete matched the
+    new vault and a read combined two moments. A vault now carries the version of the head written with it."""
+    member = coalition.member(coalition.partner("home"))
+    versions = []
+    for round_ in range(2):
+        wallet = stored_wallet(member.member_id)
+        for n in range(30):  # 60 lots over 3 dates: the middle date goes to a vault
+            wallet.lots[("2027-01-31", f"r{round_}-{n:02d}")] = 1
+            wallet.lots[("2027-06-30", f"r{round_}-{n:02d}")] = 1
+            wallet.lots[("2027-12-31", f"r{round_}-{n:02d}")] = 1
+        rewrite(wallet)
+        head = WalletItem.get(member.member_id, consistent_read=True)
+        vault = VaultItem.get(member.member_id, consistent_read=True)
+        assert int(vault.version) == int(head.vault_version) == int(head.version)
+        versions.append(int(vault.version))
+        narrow = stored_wallet(member.member_id)
+        narrow.lots = {key: n for key, n in narrow.lots.items() if key[0] != "2027-06-30"}
+        narrow.lots = dict(list(narrow.lots.items())[:40])
+        rewrite(narrow)  # fits the head again: the vault is deleted
+        assert head_and_vault_states(member.member_id)[1] is None
+        assert WalletItem.get(member.member_id, consistent_read=True).vault_version is None
+
+    assert versions[1] > versions[0]
