@@ -10,7 +10,10 @@ from typing import Any
 
 
 def pack(value: Any, format_byte: bytes, dictionary: bytes) -> bytes:
-    text = json.dumps(value, separators=(",", ":"), sort_keys=True).encode()
+    try:  # keys sorted, as the dictionaries were written (a better match); a map of mixed key types as it is
+        text = json.dumps(value, separators=(",", ":"), sort_keys=True).encode()
+    except TypeError:
+        text = json.dumps(value, separators=(",", ":")).encode()
     packer = zlib.compressobj(level=9, wbits=-15, zdict=dictionary)
     return format_byte + packer.compress(text) + packer.flush()
 
