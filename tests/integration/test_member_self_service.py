@@ -128,8 +128,8 @@ def test_a_profile_change_keeps_what_a_purchase_wrote_meanwhile(coalition, shops
     load = rt.store.wallets.load
     raced = []
 
-    def load_then_purchase(member_id):
-        wallet = load(member_id)
+    def load_then_purchase(member_id, **read):
+        wallet = load(member_id, **read)
         if not raced:
             raced.append("purchase")  # (the purchase reads the wallet through here too)
             raced.append(coalition.purchase(shop, ana, "30.00").status)
