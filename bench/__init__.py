@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chalicelib.settings import Settings
+    from tests.support.api import Coalition
 
 
 def prepare() -> None:
@@ -21,6 +27,23 @@ def prepare() -> None:
     from chalicelib.observability import metrics
 
     metrics.add_metric = lambda **_: None  # use cases run outside a Lambda invocation: nothing would flush them
+
+
+@contextmanager
+def coalition_app(settings: Settings, clock: Callable[[], datetime] | None = None) -> Iterator[Coalition]:
+    """The app on chalice's test client, its tables created from infra/ (inside moto): a Coalition to drive it."""
+    from chalice.test import Client
+
+    import app as application
+    from chalicelib.bootstrap import Container
+    from localdev.infra import create_all
+    from tests.support.api import ApiClient, Coalition
+
+    create_all(settings)
+    container = Container(settings) if clock is None else Container(settings, clock)
+    application.app.container = container
+    with Client(application.app) as client:
+        yield Coalition(ApiClient(client, container))
 
 
 @contextmanager

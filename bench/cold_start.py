@@ -86,22 +86,12 @@ def first_requests(root: Path, runs: int) -> None:
 
 def _seed() -> tuple[dict[str, str], dict[str, str]]:
     """A programme, a partner with a key, a member signed in: written through the app, in this process."""
-    from chalice.test import Client
-
-    import app as application
-    from bench import member_pool
-    from chalicelib.bootstrap import Container
-    from localdev.infra import create_all
-    from tests.support.api import ApiClient, Coalition
+    from bench import coalition_app, member_pool
     from tests.support.aws import ADMIN_KEY, make_settings
 
     pool = _served.enter_context(member_pool())  # the pool's keys stay served until the run ends
     settings = make_settings(**pool, config_cache_seconds=300)
-    create_all(settings)
-    container = Container(settings)
-    application.app.container = container
-    with Client(application.app) as client:
-        coalition = Coalition(ApiClient(client, container))
+    with coalition_app(settings) as coalition:
         key = coalition.partner("shop")
         member = coalition.member(key)
         assert coalition.purchase(key, member, "1.00").status == 201

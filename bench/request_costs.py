@@ -11,7 +11,7 @@ import sys
 import time
 from statistics import median
 
-from bench import member_pool, prepare
+from bench import coalition_app, member_pool, prepare
 
 prepare()
 
@@ -19,22 +19,13 @@ import moto  # noqa: E402
 
 
 def main(sizes: list[int]) -> None:
-    from chalice.test import Client
-
-    import app as application
-    from chalicelib.bootstrap import Container
-    from localdev.infra import create_all
     from tests.integration.test_request_costs import grow_history
-    from tests.support.api import ApiClient, Coalition
     from tests.support.aws import DynamoMeter, make_settings
 
     with moto.mock_aws(), member_pool() as pool, DynamoMeter() as meter:
         settings = make_settings(**pool, config_cache_seconds=300)
-        create_all(settings)
-        container = Container(settings)
-        application.app.container = container
-        with Client(application.app) as client:
-            coalition = Coalition(ApiClient(client, container))
+        with coalition_app(settings) as coalition:
+            container = coalition.api.container
             key = coalition.partner("shop")
             member = coalition.member(key)
             coalition.purchase(key, member, "1.00")

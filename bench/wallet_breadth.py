@@ -12,7 +12,7 @@ writes that may reach the vault: a return of part of the purchase, and the first
 
 from __future__ import annotations
 
-from bench import member_pool, prepare
+from bench import coalition_app, member_pool, prepare
 
 prepare()
 
@@ -22,12 +22,6 @@ REQUESTS = ("POST /v1/transactions", "POST /v1/redemptions", "  a return (rarer)
 
 
 def main() -> None:
-    from chalice.test import Client
-
-    import app as application
-    from chalicelib.bootstrap import Container
-    from localdev.infra import create_all
-    from tests.support.api import ApiClient, Coalition
     from tests.support.aws import make_settings
     from tests.support.breadth import BREADTHS, grow_breadth
     from tests.support.capacity import capacity_meter
@@ -36,12 +30,8 @@ def main() -> None:
 
     with moto.mock_aws(), member_pool() as pool:
         settings = make_settings(**pool, config_cache_seconds=3600, key_cache_seconds=300)
-        create_all(settings)
         clock = Clock()
-        container = Container(settings, clock)
-        application.app.container = container
-        with Client(application.app) as client:
-            coalition = Coalition(ApiClient(client, container))
+        with coalition_app(settings, clock) as coalition:
             keys: dict[str, str] = {}
             header = f"{'breadth':>8} {'request':<26} {'WCU':>4} {'RCU':>4}  {'calls':<42} {'bytes written':<18}"
             print(header, "head / vault")
