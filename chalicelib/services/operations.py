@@ -147,7 +147,8 @@ class WalletRead:
 
 
 class _Unconfirmed(Exception):
-    """A refusal decided on an eventually consistent read: decide again on a consistent one."""
+    """A refusal or an unknown member decided on part of the wallet, or on a read that may be stale: decide again on
+    the whole wallet, read consistently."""
 
 
 def execute(rt: Runtime, operation: Operation, member_id: str, decide: Decide) -> Reply:
@@ -157,9 +158,7 @@ def execute(rt: Runtime, operation: Operation, member_id: str, decide: Decide) -
     while True:
         try:
             return _attempt(rt, operation, member_id, decide, read)
-        except WalletIncomplete:  # at most once: a whole wallet never raises it
-            read = WalletRead(whole=True, consistent=True)
-        except _Unconfirmed:  # the refusal is decided again on everything the wallet holds, as last written
+        except (WalletIncomplete, _Unconfirmed):  # at most once: a whole consistent read raises neither
             read = WalletRead(whole=True, consistent=True)
         except DuplicateOperation:
             return _replay(rt, operation)
