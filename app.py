@@ -109,16 +109,18 @@ def deliver_webhook(event):
 def prepare(handler: str) -> None:
     """What this function's first event would build, built in Lambda's init phase instead (before the first event
     arrives; AWS's advice for SDK clients, and with provisioned concurrency before any event). The API function:
-    its routes, the DynamoDB client and the member pool's keys; the others: the DynamoDB client. Best effort: what
-    fails here, the first event builds again (and answers as it would have).
+    its routes, the DynamoDB client, the member pool's keys and the programme's configuration (read through the
+    cache, which forgets it after its time as always); the others: the DynamoDB client. Best effort: what fails
+    here, the first event builds again (and answers as it would have).
 
     Only in Lambda (its handler setting, _HANDLER, says which function this is): imported elsewhere (tests,
     chalice local and package, bench/cold_start.py's import figure), app.py builds nothing."""
     try:
-        if handler == "app.app":
+        api = handler == "app.app"
+        if api:
             app.load_routes()
             app.container.member_keys.prepare()
-        app.container.prepare()
+        app.container.prepare(configuration=api)
     except Exception:  # noqa: BLE001 - e.g. settings the stage lacks: the first event reports it as it always did
         logger.exception("Lambda init: not prepared; the first event builds it")
 

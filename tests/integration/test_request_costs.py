@@ -147,3 +147,25 @@ def test_the_member_routes_cost_a_few_calls_whatever_the_history(coalition, cont
     erase = cost("DELETE", "/v1/me", member.token)
     # the member, its forfeit and status entries, 4 aliases deleted (card, referral, email, link); + AdminDeleteUser
     assert erase == [("GetItem", 1), ("GetItem", 1), ("TransactWriteItems", 7)]
+
+
+def test_the_api_function_reads_the_programme_in_its_init_so_a_first_purchase_reads_only_its_callers(
+    coalition, container, meter
+):
+    """app.prepare("app.app") in Lambda's init: the programme and the campaigns are read then, through the cache;
+    the container's first purchase reads only what belongs to its caller (key, partner) and the wallet."""
+    key = coalition.partner("shop")
+    member = coalition.member(key)
+    cache = container.runtime.cache
+    cache._seconds = 3600  # nothing expires during the measurement, however loaded the machine
+    cache._values.clear()  # a new container
+
+    meter.reset()
+    container.prepare(configuration=True)
+    assert sorted(call.operation for call in meter.calls) == ["GetItem", "Query"]  # the programme, the campaigns
+
+    meter.reset()
+    reply = coalition.purchase(key, member, "10.00", transaction_id="first-of-a-container")
+    assert reply.status == 201, reply.json
+    # the API key, the partner, the wallet; then the booking
+    assert [call.operation for call in meter.calls] == ["GetItem", "GetItem", "GetItem", "TransactWriteItems"]
