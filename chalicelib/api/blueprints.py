@@ -17,6 +17,7 @@ def blueprints() -> tuple[Blueprint, ...]:
     from .public import public_api
     from .rewards import rewards_api
     from .settlements import settlement_api
+    from .targeting import targeting_api
     from .webhooks import webhooks_api
 
     return (
@@ -27,6 +28,7 @@ def blueprints() -> tuple[Blueprint, ...]:
         member_api,
         rewards_api,
         admin_api,
+        targeting_api,
         settlement_api,
         webhooks_api,
     )

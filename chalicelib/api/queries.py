@@ -59,6 +59,13 @@ class DateRange(Query):
     to: Annotated[date, Field(description="last day, YYYY-MM-DD (at most 92 days after from)")]
 
 
+class EffectRange(Query):
+    """Closed settlement days to count, inclusive (default: every closed day of the campaign's window)."""
+
+    from_: Annotated[date | None, Field(alias="from", description="first day, YYYY-MM-DD")] = None
+    to: Annotated[date | None, Field(description="last day, YYYY-MM-DD")] = None
+
+
 class AuditRange(DateRange):
     limit: Limit = 25
     cursor: Cursor | None = None

@@ -473,6 +473,92 @@ class Campaign(Answer):
     multiplier: DecimalText | None = None
     points: Points | None = None
     max_per_member: int | None = None
+    segment: str | None = Field(None, description="only the members of this segment")
+    control_share: DecimalText | None = Field(
+        None, description="the share of targeted members held out (no reward) to measure the campaign's effect"
+    )
+
+
+# ---- targeting (issue 12) -----------------------------------------------------------------------------------------
+class Band(Answer):
+    min: int | DecimalText | None = None
+    max: int | DecimalText | None = None
+
+
+class OverMonths(Band):
+    months: int
+    partners: list[str] | None = None
+
+
+class SegmentRules(Answer):
+    """Every rule shown must hold; rules not given are left out."""
+
+    tiers: list[str] | None = None
+    age: Band | None = None
+    interests: list[str] | None = None
+    preferred_partners: list[str] | None = None
+    purchases: OverMonths | None = None
+    spend: OverMonths | None = None
+    inactive_months: int | None = None
+    distinct_partners: OverMonths | None = None
+
+
+class Segment(Answer):
+    segment_id: str
+    name: str
+    owner: str = Field(description='"operator", or the partner whose customers it selects')
+    rules: SegmentRules
+
+
+class SegmentList(Answer):
+    segments: list[Segment]
+
+
+class Interval(Answer):
+    """An estimate with its 95 % confidence interval (null bounds: too few customers to say)."""
+
+    value: DecimalText
+    low: DecimalText | None
+    high: DecimalText | None
+
+
+class GroupEffect(Answer):
+    customers: int = Field(description="members of the group with at least one qualifying purchase")
+    purchases: int
+    spend: Money
+    spend_per_customer: Interval | None
+    purchases_per_customer: Interval | None
+    average_basket: Interval | None
+    points_issued: int = Field(description="what the campaign awarded (the control group: 0)")
+    points_cost: Money = Field(description="those points at the programme's point value")
+
+
+class Uplift(Answer):
+    """treated − control with its 95 % interval; `uplift` = treated / control − 1 (0.2 = 20 % more), its interval."""
+
+    difference: DecimalText
+    low: DecimalText
+    high: DecimalText
+    uplift: DecimalText | None
+    uplift_low: DecimalText | None
+    uplift_high: DecimalText | None
+
+
+class CampaignEffects(Answer):
+    spend_per_customer: Uplift | None
+    purchases_per_customer: Uplift | None
+    average_basket: Uplift | None
+
+
+class CampaignEffect(Answer):
+    campaign_id: str
+    from_: date = Field(alias="from")
+    to: date
+    closed_through: date | None = Field(description="the last closed settlement day: later days are not counted yet")
+    currency: str
+    control_share: DecimalText | None
+    groups: dict[Literal["treated", "control"], GroupEffect]
+    effect: CampaignEffects
 
 
 class JobStarted(Answer):

@@ -69,6 +69,9 @@ class Purchase:
     first_purchase: FirstPurchaseRule | None = None  # set when this is the member's first qualifying purchase
     referral: tuple[ReferralRule, str] | None = None  # (rule, referrer) on the referee's first qualifying purchase
     rate_text: Callable[[str | None], str] | None = None  # how a category's rate came about (None: "2 pt/EUR")
+    # The measured campaigns (with a control group) that target this member, and the member's group in each:
+    # [(campaign id, "treated" | "control")]; a treated campaign is in `campaigns` too unless its cap is reached.
+    measured: list[tuple[str, str]] = field(default_factory=list)
 
 
 def purchase_awards(purchase: Purchase) -> list[Award]:

@@ -31,6 +31,12 @@ class Campaign:
     tiers: tuple[str, ...] = ()
     max_per_member: int | None = None
     rule: str | None = None  # the breakdown's rule name, when not "campaign:<id>" (the birthday month)
+    segment: str | None = None  # only the members of this segment (domain/segments.py)
+    control_share: Decimal = Decimal(0)  # the share of targeted members held out and measured (domain/effect.py)
+
+    @property
+    def measured(self) -> bool:
+        return self.control_share > 0
 
     def active(self, at: datetime) -> bool:
         return self.starts_at <= at < self.ends_at
@@ -44,10 +50,12 @@ class Campaign:
             and (self.channel is None or self.channel == channel)
         )
 
+    def targets(self, tier: str) -> bool:
+        """The tier filter (the segment, if any, is decided by the use case, which holds the segments)."""
+        return not self.tiers or tier in self.tiers
+
     def rewards(self, tier: str, times_rewarded: int) -> bool:
-        return (not self.tiers or tier in self.tiers) and (
-            self.max_per_member is None or times_rewarded < self.max_per_member
-        )
+        return self.targets(tier) and (self.max_per_member is None or times_rewarded < self.max_per_member)
 
     def matches(self, line: PurchaseLine) -> bool:
         return not self.categories or line.category in self.categories
@@ -67,6 +75,8 @@ class Campaign:
             channel=doc.get("channel"),
             tiers=tuple(doc.get("tiers") or ()),
             max_per_member=doc.get("max_per_member"),
+            segment=doc.get("segment"),
+            control_share=Decimal(doc.get("control_share") or 0),
         )
 
 

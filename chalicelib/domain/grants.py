@@ -5,6 +5,7 @@ It runs as a job in shards. The plan of shards depends on whom the grant is for:
 
     to                 shards (one message each, continued page by page)       reads
     all                "scan-<n>": a parallel Scan segment of the members table  every member, once
+    segment            "scan-<n>" as above, members outside it ignored          every member, once
     tier: base tier    "scan-<n>" as above, members of other tiers ignored       every member, once
     tier: upper tier   the shards of the reviews index (members above the base   the members above the base tier
                        tier only: store/layout.py)                              only (never the base tier's)
@@ -43,6 +44,7 @@ class GrantPlan:
     shards: tuple[str, ...]
     segments: int = 0  # Scan segments of a "scan-<n>" plan (fixed when the grant starts)
     by_index: bool = False  # an upper tier: the shards are the reviews index's
+    segment: dict[str, Any] | None = None  # a grant to a segment: the segment as it stood when the grant started
 
     @property
     def tier(self) -> str | None:

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from .effect import Measured
 from .movements import EntryType, OperationKind
 from .wallet import Portion, Wallet
 
@@ -74,6 +75,8 @@ class Entry:
     # from the day index they already read: the signed money of the sale (+ purchase, − return), where it happened,
     # and when the purchase happened (the time between a member's purchases).
     sale: Sale | None = None
+    # The campaigns with a control group this purchase (or return) is measured in: domain/effect.py.
+    measured: list[Measured] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.type = EntryType(self.type)  # as stored (its string) or as booked: one of the declared types

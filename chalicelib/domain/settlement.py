@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from .effect import EffectTally
 from .ledger import Entry
 from .movements import Liability, Movement, Rate, Settles, movement
 from .program import OPERATOR as OPERATOR  # the operator as a party (defined with the programme)
@@ -196,6 +197,8 @@ class PointFlows:
     # Voucher bonuses: funder -> spending partner -> money (exact; net of voids), over the points' worth.
     voucher_bonus: dict[str, dict[str, Decimal]] = field(default_factory=dict)
     vouchers: VoucherFlows = field(default_factory=VoucherFlows)  # which of the movements above were vouchers
+    # Not money: the measured campaigns' figures of these entries, which the close stores per day (domain/effect.py).
+    effects: EffectTally = field(default_factory=EffectTally)
 
     def add(self, entry: Entry) -> None:
         """Count the entry as its type's declaration says (domain/movements.py): its liability effect in the
@@ -212,6 +215,7 @@ class PointFlows:
             by_spender[entry.partner_id] = by_spender.get(entry.partner_id, Decimal(0)) + declared.bonus_sign * amount
         if declared.moves_vouchers:
             self.vouchers.add(entry, declared)
+        self.effects.add(entry.measured)
 
     def _count(self, liability: Liability, issuer: str, partner_id: str, points: int) -> None:
         match liability:
@@ -265,6 +269,7 @@ class PointFlows:
             self.fee_worth.setdefault(issuer, Worth()).merge(worth)
         _merge_amounts(self.voucher_bonus, other.voucher_bonus)
         self.vouchers.merge(other.vouchers)
+        self.effects.merge(other.effects)
 
     def redeemed_from(self, issuer: str) -> int:
         return sum(self.redeemed.get(issuer, Counter()).values())
@@ -335,6 +340,7 @@ class PointFlows:
             "voucher_bonus": _amounts_to_dict(self.voucher_bonus),
             "vouchers": self.vouchers.to_dict(),
             "reinstated": dict(self.reinstated),
+            **({"effects": self.effects.to_dict()} if self.effects else {}),
         }
 
     @classmethod
@@ -369,6 +375,7 @@ class PointFlows:
         vouchers = raw.get("vouchers")
         flows.vouchers = VoucherFlows() if vouchers is None else VoucherFlows.from_dict(vouchers)
         flows.reinstated = Counter(raw.get("reinstated", {}))  # absent in flows stored before reinstatements: none
+        flows.effects = EffectTally.from_dict(raw.get("effects"))  # absent: no measured campaign
         return flows
 
 

@@ -13,6 +13,7 @@ from ..domain.settlement import OPERATOR
 from .programs import current_program
 from .requests import CampaignRequest
 from .runtime import Runtime, iso
+from .segments import require_segment
 
 
 def all_campaigns(rt: Runtime) -> list[Campaign]:
@@ -34,7 +35,9 @@ def delete_campaign(rt: Runtime, campaign_id: str) -> None:
 
 
 def public_campaigns(rt: Runtime, at: datetime) -> list[dict[str, Any]]:
-    """What GET /v1/program publishes: campaigns running now or later, without their funding."""
+    """What GET /v1/program publishes: campaigns running now or later, without their funding. A campaign for a
+    segment, or one with a control group, is not for everyone to see: the members it targets earn it, and a held-out
+    member would read a promise the programme does not keep for them."""
     return [
         {
             "campaign_id": c.campaign_id,
@@ -49,7 +52,7 @@ def public_campaigns(rt: Runtime, at: datetime) -> list[dict[str, Any]]:
             **({"multiplier": format(c.multiplier, "f")} if c.multiplier is not None else {"points": c.points}),
         }
         for c in sorted(all_campaigns(rt), key=lambda c: c.campaign_id)
-        if c.ends_at > at
+        if c.ends_at > at and c.segment is None and not c.measured
     ]
 
 
@@ -64,6 +67,12 @@ def _check(rt: Runtime, request: CampaignRequest) -> None:
     for partner_id in request.partners or []:
         if partner_id not in known:
             raise InvalidRequest(f"{partner_id} is not a partner", field="partners")
+    if request.control_share is not None:
+        share = parse_rate(request.control_share, "control_share")
+        if not Decimal("0.01") <= share <= Decimal("0.5"):
+            raise InvalidRequest("control_share must be from 0.01 to 0.50", field="control_share")
+    if request.segment is not None:
+        require_segment(rt, request.segment)
     tiers = {tier.name for tier in current_program(rt).tiers}
     for tier in request.tiers or []:
         if tier not in tiers:

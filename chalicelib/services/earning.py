@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -18,12 +18,14 @@ from ..domain import limits
 from ..domain.awards import Award, Purchase, purchase_awards
 from ..domain.campaigns import Campaign, birthday_campaign
 from ..domain.earning import PurchaseLine, split_purchase
+from ..domain.effect import CONTROL, TREATED, forget_ended, in_control, measure_purchase
 from ..domain.errors import CurrencyMismatch, RuleViolation
 from ..domain.ledger import Entry, Sale, new_entry, tier_entry
 from ..domain.money import parse_amount, parse_currency
 from ..domain.movements import EntryType, OperationKind
 from ..domain.program import OPERATOR, Partner, Program
 from ..domain.purchases import FixedAward, ProportionalAward, PurchaseFacts, SoldLine
+from ..domain.segments import Segment
 from ..domain.tiers import forget_old_months, record_purchase, upgrade_if_earned
 from ..domain.timefmt import refuse_future
 from ..domain.wallet import Portion, Wallet
@@ -33,6 +35,7 @@ from .operations import Decide, Operation, Outcome, Reply, fingerprint, run_oper
 from .programs import current_program, fee_per_point
 from .requests import PurchaseRequest
 from .runtime import Runtime, iso
+from .segments import all_segments
 from .voucher_views import voucher_view
 from .vouchers import convert_automatically
 
@@ -74,18 +77,21 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
         now = rt.now()
         occurred_at = _check_occurred_at(request.occurred_at, now)
         timely = now - occurred_at <= BONUS_POSTING_GRACE
+        every_campaign = all_campaigns(rt)
         campaigns = (
-            [c for c in all_campaigns(rt) if c.applies(occurred_at, partner.partner_id, request.channel)]
-            if timely
-            else []
+            [c for c in every_campaign if c.applies(occurred_at, partner.partner_id, request.channel)] if timely else []
         )
+        segments = all_segments(rt) if any(c.segment for c in campaigns) else {}
+        still_measured = measured_now(every_campaign, now)
         member_id = resolve_member(rt, request.member)
 
         def fees(issuer: str) -> Decimal:  # the partner's own as read; a funder's read (cached) if an award names it
             return partner.fee_per_point if issuer == partner.partner_id else fee_per_point(rt, issuer)
 
         def decide(wallet: Wallet, now: datetime) -> Outcome:
-            purchase = purchase_for(program, partner, wallet, amount, currency, lines, occurred_at, campaigns, timely)
+            targeted = targeted_campaigns(campaigns, segments, wallet, occurred_at.date())
+            purchase = purchase_for(program, partner, wallet, amount, currency, lines, occurred_at, targeted, timely)
+            forget_ended(wallet.campaign_measures, still_measured)
             return apply_purchase(
                 rt,
                 program,
@@ -104,6 +110,25 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
     return run_operation(rt, operation, prepare)
 
 
+def targeted_campaigns(
+    campaigns: list[Campaign], segments: dict[str, Segment], wallet: Wallet, on: date
+) -> list[Campaign]:
+    """The campaigns (already applying to the purchase) whose tier filter and segment take in this member. A segment
+    the cache does not know yet (defined a moment ago, in another container) takes in nobody until it does."""
+    return [
+        c
+        for c in campaigns
+        if c.targets(wallet.tier)
+        and (c.segment is None or (c.segment in segments and segments[c.segment].matches(wallet, on)))
+    ]
+
+
+def measured_now(campaigns: list[Campaign], now: datetime) -> set[str]:
+    """The measured campaigns whose members' running figures a wallet keeps: running, or ended within the time a
+    purchase may be posted late."""
+    return {c.campaign_id for c in campaigns if c.measured and c.ends_at > now - MAX_POSTING_DELAY}
+
+
 def purchase_for(
     program: Program,
     partner: Partner,
@@ -115,9 +140,17 @@ def purchase_for(
     campaigns: list[Campaign],
     timely: bool,
 ) -> Purchase:
-    """The facts of this purchase for this member: which campaigns and first-purchase bonuses apply."""
+    """The facts of this purchase for this member: which campaigns and first-purchase bonuses apply. `campaigns`
+    target the member; a measured one's control group is held out of it (domain/effect.py), and measured in the
+    programme's currency only (the effect compares money spent)."""
     counts = wallet.campaign_counts
-    eligible = [c for c in campaigns if c.rewards(wallet.tier, counts.get(c.campaign_id, 0))]
+    groups = {
+        c.campaign_id: CONTROL if in_control(wallet.member_id, c.campaign_id, c.control_share) else TREATED
+        for c in campaigns
+        if c.measured
+    }
+    treated = [c for c in campaigns if groups.get(c.campaign_id, TREATED) == TREATED]
+    eligible = [c for c in treated if c.rewards(wallet.tier, counts.get(c.campaign_id, 0))]
     birthday = birthday_campaign(program.birthday, wallet.birth_date, _birth_date_known_on(wallet), occurred_at)
     if birthday is not None and timely:
         eligible.append(birthday)
@@ -136,6 +169,7 @@ def purchase_for(
         first_purchase=first_rule if first else None,
         referral=(referral, wallet.referred_by) if first and referral and wallet.referred_by else None,
         rate_text=lambda category: partner.rate_text(category, program.point_value, currency),
+        measured=sorted(groups.items()) if currency == program.currency else [],
     )
 
 
@@ -168,8 +202,11 @@ def apply_purchase(
     entries = [
         _book(wallet, award, partner.partner_id, transaction_id, expires_on, now, fees[award.issuer]) for award in mine
     ]
-    # The sale rides on the entry that counts the purchase (its `earn`, always the first): reports read it there.
+    # The sale rides on the entry that counts the purchase (its `earn`, always the first): reports read it there,
+    # and the settlement close the campaigns it is measured in.
     entries[0].sale = Sale(purchase.amount, purchase.currency, place.channel, place.store_id, iso(occurred_at))
+    awarded = {a.rule.removeprefix("campaign:"): a.points for a in mine if a.rule.startswith("campaign:")}
+    entries[0].measured = measure_purchase(wallet.campaign_measures, purchase.measured, purchase.amount, awarded)
     for award in mine:
         if award.capped_campaign is not None:  # count only what a cap needs: the wallet item stays small
             wallet.campaign_counts[award.capped_campaign] = wallet.campaign_counts.get(award.capped_campaign, 0) + 1

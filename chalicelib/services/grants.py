@@ -1,5 +1,5 @@
 """Grants (POST /v1/admin/grants, issue 9's launch credit): the operator credits `points` to every member, to the
-members of one tier, or to a list of members, funded by a named issuer (a partner, or the operator).
+members of one tier or of one segment, or to a list of members, funded by a named issuer (a partner, or the operator).
 
 Each member's credit is entry `grant`: points issued by the funder (its liability, its fee charged at the close
 like any issuance, valid as points earned today), booked through the exactly-once executor under the key
@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from collections.abc import Callable
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -33,13 +34,15 @@ from ..domain.grants import progress as progress_of
 from ..domain.ledger import new_entry
 from ..domain.movements import EntryType, OperationKind
 from ..domain.program import OPERATOR, Program
+from ..domain.segments import Segment
 from ..domain.wallet import Portion, Wallet
 from ..observability import logger
 from ..store.layout import DueIndex, due_shards
 from .operations import Decide, Operation, Outcome, Reply, body_text, execute, fingerprint
 from .programs import current_program, fee_per_point
-from .requests import GrantRequest, GrantToMembers, GrantToTier
+from .requests import GrantRequest, GrantToMembers, GrantToSegment, GrantToTier
 from .runtime import Runtime, iso
+from .segments import require_segment
 
 PAGE = 200  # members read per page of a Scan segment or an index shard
 
@@ -76,6 +79,7 @@ def _new_job(rt: Runtime, request: GrantRequest, job_id: str, sent: str) -> Gran
         raise RuleViolation(f"{request.to.tier} is not one of the programme's tiers ({names})", field="to.tier")
     if isinstance(request.to, GrantToMembers):
         to = {"member_ids": list(dict.fromkeys(request.to.member_ids))}  # an id given twice is one member
+    segment = require_segment(rt, request.to.segment, "to.segment") if isinstance(request.to, GrantToSegment) else None
     segments = rt.settings.scan_segments
     shards, by_index = plan_shards(to, program.base_tier.name, segments, due_shards(DueIndex.REVIEW))
     plan = GrantPlan(
@@ -88,6 +92,7 @@ def _new_job(rt: Runtime, request: GrantRequest, job_id: str, sent: str) -> Gran
         shards=tuple(shards),
         segments=segments,
         by_index=by_index,
+        segment=None if segment is None else segment.to_dict(),
     )
     body = body_text({"job_id": job_id, "grant_id": request.grant_id, "status": "running"})
     return GrantJob(plan, sent, body, iso(rt.now()))
@@ -106,17 +111,18 @@ def grant_page(rt: Runtime, plan: GrantPlan, shard: str, cursor: str | None) -> 
     wallets, unknown, next_cursor = _read_page(rt, plan, shard, cursor)
     program = current_program(rt)
     fee = fee_per_point(rt, plan.funder)
+    targeted = _targeted(plan, rt.now().date())
     seen, skipped, failed = unknown, unknown, 0  # ids that are no member: gone through, skipped
     for wallet in wallets:
-        if plan.tier is not None and wallet.tier != plan.tier:
-            continue  # another tier read by the index or the Scan: not a member of this grant
+        if not targeted(wallet):
+            continue  # another tier, or outside the segment, read by the index or the Scan: not in this grant
         seen += 1
         if not wallet.active:
             skipped += 1
             continue
         try:
             execute(rt, _operation(plan, wallet.member_id), wallet.member_id, _decide(plan, shard, program, fee))
-        except (MemberInactive, NotFound, _NotInTier):
+        except (MemberInactive, NotFound, _NoLongerTargeted):
             skipped += 1  # changed since the page was read
         except RetryLater:
             raise
@@ -128,8 +134,20 @@ def grant_page(rt: Runtime, plan: GrantPlan, shard: str, cursor: str | None) -> 
     return ShardFigures(seen=seen, skipped=skipped, failed=failed), next_cursor
 
 
-class _NotInTier(RuleViolation):
+class _NoLongerTargeted(RuleViolation):
     pass
+
+
+def _targeted(plan: GrantPlan, today: date) -> Callable[[Wallet], bool]:
+    """Is this wallet one the grant is for? Its tier, or its segment's rules (as they stood at the start) today."""
+    segment = None if plan.segment is None else Segment.from_dict(plan.segment)
+
+    def targeted(wallet: Wallet) -> bool:
+        if plan.tier is not None and wallet.tier != plan.tier:
+            return False
+        return segment is None or segment.matches(wallet, today)
+
+    return targeted
 
 
 def _operation(plan: GrantPlan, member_id: str) -> Operation:
@@ -139,8 +157,8 @@ def _operation(plan: GrantPlan, member_id: str) -> Operation:
 
 def _decide(plan: GrantPlan, shard: str, program: Program, fee: Decimal) -> Decide:
     def decide(wallet: Wallet, now: datetime) -> Outcome:
-        if plan.tier is not None and wallet.tier != plan.tier:
-            raise _NotInTier(f"member {wallet.member_id} is no longer {plan.tier}")
+        if not _targeted(plan, now.date())(wallet):
+            raise _NoLongerTargeted(f"member {wallet.member_id} is no longer one this grant is for")
         expires_on = program.expires_on(now.date()).isoformat()
         wallet.credit(plan.funder, plan.points, expires_on)
         line = {"rule": "grant", "points": plan.points, "detail": f"{plan.reason} (by {plan.funder})"}

@@ -69,6 +69,10 @@ def export_member(rt: Runtime, member_id: str) -> dict[str, Any]:
             "activity": {month: vars(figures) for month, figures in sorted(wallet.activity.items())},
             "engagements": wallet.engagements,
             "campaign_counts": wallet.campaign_counts,
+            "campaign_measures": {
+                campaign: {"spend": format(spend, "f"), "purchases": n}
+                for campaign, (spend, n) in wallet.campaign_measures.items()
+            },
         },
         "vouchers": vouchers[:EXPORT_VOUCHERS],
         "more_vouchers": len(vouchers) > EXPORT_VOUCHERS,

@@ -224,25 +224,40 @@ class GrantToMembers(Strict):
     member_ids: Annotated[list[MemberId], Field(min_length=1, max_length=MAX_GRANT_MEMBERS)]
 
 
+SegmentId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]{1,63}$")]
+
+
+class GrantToSegment(Strict):
+    """The members of a segment, as its rules stand when the grant starts and as each member's wallet is then."""
+
+    segment: SegmentId
+
+
 def _recipients(value: Any) -> str | None:
     """Which recipients a grant names: exactly one of its keys, or none (refused with the union's own error); a
     parsed model (when serialising) by its class."""
-    for model, tag in ((GrantToAll, "all"), (GrantToTier, "tier"), (GrantToMembers, "member_ids")):
+    for model, tag in (
+        (GrantToAll, "all"),
+        (GrantToTier, "tier"),
+        (GrantToMembers, "member_ids"),
+        (GrantToSegment, "segment"),
+    ):
         if isinstance(value, model):
             return tag
-    given = [key for key in ("all", "tier", "member_ids") if isinstance(value, dict) and key in value]
+    given = [key for key in ("all", "tier", "member_ids", "segment") if isinstance(value, dict) and key in value]
     return given[0] if len(given) == 1 else None
 
 
 Recipients = Annotated[
     Annotated[GrantToAll, Tag("all")]
     | Annotated[GrantToTier, Tag("tier")]
-    | Annotated[GrantToMembers, Tag("member_ids")],
+    | Annotated[GrantToMembers, Tag("member_ids")]
+    | Annotated[GrantToSegment, Tag("segment")],
     Discriminator(
         _recipients,
         custom_error_type="recipients",
-        custom_error_message='give exactly one of {"all": true}, {"tier": name}, {"member_ids": [...]}'
-        " (segments are not available yet)",
+        custom_error_message='give exactly one of {"all": true}, {"tier": name}, {"member_ids": [...]},'
+        ' {"segment": id}',
     ),
 ]
 
@@ -393,6 +408,14 @@ class CampaignRequest(Strict):
     multiplier: Decimal_ | None = None
     points: Annotated[int, Field(strict=True, gt=0, le=1_000_000)] | None = None
     max_per_member: Annotated[int, Field(strict=True, ge=1)] | None = None
+    segment: SegmentId | None = None
+    control_share: (
+        Annotated[
+            Decimal_,
+            Field(description='the share of targeted members held out to measure the effect, "0.01" to "0.50"'),
+        ]
+        | None
+    ) = None
 
     model_config = ConfigDict(extra="forbid", strict=False, frozen=True)  # dates arrive as text
 
@@ -558,3 +581,76 @@ class WebhookRequest(Strict):
         if len(set(self.events)) != len(self.events):
             raise ValueError("name each event once")
         return self
+
+
+# ---- segments (issue 12) ------------------------------------------------------------------------------------------
+Months = Annotated[int, Field(strict=True, ge=1, le=12)]  # the wallet keeps 12 months of activity
+
+
+class AgeBand(Strict):
+    min: Annotated[int, Field(strict=True, ge=0, le=130)] | None = None
+    max: Annotated[int, Field(strict=True, ge=0, le=130)] | None = None
+
+    @model_validator(mode="after")
+    def bounded(self) -> AgeBand:
+        _check_band(self.min, self.max)
+        return self
+
+
+class PurchasesOver(Strict):
+    """Purchases over the last `months` calendar months, this one included (at `partners` only, if given)."""
+
+    min: Count | None = None
+    max: Count | None = None
+    months: Months
+    partners: Annotated[list[PartnerId], Field(min_length=1, max_length=50)] | None = None
+
+    @model_validator(mode="after")
+    def bounded(self) -> PurchasesOver:
+        _check_band(self.min, self.max)
+        return self
+
+
+class SpendOver(Strict):
+    """Money spent over the last `months` calendar months (net of returns), as text: "300.00"."""
+
+    min: Decimal_ | None = None
+    max: Decimal_ | None = None
+    months: Months
+
+
+class PartnersOver(Strict):
+    min: Annotated[int, Field(strict=True, ge=1, le=1000)]
+    months: Months
+
+
+class SegmentRulesRequest(Strict):
+    """Every rule given must hold; at least one rule."""
+
+    tiers: Annotated[list[str], Field(min_length=1, max_length=10)] | None = None
+    age: AgeBand | None = None
+    interests: Annotated[list[Interest], Field(min_length=1, max_length=20)] | None = None
+    preferred_partners: Annotated[list[PartnerId], Field(min_length=1, max_length=50)] | None = None
+    purchases: PurchasesOver | None = None
+    spend: SpendOver | None = None
+    inactive_months: Months | None = None
+    distinct_partners: PartnersOver | None = None
+
+    @model_validator(mode="after")
+    def some_rule(self) -> SegmentRulesRequest:
+        if not any(getattr(self, name) is not None for name in type(self).model_fields):
+            raise ValueError('give at least one rule (every member is {"all": true}, not a segment)')
+        return self
+
+
+class SegmentRequest(Strict):
+    segment_id: SegmentId
+    name: Name
+    rules: SegmentRulesRequest
+
+
+def _check_band(low: int | None, high: int | None) -> None:
+    if low is None and high is None:
+        raise ValueError("give min, max or both")
+    if low is not None and high is not None and low > high:
+        raise ValueError("min must not be above max")

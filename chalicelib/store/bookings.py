@@ -27,6 +27,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from ..domain.effect import measured_to_raw
 from ..domain.errors import (
     ConcurrencyConflict,
     DuplicateOperation,
@@ -226,6 +227,7 @@ def entry_item(entry: Entry, member_id: str) -> EntryItem:
         values={issuer: format(amount, "f") for issuer, amount in entry.values.items()} or None,
         from_tier=entry.from_tier,
         sale=None if entry.sale is None else entry.sale.to_dict(),
+        measured=measured_to_raw(entry.measured),
     )
 
 

@@ -11,9 +11,10 @@ from pynamodb.transactions import TransactWrite
 from ..domain.campaigns import Campaign
 from ..domain.errors import AlreadyExists, ConcurrencyConflict, NotFound, RuleViolation
 from ..domain.program import ApiKey, KeyScope, Partner, Program, program_from_document
+from ..domain.segments import Segment
 from ..settings import Settings
 from .errors import get_or_none, translated
-from .models import AliasItem, ApiKeyItem, CampaignItem, OperatorKeyItem, PartnerItem, ProgramItem
+from .models import AliasItem, ApiKeyItem, CampaignItem, OperatorKeyItem, PartnerItem, ProgramItem, SegmentItem
 from .tables import connection
 
 PROGRAM_PK = "PROGRAM"
@@ -154,16 +155,20 @@ def operator_key_exists(key_hash: str) -> bool:
 def save_campaign(document: dict[str, Any], updated_at: str, *, create: bool) -> None:
     """Create (refused if it exists) or replace (refused if it does not) a campaign."""
     item = CampaignItem(pk=f"CAMPAIGN#{document['campaign_id']}", document=document, updated_at=updated_at)
-    condition = CampaignItem.pk.does_not_exist() if create else CampaignItem.pk.exists()
+    _save_listed(item, CampaignItem.pk, f"campaign {document['campaign_id']}", "campaign_id", create=create)
+
+
+def _save_listed(item: Any, pk: Any, what: str, field: str, *, create: bool) -> None:
+    """A document of the listings index saved: created (refused if it exists) or replaced (refused if it does not)."""
     try:
         with translated():
-            item.save(condition=condition)
+            item.save(condition=pk.does_not_exist() if create else pk.exists())
     except PutError as error:
         if error.cause_response_code != "ConditionalCheckFailedException":
             raise
         if create:
-            raise AlreadyExists(f"campaign {document['campaign_id']} exists", field="campaign_id") from error
-        raise NotFound(f"campaign {document['campaign_id']} does not exist") from error
+            raise AlreadyExists(f"{what} exists", field=field) from error
+        raise NotFound(f"{what} does not exist") from error
 
 
 def delete_campaign(campaign_id: str) -> None:
@@ -179,6 +184,23 @@ def delete_campaign(campaign_id: str) -> None:
 def list_campaigns() -> list[Campaign]:
     with translated():
         return [Campaign.from_document(item.document) for item in CampaignItem.campaigns.query("campaign")]
+
+
+# ---- segments ----------------------------------------------------------------------------------
+def save_segment(segment: Segment, updated_at: str, *, create: bool) -> None:
+    item = SegmentItem(pk=f"SEGMENT#{segment.segment_id}", document=segment.to_dict(), updated_at=updated_at)
+    _save_listed(item, SegmentItem.pk, f"segment {segment.segment_id}", "segment_id", create=create)
+
+
+def list_segments() -> list[Segment]:
+    """Every segment (the listings index: one Query), as cached by the requests that evaluate them."""
+    with translated():
+        return [Segment.from_dict(item.document) for item in SegmentItem.segments.query("segment")]
+
+
+def get_segment(segment_id: str) -> Segment | None:
+    item = get_or_none(SegmentItem, f"SEGMENT#{segment_id}")
+    return None if item is None else Segment.from_dict(item.document)
 
 
 # ---- programme ---------------------------------------------------------------------------------

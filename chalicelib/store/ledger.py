@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..domain.cursors import decode_cursor, encode_cursor, refused
+from ..domain.effect import measured_from_raw
 from ..domain.ledger import Entry, EntryFilter, Sale
 from ..domain.movements import EntryType
 from ..domain.wallet import Portion
@@ -101,6 +102,7 @@ def to_entry(item: EntryItem) -> Entry:
         values={issuer: Decimal(amount) for issuer, amount in (item.values or {}).items()},
         from_tier=item.from_tier,
         sale=None if item.sale is None else Sale.from_dict(item.sale),
+        measured=measured_from_raw(item.measured),
     )
 
 

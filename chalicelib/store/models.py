@@ -157,6 +157,7 @@ class EntryItem(Model):
     values = JSONAttribute(null=True)  # {issuer: money}: a voucher's shares, spent or voided (whole cents)
     from_tier = UnicodeAttribute(null=True)  # a tier decision: the tier it left (for webhooks' tier.changed)
     sale = JSONAttribute(null=True)  # {amount, currency, channel, store_id, occurred_at}: a purchase's earn, a return
+    measured = JSONAttribute(null=True)  # {amount, purchases, in: [[campaign, t|c, spend before, n before, points]]}
     by_settlement_day = SettlementDayIndex()
 
 
@@ -259,6 +260,26 @@ class CampaignItem(Model):
     campaigns = CampaignListingIndex()
 
 
+class SegmentListingIndex(GlobalSecondaryIndex["SegmentItem"]):
+    class Meta:
+        index_name = "listings"
+        projection = AllProjection()
+
+    listing = UnicodeAttribute(hash_key=True)
+    pk = UnicodeAttribute(range_key=True)
+
+
+class SegmentItem(Model):
+    class Meta:
+        table_name = "directory"
+
+    pk = UnicodeAttribute(hash_key=True)  # SEGMENT#<id>
+    listing = UnicodeAttribute(default="segment")
+    document = JSONAttribute()  # the segment as its owner defined it (validated): domain/segments.py
+    updated_at = UnicodeAttribute()
+    segments = SegmentListingIndex()
+
+
 class ApiKeyItem(Model):
     class Meta:
         table_name = "directory"
@@ -335,6 +356,7 @@ TABLE_OF_MODEL: dict[type[Model], str] = {
     OperationItem: "operations",
     PartnerItem: "directory",
     CampaignItem: "directory",
+    SegmentItem: "directory",
     ApiKeyItem: "directory",
     ProgramItem: "directory",
     AliasItem: "directory",

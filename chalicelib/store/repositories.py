@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..domain.campaigns import Campaign
+from ..domain.effect import EffectTally
 from ..domain.grants import GrantJob, PageDone, ShardFigures
 from ..domain.ledger import Entry, EntryFilter, OperationRecord
 from ..domain.listing import ShardRead, Window
 from ..domain.program import ApiKey, KeyScope, Partner, Program
 from ..domain.rewards import Claim, Reward, RewardTerms
+from ..domain.segments import Segment
 from ..domain.settlement import PointFlows, Settlement
 from ..domain.spend_codes import SpendCode
 from ..domain.vouchers import Voucher
@@ -51,8 +53,8 @@ from .wallets import ScanKey
 
 
 class Directory(Protocol):
-    """Partners and their keys, operator keys, campaigns, the programme, and identity aliases (members found by
-    card, email or phone hash, referral code)."""
+    """Partners and their keys, operator keys, campaigns, segments, the programme, and identity aliases (members
+    found by card, email or phone hash, referral code)."""
 
     def get_partner(self, partner_id: str) -> Partner | None: ...
 
@@ -76,6 +78,12 @@ class Directory(Protocol):
     def delete_campaign(self, campaign_id: str) -> None: ...
 
     def list_campaigns(self) -> list[Campaign]: ...
+
+    def save_segment(self, segment: Segment, updated_at: str, *, create: bool) -> None: ...
+
+    def list_segments(self) -> list[Segment]: ...
+
+    def get_segment(self, segment_id: str) -> Segment | None: ...
 
     def get_program(self, *, consistent: bool = False) -> Program | None: ...
 
@@ -225,6 +233,10 @@ class Settlements(Protocol):
 
     def parts(self, day: str) -> dict[int, PointFlows]: ...
 
+    def save_effects(self, day: str, effects: EffectTally) -> None: ...
+
+    def effect_days(self, campaign_id: str, first: str, last: str) -> list[tuple[str, EffectTally]]: ...
+
     def cursor(self, name: str) -> str | None: ...
 
     def set_cursor(self, name: str, value: str, *, only_if_absent: bool = False) -> None: ...
@@ -308,6 +320,9 @@ class DynamoDirectory:
     save_campaign = staticmethod(directory.save_campaign)
     delete_campaign = staticmethod(directory.delete_campaign)
     list_campaigns = staticmethod(directory.list_campaigns)
+    save_segment = staticmethod(directory.save_segment)
+    list_segments = staticmethod(directory.list_segments)
+    get_segment = staticmethod(directory.get_segment)
     get_program = staticmethod(directory.get_program)
     put_program = staticmethod(directory.put_program)
     find_member_id = staticmethod(directory.find_member_id)
@@ -422,6 +437,8 @@ class DynamoSettlements:
     save_closed = staticmethod(settlements.save_closed)
     save_part = staticmethod(settlements.save_part)
     parts = staticmethod(settlements.parts)
+    save_effects = staticmethod(settlements.save_effects)
+    effect_days = staticmethod(settlements.effect_days)
     cursor = staticmethod(settlements.cursor)
     set_cursor = staticmethod(settlements.set_cursor)
     advance_cursor = staticmethod(settlements.advance_cursor)

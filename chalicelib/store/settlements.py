@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from pynamodb.exceptions import PutError, UpdateError
 
+from ..domain.effect import EffectTally
 from ..domain.ledger import Entry
 from ..domain.settlement import PointFlows, Settlement, Transfer
 from .errors import translated
@@ -21,6 +22,7 @@ from .models import EntryItem, SettlementItem
 
 ALL = "ALL"
 CURSOR = "CURSOR"
+EFFECT = "EFFECT#"
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,23 @@ def parts(day: str) -> dict[int, PointFlows]:
     with translated():
         items = SettlementItem.query(period_key(day), SettlementItem.part.startswith("PART#"), consistent_read=True)
         return {int(item.part[5:]): PointFlows.from_dict(item.flows) for item in items}
+
+
+def save_effects(day: str, effects: EffectTally) -> None:
+    """Each measured campaign's figures of one closed day: (EFFECT#<campaign>, <day>), rewritten identically by a
+    close that runs again. A report over a range of days reads them with one Query (services/effect.py)."""
+    with translated():
+        with SettlementItem.batch_write() as batch:
+            for campaign_id, groups in effects.campaigns.items():
+                figures = EffectTally({campaign_id: groups}).to_dict()[campaign_id]
+                batch.save(SettlementItem(period=f"{EFFECT}{campaign_id}", part=day, flows=figures))
+
+
+def effect_days(campaign_id: str, first: str, last: str) -> list[tuple[str, EffectTally]]:
+    """The campaign's figures of the closed days first..last (inclusive), by day."""
+    with translated():
+        items = SettlementItem.query(f"{EFFECT}{campaign_id}", SettlementItem.part.between(first, last))
+        return [(item.part, EffectTally.from_dict({campaign_id: item.flows})) for item in items]
 
 
 def cursor(name: str) -> str | None:

@@ -27,6 +27,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from ..domain.profile import Profile
@@ -158,6 +159,7 @@ def head_state(wallet: Wallet, placed: Layout) -> dict[str, Any]:
         "expired_tally": _keyed(placed.head_tally),
         "voucher_points": {issuer: n for issuer, n in wallet.voucher_points.items() if n},
         "profile": wallet.profile.to_dict() if wallet.profile != Profile() else None,
+        **({"campaign_measures": _measures_state(wallet.campaign_measures)} if wallet.campaign_measures else {}),
         "names": names.listed,  # the partners that lots and activity name by position
     }
 
@@ -205,6 +207,7 @@ def wallet_from_state(
         enrolled_channel=state.get("enrolled_channel"),
         engagements=dict(state.get("engagements") or {}),
         campaign_counts=dict(state.get("campaign_counts") or {}),
+        campaign_measures=_measures_of(state.get("campaign_measures")),
         tier_floor=state.get("tier_floor"),
         tier_floor_review_on=state.get("tier_floor_review_on"),
         tier_basis=None if state.get("tier_basis") is None else TierBasis.from_dict(state["tier_basis"]),
@@ -279,6 +282,14 @@ def _activity_of(raw: dict[str, Any] | None, names: list[str]) -> dict[str, Mont
             partner_purchases=counts,
         )
     return activity
+
+
+def _measures_state(measures: dict[str, tuple[Decimal, int]]) -> dict[str, list[Any]]:
+    return {campaign: [format(spend, "f"), n] for campaign, (spend, n) in measures.items()}
+
+
+def _measures_of(raw: dict[str, list[Any]] | None) -> dict[str, tuple[Decimal, int]]:
+    return {campaign: (Decimal(spend), int(n)) for campaign, (spend, n) in (raw or {}).items()}
 
 
 def raw_to_hold(key: str, raw: dict[str, Any]) -> Hold:

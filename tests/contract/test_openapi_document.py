@@ -219,8 +219,13 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
         "funder": "operator",
         "multiplier": "2",
     }
-    call("POST", "/v1/admin/campaigns", admin, campaign)
-    call("PUT", "/v1/admin/campaigns/double", admin, {**campaign, "categories": ["food"]})
+    segment = {"segment_id": "young", "name": "Young", "rules": {"age": {"max": 30}}}
+    call("POST", "/v1/admin/segments", admin, segment)
+    call("PUT", "/v1/admin/segments/young", admin, {**segment, "rules": {"age": {"min": 18, "max": 30}}})
+    call("GET", "/v1/admin/segments", admin)
+    call("GET", "/v1/admin/segments/young", admin)
+    call("POST", "/v1/admin/campaigns", admin, {**campaign, "control_share": "0.5"})
+    call("PUT", "/v1/admin/campaigns/double", admin, {**campaign, "categories": ["food"], "control_share": "0.5"})
     call("GET", "/v1/program")
 
     member = call("POST", "/v1/members", key, {"email": "ann@example.com"}).json
@@ -310,6 +315,7 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
     clock.advance(days=1)
     call("POST", "/v1/admin/settlements/2026-11-23/close", admin)
     call("GET", "/v1/admin/settlements/2026-11-23", admin)
+    call("GET", "/v1/admin/campaigns/double/effect?from=2026-11-01&to=2026-11-30", admin)
     assert call("GET", "/v1/admin/settlements/2026-11-23/statements/alpha?format=html", admin).status == 200
     call("GET", "/v1/settlements/2026-11-23", key)
     assert call("GET", "/v1/settlements/2026-11-23?format=csv", key).body.startswith(b"section,line,counterparty,")

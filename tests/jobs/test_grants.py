@@ -174,7 +174,7 @@ def test_grants_refuse_what_they_cannot_do_and_write_nothing(coalition):
         "a suspended funder": grant(coalition, "g-1", {"all": True}, funder="gone"),
         "an unknown funder": grant(coalition, "g-2", {"all": True}, funder="nobody"),
         "an unknown tier": grant(coalition, "g-3", {"tier": "platinum"}),
-        "a segment": grant(coalition, "g-4", {"segment": "frequent-flyers"}),
+        "an unknown segment": grant(coalition, "g-4", {"segment": "frequent-flyers"}),
         "two targets": grant(coalition, "g-5", {"all": True, "tier": "gold"}),
         "all false": grant(coalition, "g-6", {"all": False}),
         "no points": grant(coalition, "g-7", {"all": True}, points=0),
@@ -193,7 +193,7 @@ def test_grants_refuse_what_they_cannot_do_and_write_nothing(coalition):
         "a suspended funder": (422, "rule_violation"),
         "an unknown funder": (422, "rule_violation"),
         "an unknown tier": (422, "rule_violation"),
-        "a segment": (400, "invalid_request"),
+        "an unknown segment": (400, "invalid_request"),
         "two targets": (400, "invalid_request"),
         "all false": (400, "invalid_request"),
         "no points": (400, "invalid_request"),
@@ -203,8 +203,8 @@ def test_grants_refuse_what_they_cannot_do_and_write_nothing(coalition):
         "no reason": (400, "invalid_request"),
         "a partner": (403, "forbidden"),
     }
-    assert "segments are not available yet" in cases["a segment"].json["error"]["message"]
-    assert cases["a segment"].json["error"]["field"] == "to"
+    assert cases["an unknown segment"].json["error"]["field"] == "to.segment"
+    assert cases["two targets"].json["error"]["field"] == "to"
     assert cases["an unknown tier"].json["error"]["field"] == "to.tier"
     assert table_snapshot(coalition.api.container.settings) == before
     assert coalition.me(ana)["available_points"] == 0

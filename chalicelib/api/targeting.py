@@ -1,0 +1,81 @@
+"""Targeting and its measured effect (issue 12): the operator's segments, and what a campaign changed, treated
+members against its control group."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint
+
+from ..domain.errors import InvalidRequest
+from ..services import effect, segments
+from ..services.requests import SegmentRequest
+from .queries import EffectRange
+from .responses import CampaignEffect, Segment, SegmentList
+from .routing import Call, Link, endpoint
+
+targeting_api = Blueprint(__name__)
+
+
+def _segment_before(call: Call, params: dict[str, Any]) -> Any:
+    found = call.rt.store.directory.get_segment(params["segment_id"])
+    return None if found is None else found.to_dict()
+
+
+@endpoint(
+    targeting_api,
+    "/v1/admin/segments",
+    "POST",
+    audience="operator",
+    status=201,
+    response=Segment,
+    links=(Link("get_segment", {"path.segment_id": "segment_id"}),),
+)
+def create_segment(call: Call, body: SegmentRequest) -> dict[str, Any]:
+    """Define a segment: members described by rules over their tier, age, interests, preferred partners and their
+    purchases of the last months. Campaigns and grants can then target it."""
+    return segments.save_segment(call.rt, body, create=True)
+
+
+@endpoint(
+    targeting_api,
+    "/v1/admin/segments/{segment_id}",
+    "PUT",
+    audience="operator",
+    response=Segment,
+    audit_before=_segment_before,
+)
+def replace_segment(call: Call, segment_id: str, body: SegmentRequest) -> dict[str, Any]:
+    """Replace a segment's name and rules (its id in the path and the body must agree)."""
+    if body.segment_id != segment_id:
+        raise InvalidRequest("segment_id in the body differs from the path", field="segment_id")
+    return segments.save_segment(call.rt, body, create=False)
+
+
+@endpoint(targeting_api, "/v1/admin/segments", "GET", audience="operator", response=SegmentList)
+def list_segments(call: Call) -> dict[str, Any]:
+    """Every segment, by id."""
+    return {"segments": segments.list_segments(call.rt)}
+
+
+@endpoint(targeting_api, "/v1/admin/segments/{segment_id}", "GET", audience="operator", response=Segment)
+def get_segment(call: Call, segment_id: str) -> dict[str, Any]:
+    """One segment."""
+    return segments.get_segment(call.rt, segment_id)
+
+
+@endpoint(
+    targeting_api,
+    "/v1/admin/campaigns/{campaign_id}/effect",
+    "GET",
+    audience="operator",
+    response=CampaignEffect,
+    query=EffectRange,
+)
+def campaign_effect(call: Call, campaign_id: str) -> dict[str, Any]:
+    """What the campaign changed: its treated members against its control group (members it held out, chosen by a
+    hash of member and campaign), per customer: spend, purchases, average basket, each with a 95 % confidence
+    interval, and the cost of the points it issued. From the closed settlement days (`from`, `to`: a range of
+    them; default: the campaign's days closed so far), one item per day: never the ledger."""
+    days = EffectRange.model_validate(dict(call.request.query_params or {}))
+    return effect.campaign_effect(call.rt, campaign_id, days.from_, days.to)

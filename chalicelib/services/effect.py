@@ -1,0 +1,126 @@
+"""GET /v1/admin/campaigns/{id}/effect: what a measured campaign changed (domain/effect.py), from the per-day figures
+the settlement close stores, one item per closed day (one Query whatever the number of purchases).
+
+The figures are those of closed days: a day's purchases count once the day is closed. The points' cost is their
+worth at the programme's point value now (what the funder owes for them when they are spent), not a fee."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from ..domain.campaigns import Campaign
+from ..domain.effect import (
+    CONTROL,
+    TREATED,
+    Z95,
+    Difference,
+    EffectTally,
+    Estimate,
+    GroupEstimates,
+    GroupFigures,
+    difference,
+    estimates,
+)
+from ..domain.errors import InvalidRequest, NotFound
+from .programs import current_program
+from .runtime import Runtime
+from .settlement import LAST_CLOSED
+
+MAX_DAYS = 366
+CENTS = Decimal("0.01")
+RATIO = Decimal("0.0001")
+COUNT = Decimal("0.001")
+
+
+def campaign_effect(rt: Runtime, campaign_id: str, first: date | None, last: date | None) -> dict[str, Any]:
+    campaign = next((c for c in rt.store.directory.list_campaigns() if c.campaign_id == campaign_id), None)
+    first, last = _days(campaign, campaign_id, first, last)
+    closed = rt.store.settlements.cursor(LAST_CLOSED)
+    tally = EffectTally()
+    for _, day in rt.store.settlements.effect_days(campaign_id, first.isoformat(), last.isoformat()):
+        tally.merge(day)
+    groups = tally.campaigns.get(campaign_id, {})
+    treated, control = groups.get(TREATED, GroupFigures()), groups.get(CONTROL, GroupFigures())
+    program = current_program(rt)
+    t, c = estimates(treated), estimates(control)
+    return {
+        "campaign_id": campaign_id,
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "closed_through": closed,
+        "currency": program.currency,
+        "control_share": None if campaign is None else format(campaign.control_share, "f"),
+        "groups": {
+            TREATED: _group(treated, t, program.point_value),
+            CONTROL: _group(control, c, program.point_value),
+        },
+        "effect": {
+            "spend_per_customer": _difference(difference(t.spend, c.spend), CENTS),
+            "purchases_per_customer": _difference(difference(t.purchases, c.purchases), COUNT),
+            "average_basket": _difference(difference(t.basket, c.basket), CENTS),
+        },
+    }
+
+
+def _days(campaign: Campaign | None, campaign_id: str, first: date | None, last: date | None) -> tuple[date, date]:
+    if campaign is None and (first is None or last is None):
+        raise NotFound(f"campaign {campaign_id} does not exist (an ended campaign: give from and to)")
+    if campaign is not None:
+        first = first or campaign.starts_at.date()
+        last = last or campaign.ends_at.date()
+    assert first is not None and last is not None  # for the type checker: given, or the campaign's window
+    if last < first:
+        raise InvalidRequest("to must not be before from", field="to")
+    if last - first > timedelta(days=MAX_DAYS - 1):
+        raise InvalidRequest(f"at most {MAX_DAYS} days at a time", field="to")
+    return first, last
+
+
+def _group(figures: GroupFigures, found: GroupEstimates, point_value: Decimal) -> dict[str, Any]:
+    return {
+        "customers": figures.customers,
+        "purchases": figures.purchases,
+        "spend": _money(figures.spend),
+        "spend_per_customer": _estimate(found.spend, CENTS),
+        "purchases_per_customer": _estimate(found.purchases, COUNT),
+        "average_basket": _estimate(found.basket, CENTS),
+        "points_issued": figures.points,
+        "points_cost": _money(figures.points * point_value),
+    }
+
+
+def _estimate(estimate: Estimate, step: Decimal) -> dict[str, Any] | None:
+    if estimate.value is None:
+        return None
+    interval = (
+        {"low": None, "high": None}
+        if estimate.error is None
+        else {
+            "low": _round(estimate.value - Z95 * estimate.error, step),
+            "high": _round(estimate.value + Z95 * estimate.error, step),
+        }
+    )
+    return {"value": _round(estimate.value, step), **interval}
+
+
+def _difference(found: Difference | None, step: Decimal) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {
+        "difference": _round(found.difference, step),
+        "low": _round(found.low, step),
+        "high": _round(found.high, step),
+        "uplift": None if found.uplift is None else _round(found.uplift, RATIO),
+        "uplift_low": None if found.uplift_low is None else _round(found.uplift_low, RATIO),
+        "uplift_high": None if found.uplift_high is None else _round(found.uplift_high, RATIO),
+    }
+
+
+def _round(value: Decimal, step: Decimal) -> str:
+    return format(value.quantize(step, rounding=ROUND_HALF_UP), "f")
+
+
+def _money(value: Decimal) -> str:
+    return _round(value, CENTS)

@@ -1,0 +1,75 @@
+"""Segments (POST|PUT|GET /v1/admin/segments): the operator's groups of members, by rules over the wallet
+(domain/segments.py). Campaigns and grants name them; a purchase evaluates the ones its campaigns name on the wallet
+it has read, with the segments themselves read through the configuration cache (one Query per container and cache
+period, as the campaigns are).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..domain.errors import InvalidRequest, NotFound
+from ..domain.money import parse_amount
+from ..domain.program import OPERATOR
+from ..domain.segments import Segment, SegmentRules
+from .programs import current_program
+from .requests import SegmentRequest
+from .runtime import Runtime, iso
+
+
+def all_segments(rt: Runtime) -> dict[str, Segment]:
+    return rt.cache.get("segments", lambda: {s.segment_id: s for s in rt.store.directory.list_segments()})
+
+
+def save_segment(rt: Runtime, request: SegmentRequest, *, create: bool, owner: str = OPERATOR) -> dict[str, Any]:
+    segment = Segment(request.segment_id, request.name, _checked_rules(rt, request, owner), owner)
+    rt.store.directory.save_segment(segment, iso(rt.now()), create=create)
+    rt.cache.forget("segments")
+    return segment.to_dict()
+
+
+def get_segment(rt: Runtime, segment_id: str) -> dict[str, Any]:
+    segment = rt.store.directory.get_segment(segment_id)
+    if segment is None:
+        raise NotFound(f"segment {segment_id} does not exist", field="segment_id")
+    return segment.to_dict()
+
+
+def list_segments(rt: Runtime) -> list[dict[str, Any]]:
+    return [s.to_dict() for s in sorted(rt.store.directory.list_segments(), key=lambda s: s.segment_id)]
+
+
+def require_segment(rt: Runtime, segment_id: str, field: str = "segment") -> Segment:
+    """A segment that a campaign or a grant names: it must exist (read now, not from the cache)."""
+    segment = rt.store.directory.get_segment(segment_id)
+    if segment is None:
+        raise InvalidRequest(f"segment {segment_id} does not exist", field=field)
+    return segment
+
+
+def _checked_rules(rt: Runtime, request: SegmentRequest, owner: str) -> SegmentRules:
+    """The rules as the domain reads them, once every name in them is known: tiers, partners, amounts."""
+    raw = request.rules.model_dump(mode="json", exclude_none=True)
+    program = current_program(rt)
+    for tier in raw.get("tiers", []):
+        if not program.has_tier(tier):
+            raise InvalidRequest(f"{tier} is not a tier of the programme", field="rules.tiers")
+    spend = raw.get("spend")
+    if spend is not None:  # amounts of the programme's currency, checked before the domain reads them
+        bounds = [
+            parse_amount(spend[b], program.currency, field=f"rules.spend.{b}") for b in ("min", "max") if b in spend
+        ]
+        if not bounds:
+            raise InvalidRequest("rules.spend: give min, max or both", field="rules.spend")
+        if len(bounds) == 2 and bounds[0] > bounds[1]:
+            raise InvalidRequest("rules.spend: min must not be above max", field="rules.spend")
+    rules = SegmentRules.from_dict(raw)
+    known = {p.partner_id for p in rt.store.directory.list_partners()}
+    for partner_id in sorted(rules.partners_named()):
+        if partner_id not in known:
+            raise InvalidRequest(f"{partner_id} is not a partner", field="rules")
+        if owner != OPERATOR and partner_id != owner:
+            raise InvalidRequest(f"a partner's segment names no other partner ({partner_id})", field="rules")
+    if owner != OPERATOR and rules.distinct_partners is not None:
+        raise InvalidRequest("a partner's segment cannot select by other partners' sales", field="rules")
+    return rules
