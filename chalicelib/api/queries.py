@@ -59,11 +59,11 @@ class DateRange(Query):
     to: Annotated[date, Field(description="last day, YYYY-MM-DD (at most 92 days after from)")]
 
 
-class EffectRange(Query):
-    """Closed settlement days to count, inclusive (default: every closed day of the campaign's window)."""
+class EffectThrough(Query):
+    """The effect as it stood at the end of a day (default: every closed day). Always from the campaign's first day:
+    a customer counts once, on their first measured purchase, so a range starting later would count nobody right."""
 
-    from_: Annotated[date | None, Field(alias="from", description="first day, YYYY-MM-DD")] = None
-    to: Annotated[date | None, Field(description="last day, YYYY-MM-DD")] = None
+    to: Annotated[date | None, Field(description="the last day counted, YYYY-MM-DD")] = None
 
 
 class AuditRange(DateRange):

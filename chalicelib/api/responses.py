@@ -552,8 +552,8 @@ class CampaignEffects(Answer):
 
 class CampaignEffect(Answer):
     campaign_id: str
-    from_: date = Field(alias="from")
-    to: date
+    from_: date | None = Field(alias="from", description="the first day with figures (null: none yet)")
+    to: date = Field(description="the last day counted")
     closed_through: date | None = Field(description="the last closed settlement day: later days are not counted yet")
     currency: str
     control_share: DecimalText | None

@@ -10,7 +10,7 @@ from chalice.app import Blueprint
 from ..domain.errors import InvalidRequest
 from ..services import effect, segments
 from ..services.requests import SegmentRequest
-from .queries import EffectRange
+from .queries import EffectThrough
 from .responses import CampaignEffect, Segment, SegmentList
 from .routing import Call, Link, endpoint
 
@@ -70,12 +70,13 @@ def get_segment(call: Call, segment_id: str) -> dict[str, Any]:
     "GET",
     audience="operator",
     response=CampaignEffect,
-    query=EffectRange,
+    query=EffectThrough,
 )
 def campaign_effect(call: Call, campaign_id: str) -> dict[str, Any]:
     """What the campaign changed: its treated members against its control group (members it held out, chosen by a
-    hash of member and campaign), per customer: spend, purchases, average basket, each with a 95 % confidence
-    interval, and the cost of the points it issued. From the closed settlement days (`from`, `to`: a range of
-    them; default: the campaign's days closed so far), one item per day: never the ledger."""
-    days = EffectRange.model_validate(dict(call.request.query_params or {}))
-    return effect.campaign_effect(call.rt, campaign_id, days.from_, days.to)
+    hash of member and campaign), per customer (a targeted member with a qualifying purchase): spend, purchases,
+    average basket, each with a 95 % confidence interval, and the cost of the points it issued. From the campaign's
+    first day to `to` (default: every closed day), counted by the settlement close: one item per day, never the
+    ledger. An ended (deleted) campaign keeps its figures."""
+    through = EffectThrough.model_validate(dict(call.request.query_params or {}))
+    return effect.campaign_effect(call.rt, campaign_id, through.to)

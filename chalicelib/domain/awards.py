@@ -70,8 +70,10 @@ class Purchase:
     referral: tuple[ReferralRule, str] | None = None  # (rule, referrer) on the referee's first qualifying purchase
     rate_text: Callable[[str | None], str] | None = None  # how a category's rate came about (None: "2 pt/EUR")
     # The measured campaigns (with a control group) that target this member, and the member's group in each:
-    # [(campaign id, "treated" | "control")]; a treated campaign is in `campaigns` too unless its cap is reached.
+    # [(campaign id, "treated" | "control")]; a treated campaign that targets the member now is in `campaigns` too,
+    # unless its cap is reached.
     measured: list[tuple[str, str]] = field(default_factory=list)
+    kept_until: dict[str, str] = field(default_factory=dict)  # campaign id -> the last day its figures are kept
 
 
 def purchase_awards(purchase: Purchase) -> list[Award]:

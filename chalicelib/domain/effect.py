@@ -222,11 +222,8 @@ def difference(treated: Estimate, control: Estimate) -> Difference | None:
         if control.value == 0:
             return Difference(diff, diff - Z95 * error, diff + Z95 * error, None, None, None)
         ratio = treated.value / control.value
-        # the delta method for a ratio of independent means
-        relative = (
-            (treated.error / treated.value) ** 2 + (control.error / control.value) ** 2 if treated.value else Decimal(0)
-        )
-        ratio_error = ratio * relative.sqrt()
+        # the delta method for a ratio of independent means (also where the treated mean is 0)
+        ratio_error = ((treated.error / control.value) ** 2 + (ratio * control.error / control.value) ** 2).sqrt()
         return Difference(
             diff,
             diff - Z95 * error,
@@ -238,21 +235,56 @@ def difference(treated: Estimate, control: Estimate) -> Difference | None:
 
 
 # ---- at booking -----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Running:
+    """A member's figures in one measured campaign so far, kept in their wallet until `kept_until` (the last day a
+    late purchase or a return can still count in the campaign): then dropped, so the wallet keeps only what runs."""
+
+    spend: Decimal
+    purchases: int
+    kept_until: str
+
+
 def measure_purchase(
-    measures: dict[str, tuple[Decimal, int]], groups: list[tuple[str, str]], amount: Decimal, points: dict[str, int]
+    measures: dict[str, Running],
+    groups: list[tuple[str, str]],
+    amount: Decimal,
+    points: dict[str, int],
+    kept_until: dict[str, str],
 ) -> list[Measured]:
     """A purchase in the measured campaigns `groups` ((campaign, group) pairs): what its entry records, and the
     member's running figures (`measures`, kept in the wallet) moved on. `points`: what each campaign awarded."""
     measured = []
     for campaign_id, group in groups:
-        spend, purchases = measures.get(campaign_id, (Decimal(0), 0))
-        measured.append(Measured(campaign_id, group, spend, purchases, amount, points.get(campaign_id, 0)))
-        measures[campaign_id] = (spend + amount, purchases + 1)
+        before = measures.get(campaign_id) or Running(Decimal(0), 0, kept_until[campaign_id])
+        measured.append(
+            Measured(campaign_id, group, before.spend, before.purchases, amount, points.get(campaign_id, 0))
+        )
+        measures[campaign_id] = Running(before.spend + amount, before.purchases + 1, kept_until[campaign_id])
     return measured
 
 
-def forget_ended(measures: dict[str, tuple[Decimal, int]], still_measured: set[str]) -> None:
-    """Drop the running figures of campaigns no longer measured (ended long enough ago, or deleted): the wallet
-    stays bounded by the campaigns running now."""
-    for campaign_id in [c for c in measures if c not in still_measured]:
+def measure_return(
+    measures: dict[str, Running], groups: list[tuple[str, str]], amount: Decimal, points: dict[str, int]
+) -> list[Measured]:
+    """A return of `amount` of a purchase measured in `groups`: the member's spend in each campaign goes down by it
+    (their purchases stay counted: a purchase returned is still a visit), and the points the return took back of each
+    campaign (`points`, negative) come off its cost. A campaign whose figures the wallet no longer keeps (past its
+    `kept_until`) is not changed: its days are reported as they were."""
+    measured = []
+    for campaign_id, group in groups:
+        before = measures.get(campaign_id)
+        if before is None:
+            continue
+        measured.append(
+            Measured(campaign_id, group, before.spend, before.purchases, -amount, points.get(campaign_id, 0), 0)
+        )
+        measures[campaign_id] = Running(before.spend - amount, before.purchases, before.kept_until)
+    return measured
+
+
+def forget_ended(measures: dict[str, Running], today: str) -> None:
+    """Drop the figures of campaigns past their `kept_until`. Only by date: a campaign this container's cache does
+    not list (created a moment ago elsewhere) keeps its members' figures."""
+    for campaign_id in [c for c, running in measures.items() if running.kept_until < today]:
         del measures[campaign_id]

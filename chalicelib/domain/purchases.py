@@ -153,6 +153,8 @@ class PurchaseFacts:
     store_id: str | None = None
     occurred_at: str | None = None
     returns: list[ReturnRef] = field(default_factory=list)
+    # The measured campaigns the purchase counted in, and the member's group in each: a return counts there too.
+    measured: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def kept_amount(self) -> Decimal:
@@ -269,6 +271,7 @@ class PurchaseFacts:
             **({"store_id": self.store_id} if self.store_id else {}),
             **({"occurred_at": self.occurred_at} if self.occurred_at else {}),
             **({"returns": [r.to_dict() for r in self.returns]} if self.returns else {}),
+            **({"measured": [list(pair) for pair in self.measured]} if self.measured else {}),
         }
 
     @classmethod
@@ -313,6 +316,7 @@ class PurchaseFacts:
             store_id=raw.get("store_id"),
             occurred_at=raw.get("occurred_at"),
             returns=[ReturnRef.from_dict(r) for r in raw.get("returns", [])],
+            measured=[(str(c), str(g)) for c, g in raw.get("measured", [])],
         )
 
 

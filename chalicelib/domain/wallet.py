@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from .effect import Running
 from .errors import HoldNotOpen, InsufficientPoints
 from .profile import Profile
 
@@ -146,8 +147,8 @@ class Wallet:
     enrolled_channel: str | None = None
     engagements: dict[str, dict[str, Any]] = field(default_factory=dict)  # type -> {total, days: {day: n}}
     campaign_counts: dict[str, int] = field(default_factory=dict)  # campaign id -> times it rewarded the member
-    # Measured campaigns (with a control group) -> the member's (spend, purchases) in them so far: domain/effect.py
-    campaign_measures: dict[str, tuple[Decimal, int]] = field(default_factory=dict)
+    # Measured campaigns (with a control group) -> the member's figures in them so far: domain/effect.py
+    campaign_measures: dict[str, Running] = field(default_factory=dict)
     # The tier kept whatever purchases are returned: the base tier at enrolment, then what a review decided
     # (None: the base tier). A return lowers the tier to no less than this. A wallet written before upgrades
     # recorded their basis takes its tier as its floor when read (tiers.adopt_legacy_tier).

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..domain.campaigns import Campaign
-from ..domain.errors import InvalidRequest
+from ..domain.errors import InvalidRequest, RuleViolation
 from ..domain.money import parse_rate
 from ..domain.settlement import OPERATOR
 from .programs import current_program
@@ -20,8 +20,14 @@ def all_campaigns(rt: Runtime) -> list[Campaign]:
     return rt.cache.get("campaigns", rt.store.directory.list_campaigns)
 
 
+# A measured purchase records a row per measured campaign it counts in (on its entry, and the member's figures in
+# the wallet head): bounding the campaigns measured at once bounds those items (20 rows: about 400 bytes).
+MAX_MEASURED = 20
+
+
 def save_campaign(rt: Runtime, request: CampaignRequest, *, create: bool) -> dict[str, Any]:
     _check(rt, request)
+    _check_measurement(rt, request, create=create)
     document = request.model_dump(mode="json", exclude_none=True)
     document["starts_at"], document["ends_at"] = iso(request.starts_at), iso(request.ends_at)
     rt.store.directory.save_campaign(document, iso(rt.now()), create=create)
@@ -54,6 +60,24 @@ def public_campaigns(rt: Runtime, at: datetime) -> list[dict[str, Any]]:
         for c in sorted(all_campaigns(rt), key=lambda c: c.campaign_id)
         if c.ends_at > at and c.segment is None and not c.measured
     ]
+
+
+def _check_measurement(rt: Runtime, request: CampaignRequest, *, create: bool) -> None:
+    """A started campaign keeps its control share: a member's group follows from it, and a member moved to the other
+    group would carry their figures across (the two groups would mix). And at most MAX_MEASURED measured at once."""
+    now = rt.now()
+    campaigns = rt.store.directory.list_campaigns()  # read now, not from the cache: the check is about what is stored
+    before = None if create else next((c for c in campaigns if c.campaign_id == request.campaign_id), None)
+    share = Decimal(request.control_share or 0)
+    if before is not None and before.starts_at <= now and before.control_share != share:
+        raise RuleViolation(
+            "control_share cannot change once the campaign has started (its groups would mix)", field="control_share"
+        )
+    running = [c for c in campaigns if c.measured and c.ends_at > now and c.campaign_id != request.campaign_id]
+    if share > 0 and len(running) >= MAX_MEASURED:
+        raise RuleViolation(
+            f"at most {MAX_MEASURED} campaigns with a control group at once; end one first", field="control_share"
+        )
 
 
 def _check(rt: Runtime, request: CampaignRequest) -> None:

@@ -77,12 +77,12 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
         now = rt.now()
         occurred_at = _check_occurred_at(request.occurred_at, now)
         timely = now - occurred_at <= BONUS_POSTING_GRACE
-        every_campaign = all_campaigns(rt)
         campaigns = (
-            [c for c in every_campaign if c.applies(occurred_at, partner.partner_id, request.channel)] if timely else []
+            [c for c in all_campaigns(rt) if c.applies(occurred_at, partner.partner_id, request.channel)]
+            if timely
+            else []
         )
         segments = all_segments(rt) if any(c.segment for c in campaigns) else {}
-        still_measured = measured_now(every_campaign, now)
         member_id = resolve_member(rt, request.member)
 
         def fees(issuer: str) -> Decimal:  # the partner's own as read; a funder's read (cached) if an award names it
@@ -90,8 +90,10 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
 
         def decide(wallet: Wallet, now: datetime) -> Outcome:
             targeted = targeted_campaigns(campaigns, segments, wallet, occurred_at.date())
-            purchase = purchase_for(program, partner, wallet, amount, currency, lines, occurred_at, targeted, timely)
-            forget_ended(wallet.campaign_measures, still_measured)
+            forget_ended(wallet.campaign_measures, now.date().isoformat())
+            purchase = purchase_for(
+                program, partner, wallet, amount, currency, lines, occurred_at, campaigns, timely, targeted
+            )
             return apply_purchase(
                 rt,
                 program,
@@ -110,23 +112,15 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
     return run_operation(rt, operation, prepare)
 
 
-def targeted_campaigns(
-    campaigns: list[Campaign], segments: dict[str, Segment], wallet: Wallet, on: date
-) -> list[Campaign]:
+def targeted_campaigns(campaigns: list[Campaign], segments: dict[str, Segment], wallet: Wallet, on: date) -> set[str]:
     """The campaigns (already applying to the purchase) whose tier filter and segment take in this member. A segment
     the cache does not know yet (defined a moment ago, in another container) takes in nobody until it does."""
-    return [
-        c
+    return {
+        c.campaign_id
         for c in campaigns
         if c.targets(wallet.tier)
         and (c.segment is None or (c.segment in segments and segments[c.segment].matches(wallet, on)))
-    ]
-
-
-def measured_now(campaigns: list[Campaign], now: datetime) -> set[str]:
-    """The measured campaigns whose members' running figures a wallet keeps: running, or ended within the time a
-    purchase may be posted late."""
-    return {c.campaign_id for c in campaigns if c.measured and c.ends_at > now - MAX_POSTING_DELAY}
+    }
 
 
 def purchase_for(
@@ -139,17 +133,25 @@ def purchase_for(
     occurred_at: datetime,
     campaigns: list[Campaign],
     timely: bool,
+    targeted: set[str] | None = None,
 ) -> Purchase:
     """The facts of this purchase for this member: which campaigns and first-purchase bonuses apply. `campaigns`
-    target the member; a measured one's control group is held out of it (domain/effect.py), and measured in the
-    programme's currency only (the effect compares money spent)."""
+    apply to the purchase (window, partner, channel), `targeted` (default: all of them) take the member in (tier,
+    segment). A measured campaign's control group is held out of it (domain/effect.py). A member measured in a
+    campaign stays measured in it while it applies, whatever their tier or segment becomes: leaving the segment may
+    be the campaign's own doing (a treated member who spends more leaves a "spend ≤ 100" segment first), and
+    measuring only those still in it would bias the comparison. Measured in the programme's currency only (the effect
+    compares money spent)."""
     counts = wallet.campaign_counts
+    targeted = {c.campaign_id for c in campaigns} if targeted is None else targeted
+    measured = [
+        c for c in campaigns if c.measured and (c.campaign_id in targeted or c.campaign_id in wallet.campaign_measures)
+    ]
     groups = {
         c.campaign_id: CONTROL if in_control(wallet.member_id, c.campaign_id, c.control_share) else TREATED
-        for c in campaigns
-        if c.measured
+        for c in measured
     }
-    treated = [c for c in campaigns if groups.get(c.campaign_id, TREATED) == TREATED]
+    treated = [c for c in campaigns if c.campaign_id in targeted and groups.get(c.campaign_id, TREATED) == TREATED]
     eligible = [c for c in treated if c.rewards(wallet.tier, counts.get(c.campaign_id, 0))]
     birthday = birthday_campaign(program.birthday, wallet.birth_date, _birth_date_known_on(wallet), occurred_at)
     if birthday is not None and timely:
@@ -170,6 +172,7 @@ def purchase_for(
         referral=(referral, wallet.referred_by) if first and referral and wallet.referred_by else None,
         rate_text=lambda category: partner.rate_text(category, program.point_value, currency),
         measured=sorted(groups.items()) if currency == program.currency else [],
+        kept_until={c.campaign_id: (c.ends_at + MAX_POSTING_DELAY).date().isoformat() for c in measured},
     )
 
 
@@ -206,7 +209,9 @@ def apply_purchase(
     # and the settlement close the campaigns it is measured in.
     entries[0].sale = Sale(purchase.amount, purchase.currency, place.channel, place.store_id, iso(occurred_at))
     awarded = {a.rule.removeprefix("campaign:"): a.points for a in mine if a.rule.startswith("campaign:")}
-    entries[0].measured = measure_purchase(wallet.campaign_measures, purchase.measured, purchase.amount, awarded)
+    entries[0].measured = measure_purchase(
+        wallet.campaign_measures, purchase.measured, purchase.amount, awarded, purchase.kept_until
+    )
     for award in mine:
         if award.capped_campaign is not None:  # count only what a cap needs: the wallet item stays small
             wallet.campaign_counts[award.capped_campaign] = wallet.campaign_counts.get(award.capped_campaign, 0) + 1
@@ -326,6 +331,7 @@ def _facts(
         channel=place.channel,
         store_id=place.store_id,
         occurred_at=iso(occurred_at),
+        measured=purchase.measured,
     )
 
 

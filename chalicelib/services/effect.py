@@ -6,11 +6,10 @@ worth at the programme's point value now (what the funder owes for them when the
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from ..domain.campaigns import Campaign
 from ..domain.effect import (
     CONTROL,
     TREATED,
@@ -23,23 +22,26 @@ from ..domain.effect import (
     difference,
     estimates,
 )
-from ..domain.errors import InvalidRequest, NotFound
+from ..domain.errors import NotFound
 from .programs import current_program
 from .runtime import Runtime
 from .settlement import LAST_CLOSED
 
-MAX_DAYS = 366
 CENTS = Decimal("0.01")
 RATIO = Decimal("0.0001")
 COUNT = Decimal("0.001")
 
 
-def campaign_effect(rt: Runtime, campaign_id: str, first: date | None, last: date | None) -> dict[str, Any]:
+def campaign_effect(rt: Runtime, campaign_id: str, through: date | None) -> dict[str, Any]:
     campaign = next((c for c in rt.store.directory.list_campaigns() if c.campaign_id == campaign_id), None)
-    first, last = _days(campaign, campaign_id, first, last)
     closed = rt.store.settlements.cursor(LAST_CLOSED)
+    last = (through or (date.fromisoformat(closed) if closed else None) or rt.now().date()).isoformat()
+    measured = rt.store.settlements.effect_days(campaign_id)
+    if campaign is None and not measured:
+        raise NotFound(f"campaign {campaign_id} does not exist and was never measured")
+    days = [(day, figures) for day, figures in measured if day <= last]
     tally = EffectTally()
-    for _, day in rt.store.settlements.effect_days(campaign_id, first.isoformat(), last.isoformat()):
+    for _, day in days:
         tally.merge(day)
     groups = tally.campaigns.get(campaign_id, {})
     treated, control = groups.get(TREATED, GroupFigures()), groups.get(CONTROL, GroupFigures())
@@ -47,8 +49,8 @@ def campaign_effect(rt: Runtime, campaign_id: str, first: date | None, last: dat
     t, c = estimates(treated), estimates(control)
     return {
         "campaign_id": campaign_id,
-        "from": first.isoformat(),
-        "to": last.isoformat(),
+        "from": days[0][0] if days else None,
+        "to": last,
         "closed_through": closed,
         "currency": program.currency,
         "control_share": None if campaign is None else format(campaign.control_share, "f"),
@@ -62,20 +64,6 @@ def campaign_effect(rt: Runtime, campaign_id: str, first: date | None, last: dat
             "average_basket": _difference(difference(t.basket, c.basket), CENTS),
         },
     }
-
-
-def _days(campaign: Campaign | None, campaign_id: str, first: date | None, last: date | None) -> tuple[date, date]:
-    if campaign is None and (first is None or last is None):
-        raise NotFound(f"campaign {campaign_id} does not exist (an ended campaign: give from and to)")
-    if campaign is not None:
-        first = first or campaign.starts_at.date()
-        last = last or campaign.ends_at.date()
-    assert first is not None and last is not None  # for the type checker: given, or the campaign's window
-    if last < first:
-        raise InvalidRequest("to must not be before from", field="to")
-    if last - first > timedelta(days=MAX_DAYS - 1):
-        raise InvalidRequest(f"at most {MAX_DAYS} days at a time", field="to")
-    return first, last
 
 
 def _group(figures: GroupFigures, found: GroupEstimates, point_value: Decimal) -> dict[str, Any]:

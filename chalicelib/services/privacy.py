@@ -70,8 +70,8 @@ def export_member(rt: Runtime, member_id: str) -> dict[str, Any]:
             "engagements": wallet.engagements,
             "campaign_counts": wallet.campaign_counts,
             "campaign_measures": {
-                campaign: {"spend": format(spend, "f"), "purchases": n}
-                for campaign, (spend, n) in wallet.campaign_measures.items()
+                campaign: {"spend": format(r.spend, "f"), "purchases": r.purchases, "kept_until": r.kept_until}
+                for campaign, r in wallet.campaign_measures.items()
             },
         },
         "vouchers": vouchers[:EXPORT_VOUCHERS],

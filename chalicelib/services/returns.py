@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
+from ..domain.effect import measure_return
 from ..domain.errors import NotFound
 from ..domain.ledger import Entry, OperationRecord, Sale, new_entry, operation_key, tier_entry
 from ..domain.money import parse_amount, to_str
@@ -88,6 +89,8 @@ def _return(
     # The money given back, where the purchase happened (reports net sales by store and channel), and the return on
     # the purchase's record (the partner's view of the transaction).
     entry.sale = Sale(-amount, facts.currency, facts.channel, facts.store_id, facts.occurred_at)
+    taken = {c.rule.removeprefix("campaign:"): -c.points for c in mine if c.rule.startswith("campaign:")}
+    entry.measured = measure_return(wallet.campaign_measures, facts.measured, amount, taken)
     facts.returns.append(ReturnRef(return_id, amount, -entry.points, entry.entry_id, iso(now)))
     entries = [entry]
     qualifying = sum(c.points for c in mine if c.qualifying)

@@ -131,10 +131,10 @@ def save_effects(day: str, effects: EffectTally) -> None:
                 batch.save(SettlementItem(period=f"{EFFECT}{campaign_id}", part=day, flows=figures))
 
 
-def effect_days(campaign_id: str, first: str, last: str) -> list[tuple[str, EffectTally]]:
-    """The campaign's figures of the closed days first..last (inclusive), by day."""
+def effect_days(campaign_id: str) -> list[tuple[str, EffectTally]]:
+    """The campaign's figures of every closed day it has (its own days only: one Query), by day."""
     with translated():
-        items = SettlementItem.query(f"{EFFECT}{campaign_id}", SettlementItem.part.between(first, last))
+        items = SettlementItem.query(f"{EFFECT}{campaign_id}")
         return [(item.part, EffectTally.from_dict({campaign_id: item.flows})) for item in items]
 
 

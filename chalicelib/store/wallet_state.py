@@ -30,6 +30,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from ..domain.effect import Running
 from ..domain.profile import Profile
 from ..domain.timefmt import add_months, end_of_month, iso
 from ..domain.wallet import Hold, MonthActivity, Portion, TierBasis, Wallet, WalletIncomplete
@@ -284,12 +285,12 @@ def _activity_of(raw: dict[str, Any] | None, names: list[str]) -> dict[str, Mont
     return activity
 
 
-def _measures_state(measures: dict[str, tuple[Decimal, int]]) -> dict[str, list[Any]]:
-    return {campaign: [format(spend, "f"), n] for campaign, (spend, n) in measures.items()}
+def _measures_state(measures: dict[str, Running]) -> dict[str, list[Any]]:
+    return {c: [format(r.spend, "f"), r.purchases, r.kept_until] for c, r in measures.items()}
 
 
-def _measures_of(raw: dict[str, list[Any]] | None) -> dict[str, tuple[Decimal, int]]:
-    return {campaign: (Decimal(spend), int(n)) for campaign, (spend, n) in (raw or {}).items()}
+def _measures_of(raw: dict[str, list[Any]] | None) -> dict[str, Running]:
+    return {c: Running(Decimal(spend), int(n), str(until)) for c, (spend, n, until) in (raw or {}).items()}
 
 
 def raw_to_hold(key: str, raw: dict[str, Any]) -> Hold:

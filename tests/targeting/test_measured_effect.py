@@ -7,7 +7,6 @@ its own independent split, changes nothing: its interval must cover zero."""
 
 from __future__ import annotations
 
-import json
 import random
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
@@ -137,7 +136,7 @@ def test_the_report_reads_one_item_per_closed_day_not_the_purchases(coalition, c
     close(coalition, clock, "2026-11-23")
 
     meter.reset()
-    report = effect(coalition, "double", "?from=2026-11-01&to=2026-11-30")
+    report = effect(coalition, "double", "?to=2026-11-30")
 
     assert report["groups"][TREATED]["purchases"] + report["groups"][CONTROL]["purchases"] == 12
     # the API key (cached after), the campaigns, the closing cursor, the days' figures (one Query), the programme
@@ -146,18 +145,110 @@ def test_the_report_reads_one_item_per_closed_day_not_the_purchases(coalition, c
     assert len(reads) <= 5, reads
 
 
-def test_an_ended_campaign_reports_over_the_days_given_and_bad_ranges_are_refused(coalition, clock):
-    coalition.partner("shop")
+def test_an_ended_campaign_keeps_its_figures_and_a_bad_day_is_refused(coalition, clock):
+    key = coalition.partner("shop")
+    start(coalition, DOUBLE, NOOP)
+    member = coalition.member(key)
+    coalition.purchase(key, member, "10.00")
+    close(coalition, clock, "2026-11-23")
+    for campaign_id in ("double", "noop"):
+        assert coalition.api.delete(f"/v1/admin/campaigns/{campaign_id}", token=coalition.admin).status == 204
+    coalition.api.post("/v1/admin/campaigns", {**NOOP, "campaign_id": "later"}, token=coalition.admin)
+
+    ended = effect(coalition, "double")
+    before_it = effect(coalition, "double", "?to=2026-11-22")
+    never = coalition.api.get("/v1/admin/campaigns/ghost/effect", token=coalition.admin)
+    not_yet = effect(coalition, "later")  # running, nothing closed yet
+    bad = coalition.api.get("/v1/admin/campaigns/double/effect?to=yesterday", token=coalition.admin)
+
+    both = ended["groups"][TREATED]["customers"] + ended["groups"][CONTROL]["customers"]
+    assert (both, ended["from"], ended["to"], ended["control_share"]) == (1, "2026-11-23", "2026-11-23", None)
+    assert before_it["from"] is None and before_it["groups"][TREATED]["customers"] == 0
+    assert before_it["effect"]["spend_per_customer"] is None
+    assert (never.status, never.error_code) == (404, "not_found")
+    assert not_yet["groups"][TREATED]["customers"] == 0 and not_yet["control_share"] == "0.5"
+    assert (bad.status, bad.error_code) == (400, "invalid_request")
+
+
+def test_a_return_takes_its_money_and_points_out_of_the_measured_figures(coalition, clock):
+    key = coalition.partner("shop")
     start(coalition, DOUBLE)
-    assert coalition.api.delete("/v1/admin/campaigns/double", token=coalition.admin).status == 204
+    members = [coalition.member(key) for _ in range(6)]
+    treated = next(m for m in members if not in_control(m.member_id, "double", Decimal("0.5")))
+    held_out = next(m for m in members if in_control(m.member_id, "double", Decimal("0.5")))
+    coalition.purchase(key, treated, "40.00", transaction_id="t-treated")
+    coalition.purchase(key, treated, "10.00", transaction_id="t-treated-2")
+    coalition.purchase(key, held_out, "30.00", transaction_id="t-held-out")
+    back = {"return_id": "r-1", "amount": "20.00"}
+    returned = coalition.api.post("/v1/transactions/t-treated/returns", back, token=key)
+    back_whole = {"return_id": "r-2", "amount": "30.00"}
+    coalition.api.post("/v1/transactions/t-held-out/returns", back_whole, token=key)
+    close(coalition, clock, "2026-11-23")
 
-    unknown = coalition.api.get("/v1/admin/campaigns/double/effect", token=coalition.admin)
-    given = effect(coalition, "double", "?from=2026-11-01&to=2026-11-30")
-    path = "/v1/admin/campaigns/double/effect"
-    backwards = coalition.api.get(f"{path}?from=2026-11-30&to=2026-11-01", token=coalition.admin)
-    too_long = coalition.api.get(f"{path}?from=2025-01-01&to=2026-11-30", token=coalition.admin)
+    report = effect(coalition, "double")
 
-    assert unknown.status == 404
-    assert given["groups"][TREATED]["customers"] == 0 and given["effect"]["spend_per_customer"] is None
-    assert (backwards.status, too_long.status) == (400, 400)
-    assert json.loads(backwards.body)["error"]["field"] == "to"
+    assert returned.json["points_reversed"] == 40  # half of 40 base + 40 campaign points
+    treated_figures, control_figures = report["groups"][TREATED], report["groups"][CONTROL]
+    assert (treated_figures["customers"], treated_figures["purchases"], treated_figures["spend"]) == (1, 2, "30.00")
+    assert treated_figures["points_issued"] == 40 + 10 - 20  # the campaign's points, net of those taken back
+    assert (control_figures["customers"], control_figures["purchases"], control_figures["spend"]) == (1, 1, "0.00")
+    assert treated_figures["spend_per_customer"]["value"] == "30.00"
+    assert assert_invariants() == {"shop": 80 - 20 - 30, "operator": 50 - 20}
+
+
+def test_a_member_measured_in_a_campaign_stays_measured_after_leaving_its_segment(coalition):
+    key = coalition.partner("shop")
+    segment = {"segment_id": "light", "name": "light spenders", "rules": {"spend": {"max": "15.00", "months": 1}}}
+    assert coalition.api.post("/v1/admin/segments", segment, token=coalition.admin).status == 201
+    start(coalition, {**DOUBLE, "segment": "light", "control_share": "0.01"})
+    members = [coalition.member(key) for _ in range(4)]
+    member = next(m for m in members if not in_control(m.member_id, "double", Decimal("0.01")))
+
+    replies = [coalition.purchase(key, member, "10.00") for _ in range(3)]  # the third: spent 20 before it
+
+    assert [r.json["points"] for r in replies] == [20, 20, 10]  # out of the segment: no reward
+    measured = [e.measured for e in EntryItem.query(member.member_id) if e.measured]
+    assert [row["in"] for row in measured] == [
+        [["double", "t", "0", 0, 10]],
+        [["double", "t", "10.00", 1, 10]],
+        [["double", "t", "20.00", 2, 0]],  # still measured, not rewarded
+    ]
+
+
+def test_a_container_that_does_not_know_a_campaign_yet_keeps_its_members_figures(coalition, container):
+    key = coalition.partner("shop")
+    start(coalition, DOUBLE)
+    member = coalition.member(key)
+    coalition.purchase(key, member, "10.00")
+    cache = container.runtime.cache
+    cache._seconds = 3600
+    cache._values["campaigns"] = (float("inf"), [])  # a container whose cached list predates the campaign
+
+    coalition.purchase(key, member, "7.00")
+    cache.forget("campaigns")
+    third = coalition.purchase(key, member, "5.00")
+
+    rows = [e.measured["in"][0] for e in EntryItem.query(member.member_id) if e.measured]
+    # the 7.00 was not measured (this container did not know the campaign), and the 10.00 was not forgotten
+    assert [row[2:4] for row in rows] == [["0", 0], ["10.00", 1]]
+    assert third.status == 201
+
+
+def test_a_started_campaign_keeps_its_control_share(coalition, clock):
+    coalition.partner("shop")
+    later = {**DOUBLE, "campaign_id": "later", "starts_at": "2026-12-01T00:00:00Z"}
+    start(coalition, DOUBLE, later)
+
+    changed = coalition.api.put("/v1/admin/campaigns/double", {**DOUBLE, "control_share": "0.2"}, token=coalition.admin)
+    dropped = coalition.api.put("/v1/admin/campaigns/double", {**DOUBLE, "control_share": None}, token=coalition.admin)
+    renamed = coalition.api.put("/v1/admin/campaigns/double", {**DOUBLE, "name": "x2"}, token=coalition.admin)
+    not_started = coalition.api.put(
+        "/v1/admin/campaigns/later", {**later, "control_share": "0.1"}, token=coalition.admin
+    )
+
+    assert (changed.status, changed.error_code, changed.json["error"]["field"]) == (
+        422,
+        "rule_violation",
+        "control_share",
+    )
+    assert (dropped.status, renamed.status, not_started.status) == (422, 200, 200)
