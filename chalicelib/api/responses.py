@@ -503,11 +503,23 @@ class SegmentRules(Answer):
     distinct_partners: OverMonths | None = None
 
 
+class SegmentCountView(Answer):
+    """A count of the segment's members: a job over every member, page by page."""
+
+    job_id: str
+    status: Literal["running", "done"]
+    members: int | None = Field(description="the members in the segment (null until the count is done)")
+    gone_through: int = Field(description="members read so far")
+    started_at: datetime
+    finished_at: datetime | None
+
+
 class Segment(Answer):
     segment_id: str
     name: str
     owner: str = Field(description='"operator", or the partner whose customers it selects')
     rules: SegmentRules
+    count: SegmentCountView | None = Field(None, description="its latest count (null: never counted)")
 
 
 class SegmentList(Answer):

@@ -7,11 +7,12 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from ..domain.errors import InvalidRequest
-from ..services import effect, segments
+from ..domain.errors import InvalidRequest, NotFound
+from ..domain.segments import Segment as SegmentRule
+from ..services import effect, segment_counts, segments
 from ..services.requests import SegmentRequest
 from .queries import EffectThrough
-from .responses import CampaignEffect, Segment, SegmentList
+from .responses import CampaignEffect, Segment, SegmentCountView, SegmentList
 from .routing import Call, Link, endpoint
 
 targeting_api = Blueprint(__name__)
@@ -33,8 +34,16 @@ def _segment_before(call: Call, params: dict[str, Any]) -> Any:
 )
 def create_segment(call: Call, body: SegmentRequest) -> dict[str, Any]:
     """Define a segment: members described by rules over their tier, age, interests, preferred partners and their
-    purchases of the last months. Campaigns and grants can then target it."""
-    return segments.save_segment(call.rt, body, create=True)
+    purchases of the last months. Campaigns and grants can then target it. Its members are counted by a job, started
+    now (`count`; on a stage without a queue it runs within this request)."""
+    return _counted(call, segments.save_segment(call.rt, body, create=True))
+
+
+def _counted(call: Call, saved: dict[str, Any]) -> dict[str, Any]:
+    from ..jobs import segment_counts as count_job  # here, as the grants' job in start_grant
+
+    job_id = count_job.start(call.rt, SegmentRule.from_dict(saved))
+    return {**saved, "count": segment_counts.count_view(call.rt, job_id)}
 
 
 @endpoint(
@@ -46,10 +55,11 @@ def create_segment(call: Call, body: SegmentRequest) -> dict[str, Any]:
     audit_before=_segment_before,
 )
 def replace_segment(call: Call, segment_id: str, body: SegmentRequest) -> dict[str, Any]:
-    """Replace a segment's name and rules (its id in the path and the body must agree)."""
+    """Replace a segment's name and rules (its id in the path and the body must agree); its members are counted
+    again."""
     if body.segment_id != segment_id:
         raise InvalidRequest("segment_id in the body differs from the path", field="segment_id")
-    return segments.save_segment(call.rt, body, create=False)
+    return _counted(call, segments.save_segment(call.rt, body, create=False))
 
 
 @endpoint(targeting_api, "/v1/admin/segments", "GET", audience="operator", response=SegmentList)
@@ -60,8 +70,28 @@ def list_segments(call: Call) -> dict[str, Any]:
 
 @endpoint(targeting_api, "/v1/admin/segments/{segment_id}", "GET", audience="operator", response=Segment)
 def get_segment(call: Call, segment_id: str) -> dict[str, Any]:
-    """One segment."""
-    return segments.get_segment(call.rt, segment_id)
+    """One segment, and its latest count: its members when the count is done (null while it runs)."""
+    return segment_counts.segment_with_count(call.rt, segment_id)
+
+
+@endpoint(
+    targeting_api,
+    "/v1/admin/segments/{segment_id}/counts",
+    "POST",
+    audience="operator",
+    status=202,
+    response=SegmentCountView,
+)
+def count_segment(call: Call, segment_id: str) -> dict[str, Any]:
+    """Count the segment's members again (wallets change: a segment over the last months moves every day)."""
+    from ..jobs import segment_counts as count_job
+
+    found = call.rt.store.directory.get_segment(segment_id)
+    if found is None:
+        raise NotFound(f"segment {segment_id} does not exist", field="segment_id")
+    view = segment_counts.count_view(call.rt, count_job.start(call.rt, found))
+    assert view is not None  # just recorded
+    return view
 
 
 @endpoint(

@@ -92,6 +92,7 @@ class ShardFigures:
 
     granted: int = 0
     points: int = 0
+    matched: int = 0  # a segment's count: the members gone through who are in it
     seen: int = 0
     skipped: int = 0
     failed: int = 0

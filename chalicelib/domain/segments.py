@@ -149,6 +149,18 @@ class Segment:
         return cls(raw["segment_id"], raw["name"], SegmentRules.from_dict(raw["rules"]), raw.get("owner", OPERATOR))
 
 
+@dataclass(frozen=True)
+class SegmentCount:
+    """A count of a segment's members (a job over a parallel Scan of the members table, page by page): the segment
+    as it stood when the count started, and its shards."""
+
+    job_id: str
+    segment: dict[str, Any]
+    shards: tuple[str, ...]
+    segments: int  # Scan segments of the members table
+    started_at: str
+
+
 def age_on(birth_date: str | None, on: date) -> int | None:
     if not birth_date:
         return None

@@ -16,7 +16,16 @@ from typing import Any
 from ..domain.errors import InvalidRequest
 from ..observability import logger
 from ..services.runtime import Runtime
-from . import due_members, due_vouchers, grants, hold_sweep, settlement_close, tier_reevaluation, webhook_outbox
+from . import (
+    due_members,
+    due_vouchers,
+    grants,
+    hold_sweep,
+    segment_counts,
+    settlement_close,
+    tier_reevaluation,
+    webhook_outbox,
+)
 from .queue import enqueue
 
 
@@ -56,6 +65,7 @@ MESSAGE_HANDLERS: dict[str, Callable[[Runtime, dict[str, Any]], int]] = {
     **{name: job.run for name, job in JOBS.items()},
     settlement_close.JOB: lambda rt, m: settlement_close.run_shard(rt, m["day"], int(m["shard"])),
     grants.JOB: grants.run_message,  # started by POST /v1/admin/grants, not by a schedule
+    segment_counts.JOB: segment_counts.run_message,  # started when a segment is defined, or by the operator
 }
 
 

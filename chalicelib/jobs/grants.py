@@ -17,7 +17,7 @@ from ..services import grants
 from ..services.operations import Reply
 from ..services.requests import GrantRequest
 from ..services.runtime import Runtime, iso
-from .queue import enqueue
+from .queue import enqueue, run_pages
 
 JOB = "grant"
 
@@ -48,18 +48,4 @@ def run_shard(rt: Runtime, job_id: str, shard: str, cursor: str | None) -> int:
     if job is None:
         logger.warning("grant job not found", extra={"job": job_id})
         return 0
-    went_through = 0
-    while True:
-        page = grants.page_id(cursor)
-        completed = rt.store.jobs.page_done(job_id, shard, page)
-        if completed is not None:
-            next_cursor = completed.next_cursor
-        else:
-            figures, next_cursor = grants.grant_page(rt, job.plan, shard, cursor)
-            if rt.store.jobs.complete_page(job_id, shard, page, next_cursor, figures, iso(rt.now())):
-                went_through += figures.seen
-        if next_cursor is None:
-            return went_through
-        if enqueue(rt, [{"job": JOB, "job_id": job_id, "shard": shard, "cursor": next_cursor}]):
-            return went_through  # the rest of the shard runs in its own invocation
-        cursor = next_cursor
+    return run_pages(rt, JOB, job_id, shard, cursor, lambda at: grants.grant_page(rt, job.plan, shard, at))

@@ -21,7 +21,6 @@ executor looks for an earlier credit); a member of another tier read by the inde
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from datetime import date, datetime
@@ -96,11 +95,6 @@ def _new_job(rt: Runtime, request: GrantRequest, job_id: str, sent: str) -> Gran
     )
     body = body_text({"job_id": job_id, "grant_id": request.grant_id, "status": "running"})
     return GrantJob(plan, sent, body, iso(rt.now()))
-
-
-def page_id(cursor: str | None) -> str:
-    """A page of a shard, named by where it starts."""
-    return "start" if cursor is None else hashlib.sha256(cursor.encode()).hexdigest()[:24]
 
 
 def grant_page(rt: Runtime, plan: GrantPlan, shard: str, cursor: str | None) -> tuple[ShardFigures, str | None]:

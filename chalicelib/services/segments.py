@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..domain.errors import InvalidRequest, NotFound
+from ..domain.errors import InvalidRequest
 from ..domain.money import parse_amount
 from ..domain.program import OPERATOR
 from ..domain.segments import Segment, SegmentRules
@@ -25,13 +25,6 @@ def save_segment(rt: Runtime, request: SegmentRequest, *, create: bool, owner: s
     segment = Segment(request.segment_id, request.name, _checked_rules(rt, request, owner), owner)
     rt.store.directory.save_segment(segment, iso(rt.now()), create=create)
     rt.cache.forget("segments")
-    return segment.to_dict()
-
-
-def get_segment(rt: Runtime, segment_id: str) -> dict[str, Any]:
-    segment = rt.store.directory.get_segment(segment_id)
-    if segment is None:
-        raise NotFound(f"segment {segment_id} does not exist", field="segment_id")
     return segment.to_dict()
 
 

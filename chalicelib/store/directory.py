@@ -203,6 +203,19 @@ def get_segment(segment_id: str) -> Segment | None:
     return None if item is None else Segment.from_dict(item.document)
 
 
+def set_count_job(segment_id: str, job_id: str) -> None:
+    with translated():
+        SegmentItem(pk=f"SEGMENT#{segment_id}").update(
+            actions=[SegmentItem.count_job.set(job_id)], condition=SegmentItem.pk.exists()
+        )
+
+
+def segment_with_count(segment_id: str) -> tuple[Segment, str | None] | None:
+    """The segment and its latest count's job id (one GetItem)."""
+    item = get_or_none(SegmentItem, f"SEGMENT#{segment_id}")
+    return None if item is None else (Segment.from_dict(item.document), item.count_job)
+
+
 # ---- programme ---------------------------------------------------------------------------------
 def get_program(*, consistent: bool = False) -> Program | None:
     """The programme (`consistent`: as last written, for an operator's check; requests read it cached)."""

@@ -1,5 +1,6 @@
-"""A grant's job in the directory table: the job (JOB#id), one progress counter per shard (JOBSHARD#id#shard) and
-one record per completed page of a shard (JOBPAGE#id#shard#page). Key formats live here only."""
+"""A grant's job, or a segment's count, in the directory table: the job (JOB#id), one progress counter per shard
+(JOBSHARD#id#shard) and one record per completed page of a shard (JOBPAGE#id#shard#page). Key formats live here
+only."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from ..domain.grants import GrantJob, GrantPlan, JobTally, PageDone, ShardFigures
+from ..domain.segments import SegmentCount
 from ..settings import Settings
 from .errors import get_or_none, translated
 from .models import JobItem, JobPageItem, JobShardItem
 from .tables import connection
 
 KIND = "grant"
+COUNT_KIND = "segment-count"
 
 
 def job_pk(job_id: str) -> str:
@@ -61,6 +64,27 @@ def get_job(job_id: str) -> GrantJob | None:
     return GrantJob(plan, item.fingerprint, item.body, item.started_at, item.dispatched_at)
 
 
+def create_count(count: SegmentCount) -> None:
+    with translated():
+        JobItem(
+            pk=job_pk(count.job_id),
+            kind=COUNT_KIND,
+            plan={**asdict(count), "shards": list(count.shards)},
+            fingerprint="",
+            body="",
+            started_at=count.started_at,
+        ).save(condition=JobItem.pk.does_not_exist())
+
+
+def get_count(job_id: str) -> SegmentCount | None:
+    with translated():
+        item = get_or_none(JobItem, job_pk(job_id), consistent_read=True)
+    if item is None or item.kind != COUNT_KIND:
+        return None
+    raw = dict(item.plan)
+    return SegmentCount(**{**raw, "shards": tuple(raw["shards"])})
+
+
 def mark_dispatched(job_id: str, at: str) -> None:
     with translated():
         JobItem(pk=job_pk(job_id)).update(actions=[JobItem.dispatched_at.set(at)], condition=JobItem.pk.exists())
@@ -86,6 +110,7 @@ def complete_page(
     counter = JobShardItem(pk=shard_pk(job_id, shard))
     actions: list[Any] = [
         JobShardItem.seen.add(figures.seen),
+        JobShardItem.matched.add(figures.matched),
         JobShardItem.skipped.add(figures.skipped),
         JobShardItem.failed.add(figures.failed),
         JobShardItem.last_at.set(at),
@@ -120,6 +145,7 @@ def shard_figures(job_id: str, shards: list[str]) -> list[ShardFigures]:
             ShardFigures(
                 granted=int(item.granted or 0),
                 points=int(item.points or 0),
+                matched=int(item.matched or 0),
                 seen=int(item.seen or 0),
                 skipped=int(item.skipped or 0),
                 failed=int(item.failed or 0),

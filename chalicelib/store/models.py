@@ -277,6 +277,7 @@ class SegmentItem(Model):
     listing = UnicodeAttribute(default="segment")
     document = JSONAttribute()  # the segment as its owner defined it (validated): domain/segments.py
     updated_at = UnicodeAttribute()
+    count_job = UnicodeAttribute(null=True)  # its latest count's job (services/segment_counts.py)
     segments = SegmentListingIndex()
 
 
@@ -546,7 +547,7 @@ TABLE_OF_MODEL[AuditItem] = "audit"
 
 class JobItem(Model):
     """A grant's job (JOB#<job_id>, in the directory table): its plan, the POST's fingerprint and first answer,
-    when it started and when its shards were sent."""
+    when it started and when its shards were sent. A segment's count (kind segment-count) is one too: its plan."""
 
     class Meta:
         table_name = "directory"
@@ -571,6 +572,7 @@ class JobShardItem(Model):
     pk = UnicodeAttribute(hash_key=True)
     granted = NumberAttribute(default=0)
     points = NumberAttribute(default=0)
+    matched = NumberAttribute(default=0)  # a segment's count: members found in it
     seen = NumberAttribute(default=0)
     skipped = NumberAttribute(default=0)
     failed = NumberAttribute(default=0)

@@ -21,7 +21,7 @@ from ..domain.ledger import Entry, EntryFilter, OperationRecord
 from ..domain.listing import ShardRead, Window
 from ..domain.program import ApiKey, KeyScope, Partner, Program
 from ..domain.rewards import Claim, Reward, RewardTerms
-from ..domain.segments import Segment
+from ..domain.segments import Segment, SegmentCount
 from ..domain.settlement import PointFlows, Settlement
 from ..domain.spend_codes import SpendCode
 from ..domain.vouchers import Voucher
@@ -85,6 +85,10 @@ class Directory(Protocol):
 
     def get_segment(self, segment_id: str) -> Segment | None: ...
 
+    def set_count_job(self, segment_id: str, job_id: str) -> None: ...
+
+    def segment_with_count(self, segment_id: str) -> tuple[Segment, str | None] | None: ...
+
     def get_program(self, *, consistent: bool = False) -> Program | None: ...
 
     def put_program(self, document: dict[str, Any], updated_at: str) -> int: ...
@@ -120,7 +124,7 @@ class Wallets(Protocol):
 
 
 class Jobs(Protocol):
-    """A grant's job, its shards' progress counters and its completed pages (store/jobs.py)."""
+    """A grant's job or a segment's count, its shards' progress counters and its completed pages (store/jobs.py)."""
 
     def create(self, job: GrantJob) -> bool:
         """False: the job exists already."""
@@ -137,6 +141,10 @@ class Jobs(Protocol):
         """The page's record and its figures added to the shard's counter, once (False: completed already)."""
 
     def shard_figures(self, job_id: str, shards: list[str]) -> list[ShardFigures]: ...
+
+    def create_count(self, count: SegmentCount) -> None: ...
+
+    def get_count(self, job_id: str) -> SegmentCount | None: ...
 
 
 class Operations(Protocol):
@@ -323,6 +331,8 @@ class DynamoDirectory:
     save_segment = staticmethod(directory.save_segment)
     list_segments = staticmethod(directory.list_segments)
     get_segment = staticmethod(directory.get_segment)
+    set_count_job = staticmethod(directory.set_count_job)
+    segment_with_count = staticmethod(directory.segment_with_count)
     get_program = staticmethod(directory.get_program)
     put_program = staticmethod(directory.put_program)
     find_member_id = staticmethod(directory.find_member_id)
@@ -492,6 +502,8 @@ class DynamoJobs:
     mark_dispatched = staticmethod(jobs.mark_dispatched)
     page_done = staticmethod(jobs.page_done)
     shard_figures = staticmethod(jobs.shard_figures)
+    create_count = staticmethod(jobs.create_count)
+    get_count = staticmethod(jobs.get_count)
 
     def complete_page(
         self, job_id: str, shard: str, page: str, next_cursor: str | None, figures: ShardFigures, at: str

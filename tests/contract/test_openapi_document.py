@@ -224,6 +224,7 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
     call("PUT", "/v1/admin/segments/young", admin, {**segment, "rules": {"age": {"min": 18, "max": 30}}})
     call("GET", "/v1/admin/segments", admin)
     call("GET", "/v1/admin/segments/young", admin)
+    call("POST", "/v1/admin/segments/young/counts", admin)
     call("POST", "/v1/admin/campaigns", admin, {**campaign, "control_share": "0.5"})
     call("PUT", "/v1/admin/campaigns/double", admin, {**campaign, "categories": ["food"], "control_share": "0.5"})
     call("GET", "/v1/program")

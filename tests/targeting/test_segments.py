@@ -37,11 +37,15 @@ def test_a_segment_is_stored_as_defined_listed_read_and_replaced(coalition):
     listed = coalition.api.get("/v1/admin/segments", token=coalition.admin)
     one = coalition.api.get("/v1/admin/segments/regulars", token=coalition.admin)
 
-    assert created.json == {"segment_id": "regulars", "name": "Regulars", "owner": "operator", "rules": rules}
+    body = dict(created.json)
+    count = body.pop("count")
+    assert body == {"segment_id": "regulars", "name": "Regulars", "owner": "operator", "rules": rules}
+    assert (count["status"], count["members"], count["gone_through"]) == ("done", 0, 0)  # nobody enrolled yet
     assert replaced.status == 200
-    assert listed.json == {"segments": [replaced.json]}
     lapsed = {"segment_id": "regulars", "name": "Lapsed", "owner": "operator", "rules": {"inactive_months": 3}}
-    assert one.json == lapsed
+    assert listed.json == {"segments": [lapsed]}
+    assert one.json == {**lapsed, "count": replaced.json["count"]}
+    assert one.json["count"]["job_id"] != count["job_id"]  # replaced: counted again
 
 
 def test_a_segment_naming_what_does_not_exist_or_saying_nothing_is_refused_and_nothing_is_written(coalition):
@@ -173,3 +177,39 @@ def test_a_grant_to_a_segment_credits_its_active_members_only(coalition):
     assert (job["status"], job["granted"], job["points_granted"]) == ("done", 1, 50)
     assert coalition.me(young)["available_points"] == 50
     assert assert_invariants() == {"shop": 50}
+
+
+def test_a_segment_is_counted_by_a_job_and_counted_again_on_demand(coalition, clock):
+    key = coalition.partner("shop")
+    for year in (1999, 2001, 2003, 1960, 1950):
+        coalition.member(key, email=f"m{year}@example.com", birth_date=f"{year}-01-01")
+    coalition.member(key, email="nobirth@example.com")
+
+    created = create(coalition, YOUNG)  # 18 to 30 on 2026-11-23: 1999, 2001, 2003
+    coalition.member(key, email="m2004@example.com", birth_date="2004-01-01")
+    before = coalition.api.get("/v1/admin/segments/young", token=coalition.admin).json["count"]
+    again = coalition.api.post("/v1/admin/segments/young/counts", token=coalition.admin)
+    after = coalition.api.get("/v1/admin/segments/young", token=coalition.admin).json["count"]
+    missing = coalition.api.post("/v1/admin/segments/nobody/counts", token=coalition.admin)
+
+    assert (created.json["count"]["members"], created.json["count"]["gone_through"]) == (3, 6)
+    assert before == created.json["count"]
+    assert again.status == 202 and again.json["status"] == "done"
+    assert (after["job_id"], after["members"], after["gone_through"]) == (again.json["job_id"], 4, 7)
+    assert missing.status == 404
+
+
+def test_a_count_run_again_page_by_page_counts_each_member_once(coalition, container):
+    from chalicelib.jobs import segment_counts as count_job
+
+    key = coalition.partner("shop")
+    for year in (1999, 2001):
+        coalition.member(key, email=f"m{year}@example.com", birth_date=f"{year}-01-01")
+    job_id = create(coalition, YOUNG).json["count"]["job_id"]
+    count = container.runtime.store.jobs.get_count(job_id)
+
+    for shard in count.shards:  # a redelivered message for every shard
+        count_job.run_shard(container.runtime, job_id, shard, None)
+    view = coalition.api.get("/v1/admin/segments/young", token=coalition.admin).json["count"]
+
+    assert (view["members"], view["gone_through"]) == (2, 2)
