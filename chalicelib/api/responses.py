@@ -61,13 +61,16 @@ class MemberLookupResponse(Answer):
 
 
 class EarnResponse(Answer):
-    entry_id: str
+    """A purchase's answer. A sale without a member (no `member` sent) earns nothing: its entry, member, balance and
+    tier are null, its points 0."""
+
+    entry_id: str | None
     transaction_id: str
-    member_id: str
+    member_id: str | None
     points: Points = Field(description="everything the purchase earned: the sum of the breakdown")
     breakdown: list[BreakdownLine]
-    available_points: Points
-    tier: str
+    available_points: Points | None
+    tier: str | None
     vouchers: list[VoucherView] | None = Field(
         default=None, description="vouchers the programme converted automatically (its threshold reached)"
     )
@@ -560,6 +563,24 @@ class CampaignEffects(Answer):
     spend_per_customer: Uplift | None
     purchases_per_customer: Uplift | None
     average_basket: Uplift | None
+
+
+class SalesSide(Answer):
+    purchases: int
+    spend: Money
+    average_basket: Interval | None
+
+
+class SalesComparison(Answer):
+    """Members against sales without a member, at one partner, over closed days."""
+
+    partner_id: str
+    from_: date = Field(alias="from")
+    to: date
+    closed_through: date | None = Field(description="the last closed settlement day: later days are not counted yet")
+    members: SalesSide
+    non_members: SalesSide
+    basket_difference: Uplift | None = Field(description="members' basket − non-members', with its 95 % interval")
 
 
 class CampaignEffect(Answer):

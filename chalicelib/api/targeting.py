@@ -8,11 +8,12 @@ from typing import Any
 from chalice.app import Blueprint
 
 from ..domain.errors import InvalidRequest, NotFound
+from ..domain.program import KeyScope
 from ..domain.segments import Segment as SegmentRule
-from ..services import effect, segment_counts, segments
+from ..services import effect, sales_comparison, segment_counts, segments
 from ..services.requests import SegmentRequest
-from .queries import EffectThrough
-from .responses import CampaignEffect, Segment, SegmentCountView, SegmentList
+from .queries import DateRange, EffectThrough
+from .responses import CampaignEffect, SalesComparison, Segment, SegmentCountView, SegmentList
 from .routing import Call, Link, endpoint
 
 targeting_api = Blueprint(__name__)
@@ -110,3 +111,34 @@ def campaign_effect(call: Call, campaign_id: str) -> dict[str, Any]:
     ledger. An ended (deleted) campaign keeps its figures."""
     through = EffectThrough.model_validate(dict(call.request.query_params or {}))
     return effect.campaign_effect(call.rt, campaign_id, through.to)
+
+
+@endpoint(
+    targeting_api,
+    "/v1/reports/members-vs-non-members",
+    "GET",
+    audience="partner",
+    query=DateRange,
+    response=SalesComparison,
+    scopes=(KeyScope.FINANCE,),
+)
+def members_vs_non_members(call: Call) -> dict[str, Any]:
+    """This partner's members against its customers without a membership, over ?from=&to= (closed days, at most 92
+    days): purchases, spend, the average basket with its 95 % interval, and the difference of baskets. Sales without
+    a member are those posted with no `member` (POST /v1/transactions)."""
+    days = DateRange.model_validate(dict(call.request.query_params or {}))
+    return sales_comparison.compare(call.rt, call.partner_id, days.from_, days.to)
+
+
+@endpoint(
+    targeting_api,
+    "/v1/admin/partners/{partner_id}/members-vs-non-members",
+    "GET",
+    audience="operator",
+    query=DateRange,
+    response=SalesComparison,
+)
+def partner_members_vs_non_members(call: Call, partner_id: str) -> dict[str, Any]:
+    """The same comparison for any partner."""
+    days = DateRange.model_validate(dict(call.request.query_params or {}))
+    return sales_comparison.compare(call.rt, partner_id, days.from_, days.to)

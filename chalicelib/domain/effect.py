@@ -288,3 +288,49 @@ def forget_ended(measures: dict[str, Running], today: str) -> None:
     not list (created a moment ago elsewhere) keeps its members' figures."""
     for campaign_id in [c for c, running in measures.items() if running.kept_until < today]:
         del measures[campaign_id]
+
+
+# ---- members against non-members ----------------------------------------------------------------------------
+MILLI = Decimal("0.001")  # sums are kept in thousandths, as integers: exact for every currency's decimals
+
+
+@dataclass
+class SaleSums:
+    """Purchases at a partner (gross: returns are not taken off, as a sale without a member has none): their count,
+    and the sum and sum of squares of their amounts, in thousandths. Members' come from the settlement close (each
+    purchase's sale on its earn entry), non-members' from the sale's own booking (a sharded counter)."""
+
+    count: int = 0
+    amount: int = 0
+    amount_sq: int = 0
+
+    def add(self, amount: Decimal) -> None:
+        units = int(amount / MILLI)
+        self.count += 1
+        self.amount += units
+        self.amount_sq += units * units
+
+    def merge(self, other: SaleSums) -> None:
+        self.count += other.count
+        self.amount += other.amount
+        self.amount_sq += other.amount_sq
+
+    def to_list(self) -> list[int]:
+        return [self.count, self.amount, self.amount_sq]
+
+    @classmethod
+    def from_list(cls, raw: list[Any]) -> SaleSums:
+        return cls(int(raw[0]), int(raw[1]), int(raw[2]))
+
+    def basket(self) -> Estimate:
+        """The average purchase and its standard error (None below two purchases)."""
+        if self.count == 0:
+            return Estimate(None, None)
+        with localcontext() as ctx:
+            ctx.prec = 34
+            n = Decimal(self.count)
+            mean = Decimal(self.amount) / n
+            if self.count < 2:
+                return Estimate(mean * MILLI, None)
+            var = max(Decimal(0), (Decimal(self.amount_sq) - n * mean * mean) / (n - 1))
+            return Estimate(mean * MILLI, (var / n).sqrt() * MILLI)

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from .effect import EffectTally
+from .effect import EffectTally, SaleSums
 from .ledger import Entry
-from .movements import Liability, Movement, Rate, Settles, movement
+from .movements import EntryType, Liability, Movement, Rate, Settles, movement
 from .program import OPERATOR as OPERATOR  # the operator as a party (defined with the programme)
 
 CENT = Decimal("0.01")
@@ -199,6 +199,7 @@ class PointFlows:
     vouchers: VoucherFlows = field(default_factory=VoucherFlows)  # which of the movements above were vouchers
     # Not money: the measured campaigns' figures of these entries, which the close stores per day (domain/effect.py).
     effects: EffectTally = field(default_factory=EffectTally)
+    member_sales: dict[str, SaleSums] = field(default_factory=dict)  # partner -> its members' purchases
 
     def add(self, entry: Entry) -> None:
         """Count the entry as its type's declaration says (domain/movements.py): its liability effect in the
@@ -216,6 +217,8 @@ class PointFlows:
         if declared.moves_vouchers:
             self.vouchers.add(entry, declared)
         self.effects.add(entry.measured)
+        if entry.type is EntryType.EARN and entry.sale is not None and entry.sale.amount > 0:
+            self.member_sales.setdefault(entry.partner_id, SaleSums()).add(entry.sale.amount)
 
     def _count(self, liability: Liability, issuer: str, partner_id: str, points: int) -> None:
         match liability:
@@ -270,6 +273,8 @@ class PointFlows:
         _merge_amounts(self.voucher_bonus, other.voucher_bonus)
         self.vouchers.merge(other.vouchers)
         self.effects.merge(other.effects)
+        for partner, sums in other.member_sales.items():
+            self.member_sales.setdefault(partner, SaleSums()).merge(sums)
 
     def redeemed_from(self, issuer: str) -> int:
         return sum(self.redeemed.get(issuer, Counter()).values())
@@ -341,6 +346,7 @@ class PointFlows:
             "vouchers": self.vouchers.to_dict(),
             "reinstated": dict(self.reinstated),
             **({"effects": self.effects.to_dict()} if self.effects else {}),
+            **({"member_sales": {p: s.to_list() for p, s in self.member_sales.items()}} if self.member_sales else {}),
         }
 
     @classmethod
@@ -376,6 +382,7 @@ class PointFlows:
         flows.vouchers = VoucherFlows() if vouchers is None else VoucherFlows.from_dict(vouchers)
         flows.reinstated = Counter(raw.get("reinstated", {}))  # absent in flows stored before reinstatements: none
         flows.effects = EffectTally.from_dict(raw.get("effects"))  # absent: no measured campaign
+        flows.member_sales = {p: SaleSums.from_list(s) for p, s in raw.get("member_sales", {}).items()}
         return flows
 
 

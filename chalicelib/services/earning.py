@@ -29,6 +29,7 @@ from ..domain.segments import Segment
 from ..domain.tiers import forget_old_months, record_purchase, upgrade_if_earned
 from ..domain.timefmt import refuse_future
 from ..domain.wallet import Portion, Wallet
+from .anonymous_sales import record_anonymous_sale
 from .campaigns import all_campaigns
 from .members import resolve_member
 from .operations import Decide, Operation, Outcome, Reply, fingerprint, run_operation
@@ -58,6 +59,9 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
     operation = Operation(
         partner.partner_id, OperationKind.PURCHASE, request.transaction_id, fingerprint(request.model_dump(mode="json"))
     )
+    if request.member is None:
+        return record_anonymous_sale(rt, partner, request, operation)
+    member = request.member
 
     def prepare() -> tuple[str, Decide]:
         program = current_program(rt)
@@ -75,7 +79,7 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
         # A % back becomes points per unit at the point value read now: the one this purchase is settled at.
         lines = [(line, partner.rate_for(line.category, program.point_value)) for line in split_purchase(amount, items)]
         now = rt.now()
-        occurred_at = _check_occurred_at(request.occurred_at, now)
+        occurred_at = check_occurred_at(request.occurred_at, now)
         timely = now - occurred_at <= BONUS_POSTING_GRACE
         campaigns = (
             [c for c in all_campaigns(rt) if c.applies(occurred_at, partner.partner_id, request.channel)]
@@ -83,7 +87,7 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
             else []
         )
         segments = all_segments(rt) if any(c.segment for c in campaigns) else {}
-        member_id = resolve_member(rt, request.member)
+        member_id = resolve_member(rt, member)
 
         def fees(issuer: str) -> Decimal:  # the partner's own as read; a funder's read (cached) if an award names it
             return partner.fee_per_point if issuer == partner.partner_id else fee_per_point(rt, issuer)
@@ -335,7 +339,7 @@ def _facts(
     )
 
 
-def _check_occurred_at(occurred_at: datetime, now: datetime) -> datetime:
+def check_occurred_at(occurred_at: datetime, now: datetime) -> datetime:
     refuse_future(occurred_at, now)
     if occurred_at < now - MAX_POSTING_DELAY:
         raise RuleViolation(

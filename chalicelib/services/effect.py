@@ -7,29 +7,23 @@ worth at the programme's point value now (what the funder owes for them when the
 from __future__ import annotations
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from ..domain.effect import (
     CONTROL,
     TREATED,
-    Z95,
-    Difference,
     EffectTally,
-    Estimate,
     GroupEstimates,
     GroupFigures,
     difference,
     estimates,
 )
 from ..domain.errors import NotFound
+from .figures import CENTS, COUNT, difference_view, interval, money
 from .programs import current_program
 from .runtime import Runtime
 from .settlement import LAST_CLOSED
-
-CENTS = Decimal("0.01")
-RATIO = Decimal("0.0001")
-COUNT = Decimal("0.001")
 
 
 def campaign_effect(rt: Runtime, campaign_id: str, through: date | None) -> dict[str, Any]:
@@ -59,9 +53,9 @@ def campaign_effect(rt: Runtime, campaign_id: str, through: date | None) -> dict
             CONTROL: _group(control, c, program.point_value),
         },
         "effect": {
-            "spend_per_customer": _difference(difference(t.spend, c.spend), CENTS),
-            "purchases_per_customer": _difference(difference(t.purchases, c.purchases), COUNT),
-            "average_basket": _difference(difference(t.basket, c.basket), CENTS),
+            "spend_per_customer": difference_view(difference(t.spend, c.spend), CENTS),
+            "purchases_per_customer": difference_view(difference(t.purchases, c.purchases), COUNT),
+            "average_basket": difference_view(difference(t.basket, c.basket), CENTS),
         },
     }
 
@@ -70,45 +64,10 @@ def _group(figures: GroupFigures, found: GroupEstimates, point_value: Decimal) -
     return {
         "customers": figures.customers,
         "purchases": figures.purchases,
-        "spend": _money(figures.spend),
-        "spend_per_customer": _estimate(found.spend, CENTS),
-        "purchases_per_customer": _estimate(found.purchases, COUNT),
-        "average_basket": _estimate(found.basket, CENTS),
+        "spend": money(figures.spend),
+        "spend_per_customer": interval(found.spend, CENTS),
+        "purchases_per_customer": interval(found.purchases, COUNT),
+        "average_basket": interval(found.basket, CENTS),
         "points_issued": figures.points,
-        "points_cost": _money(figures.points * point_value),
+        "points_cost": money(figures.points * point_value),
     }
-
-
-def _estimate(estimate: Estimate, step: Decimal) -> dict[str, Any] | None:
-    if estimate.value is None:
-        return None
-    interval = (
-        {"low": None, "high": None}
-        if estimate.error is None
-        else {
-            "low": _round(estimate.value - Z95 * estimate.error, step),
-            "high": _round(estimate.value + Z95 * estimate.error, step),
-        }
-    )
-    return {"value": _round(estimate.value, step), **interval}
-
-
-def _difference(found: Difference | None, step: Decimal) -> dict[str, Any] | None:
-    if found is None:
-        return None
-    return {
-        "difference": _round(found.difference, step),
-        "low": _round(found.low, step),
-        "high": _round(found.high, step),
-        "uplift": None if found.uplift is None else _round(found.uplift, RATIO),
-        "uplift_low": None if found.uplift_low is None else _round(found.uplift_low, RATIO),
-        "uplift_high": None if found.uplift_high is None else _round(found.uplift_high, RATIO),
-    }
-
-
-def _round(value: Decimal, step: Decimal) -> str:
-    return format(value.quantize(step, rounding=ROUND_HALF_UP), "f")
-
-
-def _money(value: Decimal) -> str:
-    return _round(value, CENTS)

@@ -110,7 +110,7 @@ def run_operation(rt: Runtime, operation: Operation, prepare: Prepare) -> Reply:
         member_id, decide = prepare()
     except DomainError:
         if rt.store.operations.find(operation.key) is not None:
-            return _replay(rt, operation)
+            return replay(rt, operation)
         raise
     return execute(rt, operation, member_id, decide)
 
@@ -161,7 +161,7 @@ def execute(rt: Runtime, operation: Operation, member_id: str, decide: Decide) -
         except (WalletIncomplete, _Unconfirmed):  # at most once: a whole consistent read raises neither
             read = WalletRead(whole=True, consistent=True)
         except DuplicateOperation:
-            return _replay(rt, operation)
+            return replay(rt, operation)
         except ConcurrencyConflict:
             read = WalletRead(whole=read.whole, consistent=True)
             conflicts_left -= 1
@@ -194,7 +194,7 @@ def _attempt(rt: Runtime, operation: Operation, member_id: str, decide: Decide, 
             raise _Unconfirmed() from None
         # A refusal writes nothing, unless this is a replay of a call that succeeded before.
         if rt.store.operations.find(operation.key) is not None:
-            return _replay(rt, operation)
+            return replay(rt, operation)
         raise
     text = body_text(outcome.body)
     record = OperationRecord(
@@ -234,7 +234,7 @@ def _attempt(rt: Runtime, operation: Operation, member_id: str, decide: Decide, 
     return Reply(outcome.status, text)
 
 
-def _replay(rt: Runtime, operation: Operation) -> Reply:
+def replay(rt: Runtime, operation: Operation) -> Reply:
     record = rt.store.operations.find(operation.key)
     if record is None:  # the condition failed on a record that is gone: cannot happen, records are kept
         raise RetryLater("could not read the earlier result; retry with the same id")

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..domain.ledger import OperationRecord
 from ..domain.money import to_str
 from ..domain.purchases import PurchaseFacts
+from .anonymous_sales import ANONYMOUS
 
 DecimalText = Field(pattern=r"^-?[0-9]+(\.[0-9]+)?$", description="a decimal as a string")
 Timestamp = Field(json_schema_extra={"format": "date-time"})
@@ -42,7 +43,7 @@ class SpendingReversal(PartnerRecord):
 
 class PartnerTransaction(PartnerRecord):
     transaction_id: str
-    member_id: str = Field(description="the member's pseudonymous id")
+    member_id: str | None = Field(description="the member's pseudonymous id (null: a sale without a member)")
     amount: str = DecimalText
     currency: str
     channel: Literal["store", "online"] | None = Field(description="null: booked before channels were kept")
@@ -105,13 +106,17 @@ def transaction_view(record: OperationRecord) -> PartnerTransaction:
         amount, returned = facts.amount, facts.returned_amount
         currency, channel, store_id, occurred_at = facts.currency, facts.channel, facts.store_id, facts.occurred_at
         returns = [TransactionReturn(**r.to_dict()) for r in facts.returns]
+    elif data.get(ANONYMOUS):  # a sale without a member: what it was, nothing earned, never returned
+        amount, returned, returns = Decimal(data["amount"]), Decimal(0), []
+        currency, channel, store_id = data["currency"], data["channel"], data.get("store_id")
+        occurred_at = data.get("occurred_at")
     else:  # recorded before awards were kept: amount and returns in total only
         amount, returned = Decimal(data.get("amount", "0")), Decimal(data.get("returned_amount", "0"))
         currency, channel, store_id, occurred_at = data.get("currency", ""), None, None, None
         returns = []
     return PartnerTransaction(
         transaction_id=record.operation_id,
-        member_id=record.member_id,
+        member_id=record.member_id or None,
         amount=to_str(amount),
         currency=currency,
         channel="store" if channel == "store" else "online" if channel == "online" else None,

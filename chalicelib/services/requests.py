@@ -85,7 +85,7 @@ class PurchaseItem(Strict):
 
 class PurchaseRequest(Strict):
     transaction_id: OperationId
-    member: MemberRef
+    member: MemberRef | None = None  # none: a sale without a member (nothing earned, nothing personal kept)
     amount: Decimal_
     currency: str
     occurred_at: AwareDatetime

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from ..domain.effect import measure_return
-from ..domain.errors import NotFound
+from ..domain.errors import NotFound, RuleViolation
 from ..domain.ledger import Entry, OperationRecord, Sale, new_entry, operation_key, tier_entry
 from ..domain.money import parse_amount, to_str
 from ..domain.movements import EntryType, OperationKind
@@ -26,6 +26,7 @@ from ..domain.program import OPERATOR, Program
 from ..domain.purchases import Clawback, PurchaseFacts, ReturnedLine, ReturnRef, legacy_facts
 from ..domain.tiers import ReturnedPurchase, record_return, redecide_after_return
 from ..domain.wallet import Portion, Wallet
+from .anonymous_sales import ANONYMOUS
 from .operations import Decide, Operation, Outcome, Reply, fingerprint, read_once_then_afresh, run_operation
 from .programs import current_program
 from .requests import ReturnRequest
@@ -45,6 +46,8 @@ def return_purchase(rt: Runtime, partner_id: str, transaction_id: str, request: 
         purchase = rt.store.operations.find(purchase_key)
         if purchase is None:
             raise NotFound(f"transaction {transaction_id} not found")
+        if purchase.data.get(ANONYMOUS):
+            raise RuleViolation(f"transaction {transaction_id} was a sale without a member: nothing to return")
         program = current_program(rt)
         currency = purchase_facts(purchase, program).currency
         amount = parse_amount(request.amount, currency)  # a bad amount is refused before any write

@@ -151,8 +151,11 @@ def finalize_day(rt: Runtime, day: str, flows: PointFlows) -> str:
         previous.outstanding_vouchers if previous else {},
     )
     document = json.dumps(settlement.document(), separators=(",", ":"))
-    if flows.effects:  # before the day is closed: a close that stops between the two runs again and rewrites them
+    # Before the day is closed: a close that stops in between runs again and rewrites them.
+    if flows.effects:
         rt.store.settlements.save_effects(day, flows.effects)
+    if flows.member_sales:
+        rt.store.sales.save_member_sales(day, flows.member_sales)
     if not rt.store.settlements.save_closed(settlement, document):
         return rt.store.settlements.get_document(day) or document  # a concurrent close stored it first
     rt.store.settlements.advance_cursor(LAST_CLOSED, day)

@@ -392,6 +392,25 @@ class SettlementItem(Model):
 TABLE_OF_MODEL[SettlementItem] = "settlements"
 
 
+class SaleSumsItem(Model):
+    """Purchases summed per day, in the settlements table: (SALES#<partner>, <day>) its members' purchases, written
+    by the day's close; (ANON#<partner>#<shard>, <day>) its sales without a member, added to by each sale's booking
+    (sharded by the sale's id, so a partner's busiest second stays far from one key's write limit). Amounts in
+    thousandths: domain/effect.py's SaleSums."""
+
+    class Meta:
+        table_name = "settlements"
+
+    period = UnicodeAttribute(hash_key=True)
+    part = UnicodeAttribute(range_key=True)
+    sales = NumberAttribute(default=0)  # how many purchases
+    amount = NumberAttribute(default=0)
+    amount_sq = NumberAttribute(default=0)
+
+
+TABLE_OF_MODEL[SaleSumsItem] = "settlements"
+
+
 class VoucherMemberIndex(GlobalSecondaryIndex["VoucherItem"]):
     class Meta:
         index_name = "by_member"

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Protocol
 
 from ..domain.campaigns import Campaign
-from ..domain.effect import EffectTally
+from ..domain.effect import EffectTally, SaleSums
 from ..domain.grants import GrantJob, PageDone, ShardFigures
 from ..domain.ledger import Entry, EntryFilter, OperationRecord
 from ..domain.listing import ShardRead, Window
@@ -37,6 +38,7 @@ from . import (
     member_pool,
     operations,
     rewards,
+    sales,
     settlements,
     spend_codes,
     vouchers,
@@ -297,6 +299,19 @@ class Webhooks(Protocol):
     def record_notice(self, event_id: str, sent_at: str) -> None: ...
 
 
+class Sales(Protocol):
+    """Purchases summed per partner and day: members' by the close, non-members' by each sale (store/sales.py)."""
+
+    def book_anonymous_sale(self, record: OperationRecord, day: str, amount: Decimal) -> None:
+        """The sale's record (DuplicateOperation: it exists) and its day's counter, in one transaction."""
+
+    def anonymous_sales(self, partner_id: str, first: str, last: str) -> SaleSums: ...
+
+    def save_member_sales(self, day: str, sales: dict[str, SaleSums]) -> None: ...
+
+    def member_sales(self, partner_id: str, first: str, last: str) -> SaleSums: ...
+
+
 @dataclass(frozen=True)
 class Store:
     directory: Directory
@@ -313,6 +328,7 @@ class Store:
     member_pool: MemberPool
     jobs: Jobs
     webhooks: Webhooks
+    sales: Sales
 
 
 # ---- DynamoDB ----------------------------------------------------------------------------------
@@ -519,6 +535,18 @@ class DynamoWebhooks:
     record_notice = staticmethod(webhooks.record_notice)
 
 
+@dataclass(frozen=True)
+class DynamoSales:
+    settings: Settings
+
+    anonymous_sales = staticmethod(sales.anonymous_sales)
+    save_member_sales = staticmethod(sales.save_member_sales)
+    member_sales = staticmethod(sales.member_sales)
+
+    def book_anonymous_sale(self, record: OperationRecord, day: str, amount: Decimal) -> None:
+        sales.book_anonymous_sale(record, day, amount, self.settings)
+
+
 def dynamodb_store(settings: Settings) -> Store:
     return Store(
         directory=DynamoDirectory(settings),
@@ -535,4 +563,5 @@ def dynamodb_store(settings: Settings) -> Store:
         member_pool=CognitoMemberPool(settings),
         jobs=DynamoJobs(settings),
         webhooks=DynamoWebhooks(),
+        sales=DynamoSales(settings),
     )

@@ -316,7 +316,9 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
     clock.advance(days=1)
     call("POST", "/v1/admin/settlements/2026-11-23/close", admin)
     call("GET", "/v1/admin/settlements/2026-11-23", admin)
-    call("GET", "/v1/admin/campaigns/double/effect?from=2026-11-01&to=2026-11-30", admin)
+    call("GET", "/v1/admin/campaigns/double/effect?to=2026-11-30", admin)
+    call("GET", "/v1/reports/members-vs-non-members?from=2026-11-01&to=2026-11-30", key)
+    call("GET", "/v1/admin/partners/alpha/members-vs-non-members?from=2026-11-01&to=2026-11-30", admin)
     assert call("GET", "/v1/admin/settlements/2026-11-23/statements/alpha?format=html", admin).status == 200
     call("GET", "/v1/settlements/2026-11-23", key)
     assert call("GET", "/v1/settlements/2026-11-23?format=csv", key).body.startswith(b"section,line,counterparty,")

@@ -123,4 +123,5 @@ def memory_store(memory: Memory) -> Store:
         member_pool=None,  # type: ignore[arg-type]
         jobs=None,  # type: ignore[arg-type]
         webhooks=None,  # type: ignore[arg-type]
+        sales=None,  # type: ignore[arg-type]
     )
