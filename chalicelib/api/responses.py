@@ -575,6 +575,7 @@ class SalesComparison(Answer):
     """Members against sales without a member, at one partner, over closed days."""
 
     partner_id: str
+    currency: str = Field(description="the partner's: every amount here is in it")
     from_: date = Field(alias="from")
     to: date
     closed_through: date | None = Field(description="the last closed settlement day: later days are not counted yet")

@@ -84,13 +84,18 @@ def get_segment(call: Call, segment_id: str) -> dict[str, Any]:
     response=SegmentCountView,
 )
 def count_segment(call: Call, segment_id: str) -> dict[str, Any]:
-    """Count the segment's members again (wallets change: a segment over the last months moves every day)."""
+    """Count the segment's members again (wallets change: a segment over the last months moves every day). While a
+    count of its rules is running, that count is the answer."""
     from ..jobs import segment_counts as count_job
 
-    found = call.rt.store.directory.get_segment(segment_id)
+    found = call.rt.store.directory.segment_with_count(segment_id)
     if found is None:
         raise NotFound(f"segment {segment_id} does not exist", field="segment_id")
-    view = segment_counts.count_view(call.rt, count_job.start(call.rt, found))
+    segment, job_id = found
+    running = segment_counts.running_count(call.rt, segment, job_id)
+    if running is not None:
+        return running  # one count at a time: the one running over these rules
+    view = segment_counts.count_view(call.rt, count_job.start(call.rt, segment))
     assert view is not None  # just recorded
     return view
 

@@ -8,12 +8,16 @@ the line) + fixed points; each campaign's line in the breakdown is what it adds 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from .earning import BreakdownLine, PurchaseLine, floor_points
 from .program import BirthdayRule
+
+# A measured campaign's figures stay in its members' wallets this long after it ends: a purchase may be posted up to
+# 90 days late (services/earning.py's MAX_POSTING_DELAY), and a return of a measured purchase counts until then.
+MEASURED_AFTER_END = timedelta(days=90)
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,11 @@ class Campaign:
     @property
     def measured(self) -> bool:
         return self.control_share > 0
+
+    @property
+    def kept_until(self) -> str:
+        """The last day its members' running figures are kept (domain/effect.py's Running)."""
+        return (self.ends_at + MEASURED_AFTER_END).date().isoformat()
 
     def active(self, at: datetime) -> bool:
         return self.starts_at <= at < self.ends_at

@@ -283,11 +283,13 @@ def measure_return(
     return measured
 
 
-def forget_ended(measures: dict[str, Running], today: str) -> None:
-    """Drop the figures of campaigns past their `kept_until`. Only by date: a campaign this container's cache does
-    not list (created a moment ago elsewhere) keeps its members' figures."""
-    for campaign_id in [c for c, running in measures.items() if running.kept_until < today]:
-        del measures[campaign_id]
+def forget_ended(measures: dict[str, Running], today: str, current: dict[str, str]) -> None:
+    """Drop the figures of campaigns past their `kept_until`, or past the date their campaign now says (`current`:
+    campaign -> kept until, as the campaign stands now: extended, it keeps them longer). Only by date: a campaign this
+    container's cache does not list (created a moment ago elsewhere) keeps its members' figures."""
+    for campaign_id, running in list(measures.items()):
+        if max(running.kept_until, current.get(campaign_id, "")) < today:
+            del measures[campaign_id]
 
 
 # ---- members against non-members ----------------------------------------------------------------------------

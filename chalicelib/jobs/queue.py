@@ -36,20 +36,23 @@ def page_id(cursor: str | None) -> str:
 
 def run_pages(rt: Runtime, job: str, job_id: str, shard: str, cursor: str | None, page: Page) -> int:
     """A sharded job's shard, from `cursor` (None: its first page) to its end, or to the first page that sends the
-    next one as a message (so no run nears Lambda's 15 minutes). Each page's completion record is written once: a
-    redelivered page that was completed only passes on where its shard goes on from. Returns the members the pages
-    run here went through."""
+    next one as a message (so no run nears Lambda's 15 minutes). Returns the members the pages run here went through.
+
+    Each page's completion record is written once, and a page sends the next page's message before it completes:
+    so a page found complete was carried on by the run that completed it, and a redelivered message stops there (a
+    run that died before completing its page is redelivered, runs the page, and sends the next one again: that
+    message finds the next page complete, or runs it once, the completion record deciding between two at once)."""
     went_through = 0
     while True:
-        completed = rt.store.jobs.page_done(job_id, shard, page_id(cursor))
-        if completed is not None:
-            next_cursor = completed.next_cursor
-        else:
-            figures, next_cursor = page(cursor)
-            if rt.store.jobs.complete_page(job_id, shard, page_id(cursor), next_cursor, figures, iso(rt.now())):
-                went_through += figures.seen
-        if next_cursor is None:
+        if rt.store.jobs.page_done(job_id, shard, page_id(cursor)) is not None:
             return went_through
-        if enqueue(rt, [{"job": job, "job_id": job_id, "shard": shard, "cursor": next_cursor}]):
-            return went_through  # the rest of the shard runs in its own invocation
+        figures, next_cursor = page(cursor)
+        sent = next_cursor is not None and enqueue(
+            rt, [{"job": job, "job_id": job_id, "shard": shard, "cursor": next_cursor}]
+        )
+        if not rt.store.jobs.complete_page(job_id, shard, page_id(cursor), next_cursor, figures, iso(rt.now())):
+            return went_through  # another run completed it meanwhile
+        went_through += figures.seen
+        if next_cursor is None or sent:
+            return went_through  # done, or the rest of the shard runs in its own invocation
         cursor = next_cursor

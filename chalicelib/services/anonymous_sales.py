@@ -1,7 +1,8 @@
 """A purchase without a member (POST /v1/transactions with no `member`): a sale the partner posts so that members and
 non-members can be compared (services/sales_comparison.py). Nothing is earned and nothing personal is kept: the
 sale's operation record (its answer, amount, channel and store, for replays and the partner's listing) and what it
-adds to the partner's day of non-member sales, written together in one transaction (2 items, no read).
+adds to the partner's day of non-member sales, written together in one transaction (2 items, no read). Two sales
+on the same counter at the same moment conflict: the loser is retried here with backoff, as every booking is.
 
 Exactly once per (partner, transaction_id), as every purchase: the same id again answers the first answer; with
 another body (a member's purchase among them), 409. A return of such a sale is refused: there are no points to take
@@ -13,12 +14,13 @@ from decimal import Decimal
 from typing import Any
 
 from ..domain.earning import PurchaseLine, split_purchase
-from ..domain.errors import CurrencyMismatch, DomainError, DuplicateOperation
+from ..domain.errors import CurrencyMismatch, DomainError, DuplicateOperation, RetryLater, TransientFailure
 from ..domain.ledger import OperationRecord
 from ..domain.money import parse_amount, parse_currency
 from ..domain.movements import OperationKind
 from ..domain.program import Partner
-from .operations import Operation, Reply, body_text, replay
+from ..observability import logger
+from .operations import Operation, Reply, backoff, body_text, replay
 from .requests import PurchaseRequest
 from .runtime import Runtime, iso
 
@@ -54,11 +56,16 @@ def record_anonymous_sale(rt: Runtime, partner: Partner, request: PurchaseReques
         facts,
         iso(now),
     )
-    try:
-        rt.store.sales.book_anonymous_sale(record, now.date().isoformat(), amount)
-    except DuplicateOperation:
-        return replay(rt, operation)
-    return Reply(201, text)
+    for attempt in range(1, rt.settings.write_attempts + 1):
+        try:
+            rt.store.sales.book_anonymous_sale(record, now.date().isoformat(), amount)
+            return Reply(201, text)
+        except DuplicateOperation:
+            return replay(rt, operation)
+        except TransientFailure as failure:  # throttled, or another sale's transaction on the same counter
+            logger.warning("transient DynamoDB failure", extra={"op": operation.key, "error": str(failure)})
+            backoff(attempt, cap=0.4)
+    raise RetryLater("the service is busy; retry with the same id")
 
 
 def _checked(rt: Runtime, partner: Partner, request: PurchaseRequest) -> tuple[Decimal, dict[str, Any]]:

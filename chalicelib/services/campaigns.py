@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from ..domain.campaigns import Campaign
+from ..domain.campaigns import MEASURED_AFTER_END, Campaign
 from ..domain.errors import InvalidRequest, RuleViolation
 from ..domain.money import parse_rate
 from ..domain.settlement import OPERATOR
@@ -36,7 +36,16 @@ def save_campaign(rt: Runtime, request: CampaignRequest, *, create: bool) -> dic
 
 
 def delete_campaign(rt: Runtime, campaign_id: str) -> None:
-    rt.store.directory.delete_campaign(campaign_id)
+    """End the campaign now. A measured one that has started is kept, ended (its end set to now): its report goes on
+    naming it, and its id stays taken (its members' groups and figures belong to it)."""
+    now = rt.now()
+    document = rt.store.directory.campaign_document(campaign_id)
+    found = None if document is None else Campaign.from_document(document)
+    if document is not None and found is not None and found.measured and found.starts_at <= now:
+        ended = {**document, "ends_at": iso(min(found.ends_at, now))}
+        rt.store.directory.save_campaign(ended, iso(now), create=False)
+    else:
+        rt.store.directory.delete_campaign(campaign_id)
     rt.cache.forget("campaigns")
 
 
@@ -63,20 +72,37 @@ def public_campaigns(rt: Runtime, at: datetime) -> list[dict[str, Any]]:
 
 
 def _check_measurement(rt: Runtime, request: CampaignRequest, *, create: bool) -> None:
-    """A started campaign keeps its control share: a member's group follows from it, and a member moved to the other
-    group would carry their figures across (the two groups would mix). And at most MAX_MEASURED measured at once."""
+    """A member's group follows from the campaign id and its control share, and their figures from its days: once a
+    campaign has started (or was ever measured) its control share and its start stay, and a measured id is not used
+    again (the groups, or two campaigns' figures, would mix). At most MAX_MEASURED measured campaigns whose figures
+    wallets still keep (running, or ended less than MEASURED_AFTER_END ago)."""
     now = rt.now()
     campaigns = rt.store.directory.list_campaigns()  # read now, not from the cache: the check is about what is stored
     before = None if create else next((c for c in campaigns if c.campaign_id == request.campaign_id), None)
-    share = Decimal(request.control_share or 0)
-    if before is not None and before.starts_at <= now and before.control_share != share:
+    measured_before = bool(rt.store.settlements.effect_days(request.campaign_id))
+    if create and measured_before:
         raise RuleViolation(
-            "control_share cannot change once the campaign has started (its groups would mix)", field="control_share"
+            f"campaign {request.campaign_id} was measured before: give the new campaign a new id", field="campaign_id"
         )
-    running = [c for c in campaigns if c.measured and c.ends_at > now and c.campaign_id != request.campaign_id]
-    if share > 0 and len(running) >= MAX_MEASURED:
+    share = Decimal(request.control_share or 0)
+    if before is not None and (before.starts_at <= now or measured_before):
+        if before.control_share != share:
+            raise RuleViolation(
+                "control_share cannot change once the campaign has started (its groups would mix)",
+                field="control_share",
+            )
+        if before.measured and before.starts_at != request.starts_at:
+            raise RuleViolation("a measured campaign's start cannot move once it has started", field="starts_at")
+    kept = [
+        c
+        for c in campaigns
+        if c.measured and c.kept_until >= now.date().isoformat() and c.campaign_id != request.campaign_id
+    ]
+    if share > 0 and len(kept) >= MAX_MEASURED:
         raise RuleViolation(
-            f"at most {MAX_MEASURED} campaigns with a control group at once; end one first", field="control_share"
+            f"at most {MAX_MEASURED} campaigns with a control group at once (counted until {MEASURED_AFTER_END.days}"
+            " days after they end)",
+            field="control_share",
         )
 
 

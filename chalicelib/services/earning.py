@@ -81,11 +81,11 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
         now = rt.now()
         occurred_at = check_occurred_at(request.occurred_at, now)
         timely = now - occurred_at <= BONUS_POSTING_GRACE
+        every_campaign = all_campaigns(rt)
         campaigns = (
-            [c for c in all_campaigns(rt) if c.applies(occurred_at, partner.partner_id, request.channel)]
-            if timely
-            else []
+            [c for c in every_campaign if c.applies(occurred_at, partner.partner_id, request.channel)] if timely else []
         )
+        kept_until = {c.campaign_id: c.kept_until for c in every_campaign if c.measured}
         segments = all_segments(rt) if any(c.segment for c in campaigns) else {}
         member_id = resolve_member(rt, member)
 
@@ -94,7 +94,7 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
 
         def decide(wallet: Wallet, now: datetime) -> Outcome:
             targeted = targeted_campaigns(campaigns, segments, wallet, occurred_at.date())
-            forget_ended(wallet.campaign_measures, now.date().isoformat())
+            forget_ended(wallet.campaign_measures, now.date().isoformat(), kept_until)
             purchase = purchase_for(
                 program, partner, wallet, amount, currency, lines, occurred_at, campaigns, timely, targeted
             )
@@ -176,7 +176,7 @@ def purchase_for(
         referral=(referral, wallet.referred_by) if first and referral and wallet.referred_by else None,
         rate_text=lambda category: partner.rate_text(category, program.point_value, currency),
         measured=sorted(groups.items()) if currency == program.currency else [],
-        kept_until={c.campaign_id: (c.ends_at + MAX_POSTING_DELAY).date().isoformat() for c in measured},
+        kept_until={c.campaign_id: c.kept_until for c in measured},
     )
 
 

@@ -168,13 +168,13 @@ def execute(rt: Runtime, operation: Operation, member_id: str, decide: Decide) -
             if conflicts_left <= 0:
                 logger.warning("wallet stayed busy", extra={"op": operation.key})
                 raise RetryLater("the member's wallet is busy; retry with the same id") from None
-            _backoff(rt.settings.conflict_attempts - conflicts_left, cap=0.05)
+            backoff(rt.settings.conflict_attempts - conflicts_left, cap=0.05)
         except TransientFailure as failure:
             transient_left -= 1
             logger.warning("transient DynamoDB failure", extra={"op": operation.key, "error": str(failure)})
             if transient_left <= 0:
                 raise RetryLater("the service is busy; retry with the same id") from None
-            _backoff(rt.settings.write_attempts - transient_left, cap=0.4)
+            backoff(rt.settings.write_attempts - transient_left, cap=0.4)
 
 
 def _attempt(rt: Runtime, operation: Operation, member_id: str, decide: Decide, read: WalletRead) -> Reply:
@@ -306,7 +306,7 @@ def expire_due_lots(wallet: Wallet, now: datetime, booked_at: datetime | None = 
     ]
 
 
-def _backoff(attempt: int, cap: float) -> None:
+def backoff(attempt: int, cap: float) -> None:
     time.sleep(random.uniform(0, min(cap, 0.005 * 2**attempt)))
 
 
@@ -352,10 +352,10 @@ def apply_to_wallet(
             rt.store.bookings.commit(booking)
             return entries
         except ConcurrencyConflict:
-            _backoff(attempt, cap=0.05)
+            backoff(attempt, cap=0.05)
         except TransientFailure:
             transient_left -= 1
             if transient_left <= 0:
                 raise
-            _backoff(attempt, cap=0.4)
+            backoff(attempt, cap=0.4)
     raise RetryLater(f"member {member_id} stayed busy")

@@ -26,16 +26,20 @@ def compare(rt: Runtime, partner_id: str, first: date, last: date) -> dict[str, 
         raise InvalidRequest("to must not be before from", field="to")
     if last - first > timedelta(days=MAX_DAYS - 1):
         raise InvalidRequest(f"at most {MAX_DAYS} days at a time", field="to")
-    if rt.store.directory.get_partner(partner_id) is None:
+    partner = rt.store.directory.get_partner(partner_id)
+    if partner is None:
         raise NotFound(f"partner {partner_id} does not exist", field="partner_id")
     closed = rt.store.settlements.cursor(LAST_CLOSED)
     through = min(last.isoformat(), closed) if closed else None
+    if through is not None and through < first.isoformat():  # no closed day in the range yet
+        through = None
     members = SaleSums() if through is None else rt.store.sales.member_sales(partner_id, first.isoformat(), through)
     others = SaleSums() if through is None else rt.store.sales.anonymous_sales(partner_id, first.isoformat(), through)
     member_basket, other_basket = members.basket(), others.basket()
     found = difference(member_basket, other_basket)
     return {
         "partner_id": partner_id,
+        "currency": partner.currency,
         "from": first.isoformat(),
         "to": last.isoformat(),
         "closed_through": closed,

@@ -29,7 +29,7 @@ def new_count(rt: Runtime, segment: Segment) -> SegmentCount:
     shards = tuple(f"scan-{n}" for n in range(segments))
     count = SegmentCount(job_id, segment.to_dict(), shards, segments, iso(rt.now()))
     rt.store.jobs.create_count(count)
-    rt.store.directory.set_count_job(segment.segment_id, job_id)
+    rt.store.directory.set_count_job(segment, job_id)  # not if replaced meanwhile: that one's count is its own
     return count
 
 
@@ -44,9 +44,11 @@ def count_page(rt: Runtime, count: SegmentCount, shard: str, cursor: str | None)
     return ShardFigures(seen=len(wallets), matched=matched), next_cursor
 
 
-def count_view(rt: Runtime, job_id: str) -> dict[str, Any] | None:
+def count_view(rt: Runtime, job_id: str, segment: Segment | None = None) -> dict[str, Any] | None:
+    """The count's progress; None if there is no such count, or it counted other rules than `segment`'s now (a
+    replacement whose own count did not start: its members are not these)."""
     count = rt.store.jobs.get_count(job_id)
-    if count is None:
+    if count is None or (segment is not None and count.segment != segment.to_dict()):
         return None
     figures = rt.store.jobs.shard_figures(job_id, list(count.shards))
     done = all(f.finished for f in figures)
@@ -66,4 +68,10 @@ def segment_with_count(rt: Runtime, segment_id: str) -> dict[str, Any]:
     if found is None:
         raise NotFound(f"segment {segment_id} does not exist", field="segment_id")
     segment, job_id = found
-    return {**segment.to_dict(), "count": None if job_id is None else count_view(rt, job_id)}
+    return {**segment.to_dict(), "count": None if job_id is None else count_view(rt, job_id, segment)}
+
+
+def running_count(rt: Runtime, segment: Segment, job_id: str | None) -> dict[str, Any] | None:
+    """The segment's count still running over its current rules, if any: asked to count again, it answers that."""
+    view = None if job_id is None else count_view(rt, job_id, segment)
+    return view if view is not None and view["status"] == "running" else None

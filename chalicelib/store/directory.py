@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from pynamodb.exceptions import DeleteError, PutError, TransactWriteError
+from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from ..domain.campaigns import Campaign
@@ -181,6 +181,12 @@ def delete_campaign(campaign_id: str) -> None:
         raise
 
 
+def campaign_document(campaign_id: str) -> dict[str, Any] | None:
+    """The campaign as the operator defined it (one GetItem)."""
+    item = get_or_none(CampaignItem, f"CAMPAIGN#{campaign_id}", consistent_read=True)
+    return None if item is None else dict(item.document)
+
+
 def list_campaigns() -> list[Campaign]:
     with translated():
         return [Campaign.from_document(item.document) for item in CampaignItem.campaigns.query("campaign")]
@@ -203,11 +209,18 @@ def get_segment(segment_id: str) -> Segment | None:
     return None if item is None else Segment.from_dict(item.document)
 
 
-def set_count_job(segment_id: str, job_id: str) -> None:
-    with translated():
-        SegmentItem(pk=f"SEGMENT#{segment_id}").update(
-            actions=[SegmentItem.count_job.set(job_id)], condition=SegmentItem.pk.exists()
-        )
+def set_count_job(segment: Segment, job_id: str) -> bool:
+    """Name the count on the segment, if the segment still has the rules counted (False: it was replaced since)."""
+    try:
+        with translated():
+            SegmentItem(pk=f"SEGMENT#{segment.segment_id}").update(
+                actions=[SegmentItem.count_job.set(job_id)], condition=SegmentItem.document == segment.to_dict()
+            )
+        return True
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
 
 
 def segment_with_count(segment_id: str) -> tuple[Segment, str | None] | None:

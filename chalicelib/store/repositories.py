@@ -81,13 +81,16 @@ class Directory(Protocol):
 
     def list_campaigns(self) -> list[Campaign]: ...
 
+    def campaign_document(self, campaign_id: str) -> dict[str, Any] | None: ...
+
     def save_segment(self, segment: Segment, updated_at: str, *, create: bool) -> None: ...
 
     def list_segments(self) -> list[Segment]: ...
 
     def get_segment(self, segment_id: str) -> Segment | None: ...
 
-    def set_count_job(self, segment_id: str, job_id: str) -> None: ...
+    def set_count_job(self, segment: Segment, job_id: str) -> bool:
+        """False: the segment's rules changed since `segment` was read (the count is not named on it)."""
 
     def segment_with_count(self, segment_id: str) -> tuple[Segment, str | None] | None: ...
 
@@ -344,6 +347,7 @@ class DynamoDirectory:
     save_campaign = staticmethod(directory.save_campaign)
     delete_campaign = staticmethod(directory.delete_campaign)
     list_campaigns = staticmethod(directory.list_campaigns)
+    campaign_document = staticmethod(directory.campaign_document)
     save_segment = staticmethod(directory.save_segment)
     list_segments = staticmethod(directory.list_segments)
     get_segment = staticmethod(directory.get_segment)

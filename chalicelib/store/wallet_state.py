@@ -290,7 +290,12 @@ def _measures_state(measures: dict[str, Running]) -> dict[str, list[Any]]:
 
 
 def _measures_of(raw: dict[str, list[Any]] | None) -> dict[str, Running]:
-    return {c: Running(Decimal(spend), int(n), str(until)) for c, (spend, n, until) in (raw or {}).items()}
+    """[spend, purchases, kept until]; written by the first version without the date: kept until the campaign's
+    current end says otherwise (services/earning.py)."""
+    return {
+        c: Running(Decimal(row[0]), int(row[1]), str(row[2]) if len(row) > 2 else "9999-12-31")
+        for c, row in (raw or {}).items()
+    }
 
 
 def raw_to_hold(key: str, raw: dict[str, Any]) -> Hold:

@@ -162,7 +162,7 @@ def test_an_ended_campaign_keeps_its_figures_and_a_bad_day_is_refused(coalition,
     bad = coalition.api.get("/v1/admin/campaigns/double/effect?to=yesterday", token=coalition.admin)
 
     both = ended["groups"][TREATED]["customers"] + ended["groups"][CONTROL]["customers"]
-    assert (both, ended["from"], ended["to"], ended["control_share"]) == (1, "2026-11-23", "2026-11-23", None)
+    assert (both, ended["from"], ended["to"], ended["control_share"]) == (1, "2026-11-23", "2026-11-23", "0.5")
     assert before_it["from"] is None and before_it["groups"][TREATED]["customers"] == 0
     assert before_it["effect"]["spend_per_customer"] is None
     assert (never.status, never.error_code) == (404, "not_found")
