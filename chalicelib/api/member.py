@@ -7,8 +7,8 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from ..services import identity, members, privacy, profile, vouchers
-from ..services.operations import Reply
+from ..services import identity, members, offers, privacy, profile, vouchers
+from ..services.operations import Reply, body_text
 from ..services.requests import CardClaimRequest, ProfilePatch, SelfEnrolRequest, SpendCodeRequest, VoucherRequest
 from ..services.voucher_views import VoucherList
 from .queries import HistoryPage, Limited
@@ -18,6 +18,8 @@ from .responses import (
     MemberExport,
     MemberLinked,
     MemberOverview,
+    OfferList,
+    OfferView,
     SpendCodeIssued,
     VoucherConverted,
 )
@@ -117,3 +119,25 @@ def my_vouchers(call: Call) -> VoucherList:
 def issue_spend_code(call: Call, body: SpendCodeRequest) -> dict[str, Any]:
     """A code to show at a till: one spending of up to points_max points, valid a few minutes."""
     return members.issue_spend_code(call.rt, call.member_id, body)
+
+
+@endpoint(member_api, "/v1/me/offers", "GET", audience="member", response=OfferList)
+def my_offers(call: Call) -> dict[str, Any]:
+    """The opt-in offers open to you now or soon (your tier, your segments), and whether you enrolled: an offer
+    rewards your purchases only once you enrolled."""
+    return {"offers": offers.offers_for(call.rt, call.member_id)}
+
+
+@endpoint(
+    member_api,
+    "/v1/me/offers/{offer_id}/enrolment",
+    "POST",
+    audience="member",
+    status=201,
+    response=OfferView,
+)
+def enrol_in_offer(call: Call, offer_id: str) -> Reply:
+    """Enrol in an offer open to you: your purchases from now on earn it. Enrolling again changes nothing: the same
+    answer, with `Idempotent-Replay: true`."""
+    enrolled, view = offers.enrol(call.rt, call.member_id, offer_id)
+    return Reply(201, body_text(view), replayed=not enrolled)

@@ -482,6 +482,26 @@ class Campaign(Answer):
     )
 
 
+class OfferView(Answer):
+    """An opt-in offer as the member sees it: what it gives, where, and whether they enrolled."""
+
+    offer_id: str
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+    partners: list[str] = Field(description="where it applies (empty: every partner)")
+    categories: list[str] = Field(description="on which lines (empty: every line)")
+    channel: Literal["store", "online"] | None
+    multiplier: DecimalText | None = None
+    points: Points | None = None
+    max_per_member: int | None
+    enrolled: bool
+
+
+class OfferList(Answer):
+    offers: list[OfferView]
+
+
 # ---- targeting (issue 12) -----------------------------------------------------------------------------------------
 class Band(Answer):
     min: int | DecimalText | None = None

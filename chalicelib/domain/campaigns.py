@@ -37,6 +37,7 @@ class Campaign:
     rule: str | None = None  # the breakdown's rule name, when not "campaign:<id>" (the birthday month)
     segment: str | None = None  # only the members of this segment (domain/segments.py)
     control_share: Decimal = Decimal(0)  # the share of targeted members held out and measured (domain/effect.py)
+    opt_in: bool = False  # an offer: only the members who enrolled in it (POST /v1/me/offers/{id}/enrolment) earn it
 
     @property
     def measured(self) -> bool:
@@ -86,6 +87,7 @@ class Campaign:
             max_per_member=doc.get("max_per_member"),
             segment=doc.get("segment"),
             control_share=Decimal(doc.get("control_share") or 0),
+            opt_in=bool(doc.get("opt_in")),
         )
 
 
@@ -145,3 +147,9 @@ def birthday_campaign(
         multiplier=rule.multiplier,
         rule="birthday_month",
     )
+
+
+def forget_ended_offers(offers: dict[str, str], today: str) -> None:
+    """A member's enrolments (offer -> its last day) after the offer's last day: dropped, the wallet stays bounded."""
+    for offer_id in [o for o, last_day in offers.items() if last_day < today]:
+        del offers[offer_id]

@@ -149,6 +149,7 @@ class Wallet:
     campaign_counts: dict[str, int] = field(default_factory=dict)  # campaign id -> times it rewarded the member
     # Measured campaigns (with a control group) -> the member's figures in them so far: domain/effect.py
     campaign_measures: dict[str, Running] = field(default_factory=dict)
+    offers: dict[str, str] = field(default_factory=dict)  # opt-in offers enrolled in -> the offer's last day
     # The tier kept whatever purchases are returned: the base tier at enrolment, then what a review decided
     # (None: the base tier). A return lowers the tier to no less than this. A wallet written before upgrades
     # recorded their basis takes its tier as its floor when read (tiers.adopt_legacy_tier).

@@ -30,6 +30,8 @@ def save_campaign(rt: Runtime, request: CampaignRequest, *, create: bool) -> dic
     _check_measurement(rt, request, create=create)
     document = request.model_dump(mode="json", exclude_none=True)
     document["starts_at"], document["ends_at"] = iso(request.starts_at), iso(request.ends_at)
+    if not request.opt_in:
+        del document["opt_in"]  # shown when it is one: a campaign as it always was otherwise
     rt.store.directory.save_campaign(document, iso(rt.now()), create=create)
     rt.cache.forget("campaigns")
     return document
@@ -52,7 +54,8 @@ def delete_campaign(rt: Runtime, campaign_id: str) -> None:
 def public_campaigns(rt: Runtime, at: datetime) -> list[dict[str, Any]]:
     """What GET /v1/program publishes: campaigns running now or later, without their funding. A campaign for a
     segment, or one with a control group, is not for everyone to see: the members it targets earn it, and a held-out
-    member would read a promise the programme does not keep for them."""
+    member would read a promise the programme does not keep for them. An opt-in offer is shown to the members it is
+    open to (GET /v1/me/offers)."""
     return [
         {
             "campaign_id": c.campaign_id,
@@ -67,7 +70,7 @@ def public_campaigns(rt: Runtime, at: datetime) -> list[dict[str, Any]]:
             **({"multiplier": format(c.multiplier, "f")} if c.multiplier is not None else {"points": c.points}),
         }
         for c in sorted(all_campaigns(rt), key=lambda c: c.campaign_id)
-        if c.ends_at > at and c.segment is None and not c.measured
+        if c.ends_at > at and c.segment is None and not c.measured and not c.opt_in
     ]
 
 
@@ -123,6 +126,10 @@ def _check(rt: Runtime, request: CampaignRequest) -> None:
             raise InvalidRequest("control_share must be from 0.01 to 0.50", field="control_share")
     if request.segment is not None:
         require_segment(rt, request.segment)
+    if request.opt_in and request.control_share is not None:
+        # Members who choose to enrol are not like those who do not: comparing them with a held-out group of the
+        # targeted would measure the choosing, not the offer.
+        raise InvalidRequest("an opt-in offer holds out no control group", field="control_share")
     tiers = {tier.name for tier in current_program(rt).tiers}
     for tier in request.tiers or []:
         if tier not in tiers:

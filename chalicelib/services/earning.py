@@ -16,7 +16,7 @@ from fractions import Fraction
 
 from ..domain import limits
 from ..domain.awards import Award, Purchase, purchase_awards
-from ..domain.campaigns import Campaign, birthday_campaign
+from ..domain.campaigns import Campaign, birthday_campaign, forget_ended_offers
 from ..domain.earning import PurchaseLine, split_purchase
 from ..domain.effect import CONTROL, TREATED, forget_ended, in_control, measure_purchase
 from ..domain.errors import CurrencyMismatch, RuleViolation
@@ -95,6 +95,7 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
         def decide(wallet: Wallet, now: datetime) -> Outcome:
             targeted = targeted_campaigns(campaigns, segments, wallet, occurred_at.date())
             forget_ended(wallet.campaign_measures, now.date().isoformat(), kept_until)
+            forget_ended_offers(wallet.offers, now.date().isoformat())
             purchase = purchase_for(
                 program, partner, wallet, amount, currency, lines, occurred_at, campaigns, timely, targeted
             )
@@ -117,14 +118,22 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
 
 
 def targeted_campaigns(campaigns: list[Campaign], segments: dict[str, Segment], wallet: Wallet, on: date) -> set[str]:
-    """The campaigns (already applying to the purchase) whose tier filter and segment take in this member. A segment
-    the cache does not know yet (defined a moment ago, in another container) takes in nobody until it does."""
+    """The campaigns (already applying to the purchase) whose tier filter and segment take in this member, an offer
+    only once they enrolled. A segment the cache does not know yet (defined a moment ago, in another container) takes
+    in nobody until it does."""
+    enrolled = wallet.offers
     return {
         c.campaign_id
         for c in campaigns
-        if c.targets(wallet.tier)
-        and (c.segment is None or (c.segment in segments and segments[c.segment].matches(wallet, on)))
+        if open_to(c, segments, wallet, on) and (not c.opt_in or c.campaign_id in enrolled)
     }
+
+
+def open_to(campaign: Campaign, segments: dict[str, Segment], wallet: Wallet, on: date) -> bool:
+    """Does the campaign take this member in: its tier filter and its segment (an offer: before enrolling)?"""
+    return campaign.targets(wallet.tier) and (
+        campaign.segment is None or (campaign.segment in segments and segments[campaign.segment].matches(wallet, on))
+    )
 
 
 def purchase_for(

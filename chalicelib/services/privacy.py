@@ -69,6 +69,7 @@ def export_member(rt: Runtime, member_id: str) -> dict[str, Any]:
             "activity": {month: vars(figures) for month, figures in sorted(wallet.activity.items())},
             "engagements": wallet.engagements,
             "campaign_counts": wallet.campaign_counts,
+            "offers": dict(wallet.offers),
             "campaign_measures": {
                 campaign: {"spend": format(r.spend, "f"), "purchases": r.purchases, "kept_until": r.kept_until}
                 for campaign, r in wallet.campaign_measures.items()

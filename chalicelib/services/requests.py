@@ -409,6 +409,7 @@ class CampaignRequest(Strict):
     points: Annotated[int, Field(strict=True, gt=0, le=1_000_000)] | None = None
     max_per_member: Annotated[int, Field(strict=True, ge=1)] | None = None
     segment: SegmentId | None = None
+    opt_in: Annotated[bool, Field(strict=True, description="an offer: only members who enrol in it earn it")] = False
     control_share: (
         Annotated[
             Decimal_,

@@ -161,6 +161,7 @@ def head_state(wallet: Wallet, placed: Layout) -> dict[str, Any]:
         "voucher_points": {issuer: n for issuer, n in wallet.voucher_points.items() if n},
         "profile": wallet.profile.to_dict() if wallet.profile != Profile() else None,
         **({"campaign_measures": _measures_state(wallet.campaign_measures)} if wallet.campaign_measures else {}),
+        **({"offers": dict(wallet.offers)} if wallet.offers else {}),
         "names": names.listed,  # the partners that lots and activity name by position
     }
 
@@ -209,6 +210,7 @@ def wallet_from_state(
         engagements=dict(state.get("engagements") or {}),
         campaign_counts=dict(state.get("campaign_counts") or {}),
         campaign_measures=_measures_of(state.get("campaign_measures")),
+        offers={str(o): str(last_day) for o, last_day in (state.get("offers") or {}).items()},
         tier_floor=state.get("tier_floor"),
         tier_floor_review_on=state.get("tier_floor_review_on"),
         tier_basis=None if state.get("tier_basis") is None else TierBasis.from_dict(state["tier_basis"]),

@@ -232,6 +232,9 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
     member = call("POST", "/v1/members", key, {"email": "ann@example.com"}).json
     token = sign_up(api.container.settings, "ann@example.com")  # Ann, enrolled at the till, signs in
     call("POST", "/v1/me/claims", token, {"card_number": member["card_number"]})
+    call("POST", "/v1/admin/campaigns", admin, {**campaign, "campaign_id": "offer", "opt_in": True})
+    call("GET", "/v1/me/offers", token)
+    call("POST", "/v1/me/offers/offer/enrolment", token)
     newcomer = sign_up(api.container.settings, "bob@example.com")
     call("POST", "/v1/me/enrolment", newcomer, {"birth_date": "1990-05-17"})
     call("GET", f"/v1/members?card_number={member['card_number']}", key)

@@ -18,13 +18,15 @@ FINANCE_ROUTES = {
     ("POST", "/v1/settlements/{period}/links"),
     ("GET", "/v1/settlements/{period}/items"),
     ("GET", "/v1/reports/summary"),
+    ("GET", "/v1/reports/members-vs-non-members"),
 }
 ADMIN_ONLY_ROUTES = {("POST", "/v1/webhooks"), ("GET", "/v1/webhooks"), ("DELETE", "/v1/webhooks/{webhook_id}")}
 
 
 def partner_routes() -> dict[tuple[str, str], tuple[KeyScope, ...]]:
-    import app  # noqa: F401 - registers every blueprint's routes
+    import app
 
+    app.app.load_routes()  # routes register when first read (issue 11): read them now, whatever ran before
     return {(e.method, e.path): e.scopes for e in ENDPOINTS if "partner" in e.audiences}
 
 

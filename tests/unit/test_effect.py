@@ -68,6 +68,11 @@ def test_stored_rows_read_back_and_figures_are_dropped_by_date_only():
     rows = [Measured("x", TREATED, D("1.50"), 2, D("3.00"), 4), Measured("y", CONTROL, D("0"), 0, D("3.00"), 0)]
     assert measured_from_raw(measured_to_raw(rows)) == rows
     assert measured_to_raw([]) is None and measured_from_raw(None) == []
-    measures = {"old": Running(D(1), 1, "2026-11-22"), "today": Running(D(1), 1, "2026-11-23")}
-    forget_ended(measures, "2026-11-23")
-    assert list(measures) == ["today"]
+    measures = {
+        "old": Running(D(1), 1, "2026-11-22"),
+        "today": Running(D(1), 1, "2026-11-23"),
+        "extended": Running(D(1), 1, "2026-11-01"),
+        "unknown here": Running(D(1), 1, "2026-11-30"),
+    }
+    forget_ended(measures, "2026-11-23", {"old": "2026-11-22", "extended": "2027-03-31"})
+    assert list(measures) == ["today", "extended", "unknown here"]
