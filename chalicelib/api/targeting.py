@@ -131,8 +131,7 @@ def members_vs_non_members(call: Call) -> dict[str, Any]:
     """This partner's members against its customers without a membership, over ?from=&to= (closed days, at most 92
     days): purchases, spend, the average basket with its 95 % interval, and the difference of baskets. Sales without
     a member are those posted with no `member` (POST /v1/transactions)."""
-    days = DateRange.model_validate(dict(call.request.query_params or {}))
-    return sales_comparison.compare(call.rt, call.partner_id, days.from_, days.to)
+    return _comparison(call, call.partner_id)
 
 
 @endpoint(
@@ -145,5 +144,9 @@ def members_vs_non_members(call: Call) -> dict[str, Any]:
 )
 def partner_members_vs_non_members(call: Call, partner_id: str) -> dict[str, Any]:
     """The same comparison for any partner."""
+    return _comparison(call, partner_id)
+
+
+def _comparison(call: Call, partner_id: str) -> dict[str, Any]:
     days = DateRange.model_validate(dict(call.request.query_params or {}))
     return sales_comparison.compare(call.rt, partner_id, days.from_, days.to)

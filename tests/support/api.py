@@ -171,6 +171,18 @@ class Coalition:
         }
         return self.api.post("/v1/transactions", body, token=partner_key)
 
+    def sale(self, partner_key: str, amount: str, transaction_id: str, **extra: Any) -> Reply:
+        """A sale without a member (extra fields, a `member` among them, go into the body as given)."""
+        body = {
+            "transaction_id": transaction_id,
+            "amount": amount,
+            "currency": "EUR",
+            "occurred_at": "2026-11-23T09:00:00Z",
+            "channel": "store",
+            **extra,
+        }
+        return self.api.post("/v1/transactions", body, token=partner_key)
+
     def redeem(self, partner_key: str, member: Member, points: int, redemption_id: str | None = None) -> Reply:
         body = {
             "redemption_id": redemption_id or f"r-{next(self._ids)}",

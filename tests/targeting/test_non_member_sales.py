@@ -12,17 +12,8 @@ from tests.support.capacity import capacity_meter
 from tests.support.ledger import assert_invariants
 
 
-def sale(coalition, key, amount, transaction_id, **extra):
-    body = {
-        "transaction_id": transaction_id,
-        "amount": amount,
-        "currency": "EUR",
-        "occurred_at": "2026-11-23T09:00:00Z",
-        "channel": "store",
-        "store_id": "S1",
-        **extra,
-    }
-    return coalition.api.post("/v1/transactions", body, token=key)
+def sale(coalition, key, amount, transaction_id):
+    return coalition.sale(key, amount, transaction_id, store_id="S1")
 
 
 def test_a_sale_without_a_member_earns_nothing_keeps_nothing_personal_and_happens_once(coalition):

@@ -17,15 +17,7 @@ OLD = {"segment_id": "young", "name": "60+", "rules": {"age": {"min": 60}}}
 
 
 def sale(coalition, key, amount, transaction_id, member=None):
-    body = {
-        "transaction_id": transaction_id,
-        "amount": amount,
-        "currency": "EUR",
-        "occurred_at": "2026-11-23T09:00:00Z",
-        "channel": "store",
-        **({"member": member} if member else {}),
-    }
-    return coalition.api.post("/v1/transactions", body, token=key)
+    return coalition.sale(key, amount, transaction_id, **({"member": member} if member else {}))
 
 
 def test_a_comparison_starting_after_the_last_closed_day_queries_no_inverted_range(coalition, clock, monkeypatch):
