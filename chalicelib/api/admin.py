@@ -312,6 +312,26 @@ def create_campaign(call: Call, body: CampaignRequest) -> dict[str, Any]:
 
 @endpoint(
     admin_api,
+    "/v1/admin/offers",
+    "POST",
+    audience="operator",
+    status=201,
+    response=Campaign,
+    links=(
+        Link("replace_campaign", {"path.campaign_id": "campaign_id", "body.campaign_id": "campaign_id"}),
+        Link("delete_campaign", {"path.campaign_id": "campaign_id"}),
+    ),
+)
+def create_offer(call: Call, body: CampaignRequest) -> dict[str, Any]:
+    """Start an opt-in offer: a campaign that only members who enrol earn (POST /v1/me/offers/{id}/enrolment). The
+    body is a campaign's; `opt_in` is implied. It is then a campaign like any other (replaced, ended, listed there)."""
+    if "opt_in" in body.model_fields_set and not body.opt_in:
+        raise InvalidRequest("an offer is opt-in: leave opt_in out, or true", field="opt_in")
+    return campaigns.save_campaign(call.rt, body.model_copy(update={"opt_in": True}), create=True)
+
+
+@endpoint(
+    admin_api,
     "/v1/admin/campaigns/{campaign_id}",
     "PUT",
     audience="operator",

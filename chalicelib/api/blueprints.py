@@ -10,6 +10,7 @@ from chalice.app import Blueprint
 
 def blueprints() -> tuple[Blueprint, ...]:
     from .admin import admin_api
+    from .challenges import challenges_api
     from .docs import docs_api
     from .member import member_api
     from .partner import partner_api
@@ -29,6 +30,7 @@ def blueprints() -> tuple[Blueprint, ...]:
         rewards_api,
         admin_api,
         targeting_api,
+        challenges_api,
         settlement_api,
         webhooks_api,
     )

@@ -564,7 +564,7 @@ class GroupEffect(Answer):
     spend_per_customer: Interval | None
     purchases_per_customer: Interval | None
     average_basket: Interval | None
-    points_issued: int = Field(description="what the campaign awarded (the control group: 0)")
+    points_issued: int = Field(description="what the campaign (or challenge) awarded (the control group: 0)")
     points_cost: Money = Field(description="those points at the programme's point value")
 
 
@@ -604,8 +604,7 @@ class SalesComparison(Answer):
     basket_difference: Uplift | None = Field(description="members' basket − non-members', with its 95 % interval")
 
 
-class CampaignEffect(Answer):
-    campaign_id: str
+class MeasuredEffect(Answer):
     from_: date | None = Field(alias="from", description="the first day with figures (null: none yet)")
     to: date = Field(description="the last day counted")
     closed_through: date | None = Field(description="the last closed settlement day: later days are not counted yet")
@@ -613,6 +612,98 @@ class CampaignEffect(Answer):
     control_share: DecimalText | None
     groups: dict[Literal["treated", "control"], GroupEffect]
     effect: CampaignEffects
+
+
+class CampaignEffect(MeasuredEffect):
+    campaign_id: str
+
+
+class ChallengeEffect(MeasuredEffect):
+    challenge_id: str
+
+
+class ChallengeRewardView(Answer):
+    points: Points
+    funder: str
+
+
+class DerivedTargetView(Answer):
+    months: int
+    factor: DecimalText
+    minimum: int | DecimalText
+
+
+Goal = Annotated[int | DecimalText, Field(description="purchases, partners or weeks (a number); spend: money")]
+
+
+class Challenge(Answer):
+    """A challenge as the operator defined it; optional rules not given are left out."""
+
+    challenge_id: str
+    name: str
+    kind: Literal["purchases", "spend", "partners", "streak"]
+    period: Literal["month", "quarter", "challenge"] = Field(
+        description="it repeats every calendar month or quarter of its window, or runs once over the whole window"
+    )
+    starts_at: datetime
+    ends_at: datetime
+    reward: ChallengeRewardView
+    target: Goal | None = None
+    targets: Literal["set", "derived"] | None = None
+    derived: DerivedTargetView | None = None
+    partners: list[str] | None = None
+    min_amount: DecimalText | None = None
+    tiers: list[str] | None = None
+    segment: str | None = None
+    control_share: DecimalText | None = None
+    opt_in: bool | None = None
+
+
+class ChallengeList(Answer):
+    challenges: list[Challenge]
+
+
+class ChallengeTarget(Answer):
+    challenge_id: str
+    member_id: str
+    target: Goal
+
+
+class ChallengePeriodView(Answer):
+    period: str = Field(description='"2026-11", "2026-Q4", or "all" (the whole window)')
+    from_: date = Field(alias="from")
+    to: date
+
+
+class ChallengeRewarded(Answer):
+    period: str
+    points: Points
+    completed_on: date
+
+
+class MemberChallenge(Answer):
+    """A challenge as the member sees it: the period under way (or the first, before it starts), their target and
+    their progress, and the periods whose reward they hold."""
+
+    challenge_id: str
+    name: str
+    kind: Literal["purchases", "spend", "partners", "streak"]
+    starts_at: datetime
+    ends_at: datetime
+    partners: list[str] = Field(description="where purchases count (empty: everywhere)")
+    min_amount: DecimalText | None = Field(description="the least a purchase must amount to, to count")
+    reward_points: Points
+    opt_in: bool
+    enrolled: bool | None = Field(description="an opt-in challenge: whether you enrolled (null: no enrolment needed)")
+    period: ChallengePeriodView
+    target: Goal | None
+    progress: Goal
+    completed: bool = Field(description="this period's reward is yours")
+    rewarded: list[ChallengeRewarded]
+
+
+class MemberChallengeList(Answer):
+    challenges: list[MemberChallenge]
 
 
 class JobStarted(Answer):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .campaigns import Campaign, campaign_awards
+from .challenges import Challenge, Completion
 from .earning import BreakdownLine, PurchaseLine, purchase_points
 from .program import FirstPurchaseRule, ReferralRule, Tier
 from .purchases import FixedAward, ProportionalAward
@@ -29,6 +30,9 @@ class Award:
     member_id: str | None = None  # another member's award (the referrer); None: the purchaser's
     capped_campaign: str | None = None  # a campaign with a per-member cap: count this award against it
     scope: tuple[int, ...] | None = None  # fixed awards: the lines that qualified (None: the whole purchase)
+    # A challenge's reward ("<id>/<period>"): a return undoes it through the member's progress, not the purchase's
+    # record (the period was completed by several purchases: domain/challenges.py).
+    challenge: str | None = None
 
     def kept_for_returns(self, fee_per_point: Decimal) -> ProportionalAward | FixedAward:
         """What a return needs of the award, with the fee per point its issuer was charged for it."""
@@ -74,6 +78,14 @@ class Purchase:
     # unless its cap is reached.
     measured: list[tuple[str, str]] = field(default_factory=list)
     kept_until: dict[str, str] = field(default_factory=dict)  # campaign id -> the last day its figures are kept
+    challenges: list[Challenge] = field(default_factory=list)  # those the purchase counts in for this member
+
+
+def challenge_award(completion: Completion) -> Award:
+    """A challenge's reward, booked by the purchase that completed its period."""
+    challenge = completion.challenge
+    line = BreakdownLine(challenge.key, challenge.reward_points, completion.detail())
+    return Award(challenge.funder, challenge.key, challenge.reward_points, (line,), None, challenge=completion.key)
 
 
 def purchase_awards(purchase: Purchase) -> list[Award]:

@@ -21,6 +21,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from .challenges import Counted
 from .errors import InvalidRequest, ReturnExceedsPurchase
 from .money import to_str
 
@@ -102,6 +103,8 @@ class Clawback:
     qualifying: bool = False
     released_campaign: str | None = None  # a capped campaign whose use goes back to the member
     fee_per_point: Decimal | None = None  # refunded at the fee charged when the points were issued
+    expires_on: str | None = None  # the points' validity, when not the purchase's (a challenge's reward)
+    detail: str | None = None  # why it goes back, when not the return itself
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,8 @@ class PurchaseFacts:
     returns: list[ReturnRef] = field(default_factory=list)
     # The measured campaigns the purchase counted in, and the member's group in each: a return counts there too.
     measured: list[tuple[str, str]] = field(default_factory=list)
+    # The challenge periods it counted in (domain/challenges.py): a return takes it out of them.
+    challenges: list[Counted] = field(default_factory=list)
 
     @property
     def kept_amount(self) -> Decimal:
@@ -272,6 +277,7 @@ class PurchaseFacts:
             **({"occurred_at": self.occurred_at} if self.occurred_at else {}),
             **({"returns": [r.to_dict() for r in self.returns]} if self.returns else {}),
             **({"measured": [list(pair) for pair in self.measured]} if self.measured else {}),
+            **({"challenges": [c.to_raw() for c in self.challenges]} if self.challenges else {}),
         }
 
     @classmethod
@@ -317,6 +323,7 @@ class PurchaseFacts:
             occurred_at=raw.get("occurred_at"),
             returns=[ReturnRef.from_dict(r) for r in raw.get("returns", [])],
             measured=[(str(c), str(g)) for c, g in raw.get("measured", [])],
+            challenges=[Counted.from_raw(c) for c in raw.get("challenges", [])],
         )
 
 

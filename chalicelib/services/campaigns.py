@@ -6,10 +6,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from ..domain.campaigns import MEASURED_AFTER_END, Campaign
+from ..domain.campaigns import Campaign
+from ..domain.challenges import PREFIX as CHALLENGE_PREFIX
 from ..domain.errors import InvalidRequest, RuleViolation
 from ..domain.money import parse_rate
 from ..domain.settlement import OPERATOR
+from .measurement import check_measured
 from .programs import current_program
 from .requests import CampaignRequest
 from .runtime import Runtime, iso
@@ -18,11 +20,6 @@ from .segments import require_segment
 
 def all_campaigns(rt: Runtime) -> list[Campaign]:
     return rt.cache.get("campaigns", rt.store.directory.list_campaigns)
-
-
-# A measured purchase records a row per measured campaign it counts in (on its entry, and the member's figures in
-# the wallet head): bounding the campaigns measured at once bounds those items (20 rows: about 400 bytes).
-MAX_MEASURED = 20
 
 
 def save_campaign(rt: Runtime, request: CampaignRequest, *, create: bool) -> dict[str, Any]:
@@ -77,18 +74,13 @@ def public_campaigns(rt: Runtime, at: datetime) -> list[dict[str, Any]]:
 def _check_measurement(rt: Runtime, request: CampaignRequest, *, create: bool) -> None:
     """A member's group follows from the campaign id and its control share, and their figures from its days: once a
     campaign has started (or was ever measured) its control share and its start stay, and a measured id is not used
-    again (the groups, or two campaigns' figures, would mix). At most MAX_MEASURED measured campaigns whose figures
-    wallets still keep (running, or ended less than MEASURED_AFTER_END ago)."""
+    again (services/measurement.py, which also bounds how many are measured at once)."""
     now = rt.now()
     campaigns = rt.store.directory.list_campaigns()  # read now, not from the cache: the check is about what is stored
     before = None if create else next((c for c in campaigns if c.campaign_id == request.campaign_id), None)
-    measured_before = bool(rt.store.settlements.effect_days(request.campaign_id))
-    if create and measured_before:
-        raise RuleViolation(
-            f"campaign {request.campaign_id} was measured before: give the new campaign a new id", field="campaign_id"
-        )
     share = Decimal(request.control_share or 0)
-    if before is not None and (before.starts_at <= now or measured_before):
+    check_measured(rt, request.campaign_id, share, create=create, field="campaign_id")
+    if before is not None and (before.starts_at <= now or rt.store.settlements.effect_days(request.campaign_id)):
         if before.control_share != share:
             raise RuleViolation(
                 "control_share cannot change once the campaign has started (its groups would mix)",
@@ -96,20 +88,12 @@ def _check_measurement(rt: Runtime, request: CampaignRequest, *, create: bool) -
             )
         if before.measured and before.starts_at != request.starts_at:
             raise RuleViolation("a measured campaign's start cannot move once it has started", field="starts_at")
-    kept = [
-        c
-        for c in campaigns
-        if c.measured and c.kept_until >= now.date().isoformat() and c.campaign_id != request.campaign_id
-    ]
-    if share > 0 and len(kept) >= MAX_MEASURED:
-        raise RuleViolation(
-            f"at most {MAX_MEASURED} campaigns with a control group at once (counted until {MEASURED_AFTER_END.days}"
-            " days after they end)",
-            field="control_share",
-        )
 
 
 def _check(rt: Runtime, request: CampaignRequest) -> None:
+    if request.campaign_id.startswith(CHALLENGE_PREFIX):
+        # A challenge's figures, enrolments and breakdown lines go by "challenge:<id>": a campaign so named would mix.
+        raise InvalidRequest(f"campaign ids do not begin with {CHALLENGE_PREFIX}", field="campaign_id")
     if request.multiplier is not None:
         multiplier = parse_rate(request.multiplier, "multiplier")
         if not Decimal(1) < multiplier <= Decimal(20):

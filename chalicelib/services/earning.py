@@ -15,8 +15,10 @@ from decimal import Decimal
 from fractions import Fraction
 
 from ..domain import limits
-from ..domain.awards import Award, Purchase, purchase_awards
+from ..domain.awards import Award, Purchase, challenge_award, purchase_awards
 from ..domain.campaigns import Campaign, birthday_campaign, forget_ended_offers
+from ..domain.challenges import advance, book_reward, forget_ended_targets
+from ..domain.challenges import forget_ended as forget_ended_progress
 from ..domain.earning import PurchaseLine, split_purchase
 from ..domain.effect import CONTROL, TREATED, forget_ended, in_control, measure_purchase
 from ..domain.errors import CurrencyMismatch, RuleViolation
@@ -31,12 +33,13 @@ from ..domain.timefmt import refuse_future
 from ..domain.wallet import Portion, Wallet
 from .anonymous_sales import record_anonymous_sale
 from .campaigns import all_campaigns
+from .challenges import TakingPart, all_challenges, taking_part
 from .members import resolve_member
 from .operations import Decide, Operation, Outcome, Reply, fingerprint, run_operation
 from .programs import current_program, fee_per_point
 from .requests import PurchaseRequest
 from .runtime import Runtime, iso
-from .segments import all_segments
+from .segments import all_segments, takes_in
 from .voucher_views import voucher_view
 from .vouchers import convert_automatically
 
@@ -86,18 +89,26 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
             [c for c in every_campaign if c.applies(occurred_at, partner.partner_id, request.channel)] if timely else []
         )
         kept_until = {c.campaign_id: c.kept_until for c in every_campaign if c.measured}
-        segments = all_segments(rt) if any(c.segment for c in campaigns) else {}
+        every_challenge = all_challenges(rt)
+        counting = [c for c in every_challenge if c.counts(occurred_at, partner.partner_id, amount)] if timely else []
+        kept_until |= {c.key: c.kept_until for c in every_challenge if c.measured}
+        named = any(c.segment for c in campaigns) or any(c.segment for c in counting)
+        segments = all_segments(rt) if named else {}
         member_id = resolve_member(rt, member)
 
         def fees(issuer: str) -> Decimal:  # the partner's own as read; a funder's read (cached) if an award names it
             return partner.fee_per_point if issuer == partner.partner_id else fee_per_point(rt, issuer)
 
         def decide(wallet: Wallet, now: datetime) -> Outcome:
+            today = now.date().isoformat()
             targeted = targeted_campaigns(campaigns, segments, wallet, occurred_at.date())
-            forget_ended(wallet.campaign_measures, now.date().isoformat(), kept_until)
-            forget_ended_offers(wallet.offers, now.date().isoformat())
+            forget_ended(wallet.campaign_measures, today, kept_until)
+            forget_ended_offers(wallet.offers, today)
+            forget_ended_progress(wallet.challenges, today, {c.challenge_id: c for c in every_challenge})
+            forget_ended_targets(wallet.challenge_targets, today)
+            taking = taking_part(counting, segments, wallet, occurred_at.date())
             purchase = purchase_for(
-                program, partner, wallet, amount, currency, lines, occurred_at, campaigns, timely, targeted
+                program, partner, wallet, amount, currency, lines, occurred_at, campaigns, timely, targeted, taking
             )
             return apply_purchase(
                 rt,
@@ -119,8 +130,7 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
 
 def targeted_campaigns(campaigns: list[Campaign], segments: dict[str, Segment], wallet: Wallet, on: date) -> set[str]:
     """The campaigns (already applying to the purchase) whose tier filter and segment take in this member, an offer
-    only once they enrolled. A segment the cache does not know yet (defined a moment ago, in another container) takes
-    in nobody until it does."""
+    only once they enrolled."""
     enrolled = wallet.offers
     return {
         c.campaign_id
@@ -131,9 +141,7 @@ def targeted_campaigns(campaigns: list[Campaign], segments: dict[str, Segment], 
 
 def open_to(campaign: Campaign, segments: dict[str, Segment], wallet: Wallet, on: date) -> bool:
     """Does the campaign take this member in: its tier filter and its segment (an offer: before enrolling)?"""
-    return campaign.targets(wallet.tier) and (
-        campaign.segment is None or (campaign.segment in segments and segments[campaign.segment].matches(wallet, on))
-    )
+    return takes_in(campaign.tiers, campaign.segment, segments, wallet, on)
 
 
 def purchase_for(
@@ -147,6 +155,7 @@ def purchase_for(
     campaigns: list[Campaign],
     timely: bool,
     targeted: set[str] | None = None,
+    taking: TakingPart | None = None,
 ) -> Purchase:
     """The facts of this purchase for this member: which campaigns and first-purchase bonuses apply. `campaigns`
     apply to the purchase (window, partner, channel), `targeted` (default: all of them) take the member in (tier,
@@ -154,9 +163,10 @@ def purchase_for(
     campaign stays measured in it while it applies, whatever their tier or segment becomes: leaving the segment may
     be the campaign's own doing (a treated member who spends more leaves a "spend ≤ 100" segment first), and
     measuring only those still in it would bias the comparison. Measured in the programme's currency only (the effect
-    compares money spent)."""
+    compares money spent). `taking`: the challenges the purchase counts in for this member, and those measured."""
     counts = wallet.campaign_counts
     targeted = {c.campaign_id for c in campaigns} if targeted is None else targeted
+    taking = taking or TakingPart()
     measured = [
         c for c in campaigns if c.measured and (c.campaign_id in targeted or c.campaign_id in wallet.campaign_measures)
     ]
@@ -184,8 +194,9 @@ def purchase_for(
         first_purchase=first_rule if first else None,
         referral=(referral, wallet.referred_by) if first and referral and wallet.referred_by else None,
         rate_text=lambda category: partner.rate_text(category, program.point_value, currency),
-        measured=sorted(groups.items()) if currency == program.currency else [],
-        kept_until={c.campaign_id: c.kept_until for c in measured},
+        measured=sorted([*groups.items(), *taking.measured]) if currency == program.currency else [],
+        kept_until={c.campaign_id: c.kept_until for c in measured} | taking.kept_until,
+        challenges=taking.playing,
     )
 
 
@@ -208,13 +219,19 @@ def apply_purchase(
     place: Place | None = None,
 ) -> Outcome:
     place = place or Place()
-    awards = purchase_awards(purchase)
+    counted, completed = advance(wallet, purchase.challenges, partner.partner_id, occurred_at, purchase.amount)
+    awards = purchase_awards(purchase) + [challenge_award(completion) for completion in completed]
     mine = [a for a in awards if a.member_id is None]
     points = sum(a.points for a in mine)
-    limits.check_transaction(program, points)
-    limits.count_daily(program, wallet, points, now.date())
+    # The anti-fraud ceilings bound what a till can make a purchase earn; a challenge's reward is the operator's
+    # own promise, reached over many purchases, and is not refused by them.
+    limited = sum(a.points for a in mine if a.challenge is None)
+    limits.check_transaction(program, limited)
+    limits.count_daily(program, wallet, limited, now.date())
     expires_on = program.expires_on(now.date()).isoformat()
     fees = {award.issuer: fee_of(award.issuer) for award in awards}  # each issuer's fee per point, as of now
+    for completion in completed:
+        book_reward(completion, fees[completion.challenge.funder], expires_on, now.date())
     entries = [
         _book(wallet, award, partner.partner_id, transaction_id, expires_on, now, fees[award.issuer]) for award in mine
     ]
@@ -222,6 +239,7 @@ def apply_purchase(
     # and the settlement close the campaigns it is measured in.
     entries[0].sale = Sale(purchase.amount, purchase.currency, place.channel, place.store_id, iso(occurred_at))
     awarded = {a.rule.removeprefix("campaign:"): a.points for a in mine if a.rule.startswith("campaign:")}
+    awarded |= {a.rule: a.points for a in mine if a.challenge is not None}  # a challenge's measured key is its rule
     entries[0].measured = measure_purchase(
         wallet.campaign_measures, purchase.measured, purchase.amount, awarded, purchase.kept_until
     )
@@ -256,6 +274,7 @@ def apply_purchase(
         ),
     }
     facts = _facts(purchase, awards, occurred_at, expires_on, fees, place)
+    facts.challenges = counted
     issued = points + sum(e.points for _, other_entries in others for e in other_entries)
     vouchers = [voucher for voucher, _ in converted]
     return Outcome(
@@ -331,7 +350,9 @@ def _facts(
     fees: dict[str, Decimal],
     place: Place,
 ) -> PurchaseFacts:
-    kept = [award.kept_for_returns(fees[award.issuer]) for award in awards if award.points > 0]
+    kept = [
+        award.kept_for_returns(fees[award.issuer]) for award in awards if award.points > 0 and award.challenge is None
+    ]
     return PurchaseFacts(
         currency=purchase.currency,
         amount=purchase.amount,

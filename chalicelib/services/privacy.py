@@ -74,6 +74,8 @@ def export_member(rt: Runtime, member_id: str) -> dict[str, Any]:
                 campaign: {"spend": format(r.spend, "f"), "purchases": r.purchases, "kept_until": r.kept_until}
                 for campaign, r in wallet.campaign_measures.items()
             },
+            "challenges": {key: progress.to_dict() for key, progress in sorted(wallet.challenges.items())},
+            "challenge_targets": {c: target for c, (target, _) in sorted(wallet.challenge_targets.items())},
         },
         "vouchers": vouchers[:EXPORT_VOUCHERS],
         "more_vouchers": len(vouchers) > EXPORT_VOUCHERS,

@@ -270,6 +270,70 @@ class GrantRequest(Strict):
     to: Recipients
 
 
+class ChallengeReward(Strict):
+    points: Annotated[int, Field(strict=True, gt=0, le=1_000_000)]
+    funder: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9\-]{1,39}$")]  # a partner, or "operator"
+
+
+GoalCount = Annotated[int, Field(strict=True, ge=1, le=10_000)]
+
+
+class DerivedTargetRule(Strict):
+    """Each member's target: their average per month over `months` before the period, × `factor`, at least
+    `minimum` (purchases: a whole number; spend: a decimal string)."""
+
+    months: Annotated[int, Field(strict=True, ge=1, le=6)]
+    factor: Decimal_
+    minimum: GoalCount | Decimal_
+
+
+class ChallengeRequest(Strict):
+    challenge_id: SegmentId  # no ":" (the prefix of a challenge's measured figures)
+    name: Name
+    kind: Literal["purchases", "spend", "partners", "streak"]
+    period: Literal["month", "quarter", "challenge"] = "challenge"
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    reward: ChallengeReward
+    target: (
+        Annotated[
+            GoalCount | Decimal_,
+            Field(description="purchases, partners, weeks (a number), or money for spend (a decimal string)"),
+        ]
+        | None
+    ) = None
+    targets: (
+        Annotated[
+            Literal["set", "derived"],
+            Field(description="each member's own target: set by the operator, or derived from their months"),
+        ]
+        | None
+    ) = None
+    derived: DerivedTargetRule | None = None
+    partners: Annotated[list[PartnerId], Field(max_length=200)] | None = None
+    min_amount: Decimal_ | None = None
+    tiers: Annotated[list[str], Field(max_length=10)] | None = None
+    segment: SegmentId | None = None
+    control_share: Decimal_ | None = None
+    opt_in: Annotated[bool, Field(strict=True, description="only members who enrol take part")] = False
+
+    model_config = ConfigDict(extra="forbid", strict=False, frozen=True)  # dates arrive as text
+
+    @model_validator(mode="after")
+    def consistent(self) -> ChallengeRequest:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        if (self.target is None) == (self.targets is None):
+            raise ValueError("give exactly one of target and targets")
+        if (self.targets == "derived") != (self.derived is not None):
+            raise ValueError('derived is given with targets "derived", and only then')
+        return self
+
+
+class ChallengeTargetRequest(Strict):
+    target: GoalCount | Decimal_
+
+
 class RewardClaimRequest(Strict):
     claim_id: OperationId  # the member app's own id for this claim: a retry with it claims once
 

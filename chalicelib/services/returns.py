@@ -17,6 +17,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
+from ..domain.challenges import PREFIX as CHALLENGE_PREFIX
+from ..domain.challenges import Undone, take_out
 from ..domain.effect import measure_return
 from ..domain.errors import NotFound, RuleViolation
 from ..domain.ledger import Entry, OperationRecord, Sale, new_entry, operation_key, tier_entry
@@ -83,19 +85,32 @@ def _return(
 ) -> Outcome:
     partner_id, return_id, amount = order.partner_id, order.return_id, order.amount
     facts = purchase_facts(purchase, program)
+    kept_before = facts.kept_amount
     clawbacks = facts.plan_return(amount, order.items or None)
     # Points past their validity that expired are not taken twice; those spent before are (a debt).
     late = facts.expires_on < now.date().isoformat()
     what = f"{to_str(amount)} {facts.currency}"
+    undone = take_out(
+        wallet,
+        facts.challenges,
+        purchase.partner_id,
+        date.fromisoformat(facts.occurred_on),
+        amount,
+        kept_before,
+        facts.kept_amount,
+    )
     mine = [c for c in clawbacks if c.member_id is None]
     entry = _clawback_entry(wallet, mine, facts.expires_on if late else None, partner_id, return_id, what, now)
+    rewards_back = _rewards_back(wallet, undone, partner_id, return_id, now)
     # The money given back, where the purchase happened (reports net sales by store and channel), and the return on
     # the purchase's record (the partner's view of the transaction).
     entry.sale = Sale(-amount, facts.currency, facts.channel, facts.store_id, facts.occurred_at)
     taken = {c.rule.removeprefix("campaign:"): -c.points for c in mine if c.rule.startswith("campaign:")}
+    taken |= {CHALLENGE_PREFIX + u.challenge_id: -u.reward.points for u in undone}
     entry.measured = measure_return(wallet.campaign_measures, facts.measured, amount, taken)
-    facts.returns.append(ReturnRef(return_id, amount, -entry.points, entry.entry_id, iso(now)))
-    entries = [entry]
+    reversed_points = -entry.points - sum(e.points for e in rewards_back)
+    facts.returns.append(ReturnRef(return_id, amount, reversed_points, entry.entry_id, iso(now)))
+    entries = [entry, *rewards_back]
     qualifying = sum(c.points for c in mine if c.qualifying)
     returned = ReturnedPurchase(
         date.fromisoformat(facts.occurred_on),
@@ -116,8 +131,8 @@ def _return(
         "entry_id": entry.entry_id,
         "return_id": return_id,
         "transaction_id": order.transaction_id,
-        "points_reversed": -entry.points,
-        "breakdown": entry.breakdown,
+        "points_reversed": reversed_points,
+        "breakdown": [line for e in (entry, *rewards_back) for line in e.breakdown or []],
         "available_points": wallet.available,
         "owed_points": wallet.debt_points,
         "tier": wallet.tier,
@@ -128,7 +143,7 @@ def _return(
         entries,
         {"transaction_id": order.transaction_id},
         changed_operations=[replace(purchase, data=facts.to_dict())],
-        metrics={"PointsReturned": -entry.points},
+        metrics={"PointsReturned": reversed_points},
         others=others,
     )
 
@@ -167,6 +182,28 @@ def _booked_seq(purchase: OperationRecord) -> int | None:
         return None
 
 
+def _rewards_back(wallet: Wallet, undone: list[Undone], partner_id: str, reference: str, now: datetime) -> list[Entry]:
+    """The rewards of challenge periods the return leaves incomplete: each goes back in an entry of its own, at the
+    fee charged for it (a purchase's awards of the same funder may have been issued at another fee)."""
+    entries = []
+    for done in undone:
+        reward = done.reward
+        detail = f"the challenge {done.challenge_id} is no longer complete for {done.period}"
+        clawback = Clawback(
+            reward.funder,
+            CHALLENGE_PREFIX + done.challenge_id,
+            reward.points,
+            None,
+            fee_per_point=reward.fee_per_point,
+            detail=detail,
+        )
+        late = reward.expires_on < now.date().isoformat()
+        entries.append(
+            _clawback_entry(wallet, [clawback], reward.expires_on if late else None, partner_id, reference, detail, now)
+        )
+    return entries
+
+
 def _clawback_entry(
     wallet: Wallet,
     clawbacks: list[Clawback],
@@ -177,7 +214,7 @@ def _clawback_entry(
     now: datetime,
 ) -> Entry:
     """One `return` entry: a breakdown line per award taken back, attribution per issuer (lots, then debt).
-    `expires_on`: set once the purchase's points are past their validity; what of them expired is not taken."""
+    `expires_on`: set once the points are past their validity; what of them expired is not taken."""
     lines: list[dict[str, object]] = []
     portions: list[Portion] = []
     by_issuer: dict[str, int] = defaultdict(int)
@@ -188,7 +225,8 @@ def _clawback_entry(
         if not clawback.points:
             continue  # nothing left of it to take (it only gives a campaign's use back)
         by_issuer[clawback.issuer] += clawback.points
-        lines.append({"rule": f"return:{clawback.rule}", "points": -clawback.points, "detail": f"{what} returned"})
+        detail = clawback.detail or f"{what} returned"
+        lines.append({"rule": f"return:{clawback.rule}", "points": -clawback.points, "detail": detail})
     taken = 0
     for issuer, points in sorted(by_issuer.items()):
         gone = wallet.already_expired(expires_on, issuer, points) if expires_on else 0

@@ -6,12 +6,14 @@ period, as the campaigns are).
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from ..domain.errors import InvalidRequest
 from ..domain.money import parse_amount
 from ..domain.program import OPERATOR
 from ..domain.segments import Segment, SegmentRules
+from ..domain.wallet import Wallet
 from .programs import current_program
 from .requests import SegmentRequest
 from .runtime import Runtime, iso
@@ -19,6 +21,16 @@ from .runtime import Runtime, iso
 
 def all_segments(rt: Runtime) -> dict[str, Segment]:
     return rt.cache.get("segments", lambda: {s.segment_id: s for s in rt.store.directory.list_segments()})
+
+
+def takes_in(
+    tiers: tuple[str, ...], segment_id: str | None, segments: dict[str, Segment], wallet: Wallet, on: date
+) -> bool:
+    """Does a campaign's or a challenge's tier filter and segment take this member in? A segment the cache does not
+    know yet (defined a moment ago, in another container) takes in nobody until it does."""
+    return (not tiers or wallet.tier in tiers) and (
+        segment_id is None or (segment_id in segments and segments[segment_id].matches(wallet, on))
+    )
 
 
 def save_segment(rt: Runtime, request: SegmentRequest, *, create: bool, owner: str = OPERATOR) -> dict[str, Any]:

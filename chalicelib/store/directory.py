@@ -9,12 +9,22 @@ from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, Updat
 from pynamodb.transactions import TransactWrite
 
 from ..domain.campaigns import Campaign
+from ..domain.challenges import Challenge
 from ..domain.errors import AlreadyExists, ConcurrencyConflict, NotFound, RuleViolation
 from ..domain.program import ApiKey, KeyScope, Partner, Program, program_from_document
 from ..domain.segments import Segment
 from ..settings import Settings
 from .errors import get_or_none, translated
-from .models import AliasItem, ApiKeyItem, CampaignItem, OperatorKeyItem, PartnerItem, ProgramItem, SegmentItem
+from .models import (
+    AliasItem,
+    ApiKeyItem,
+    CampaignItem,
+    ChallengeItem,
+    OperatorKeyItem,
+    PartnerItem,
+    ProgramItem,
+    SegmentItem,
+)
 from .tables import connection
 
 PROGRAM_PK = "PROGRAM"
@@ -227,6 +237,34 @@ def segment_with_count(segment_id: str) -> tuple[Segment, str | None] | None:
     """The segment and its latest count's job id (one GetItem)."""
     item = get_or_none(SegmentItem, f"SEGMENT#{segment_id}")
     return None if item is None else (Segment.from_dict(item.document), item.count_job)
+
+
+# ---- challenges --------------------------------------------------------------------------------
+def save_challenge(challenge: Challenge, updated_at: str, *, create: bool) -> None:
+    item = ChallengeItem(pk=f"CHALLENGE#{challenge.challenge_id}", document=challenge.to_dict(), updated_at=updated_at)
+    _save_listed(item, ChallengeItem.pk, f"challenge {challenge.challenge_id}", "challenge_id", create=create)
+
+
+def list_challenges() -> list[Challenge]:
+    """Every challenge (the listings index: one Query), as cached by the purchases that count in them."""
+    with translated():
+        return [Challenge.from_dict(item.document) for item in ChallengeItem.challenges.query("challenge")]
+
+
+def get_challenge(challenge_id: str) -> Challenge | None:
+    """The challenge as last written (one consistent GetItem: an operator's change decides on it)."""
+    item = get_or_none(ChallengeItem, f"CHALLENGE#{challenge_id}", consistent_read=True)
+    return None if item is None else Challenge.from_dict(item.document)
+
+
+def delete_challenge(challenge_id: str) -> None:
+    try:
+        with translated():
+            ChallengeItem(pk=f"CHALLENGE#{challenge_id}").delete(condition=ChallengeItem.pk.exists())
+    except DeleteError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            raise NotFound(f"challenge {challenge_id} does not exist") from error
+        raise
 
 
 # ---- programme ---------------------------------------------------------------------------------

@@ -281,6 +281,26 @@ class SegmentItem(Model):
     segments = SegmentListingIndex()
 
 
+class ChallengeListingIndex(GlobalSecondaryIndex["ChallengeItem"]):
+    class Meta:
+        index_name = "listings"
+        projection = AllProjection()
+
+    listing = UnicodeAttribute(hash_key=True)
+    pk = UnicodeAttribute(range_key=True)
+
+
+class ChallengeItem(Model):
+    class Meta:
+        table_name = "directory"
+
+    pk = UnicodeAttribute(hash_key=True)  # CHALLENGE#<id>
+    listing = UnicodeAttribute(default="challenge")
+    document = JSONAttribute()  # the challenge as the operator defined it (validated): domain/challenges.py
+    updated_at = UnicodeAttribute()
+    challenges = ChallengeListingIndex()
+
+
 class ApiKeyItem(Model):
     class Meta:
         table_name = "directory"
@@ -358,6 +378,7 @@ TABLE_OF_MODEL: dict[type[Model], str] = {
     PartnerItem: "directory",
     CampaignItem: "directory",
     SegmentItem: "directory",
+    ChallengeItem: "directory",
     ApiKeyItem: "directory",
     ProgramItem: "directory",
     AliasItem: "directory",

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from ..domain.campaigns import Campaign
+from ..domain.challenges import Challenge
 from ..domain.effect import EffectTally, SaleSums
 from ..domain.grants import GrantJob, PageDone, ShardFigures
 from ..domain.ledger import Entry, EntryFilter, OperationRecord
@@ -93,6 +94,14 @@ class Directory(Protocol):
         """False: the segment's rules changed since `segment` was read (the count is not named on it)."""
 
     def segment_with_count(self, segment_id: str) -> tuple[Segment, str | None] | None: ...
+
+    def save_challenge(self, challenge: Challenge, updated_at: str, *, create: bool) -> None: ...
+
+    def list_challenges(self) -> list[Challenge]: ...
+
+    def get_challenge(self, challenge_id: str) -> Challenge | None: ...
+
+    def delete_challenge(self, challenge_id: str) -> None: ...
 
     def get_program(self, *, consistent: bool = False) -> Program | None: ...
 
@@ -353,6 +362,10 @@ class DynamoDirectory:
     get_segment = staticmethod(directory.get_segment)
     set_count_job = staticmethod(directory.set_count_job)
     segment_with_count = staticmethod(directory.segment_with_count)
+    save_challenge = staticmethod(directory.save_challenge)
+    list_challenges = staticmethod(directory.list_challenges)
+    get_challenge = staticmethod(directory.get_challenge)
+    delete_challenge = staticmethod(directory.delete_challenge)
     get_program = staticmethod(directory.get_program)
     put_program = staticmethod(directory.put_program)
     find_member_id = staticmethod(directory.find_member_id)

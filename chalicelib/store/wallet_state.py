@@ -30,6 +30,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from ..domain.challenge_progress import BookedReward, ChallengeKind, Progress
 from ..domain.effect import Running
 from ..domain.profile import Profile
 from ..domain.timefmt import add_months, end_of_month, iso
@@ -162,6 +163,12 @@ def head_state(wallet: Wallet, placed: Layout) -> dict[str, Any]:
         "profile": wallet.profile.to_dict() if wallet.profile != Profile() else None,
         **({"campaign_measures": _measures_state(wallet.campaign_measures)} if wallet.campaign_measures else {}),
         **({"offers": dict(wallet.offers)} if wallet.offers else {}),
+        **({"challenges": _challenges_state(wallet.challenges, names)} if wallet.challenges else {}),
+        **(
+            {"challenge_targets": {c: list(t) for c, t in wallet.challenge_targets.items()}}
+            if wallet.challenge_targets
+            else {}
+        ),
         "names": names.listed,  # the partners that lots and activity name by position
     }
 
@@ -211,6 +218,8 @@ def wallet_from_state(
         campaign_counts=dict(state.get("campaign_counts") or {}),
         campaign_measures=_measures_of(state.get("campaign_measures")),
         offers={str(o): str(last_day) for o, last_day in (state.get("offers") or {}).items()},
+        challenges=_challenges_of(state.get("challenges"), names),
+        challenge_targets={str(c): (str(t), str(d)) for c, (t, d) in (state.get("challenge_targets") or {}).items()},
         tier_floor=state.get("tier_floor"),
         tier_floor_review_on=state.get("tier_floor_review_on"),
         tier_basis=None if state.get("tier_basis") is None else TierBasis.from_dict(state["tier_basis"]),
@@ -285,6 +294,50 @@ def _activity_of(raw: dict[str, Any] | None, names: list[str]) -> dict[str, Mont
             partner_purchases=counts,
         )
     return activity
+
+
+def _challenges_state(progress: dict[str, Progress], names: _Names) -> dict[str, list[Any]]:
+    """Each period's progress as [kind, target, kept until, purchases, spend, {partner: n}, {week: n}, reward], the
+    partners by position, the reward as [points, funder, fee, expires on, booked on] or null."""
+    return {
+        key: [
+            p.kind.value,
+            format(p.target, "f"),
+            p.until,
+            p.purchases,
+            format(p.spend, "f"),
+            {str(names.at(partner)): n for partner, n in p.partners.items()},
+            {str(week): n for week, n in p.weeks.items()},
+            None
+            if p.reward is None
+            else [
+                p.reward.points,
+                p.reward.funder,
+                format(p.reward.fee_per_point, "f"),
+                p.reward.expires_on,
+                p.reward.booked_on,
+            ],
+        ]
+        for key, p in progress.items()
+    }
+
+
+def _challenges_of(raw: dict[str, list[Any]] | None, names: list[str]) -> dict[str, Progress]:
+    progress = {}
+    for key, (kind, target, until, purchases, spend, partners, weeks, reward) in (raw or {}).items():
+        progress[key] = Progress(
+            ChallengeKind(kind),
+            Decimal(target),
+            str(until),
+            int(purchases),
+            Decimal(spend),
+            {names[int(p)]: int(n) for p, n in partners.items()},
+            {int(w): int(n) for w, n in weeks.items()},
+            None
+            if reward is None
+            else BookedReward(int(reward[0]), str(reward[1]), Decimal(reward[2]), str(reward[3]), str(reward[4])),
+        )
+    return progress
 
 
 def _measures_state(measures: dict[str, Running]) -> dict[str, list[Any]]:

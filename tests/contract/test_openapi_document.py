@@ -233,8 +233,34 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
     token = sign_up(api.container.settings, "ann@example.com")  # Ann, enrolled at the till, signs in
     call("POST", "/v1/me/claims", token, {"card_number": member["card_number"]})
     call("POST", "/v1/admin/campaigns", admin, {**campaign, "campaign_id": "offer", "opt_in": True})
+    call("POST", "/v1/admin/offers", admin, {**campaign, "campaign_id": "offer-2"})
     call("GET", "/v1/me/offers", token)
     call("POST", "/v1/me/offers/offer/enrolment", token)
+    challenge = {
+        "challenge_id": "five",
+        "name": "Five visits",
+        "kind": "purchases",
+        "period": "month",
+        "target": 5,
+        "reward": {"points": 50, "funder": "operator"},
+        "starts_at": "2026-11-01T00:00:00Z",
+        "ends_at": "2026-12-31T00:00:00Z",
+    }
+    call("POST", "/v1/admin/challenges", admin, {**challenge, "control_share": "0.5"})
+    call("PUT", "/v1/admin/challenges/five", admin, {**challenge, "name": "Five!", "control_share": "0.5"})
+    agent = {**{k: v for k, v in challenge.items() if k != "target"}, "challenge_id": "agent", "targets": "set"}
+    call("POST", "/v1/admin/challenges", admin, agent)
+    call("PUT", f"/v1/admin/challenges/agent/targets/{member['member_id']}", admin, {"target": 2})
+    call(
+        "POST",
+        "/v1/admin/challenges",
+        admin,
+        {**challenge, "challenge_id": "club", "kind": "spend", "target": "50.00", "opt_in": True},
+    )
+    call("GET", "/v1/admin/challenges", admin)
+    call("GET", "/v1/admin/challenges/five", admin)
+    call("POST", "/v1/me/challenges/club/enrolment", token)
+    call("GET", "/v1/me/challenges", token)
     newcomer = sign_up(api.container.settings, "bob@example.com")
     call("POST", "/v1/me/enrolment", newcomer, {"birth_date": "1990-05-17"})
     call("GET", f"/v1/members?card_number={member['card_number']}", key)
@@ -315,11 +341,13 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
     call("POST", f"/v1/admin/members/{member['member_id']}/late-credits", admin, late)
     call("PATCH", f"/v1/admin/members/{other['member_id']}", admin, {"status": "suspended"})
     call("DELETE", "/v1/admin/campaigns/double", admin)
+    call("DELETE", "/v1/admin/challenges/club", admin)
 
     clock.advance(days=1)
     call("POST", "/v1/admin/settlements/2026-11-23/close", admin)
     call("GET", "/v1/admin/settlements/2026-11-23", admin)
     call("GET", "/v1/admin/campaigns/double/effect?to=2026-11-30", admin)
+    call("GET", "/v1/admin/challenges/five/effect?to=2026-11-30", admin)
     call("GET", "/v1/reports/members-vs-non-members?from=2026-11-01&to=2026-11-30", key)
     call("GET", "/v1/admin/partners/alpha/members-vs-non-members?from=2026-11-01&to=2026-11-30", admin)
     assert call("GET", "/v1/admin/settlements/2026-11-23/statements/alpha?format=html", admin).status == 200

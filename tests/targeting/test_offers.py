@@ -62,3 +62,18 @@ def test_an_offer_holds_out_no_control_group_and_a_plain_campaign_stays_as_it_wa
     assert (measured.status, measured.json["error"]["field"]) == (400, "control_share")
     assert lax.status == 400
     assert "opt_in" not in created.json
+
+
+def test_an_offer_posted_as_an_offer_is_an_opt_in_campaign(coalition):
+    key = coalition.partner("cafe")
+    plain = {k: v for k, v in OFFER.items() if k not in ("opt_in", "segment")}
+    refused = coalition.api.post("/v1/admin/offers", {**plain, "opt_in": False}, token=coalition.admin)
+    created = coalition.api.post("/v1/admin/offers", plain, token=coalition.admin)
+    member = coalition.member(key)
+    before = coalition.purchase(key, member, "10.00")
+    coalition.api.post("/v1/me/offers/coffee-x3/enrolment", token=member.token)
+    after = coalition.purchase(key, member, "10.00")
+
+    assert (refused.status, refused.json["error"]["field"]) == (400, "opt_in")
+    assert created.status == 201 and created.json["opt_in"] is True
+    assert (before.json["points"], after.json["points"]) == (10, 30)

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 from botocore.exceptions import ClientError
 
-from chalicelib.services.campaigns import MAX_MEASURED
+from chalicelib.services.measurement import MAX_MEASURED
 from chalicelib.store import wallet_state
 
 WINDOW = {"starts_at": "2026-11-01T00:00:00Z", "ends_at": "2026-12-31T00:00:00Z", "funder": "operator"}

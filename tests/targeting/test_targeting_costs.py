@@ -44,3 +44,35 @@ def test_twenty_campaigns_for_segments_and_control_groups_leave_a_purchase_at_it
     assert items == alone_items == 3  # the operation record, the wallet head, the entry
     assert (twenty.wcu, twenty.rcu) == (alone.wcu, alone.rcu) == (6, 0.5)
     assert body["points"] == 10 and len(body["breakdown"]) == 1  # held out of ten, outside the other ten
+
+
+def test_twenty_challenges_under_way_leave_a_purchase_at_its_cost(coalition, container):
+    """The member makes progress in all twenty (every kind, high targets): the progress rides on the wallet head the
+    purchase writes anyway, packed with it."""
+    container.runtime.cache._seconds = 3600
+    key = coalition.partner("shop")
+    member = coalition.member(key, email="m@example.com", birth_date="1980-01-01")
+    _, alone_calls, alone_items, alone = warm_purchase(coalition, key, member, "alone")
+    kinds = [("purchases", 1000), ("spend", "9000.00"), ("partners", 50), ("streak", 6)]
+    for n in range(20):
+        kind, target = kinds[n % 4]
+        challenge = {
+            "challenge_id": f"ch-{n}",
+            "name": f"Challenge {n}",
+            "kind": kind,
+            "period": "month",
+            "target": target,
+            "reward": {"points": 100, "funder": "operator"},
+            "starts_at": "2026-11-01T00:00:00Z",
+            "ends_at": "2026-12-31T00:00:00Z",
+        }
+        assert coalition.api.post("/v1/admin/challenges", challenge, token=coalition.admin).status == 201
+    body, calls, items, twenty = warm_purchase(coalition, key, member, "twenty")
+    progress = coalition.api.get("/v1/me/challenges", token=member.token).json["challenges"]
+
+    print(f"\n20 challenges: {twenty.wcu} WCU {twenty.rcu} RCU, items {[b.written_bytes for b in twenty.billed]} B")
+    assert calls == alone_calls == ["GetItem", "TransactWriteItems"]
+    assert items == alone_items == 3  # the operation record, the wallet head, the entry
+    assert (twenty.wcu, twenty.rcu) == (alone.wcu, alone.rcu) == (6, 0.5)
+    assert len(progress) == 20 and {c["progress"] for c in progress} == {2, "20.00", 1}
+    assert body["points"] == 10
