@@ -56,7 +56,8 @@ class Container:
         """Settings, the runtime and its DynamoDB client built now (a Lambda's init) rather than on first use.
 
         `configuration`: also read what every earn reads through the cache, the same for every caller (the programme
-        and the campaigns), so a container's first purchase reads only what is its caller's own (key, partner)."""
+        the campaigns and the challenges), so a container's first purchase reads only what is its caller's own (key,
+        partner)."""
         runtime = self.runtime
         if self._given_store is None:
             from .store.tables import connection
@@ -64,10 +65,12 @@ class Container:
             connection(runtime.settings).client  # noqa: B018 - a property: building the client is the point
         if configuration:
             from .services.campaigns import all_campaigns
+            from .services.challenges import all_challenges
             from .services.programs import current_program
 
             current_program(runtime)
             all_campaigns(runtime)
+            all_challenges(runtime)
 
     def authenticate(self, authorization: Sequence[str]) -> Principal:
         """`authorization`: the values of every Authorization header the request carried."""

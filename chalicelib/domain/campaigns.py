@@ -149,7 +149,13 @@ def birthday_campaign(
     )
 
 
-def forget_ended_offers(offers: dict[str, str], today: str) -> None:
-    """A member's enrolments (offer -> its last day) after the offer's last day: dropped, the wallet stays bounded."""
-    for offer_id in [o for o, last_day in offers.items() if last_day < today]:
+def forget_ended_offers(offers: dict[str, str], today: str, last_days: dict[str, str]) -> None:
+    """A member's enrolments (offer -> its last day) after the offer's last day, or the last day it has now
+    (`last_days`, by offer: an offer extended keeps its enrolments longer): dropped, the wallet stays bounded."""
+    for offer_id in [o for o, last_day in offers.items() if max(last_day, last_days.get(o, "")) < today]:
         del offers[offer_id]
+
+
+def offer_last_days(campaigns: list[Campaign]) -> dict[str, str]:
+    """The last day of each opt-in campaign, as it stands now (what its enrolments are kept to)."""
+    return {c.campaign_id: c.ends_at.date().isoformat() for c in campaigns if c.opt_in}

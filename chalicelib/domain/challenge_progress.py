@@ -17,6 +17,16 @@ class ChallengeKind(StrEnum):
 
 
 @dataclass(frozen=True)
+class SetTarget:
+    """A member's own target, set by the operator: for a challenge of this kind (one changed before it started does not
+    take a target of another), kept until the challenge's last day."""
+
+    target: Decimal
+    kind: ChallengeKind
+    last_day: str
+
+
+@dataclass(frozen=True)
 class BookedReward:
     """The reward booked on completion: what a return that undoes the completion takes back, at the fee charged."""
 

@@ -21,13 +21,17 @@ RETURNS_COUNTED after its end: a return after that leaves the reward.
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from decimal import ROUND_CEILING, Decimal
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 from enum import StrEnum
+from fractions import Fraction
 from typing import Any
 
-from .challenge_progress import BookedReward, ChallengeKind, Progress
+from .challenge_progress import BookedReward, ChallengeKind, Progress, SetTarget
+from .money import MINOR_UNITS
 from .segments import purchases_over, spend_over
 from .timefmt import add_months, iso
 from .wallet import Wallet
@@ -41,7 +45,6 @@ RETURNS_COUNTED = timedelta(days=90)
 MAX_RUNNING = 20
 # The ids of a challenge's control group, figures and breakdown lines: never a campaign's id (refused there).
 PREFIX = "challenge:"
-CENT = Decimal("0.01")
 
 
 class ChallengePeriod(StrEnum):
@@ -59,8 +62,8 @@ class DerivedTarget:
     factor: Decimal
     minimum: Decimal
 
-    def to_dict(self, *, money: bool) -> dict[str, Any]:
-        return {"months": self.months, "factor": format(self.factor, "f"), "minimum": _shown(self.minimum, money)}
+    def to_dict(self, shown: Callable[[Decimal], str | int]) -> dict[str, Any]:
+        return {"months": self.months, "factor": format(self.factor, "f"), "minimum": shown(self.minimum)}
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,7 @@ class Challenge:
     segment: str | None = None
     control_share: Decimal = Decimal(0)
     opt_in: bool = False
+    currency: str = "EUR"  # the programme's when defined: spend, minimum amounts and targets are in it
 
     @property
     def key(self) -> str:
@@ -105,16 +109,25 @@ class Challenge:
     def last_day(self) -> date:
         return (self.ends_at - timedelta(microseconds=1)).date()
 
-    def counts(self, at: datetime, partner_id: str, amount: Decimal) -> bool:
-        """Does a purchase of `amount` at `partner_id` at `at` count in it (window, partners, minimum)?"""
+    @property
+    def places(self) -> int:
+        """The decimals of its money."""
+        return MINOR_UNITS.get(self.currency, 2)
+
+    def counts(self, at: datetime, partner_id: str, amount: Decimal, currency: str) -> bool:
+        """Does a purchase of `amount` in `currency` at `partner_id` at `at` count in it (window, partners, minimum)?
+        Where money is compared (a spend target, a minimum amount), only a purchase in the challenge's currency: a
+        partner onboarded in another currency before the programme had one counts its visits, not its amounts."""
+        money_compared = self.kind is ChallengeKind.SPEND or self.min_amount > 0
         return (
             self.starts_at <= at < self.ends_at
             and (not self.partners or partner_id in self.partners)
+            and (currency == self.currency or not money_compared)
             and amount >= self.min_amount
         )
 
     def period_of(self, at: datetime) -> str:
-        day = at.date()
+        day = at.astimezone(timezone.utc).date()  # periods are UTC calendar months, as the window is
         if self.period is ChallengePeriod.MONTH:
             return f"{day.year:04d}-{day.month:02d}"
         if self.period is ChallengePeriod.QUARTER:
@@ -141,7 +154,9 @@ class Challenge:
             return self.target
         if self.targets == "set":
             found = wallet.challenge_targets.get(self.challenge_id)
-            return None if found is None else Decimal(found[0])
+            if found is None or found.kind != self.kind:
+                return None  # none set, or set while it counted something else (changed before it started)
+            return found.target
         assert self.derived is not None
         return derived_target(self, wallet, self.period_days(period)[0])
 
@@ -154,16 +169,23 @@ class Challenge:
             "starts_at": iso(self.starts_at),
             "ends_at": iso(self.ends_at),
             "reward": {"points": self.reward_points, "funder": self.funder},
-            **({"target": _shown(self.target, self.money)} if self.target is not None else {}),
+            **({"target": self.shown(self.target)} if self.target is not None else {}),
             **({"targets": self.targets} if self.targets else {}),
-            **({"derived": self.derived.to_dict(money=self.money)} if self.derived else {}),
+            **({"derived": self.derived.to_dict(self.shown)} if self.derived else {}),
             **({"partners": list(self.partners)} if self.partners else {}),
             **({"min_amount": format(self.min_amount, "f")} if self.min_amount else {}),
             **({"tiers": list(self.tiers)} if self.tiers else {}),
             **({"segment": self.segment} if self.segment else {}),
             **({"control_share": format(self.control_share, "f")} if self.control_share else {}),
             **({"opt_in": True} if self.opt_in else {}),
+            "currency": self.currency,
         }
+
+    def shown(self, value: Decimal) -> str | int:
+        """A target or a progress as the API shows it: money as text with the currency's decimals, else a number."""
+        if self.money:
+            return format(value.quantize(Decimal(1).scaleb(-self.places)), "f")
+        return int(value)
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Challenge:
@@ -189,20 +211,24 @@ class Challenge:
             segment=raw.get("segment"),
             control_share=Decimal(raw.get("control_share") or 0),
             opt_in=bool(raw.get("opt_in")),
+            currency=raw.get("currency", "EUR"),
         )
 
 
 def derived_target(challenge: Challenge, wallet: Wallet, period_start: date) -> Decimal:
-    """The member's average per month over the `months` full months before the period, × the factor, rounded up."""
+    """The member's average per month over the `months` full months before the period, × the factor, rounded up (to
+    a whole purchase, or the currency's smallest unit), computed exactly: 35 purchases over 3 months × 0.6 is 7."""
     rule = challenge.derived
     assert rule is not None
     before = period_start.replace(day=1) - timedelta(days=1)  # the last day of the month before the period
     if challenge.kind is ChallengeKind.SPEND:
-        total = spend_over(wallet, before, rule.months)
-        value = (total / rule.months * rule.factor).quantize(CENT, rounding=ROUND_CEILING)
+        total = Fraction(spend_over(wallet, before, rule.months))
+        unit = Fraction(1, 10**challenge.places)
     else:
-        total = Decimal(purchases_over(wallet, before, rule.months, challenge.partners))
-        value = Decimal(math.ceil(total / rule.months * rule.factor))
+        total = Fraction(purchases_over(wallet, before, rule.months, challenge.partners))
+        unit = Fraction(1)
+    units = math.ceil(total / rule.months * Fraction(rule.factor) / unit)
+    value = Decimal(units).scaleb(-challenge.places) if challenge.money else Decimal(units)
     return max(rule.minimum, value)
 
 
@@ -240,7 +266,7 @@ class Completion:
         return progress_key(self.challenge.challenge_id, self.period)
 
     def detail(self) -> str:
-        reached = _shown(self.progress.value, self.challenge.money)
+        reached = self.challenge.shown(self.progress.value)
         return (
             f"{self.challenge.name}: challenge completed ({reached} {_unit(self.challenge.kind)} in {self.period}), "
             f"funded by {self.challenge.funder}"
@@ -265,7 +291,7 @@ def advance(
             progress = Progress(challenge.kind, target, (last_day + POSTING_GRACE).isoformat())
             wallet.challenges[key] = progress
         progress.spend += amount
-        progress.count(partner_id, occurred_at.date(), 1)
+        progress.count(partner_id, occurred_at.astimezone(timezone.utc).date(), 1)
         counted.append(Counted(key, challenge.min_amount))
         if progress.complete and progress.reward is None:
             completed.append(Completion(challenge, period, progress))
@@ -294,21 +320,23 @@ def take_out(
     counted: list[Counted],
     partner_id: str,
     occurred_on: date,
-    returned: Decimal,
     kept_before: Decimal,
     kept_after: Decimal,
 ) -> list[Undone]:
-    """A return of `returned` of a purchase that counted in `counted`: its money leaves each period's spend, the
-    purchase itself once what is kept of it no longer counts. A period no longer complete gives its reward back.
-    Periods the wallet no longer keeps are left as they were."""
+    """A return that leaves `kept_after` of a purchase that counted in `counted` (`kept_before` before it): what it
+    gives back leaves each period's spend, and once what is kept no longer counts (below the challenge's minimum, or
+    nothing) the purchase leaves it whole: its count and the rest of its money. A period no longer complete gives its
+    reward back. Periods the wallet no longer keeps are left as they were."""
     undone = []
     for entry in counted:
         progress = wallet.challenges.get(entry.key)
         if progress is None:
             continue
-        progress.spend = max(Decimal(0), progress.spend - returned)
         if _counts(kept_before, entry.min_amount) and not _counts(kept_after, entry.min_amount):
+            progress.spend = max(Decimal(0), progress.spend - kept_before)
             progress.count(partner_id, occurred_on, -1)
+        elif _counts(kept_before, entry.min_amount):
+            progress.spend = max(Decimal(0), progress.spend - (kept_before - kept_after))
         if progress.reward is not None and not progress.complete:
             challenge_id, period = entry.key.rsplit("/", 1)
             undone.append(Undone(challenge_id, period, progress.reward))
@@ -328,35 +356,39 @@ def forget_ended(progress: dict[str, Progress], today: str, challenges: dict[str
         challenge_id, period = key.rsplit("/", 1)
         challenge = challenges.get(challenge_id)
         until = kept.until
-        if challenge is not None:
+        if challenge is not None and _period_of_kind(challenge, period):
             last_day = challenge.period_days(period)[1]
             until = max(until, (last_day + (POSTING_GRACE if kept.reward is None else RETURNS_COUNTED)).isoformat())
         if until < today:
             del progress[key]
 
 
-def forget_ended_targets(targets: dict[str, tuple[str, str]], today: str) -> None:
-    """Operator-set targets (challenge -> (target, the challenge's last day)) once the challenge is over."""
-    for key in [k for k, (_, last_day) in targets.items() if last_day < today]:
+def _period_of_kind(challenge: Challenge, period: str) -> bool:
+    """Is `period` a key of the challenge's kind of period (its period changed before it started otherwise)?"""
+    pattern = {
+        ChallengePeriod.WHOLE: r"all",
+        ChallengePeriod.MONTH: r"[0-9]{4}-(0[1-9]|1[0-2])",
+        ChallengePeriod.QUARTER: r"[0-9]{4}-Q[1-4]",
+    }[challenge.period]
+    return re.fullmatch(pattern, period) is not None
+
+
+def forget_ended_targets(targets: dict[str, SetTarget], today: str, last_days: dict[str, str]) -> None:
+    """Operator-set targets once their challenge is over: past the last day kept with them, or the one the challenge
+    now has (`last_days`, by challenge id: extended, it keeps them longer)."""
+    for key in [k for k, t in targets.items() if max(t.last_day, last_days.get(k, "")) < today]:
         del targets[key]
 
 
 def most_running(challenges: list[Challenge]) -> int:
-    """The most challenges whose windows overlap at one moment."""
-    moments = sorted([(c.starts_at, 1) for c in challenges] + [(c.ends_at, -1) for c in challenges])
+    """The most challenges at one moment whose members' progress wallets may keep: from its start to RETURNS_COUNTED
+    after its end (a completed period is kept that long for returns)."""
+    moments = sorted([(c.starts_at, 1) for c in challenges] + [(c.ends_at + RETURNS_COUNTED, -1) for c in challenges])
     running = most = 0
     for _, step in moments:  # an end sorts before a start at the same moment (-1 < 1): windows are half-open
         running += step
         most = max(most, running)
     return most
-
-
-def shown(value: Decimal, challenge: Challenge) -> str | int:
-    return _shown(value, challenge.money)
-
-
-def _shown(value: Decimal, money: bool) -> str | int:
-    return format(value.quantize(CENT), "f") if money else int(value)
 
 
 def _read(value: object, money: bool) -> Decimal:

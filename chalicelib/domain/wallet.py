@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from .challenge_progress import Progress
+from .challenge_progress import Progress, SetTarget
 from .effect import Running
 from .errors import HoldNotOpen, InsufficientPoints
 from .profile import Profile
@@ -152,9 +152,9 @@ class Wallet:
     campaign_measures: dict[str, Running] = field(default_factory=dict)
     offers: dict[str, str] = field(default_factory=dict)  # opt-in offers enrolled in -> the offer's last day
     # Challenges (domain/challenges.py): the member's progress by "<challenge id>/<period>", and the targets the
-    # operator set them (challenge id -> (target, the challenge's last day)).
+    # operator set them, by challenge id.
     challenges: dict[str, Progress] = field(default_factory=dict)
-    challenge_targets: dict[str, tuple[str, str]] = field(default_factory=dict)
+    challenge_targets: dict[str, SetTarget] = field(default_factory=dict)
     # The tier kept whatever purchases are returned: the base tier at enrolment, then what a review decided
     # (None: the base tier). A return lowers the tier to no less than this. A wallet written before upgrades
     # recorded their basis takes its tier as its floor when read (tiers.adopt_legacy_tier).

@@ -12,17 +12,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from ..domain.campaigns import forget_ended_offers
-from ..domain.challenge_progress import ChallengeKind
+from ..domain.campaigns import Campaign, forget_ended_offers, offer_last_days
+from ..domain.challenge_progress import ChallengeKind, SetTarget
 from ..domain.challenges import (
     MAX_RUNNING,
+    RETURNS_COUNTED,
     Challenge,
     ChallengePeriod,
     DerivedTarget,
     forget_ended_targets,
     most_running,
     progress_key,
-    shown,
 )
 from ..domain.effect import CONTROL, TREATED, in_control
 from ..domain.errors import (
@@ -39,6 +39,7 @@ from ..domain.segments import Segment
 from ..domain.settlement import OPERATOR
 from ..domain.wallet import Wallet
 from ..store.bookings import Booking
+from .campaigns import all_campaigns
 from .measurement import check_measured
 from .programs import current_program
 from .requests import ChallengeRequest
@@ -50,6 +51,17 @@ def all_challenges(rt: Runtime) -> list[Challenge]:
     return rt.cache.get("challenges", rt.store.directory.list_challenges)
 
 
+def enrolments_kept(campaigns: list[Campaign], challenges: list[Challenge]) -> dict[str, str]:
+    """What each enrolment in a member's wallet is kept to now: the last day of its offer, or of its opt-in
+    challenge, as they stand (extended, they keep their enrolments longer)."""
+    return offer_last_days(campaigns) | {c.key: c.last_day.isoformat() for c in challenges if c.opt_in}
+
+
+def target_days(challenges: list[Challenge]) -> dict[str, str]:
+    """The last day of each challenge, as it stands: what members' set targets are kept to."""
+    return {c.challenge_id: c.last_day.isoformat() for c in challenges}
+
+
 # ---- the operator ------------------------------------------------------------------------------------------------
 def save_challenge(rt: Runtime, request: ChallengeRequest, *, create: bool) -> dict[str, Any]:
     challenge = _challenge_of(rt, request)
@@ -58,11 +70,12 @@ def save_challenge(rt: Runtime, request: ChallengeRequest, *, create: bool) -> d
     if not create and before is None:
         raise NotFound(f"challenge {challenge.challenge_id} does not exist")
     if before is not None and before.starts_at <= rt.now():
-        _check_started(before, challenge)
+        _check_started(before, challenge, rt.now())
     others = [c for c in stored if c.challenge_id != challenge.challenge_id]
     if most_running([*others, challenge]) > MAX_RUNNING:
         raise RuleViolation(
-            f"at most {MAX_RUNNING} challenges run at once (a member's progress in each is in their wallet)",
+            f"at most {MAX_RUNNING} challenges at once, each counted until {RETURNS_COUNTED.days} days after it ends "
+            "(a member's progress in each is kept in their wallet until then)",
             field="starts_at",
         )
     check_measured(rt, challenge.key, challenge.control_share, create=create, field="control_share")
@@ -109,18 +122,20 @@ def set_target(rt: Runtime, challenge_id: str, member_id: str, raw_target: objec
     if challenge.ends_at <= rt.now():
         raise RuleViolation(f"challenge {challenge_id} has ended", field="challenge_id")
     target = _target(rt, challenge.kind, raw_target, "target")
-    last_day = challenge.last_day.isoformat()
+    if challenge.kind is ChallengeKind.STREAK and target > _weeks_spanned(challenge):
+        raise InvalidRequest("the streak is longer than the weeks a period spans", field="target")
+    entry = SetTarget(target, challenge.kind, challenge.last_day.isoformat())
+    kept = target_days(all_challenges(rt))
 
     def change(wallet: Wallet) -> bool:
-        forget_ended_targets(wallet.challenge_targets, rt.now().date().isoformat())
-        entry = (format(target, "f"), last_day)
+        forget_ended_targets(wallet.challenge_targets, rt.now().date().isoformat(), kept)
         if wallet.challenge_targets.get(challenge_id) == entry:
             return False
         wallet.challenge_targets[challenge_id] = entry
         return True
 
     _write_wallet(rt, member_id, change, allow_inactive=True)
-    return {"challenge_id": challenge_id, "member_id": member_id, "target": shown(target, challenge)}
+    return {"challenge_id": challenge_id, "member_id": member_id, "target": challenge.shown(target)}
 
 
 # ---- the member --------------------------------------------------------------------------------------------------
@@ -148,7 +163,9 @@ def enrol(rt: Runtime, member_id: str, challenge_id: str) -> tuple[bool, dict[st
             return False
         if challenge.starts_at > now:
             raise RuleViolation(f"challenge {challenge_id} opens at {iso(challenge.starts_at)}", field="challenge_id")
-        forget_ended_offers(wallet.offers, now.date().isoformat())
+        forget_ended_offers(
+            wallet.offers, now.date().isoformat(), enrolments_kept(all_campaigns(rt), all_challenges(rt))
+        )
         wallet.offers[challenge.key] = challenge.last_day.isoformat()
         enrolled_now, seen = True, _view(challenge, wallet, now, enrolled=True)
         return True
@@ -172,8 +189,10 @@ def taking_part(challenges: list[Challenge], segments: dict[str, Segment], walle
     challenge stays measured while it counts their purchases, as in a measured campaign (earning.purchase_for)."""
     taking = TakingPart()
     for challenge in challenges:
-        targeted = takes_in(challenge.tiers, challenge.segment, segments, wallet, on) and (
-            not challenge.opt_in or challenge.key in wallet.offers
+        targeted = (
+            takes_in(challenge.tiers, challenge.segment, segments, wallet, on)
+            and (not challenge.opt_in or challenge.key in wallet.offers)
+            and (challenge.targets != "set" or challenge.challenge_id in wallet.challenge_targets)
         )
         control = in_control(wallet.member_id, challenge.key, challenge.control_share)
         if challenge.measured and (targeted or challenge.key in wallet.campaign_measures):
@@ -224,8 +243,8 @@ def _view(challenge: Challenge, wallet: Wallet, now: datetime, *, enrolled: bool
         "opt_in": challenge.opt_in,
         "enrolled": enrolled if challenge.opt_in else None,
         "period": {"period": period, "from": first.isoformat(), "to": last.isoformat()},
-        "target": None if target is None else shown(target, challenge),
-        "progress": shown(value, challenge),
+        "target": None if target is None else challenge.shown(target),
+        "progress": challenge.shown(value),
         "completed": progress is not None and progress.reward is not None,
         "rewarded": completed,
     }
@@ -307,6 +326,7 @@ def _challenge_of(rt: Runtime, request: ChallengeRequest) -> Challenge:
         segment=request.segment,
         control_share=share,
         opt_in=request.opt_in,
+        currency=current_program(rt).currency,
     )
     if kind is ChallengeKind.STREAK and target is not None and target > _weeks_spanned(challenge):
         raise InvalidRequest("the streak is longer than the weeks a period spans", field="target")
@@ -333,10 +353,13 @@ def _weeks_spanned(challenge: Challenge) -> int:
     return 6 if challenge.period is ChallengePeriod.MONTH else 14
 
 
-def _check_started(before: Challenge, after: Challenge) -> None:
+def _check_started(before: Challenge, after: Challenge, now: datetime) -> None:
     """Once a challenge has started, members' progress and groups rest on what it counts and whom it takes: only its
-    name, its end and its reward (for completions from then on) may change."""
+    name, its end (not into the past: DELETE ends it now) and its reward (for completions from then on) may change."""
+    if after.ends_at < now and after.ends_at != before.ends_at:
+        raise RuleViolation("ends_at is in the past: end the challenge now with DELETE", field="ends_at")
     fixed = "kind period starts_at target targets derived partners min_amount tiers segment control_share opt_in"
+    fixed += " currency"
     for name in fixed.split():
         if getattr(before, name) != getattr(after, name):
             raise RuleViolation(f"{name} cannot change once the challenge has started", field=name)

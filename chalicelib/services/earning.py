@@ -33,7 +33,7 @@ from ..domain.timefmt import refuse_future
 from ..domain.wallet import Portion, Wallet
 from .anonymous_sales import record_anonymous_sale
 from .campaigns import all_campaigns
-from .challenges import TakingPart, all_challenges, taking_part
+from .challenges import TakingPart, all_challenges, enrolments_kept, taking_part, target_days
 from .members import resolve_member
 from .operations import Decide, Operation, Outcome, Reply, fingerprint, run_operation
 from .programs import current_program, fee_per_point
@@ -90,7 +90,13 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
         )
         kept_until = {c.campaign_id: c.kept_until for c in every_campaign if c.measured}
         every_challenge = all_challenges(rt)
-        counting = [c for c in every_challenge if c.counts(occurred_at, partner.partner_id, amount)] if timely else []
+        counting = (
+            [c for c in every_challenge if c.counts(occurred_at, partner.partner_id, amount, currency)]
+            if timely
+            else []
+        )
+        enrolments, targets_kept = enrolments_kept(every_campaign, every_challenge), target_days(every_challenge)
+        challenges_now = {c.challenge_id: c for c in every_challenge}
         kept_until |= {c.key: c.kept_until for c in every_challenge if c.measured}
         named = any(c.segment for c in campaigns) or any(c.segment for c in counting)
         segments = all_segments(rt) if named else {}
@@ -103,9 +109,9 @@ def earn_points(rt: Runtime, partner: Partner, request: PurchaseRequest) -> Repl
             today = now.date().isoformat()
             targeted = targeted_campaigns(campaigns, segments, wallet, occurred_at.date())
             forget_ended(wallet.campaign_measures, today, kept_until)
-            forget_ended_offers(wallet.offers, today)
-            forget_ended_progress(wallet.challenges, today, {c.challenge_id: c for c in every_challenge})
-            forget_ended_targets(wallet.challenge_targets, today)
+            forget_ended_offers(wallet.offers, today, enrolments)
+            forget_ended_progress(wallet.challenges, today, challenges_now)
+            forget_ended_targets(wallet.challenge_targets, today, targets_kept)
             taking = taking_part(counting, segments, wallet, occurred_at.date())
             purchase = purchase_for(
                 program, partner, wallet, amount, currency, lines, occurred_at, campaigns, timely, targeted, taking

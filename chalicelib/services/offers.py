@@ -15,6 +15,7 @@ from ..domain.errors import ConcurrencyConflict, MemberInactive, NotFound, Retry
 from ..domain.wallet import Wallet
 from ..store.bookings import Booking
 from .campaigns import all_campaigns
+from .challenges import all_challenges, enrolments_kept
 from .earning import open_to
 from .runtime import Runtime, iso
 from .segments import all_segments
@@ -42,7 +43,8 @@ def enrol(rt: Runtime, member_id: str, offer_id: str) -> tuple[bool, dict[str, A
             return False, _view(offer, wallet)
         if offer.starts_at > rt.now():
             raise RuleViolation(f"offer {offer_id} opens at {iso(offer.starts_at)}", field="offer_id")
-        forget_ended_offers(wallet.offers, rt.now().date().isoformat())
+        kept = enrolments_kept(all_campaigns(rt), all_challenges(rt))
+        forget_ended_offers(wallet.offers, rt.now().date().isoformat(), kept)
         wallet.offers[offer_id] = offer.ends_at.date().isoformat()
         try:
             rt.store.bookings.commit(Booking(wallet=wallet))

@@ -75,7 +75,7 @@ def export_member(rt: Runtime, member_id: str) -> dict[str, Any]:
                 for campaign, r in wallet.campaign_measures.items()
             },
             "challenges": {key: progress.to_dict() for key, progress in sorted(wallet.challenges.items())},
-            "challenge_targets": {c: target for c, (target, _) in sorted(wallet.challenge_targets.items())},
+            "challenge_targets": {c: format(t.target, "f") for c, t in sorted(wallet.challenge_targets.items())},
         },
         "vouchers": vouchers[:EXPORT_VOUCHERS],
         "more_vouchers": len(vouchers) > EXPORT_VOUCHERS,

@@ -18,7 +18,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from ..domain.challenges import PREFIX as CHALLENGE_PREFIX
-from ..domain.challenges import Undone, take_out
+from ..domain.challenges import Challenge, Undone, take_out
+from ..domain.challenges import forget_ended as forget_ended_progress
 from ..domain.effect import measure_return
 from ..domain.errors import NotFound, RuleViolation
 from ..domain.ledger import Entry, OperationRecord, Sale, new_entry, operation_key, tier_entry
@@ -29,6 +30,7 @@ from ..domain.purchases import Clawback, PurchaseFacts, ReturnedLine, ReturnRef,
 from ..domain.tiers import ReturnedPurchase, record_return, redecide_after_return
 from ..domain.wallet import Portion, Wallet
 from .anonymous_sales import ANONYMOUS
+from .challenges import all_challenges
 from .operations import Decide, Operation, Outcome, Reply, fingerprint, read_once_then_afresh, run_operation
 from .programs import current_program
 from .requests import ReturnRequest
@@ -60,9 +62,10 @@ def return_purchase(rt: Runtime, partner_id: str, transaction_id: str, request: 
         order = ReturnOrder(partner_id, transaction_id, request.return_id, amount, items)
         # Concurrent returns race on the record's version: a retry reads it afresh.
         current = read_once_then_afresh(purchase, lambda: rt.store.operations.find(purchase_key))
+        challenges_now = {c.challenge_id: c for c in all_challenges(rt)}  # cached, as a purchase reads them
 
         def decide(wallet: Wallet, now: datetime) -> Outcome:
-            return _return(rt, program, order, current(), wallet, now)
+            return _return(rt, program, order, current(), wallet, now, challenges_now)
 
         return purchase.member_id, decide
 
@@ -81,7 +84,13 @@ class ReturnOrder:
 
 
 def _return(
-    rt: Runtime, program: Program, order: ReturnOrder, purchase: OperationRecord, wallet: Wallet, now: datetime
+    rt: Runtime,
+    program: Program,
+    order: ReturnOrder,
+    purchase: OperationRecord,
+    wallet: Wallet,
+    now: datetime,
+    challenges_now: dict[str, Challenge],
 ) -> Outcome:
     partner_id, return_id, amount = order.partner_id, order.return_id, order.amount
     facts = purchase_facts(purchase, program)
@@ -90,15 +99,11 @@ def _return(
     # Points past their validity that expired are not taken twice; those spent before are (a debt).
     late = facts.expires_on < now.date().isoformat()
     what = f"{to_str(amount)} {facts.currency}"
-    undone = take_out(
-        wallet,
-        facts.challenges,
-        purchase.partner_id,
-        date.fromisoformat(facts.occurred_on),
-        amount,
-        kept_before,
-        facts.kept_amount,
-    )
+    # Periods past the day they are kept to (their challenge as it stands now) are forgotten first: a return after
+    # that leaves their reward.
+    forget_ended_progress(wallet.challenges, now.date().isoformat(), challenges_now)
+    occurred_on = date.fromisoformat((facts.occurred_at or facts.occurred_on)[:10])  # the UTC day: periods are UTC
+    undone = take_out(wallet, facts.challenges, purchase.partner_id, occurred_on, kept_before, facts.kept_amount)
     mine = [c for c in clawbacks if c.member_id is None]
     entry = _clawback_entry(wallet, mine, facts.expires_on if late else None, partner_id, return_id, what, now)
     rewards_back = _rewards_back(wallet, undone, partner_id, return_id, now)

@@ -30,7 +30,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from ..domain.challenge_progress import BookedReward, ChallengeKind, Progress
+from ..domain.challenge_progress import BookedReward, ChallengeKind, Progress, SetTarget
 from ..domain.effect import Running
 from ..domain.profile import Profile
 from ..domain.timefmt import add_months, end_of_month, iso
@@ -164,11 +164,7 @@ def head_state(wallet: Wallet, placed: Layout) -> dict[str, Any]:
         **({"campaign_measures": _measures_state(wallet.campaign_measures)} if wallet.campaign_measures else {}),
         **({"offers": dict(wallet.offers)} if wallet.offers else {}),
         **({"challenges": _challenges_state(wallet.challenges, names)} if wallet.challenges else {}),
-        **(
-            {"challenge_targets": {c: list(t) for c, t in wallet.challenge_targets.items()}}
-            if wallet.challenge_targets
-            else {}
-        ),
+        **({"challenge_targets": _targets_state(wallet.challenge_targets)} if wallet.challenge_targets else {}),
         "names": names.listed,  # the partners that lots and activity name by position
     }
 
@@ -219,7 +215,10 @@ def wallet_from_state(
         campaign_measures=_measures_of(state.get("campaign_measures")),
         offers={str(o): str(last_day) for o, last_day in (state.get("offers") or {}).items()},
         challenges=_challenges_of(state.get("challenges"), names),
-        challenge_targets={str(c): (str(t), str(d)) for c, (t, d) in (state.get("challenge_targets") or {}).items()},
+        challenge_targets={
+            str(c): SetTarget(Decimal(t), ChallengeKind(kind), str(last_day))
+            for c, (t, kind, last_day) in (state.get("challenge_targets") or {}).items()
+        },
         tier_floor=state.get("tier_floor"),
         tier_floor_review_on=state.get("tier_floor_review_on"),
         tier_basis=None if state.get("tier_basis") is None else TierBasis.from_dict(state["tier_basis"]),
@@ -320,6 +319,10 @@ def _challenges_state(progress: dict[str, Progress], names: _Names) -> dict[str,
         ]
         for key, p in progress.items()
     }
+
+
+def _targets_state(targets: dict[str, SetTarget]) -> dict[str, list[str]]:
+    return {c: [format(t.target, "f"), t.kind.value, t.last_day] for c, t in targets.items()}
 
 
 def _challenges_of(raw: dict[str, list[Any]] | None, names: list[str]) -> dict[str, Progress]:

@@ -49,10 +49,10 @@ WARM = {  # a warm container: the API key, the partner, the programme and the pa
     "POST /v1/redemptions": ["GetItem", "GetItem", "TransactWriteItems"],  # the card's alias, then the wallet
     "GET /v1/me/entries": ["Query"],
 }
-COLD = {  # every read made: + the API key; + partner, programme and campaigns for an earn; + the user's link to
-    # the member and the programme for /v1/me; + programme for a redemption (the entry records the point value)
+COLD = {  # every read made: + the API key; + partner, programme, campaigns and challenges for an earn; + the user's
+    # link to the member and the programme for /v1/me; + programme for a redemption (the entry records the point value)
     "GET /v1/me": ["GetItem", "GetItem", "GetItem"],
-    "POST /v1/transactions": ["GetItem", "GetItem", "GetItem", "Query", "GetItem", "TransactWriteItems"],
+    "POST /v1/transactions": ["GetItem", "GetItem", "GetItem", "Query", "Query", "GetItem", "TransactWriteItems"],
     # the API key, the card's alias, the programme, the wallet
     "POST /v1/redemptions": ["GetItem", "GetItem", "GetItem", "GetItem", "TransactWriteItems"],
     "GET /v1/me/entries": ["GetItem", "Query", "Query"],  # the user's link, the entries, the partners' names
@@ -152,7 +152,7 @@ def test_the_member_routes_cost_a_few_calls_whatever_the_history(coalition, cont
 def test_the_api_function_reads_the_programme_in_its_init_so_a_first_purchase_reads_only_its_callers(
     coalition, container, meter
 ):
-    """app.prepare("app.app") in Lambda's init: the programme and the campaigns are read then, through the cache;
+    """app.prepare("app.app") in Lambda's init: the programme, the campaigns and the challenges are read then;
     the container's first purchase reads only what belongs to its caller (key, partner) and the wallet."""
     key = coalition.partner("shop")
     member = coalition.member(key)
@@ -162,7 +162,8 @@ def test_the_api_function_reads_the_programme_in_its_init_so_a_first_purchase_re
 
     meter.reset()
     container.prepare(configuration=True)
-    assert sorted(call.operation for call in meter.calls) == ["GetItem", "Query"]  # the programme, the campaigns
+    # the programme, the campaigns, the challenges
+    assert sorted(call.operation for call in meter.calls) == ["GetItem", "Query", "Query"]
 
     meter.reset()
     reply = coalition.purchase(key, member, "10.00", transaction_id="first-of-a-container")

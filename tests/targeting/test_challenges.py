@@ -288,7 +288,13 @@ def test_at_most_twenty_challenges_run_at_once_and_a_campaign_cannot_take_a_chal
     coalition.partner("cafe")
     for n in range(20):
         create(coalition, challenge(f"c{n}"))
-    later = create(coalition, challenge("later", starts_at="2027-01-01T00:00:00Z", ends_at="2027-02-01T00:00:00Z"))
+    # The twenty end on 1 January and count until 1 April (their completed periods are kept 90 days for returns).
+    later = create(coalition, challenge("later", starts_at="2027-04-01T00:00:00Z", ends_at="2027-05-01T00:00:00Z"))
+    too_soon = coalition.api.post(
+        "/v1/admin/challenges",
+        challenge("soon", starts_at="2027-03-01T00:00:00Z", ends_at="2027-04-01T00:00:00Z"),
+        token=coalition.admin,
+    )
     one_more = coalition.api.post("/v1/admin/challenges", challenge("c20"), token=coalition.admin)
     named = {
         "campaign_id": "challenge:c1",
@@ -299,6 +305,6 @@ def test_at_most_twenty_challenges_run_at_once_and_a_campaign_cannot_take_a_chal
     }
     campaign = coalition.api.post("/v1/admin/campaigns", named, token=coalition.admin)
 
-    assert later["challenge_id"] == "later"
+    assert later["challenge_id"] == "later" and (too_soon.status, too_soon.error_code) == (422, "rule_violation")
     assert (one_more.status, one_more.error_code) == (422, "rule_violation")
     assert (campaign.status, campaign.json["error"]["field"]) == (400, "campaign_id")

@@ -85,13 +85,14 @@ def test_a_derived_target_is_the_average_of_the_months_before_times_the_factor_r
     assert derived_target(purchases, Wallet("n", "c", "member", "2026-01-01", None), date(2026, 11, 1)) == 1
 
 
-def test_most_running_counts_overlaps_with_half_open_windows():
+def test_most_running_counts_each_challenge_until_its_completed_periods_are_forgotten():
     first = make(starts_at=at("2026-11-01T00:00:00"), ends_at=at("2026-12-01T00:00:00"))
-    second = make(starts_at=at("2026-12-01T00:00:00"), ends_at=at("2027-01-01T00:00:00"))
-    across = make(starts_at=at("2026-11-20T00:00:00"), ends_at=at("2026-12-10T00:00:00"))
+    second = make(starts_at=at("2027-03-01T00:00:00"), ends_at=at("2027-04-01T00:00:00"))
+    soon_after = make(starts_at=at("2027-02-01T00:00:00"), ends_at=at("2027-02-10T00:00:00"))
 
-    assert most_running([first, second]) == 1  # one ends as the other starts
-    assert most_running([first, second, across]) == 2
+    assert most_running([first, second]) == 1  # 90 days after 1 December is 1 March: half-open, they do not meet
+    assert most_running([first, soon_after]) == 2  # the first's periods are still in wallets in February
+    assert most_running([first, second, soon_after]) == 2  # it meets each, they never meet each other
 
 
 def test_progress_is_forgotten_after_its_grace_a_rewarded_period_after_returns_count_and_an_extension_keeps_it():
@@ -110,3 +111,19 @@ def test_progress_is_forgotten_after_its_grace_a_rewarded_period_after_returns_c
     extended = dict(progress)
     forget_ended(extended, "2026-12-08", {"c": replace(challenge, ends_at=at("2027-01-01T00:00:00"))})
     assert set(extended) == {"c/all", "d/all"}
+
+
+def test_a_derived_target_is_exact_before_it_is_rounded_up():
+    wallet = Wallet("m", "c", "member", "2026-01-01", None)
+    wallet.activity = {
+        "2026-08": MonthActivity(spend="100.00", purchases=12),
+        "2026-09": MonthActivity(spend="100.00", purchases=12),
+        "2026-10": MonthActivity(spend="120.00", purchases=11),
+    }
+    purchases = make(targets="derived", target=None, derived=DerivedTarget(3, Decimal("0.6"), Decimal(1)))
+    spend = replace(purchases, kind=ChallengeKind.SPEND, derived=DerivedTarget(3, Decimal("0.3"), Decimal("1.00")))
+
+    # 35 purchases / 3 × 0.6 is 7 and 320.00 / 3 × 0.3 is 32.00, exactly: no division artefact rounds them up
+    assert derived_target(purchases, wallet, date(2026, 11, 1)) == Decimal(7)
+    assert derived_target(spend, wallet, date(2026, 11, 1)) == Decimal("32.00")
+    assert derived_target(replace(spend, currency="BHD"), wallet, date(2026, 11, 1)) == Decimal("32.000")
