@@ -15,6 +15,7 @@ def blueprints() -> tuple[Blueprint, ...]:
     from .member import member_api
     from .partner import partner_api
     from .partner_reads import partner_reads_api
+    from .partner_targeting import partner_targeting_api
     from .public import public_api
     from .rewards import rewards_api
     from .settlements import settlement_api
@@ -31,6 +32,7 @@ def blueprints() -> tuple[Blueprint, ...]:
         admin_api,
         targeting_api,
         challenges_api,
+        partner_targeting_api,
         settlement_api,
         webhooks_api,
     )

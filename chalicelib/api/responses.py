@@ -480,6 +480,11 @@ class Campaign(Answer):
     control_share: DecimalText | None = Field(
         None, description="the share of targeted members held out (no reward) to measure the campaign's effect"
     )
+    opt_in: bool | None = Field(None, description="an offer: only members who enrol earn it (shown when true)")
+
+
+class CampaignList(Answer):
+    campaigns: list[Campaign]
 
 
 class OfferView(Answer):

@@ -237,7 +237,10 @@ def _check_scope(principal: Principal, info: EndpointInfo) -> None:
     if principal.kind != "partner" or principal.scope is None or principal.scope.allows(info.scopes):
         return
     needed = " or ".join(scope.value for scope in (*info.scopes, KeyScope.ADMIN))
-    raise Forbidden(f"this API key's scope is {principal.scope.value}: {info.method} {info.path} needs a {needed} key")
+    article = "an" if needed[0] in "aeiou" else "a"
+    raise Forbidden(
+        f"this API key's scope is {principal.scope.value}: {info.method} {info.path} needs {article} {needed} key"
+    )
 
 
 def _audit(call: Call, method: str, path: str, params: dict[str, Any], before: Any, response: Response) -> None:

@@ -33,7 +33,7 @@ from typing import Any
 from .challenge_progress import BookedReward, ChallengeKind, Progress, SetTarget
 from .money import MINOR_UNITS
 from .segments import purchases_over, spend_over
-from .timefmt import add_months, iso
+from .timefmt import add_months, iso, most_at_once
 from .wallet import Wallet
 
 # A purchase counts in its period if posted within the campaigns' grace (services/earning.py's BONUS_POSTING_GRACE):
@@ -383,12 +383,7 @@ def forget_ended_targets(targets: dict[str, SetTarget], today: str, last_days: d
 def most_running(challenges: list[Challenge]) -> int:
     """The most challenges at one moment whose members' progress wallets may keep: from its start to RETURNS_COUNTED
     after its end (a completed period is kept that long for returns)."""
-    moments = sorted([(c.starts_at, 1) for c in challenges] + [(c.ends_at + RETURNS_COUNTED, -1) for c in challenges])
-    running = most = 0
-    for _, step in moments:  # an end sorts before a start at the same moment (-1 < 1): windows are half-open
-        running += step
-        most = max(most, running)
-    return most
+    return most_at_once([(c.starts_at, c.ends_at + RETURNS_COUNTED) for c in challenges])
 
 
 def _read(value: object, money: bool) -> Decimal:

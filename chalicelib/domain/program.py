@@ -98,6 +98,16 @@ class VoucherRules:
         return next((d for d in self.denominations if d.points == points), None)
 
 
+@dataclass(frozen=True)
+class PartnerCampaignRules:
+    """The operator's limits on the campaigns partners run themselves (on their own purchases, at their own cost)."""
+
+    max_multiplier: Decimal
+    max_points: int
+    max_running: int  # one partner's campaigns running at one moment
+    max_measured: int  # of them, with a control group at one moment
+
+
 DEFAULT_LIMITS = EarningLimits(max_points_per_transaction=1_000_000, max_points_per_member_per_day=2_000_000)
 
 
@@ -121,6 +131,7 @@ class Program:
     activities: Mapping[str, ActivityRule] = field(default_factory=dict)
     limits: EarningLimits = DEFAULT_LIMITS
     vouchers: VoucherRules | None = None
+    partner_campaigns: PartnerCampaignRules | None = None  # None: partners run no campaigns of their own
     # The optional sections (bonuses, activities, limits) as the operator put them: published as given by
     # GET /v1/program. Rules are read from the typed fields above, never from here.
     published_sections: Mapping[str, Any] = field(default_factory=dict)
@@ -300,6 +311,7 @@ def program_from_document(document: dict[str, Any], version: int = 0) -> Program
         activities={name: _activity(name, rule) for name, rule in (document.get("activities") or {}).items()},
         limits=_limits(document.get("limits") or {}),
         vouchers=_vouchers(document.get("vouchers")),
+        partner_campaigns=_partner_campaigns(document.get("partner_campaigns")),
         published_sections={k: v for k, v in document.items() if k not in known},
         version=version,
     )
@@ -339,6 +351,17 @@ def _vouchers(rules: dict[str, Any] | None) -> VoucherRules | None:
         validity_months=int(rules["validity_months"]),
         usable_at=None if usable_at == "all" else frozenset(usable_at),
         auto_convert=None if not auto else (int(auto["threshold"]), int(auto["denomination"])),
+    )
+
+
+def _partner_campaigns(rules: dict[str, Any] | None) -> PartnerCampaignRules | None:
+    if rules is None:
+        return None
+    return PartnerCampaignRules(
+        Decimal(rules.get("max_multiplier", "2")),
+        int(rules.get("max_points", 500)),
+        int(rules.get("max_running", 5)),
+        int(rules.get("max_measured", 1)),
     )
 
 

@@ -21,6 +21,16 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def most_at_once(windows: list[tuple[datetime, datetime]]) -> int:
+    """The most half-open windows [start, end) that overlap at one moment."""
+    moments = sorted([(start, 1) for start, _ in windows] + [(end, -1) for _, end in windows])
+    running = most = 0
+    for _, step in moments:  # an end sorts before a start at the same moment (-1 < 1): windows are half-open
+        running += step
+        most = max(most, running)
+    return most
+
+
 def add_months(day: date, months: int) -> date:
     """The same day `months` later, or the month's last day when it has no such day (31 Jan + 1 = 28/29 Feb)."""
     index = day.year * 12 + day.month - 1 + months

@@ -10,6 +10,7 @@ from ..domain.campaigns import Campaign
 from ..domain.challenges import PREFIX as CHALLENGE_PREFIX
 from ..domain.errors import InvalidRequest, RuleViolation
 from ..domain.money import parse_rate
+from ..domain.ownership import scoped
 from ..domain.settlement import OPERATOR
 from .measurement import check_measured
 from .programs import current_program
@@ -22,10 +23,17 @@ def all_campaigns(rt: Runtime) -> list[Campaign]:
     return rt.cache.get("campaigns", rt.store.directory.list_campaigns)
 
 
-def save_campaign(rt: Runtime, request: CampaignRequest, *, create: bool) -> dict[str, Any]:
-    _check(rt, request)
-    _check_measurement(rt, request, create=create)
+def save_campaign(rt: Runtime, request: CampaignRequest, *, create: bool, owner: str = OPERATOR) -> dict[str, Any]:
+    """The operator's campaign, or a partner's (`owner`): stored under the partner's scoped id, naming the partner's
+    scoped segment (domain/ownership.py), so two partners, or a partner and the operator, never share an id."""
+    stored_id = scoped(owner, request.campaign_id)
+    segment_id = None if request.segment is None else scoped(owner, request.segment)
+    _check(rt, request, segment_id)
+    _check_measurement(rt, request, stored_id, create=create)
     document = request.model_dump(mode="json", exclude_none=True)
+    document["campaign_id"] = stored_id
+    if segment_id is not None:
+        document["segment"] = segment_id
     document["starts_at"], document["ends_at"] = iso(request.starts_at), iso(request.ends_at)
     if not request.opt_in:
         del document["opt_in"]  # shown when it is one: a campaign as it always was otherwise
@@ -71,16 +79,16 @@ def public_campaigns(rt: Runtime, at: datetime) -> list[dict[str, Any]]:
     ]
 
 
-def _check_measurement(rt: Runtime, request: CampaignRequest, *, create: bool) -> None:
+def _check_measurement(rt: Runtime, request: CampaignRequest, stored_id: str, *, create: bool) -> None:
     """A member's group follows from the campaign id and its control share, and their figures from its days: once a
     campaign has started (or was ever measured) its control share and its start stay, and a measured id is not used
     again (services/measurement.py, which also bounds how many are measured at once)."""
     now = rt.now()
     campaigns = rt.store.directory.list_campaigns()  # read now, not from the cache: the check is about what is stored
-    before = None if create else next((c for c in campaigns if c.campaign_id == request.campaign_id), None)
+    before = None if create else next((c for c in campaigns if c.campaign_id == stored_id), None)
     share = Decimal(request.control_share or 0)
-    check_measured(rt, request.campaign_id, share, create=create, field="campaign_id")
-    if before is not None and (before.starts_at <= now or rt.store.settlements.effect_days(request.campaign_id)):
+    check_measured(rt, stored_id, share, create=create, field="campaign_id")
+    if before is not None and (before.starts_at <= now or rt.store.settlements.effect_days(stored_id)):
         if before.control_share != share:
             raise RuleViolation(
                 "control_share cannot change once the campaign has started (its groups would mix)",
@@ -90,7 +98,7 @@ def _check_measurement(rt: Runtime, request: CampaignRequest, *, create: bool) -
             raise RuleViolation("a measured campaign's start cannot move once it has started", field="starts_at")
 
 
-def _check(rt: Runtime, request: CampaignRequest) -> None:
+def _check(rt: Runtime, request: CampaignRequest, segment_id: str | None) -> None:
     if request.campaign_id.startswith(CHALLENGE_PREFIX):
         # A challenge's figures, enrolments and breakdown lines go by "challenge:<id>": a campaign so named would mix.
         raise InvalidRequest(f"campaign ids do not begin with {CHALLENGE_PREFIX}", field="campaign_id")
@@ -108,8 +116,8 @@ def _check(rt: Runtime, request: CampaignRequest) -> None:
         share = parse_rate(request.control_share, "control_share")
         if not Decimal("0.01") <= share <= Decimal("0.5"):
             raise InvalidRequest("control_share must be from 0.01 to 0.50", field="control_share")
-    if request.segment is not None:
-        require_segment(rt, request.segment)
+    if segment_id is not None:
+        require_segment(rt, segment_id)
     if request.opt_in and request.control_share is not None:
         # Members who choose to enrol are not like those who do not: comparing them with a held-out group of the
         # targeted would measure the choosing, not the offer.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -17,9 +18,11 @@ from pydantic import (
     Field,
     StringConstraints,
     Tag,
+    field_validator,
     model_validator,
 )
 
+from ..domain.money import PLAIN_DECIMAL
 from ..domain.program import KeyScope
 from ..domain.rewards import REWARD_ID
 
@@ -493,10 +496,54 @@ class CampaignRequest(Strict):
         return self
 
 
+class PartnerCampaignRequest(Strict):
+    """A partner's own campaign: funded by the partner, on its own purchases (so no funder, no partners)."""
+
+    campaign_id: OperationId
+    name: Name
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    categories: Annotated[list[Category], Field(max_length=100)] | None = None
+    channel: Literal["store", "online"] | None = None
+    tiers: Annotated[list[str], Field(max_length=10)] | None = None
+    multiplier: Decimal_ | None = None
+    points: Annotated[int, Field(strict=True, gt=0, le=1_000_000)] | None = None
+    max_per_member: Annotated[int, Field(strict=True, ge=1)] | None = None
+    segment: SegmentId | None = Field(None, description="one of the partner's own segments (POST /v1/segments)")
+    opt_in: Annotated[bool, Field(strict=True, description="an offer: only members who enrol in it earn it")] = False
+    control_share: Decimal_ | None = None
+
+    model_config = ConfigDict(extra="forbid", strict=False, frozen=True)  # dates arrive as text
+
+    @model_validator(mode="after")
+    def consistent(self) -> PartnerCampaignRequest:
+        if (self.multiplier is None) == (self.points is None):
+            raise ValueError("give exactly one of multiplier and points")
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
 class TierRule(Strict):
     name: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_\-]{0,31}$")]
     threshold: Annotated[int, Field(strict=True, ge=0)]
     earn_multiplier: Decimal_
+
+
+class PartnerCampaignRules(Strict):
+    """What the operator lets partners run on their own purchases, funded by themselves (POST /v1/campaigns)."""
+
+    max_multiplier: Decimal_ = "2"
+    max_points: Annotated[int, Field(strict=True, ge=1, le=1_000_000)] = 500
+    max_running: Annotated[int, Field(strict=True, ge=1, le=20)] = 5  # one partner's campaigns at once
+    max_measured: Annotated[int, Field(strict=True, ge=0, le=5)] = 1  # of them, with a control group
+
+    @field_validator("max_multiplier")
+    @classmethod
+    def a_multiplier(cls, value: str) -> str:
+        if not PLAIN_DECIMAL.fullmatch(value) or not Decimal(1) < Decimal(value) <= Decimal(20):
+            raise ValueError('a multiplier above 1 and at most 20, as text ("2")')
+        return value
 
 
 class ProgramDocument(Strict):
@@ -512,6 +559,7 @@ class ProgramDocument(Strict):
     activities: dict[Category, ActivityRuleDocument] | None = None
     limits: EarningLimits | None = None
     vouchers: VoucherRulesDocument | None = None
+    partner_campaigns: PartnerCampaignRules | None = None  # absent: partners run no campaigns of their own
 
     @model_validator(mode="after")
     def tiers_ascend(self) -> ProgramDocument:

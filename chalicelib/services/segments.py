@@ -11,6 +11,7 @@ from typing import Any
 
 from ..domain.errors import InvalidRequest
 from ..domain.money import parse_amount
+from ..domain.ownership import scoped
 from ..domain.program import OPERATOR
 from ..domain.segments import Segment, SegmentRules
 from ..domain.wallet import Wallet
@@ -34,7 +35,7 @@ def takes_in(
 
 
 def save_segment(rt: Runtime, request: SegmentRequest, *, create: bool, owner: str = OPERATOR) -> dict[str, Any]:
-    segment = Segment(request.segment_id, request.name, _checked_rules(rt, request, owner), owner)
+    segment = Segment(scoped(owner, request.segment_id), request.name, _checked_rules(rt, request, owner), owner)
     rt.store.directory.save_segment(segment, iso(rt.now()), create=create)
     rt.cache.forget("segments")
     return segment.to_dict()

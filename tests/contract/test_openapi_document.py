@@ -193,6 +193,7 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
         "bonuses": {"first_purchase": {"points": 200, "funder": "operator"}},
         "activities": {"review": {"points": 50, "max_per_day": 1}},
         "vouchers": {"denominations": [{"points": 100, "value": "1.00"}], "validity_months": 12},
+        "partner_campaigns": {"max_multiplier": "3"},
     }
     call("PUT", "/v1/admin/program", admin, program)
     coalition.program_set = True
@@ -261,6 +262,17 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
     call("GET", "/v1/admin/challenges/five", admin)
     call("POST", "/v1/me/challenges/club/enrolment", token)
     call("GET", "/v1/me/challenges", token)
+    own_segment = {"segment_id": "regulars", "name": "Regulars", "rules": {"purchases": {"min": 2, "months": 3}}}
+    call("POST", "/v1/segments", key, own_segment)
+    call("PUT", "/v1/segments/regulars", key, {**own_segment, "name": "Our regulars"})
+    call("GET", "/v1/segments", key)
+    call("GET", "/v1/segments/regulars", key)
+    own = {k: v for k, v in campaign.items() if k != "funder"} | {"segment": "regulars", "control_share": "0.2"}
+    call("POST", "/v1/campaigns", key, own)
+    call("PUT", "/v1/campaigns/double", key, {**own, "name": "Double at Alpha"})
+    call("POST", "/v1/campaigns", key, {**own, "campaign_id": "gone", "control_share": None})
+    call("DELETE", "/v1/campaigns/gone", key)
+    call("GET", "/v1/campaigns", key)
     newcomer = sign_up(api.container.settings, "bob@example.com")
     call("POST", "/v1/me/enrolment", newcomer, {"birth_date": "1990-05-17"})
     call("GET", f"/v1/members?card_number={member['card_number']}", key)
@@ -348,6 +360,7 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
     call("GET", "/v1/admin/settlements/2026-11-23", admin)
     call("GET", "/v1/admin/campaigns/double/effect?to=2026-11-30", admin)
     call("GET", "/v1/admin/challenges/five/effect?to=2026-11-30", admin)
+    call("GET", "/v1/campaigns/double/effect?to=2026-11-30", key)
     call("GET", "/v1/reports/members-vs-non-members?from=2026-11-01&to=2026-11-30", key)
     call("GET", "/v1/admin/partners/alpha/members-vs-non-members?from=2026-11-01&to=2026-11-30", admin)
     assert call("GET", "/v1/admin/settlements/2026-11-23/statements/alpha?format=html", admin).status == 200

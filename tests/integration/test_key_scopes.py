@@ -19,8 +19,22 @@ FINANCE_ROUTES = {
     ("GET", "/v1/settlements/{period}/items"),
     ("GET", "/v1/reports/summary"),
     ("GET", "/v1/reports/members-vs-non-members"),
+    ("GET", "/v1/campaigns/{campaign_id}/effect"),
 }
-ADMIN_ONLY_ROUTES = {("POST", "/v1/webhooks"), ("GET", "/v1/webhooks"), ("DELETE", "/v1/webhooks/{webhook_id}")}
+ADMIN_ONLY_ROUTES = {
+    ("POST", "/v1/webhooks"),
+    ("GET", "/v1/webhooks"),
+    ("DELETE", "/v1/webhooks/{webhook_id}"),
+    # the partner's own marketing: it spends the partner's points
+    ("POST", "/v1/campaigns"),
+    ("GET", "/v1/campaigns"),
+    ("PUT", "/v1/campaigns/{campaign_id}"),
+    ("DELETE", "/v1/campaigns/{campaign_id}"),
+    ("POST", "/v1/segments"),
+    ("GET", "/v1/segments"),
+    ("PUT", "/v1/segments/{segment_id}"),
+    ("GET", "/v1/segments/{segment_id}"),
+}
 
 
 def partner_routes() -> dict[tuple[str, str], tuple[KeyScope, ...]]:
