@@ -7,6 +7,7 @@ wallet head."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -189,10 +190,8 @@ def taking_part(challenges: list[Challenge], segments: dict[str, Segment], walle
     challenge stays measured while it counts their purchases, as in a measured campaign (earning.purchase_for)."""
     taking = TakingPart()
     for challenge in challenges:
-        targeted = (
-            takes_in(challenge.tiers, challenge.segment, segments, wallet, on)
-            and (not challenge.opt_in or challenge.key in wallet.offers)
-            and (challenge.targets != "set" or challenge.challenge_id in wallet.challenge_targets)
+        targeted = _open_to(challenge, segments, wallet, on) and (
+            not challenge.opt_in or challenge.key in wallet.offers
         )
         control = in_control(wallet.member_id, challenge.key, challenge.control_share)
         if challenge.measured and (targeted or challenge.key in wallet.campaign_measures):
@@ -212,11 +211,17 @@ def _open_challenges(rt: Runtime, wallet: Wallet, now: datetime) -> list[Challen
     shown_ones = [
         c
         for c in running
-        if takes_in(c.tiers, c.segment, segments, wallet, today)
-        and not in_control(wallet.member_id, c.key, c.control_share)
-        and (c.targets != "set" or c.challenge_id in wallet.challenge_targets)
+        if _open_to(c, segments, wallet, today) and not in_control(wallet.member_id, c.key, c.control_share)
     ]
     return sorted(shown_ones, key=lambda c: (c.starts_at, c.challenge_id))
+
+
+def _open_to(challenge: Challenge, segments: dict[str, Segment], wallet: Wallet, on: date) -> bool:
+    """Is the challenge the member's: its tier filter and segment take them in, and (targets set per member) the
+    operator gave them a target? An opt-in one, before they enrol."""
+    return takes_in(challenge.tiers, challenge.segment, segments, wallet, on) and (
+        challenge.targets != "set" or challenge.challenge_id in wallet.challenge_targets
+    )
 
 
 def _view(challenge: Challenge, wallet: Wallet, now: datetime, *, enrolled: bool) -> dict[str, Any]:
@@ -250,7 +255,7 @@ def _view(challenge: Challenge, wallet: Wallet, now: datetime, *, enrolled: bool
     }
 
 
-def _write_wallet(rt: Runtime, member_id: str, change: Any, *, allow_inactive: bool) -> None:
+def _write_wallet(rt: Runtime, member_id: str, change: Callable[[Wallet], bool], *, allow_inactive: bool) -> None:
     """Read the wallet head, change it (`change` returns False: nothing to write), write it over the version read."""
     for _ in range(rt.settings.write_attempts):
         wallet = rt.store.wallets.load(member_id)
