@@ -6,6 +6,7 @@ period, as the campaigns are).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -76,6 +77,24 @@ def _checked_rules(rt: Runtime, request: SegmentRequest, owner: str) -> SegmentR
             raise InvalidRequest(f"{partner_id} is not a partner", field="rules")
         if owner != OPERATOR and partner_id != owner:
             raise InvalidRequest(f"a partner's segment names no other partner ({partner_id})", field="rules")
-    if owner != OPERATOR and rules.distinct_partners is not None:
-        raise InvalidRequest("a partner's segment cannot select by other partners' sales", field="rules")
+    return rules if owner == OPERATOR else _at_the_partner_only(rules, owner)
+
+
+def _at_the_partner_only(rules: SegmentRules, owner: str) -> SegmentRules:
+    """A partner's segment sees the member's purchases at the partner only: its purchases count there (whatever it
+    names), and what the wallet keeps across partners only (spend by month, inactivity anywhere, distinct partners)
+    is refused. Otherwise the purchase answer that shows its campaign would tell the partner what its customers do
+    elsewhere."""
+    across = {
+        "distinct_partners": rules.distinct_partners,
+        "spend": rules.spend,  # the wallet keeps spend by month, not by partner
+        "inactive_months": rules.inactive_months,  # inactive at the partner: purchases {max: 0, months: N}
+    }
+    for name, rule in across.items():
+        if rule is not None:
+            raise InvalidRequest(
+                f"a partner's segment cannot select by {name}: it counts other partners' sales", field=f"rules.{name}"
+            )
+    if rules.purchases is not None:
+        rules = replace(rules, purchases=replace(rules.purchases, partners=(owner,)))
     return rules

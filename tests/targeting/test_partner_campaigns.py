@@ -56,7 +56,7 @@ def test_the_operators_limits_hold(coalition):
     too_rich = coalition.api.post("/v1/campaigns", double(multiplier="3.5"), token=cafe)
     too_many_points = coalition.api.post("/v1/campaigns", {**double(), "multiplier": None, "points": 201}, token=cafe)
     first = coalition.api.post("/v1/campaigns", double("a"), token=cafe)
-    second = coalition.api.post("/v1/campaigns", double("b"), token=cafe)
+    second = coalition.api.post("/v1/campaigns", {**double("b"), "multiplier": None, "points": 100}, token=cafe)
     third = coalition.api.post("/v1/campaigns", double("c"), token=cafe)
     later = coalition.api.post(
         "/v1/campaigns", double("d", starts_at="2026-12-01T00:00:00Z", ends_at="2026-12-31T00:00:00Z"), token=cafe
@@ -146,3 +146,81 @@ def test_a_partners_measured_campaign_reports_its_effect_to_it(coalition, clock)
     assert groups["treated"]["customers"] + groups["control"]["customers"] == 6
     assert groups["treated"]["points_issued"] == 10 * groups["treated"]["customers"]
     assert operators.json["groups"] == groups and operators.json["campaign_id"] == "cafe~double"
+
+
+def test_the_limits_hold_over_the_partners_campaigns_together(coalition):
+    open_programme(coalition, max_multiplier="4", max_running=3, max_points=300)
+    cafe = coalition.partner("cafe")
+    assert coalition.api.post("/v1/campaigns", double("a"), token=cafe).status == 201
+    assert coalition.api.post("/v1/campaigns", double("b"), token=cafe).status == 201  # × 2 × 2 = 4: the most
+    compounding = coalition.api.post("/v1/campaigns", double("c"), token=cafe)
+    fixed = {**double(), "multiplier": None}
+    points = [
+        coalition.api.post("/v1/campaigns", {**fixed, "campaign_id": f"p{n}", "points": 150, **_later()}, token=cafe)
+        for n in range(3)
+    ]
+    missing = coalition.api.put("/v1/campaigns/nothing", double("nothing"), token=cafe)
+    member = coalition.member(cafe)
+
+    assert (compounding.status, compounding.json["error"]["field"]) == (422, "multiplier")
+    assert [p.status for p in points[:2]] == [201, 201]
+    assert (points[2].status, points[2].json["error"]["field"]) == (422, "points")  # 450 together
+    assert (missing.status, missing.error_code) == (404, "not_found")
+    assert coalition.purchase(cafe, member, "10.00").json["points"] == 40
+
+
+def test_partners_measured_campaigns_count_until_forgotten_and_keep_half_the_places_for_the_operator(coalition):
+    open_programme(coalition, max_measured=5, max_running=20)
+    keys = {p: coalition.partner(p) for p in ("cafe", "deli", "bar")}
+    later = coalition.api.post("/v1/campaigns", double("later", control_share="0.2", **_later(1)), token=keys["cafe"])
+    earlier = coalition.api.post(
+        "/v1/campaigns", double("earlier", control_share="0.2", **_later()), token=keys["cafe"]
+    )
+    placed = [
+        coalition.api.post("/v1/campaigns", double(f"m{n}", control_share="0.2", **_far(n)), token=keys[p]).status
+        for p in ("deli", "bar")
+        for n in range(5)
+    ]
+    operators = coalition.api.post(
+        "/v1/admin/campaigns",
+        {**double("ours"), "funder": "operator", "control_share": "0.2"},
+        token=coalition.admin,
+    )
+
+    assert later.status == 201 and earlier.status == 201  # max_measured 5: both, whatever the order
+    assert placed.count(201) == 8 and placed.count(422) == 2  # 2 + 8 = 10: half of the 20 places
+    assert operators.status == 201
+
+
+def _far(n):
+    return {"starts_at": f"2027-{n + 3:02d}-01T00:00:00Z", "ends_at": f"2027-{n + 3:02d}-02T00:00:00Z"}
+
+
+def test_a_partner_segment_sees_purchases_at_the_partner_only(coalition):
+    open_programme(coalition)
+    cafe, deli = coalition.partner("cafe"), coalition.partner("deli")
+    refused = {
+        name: coalition.api.post(
+            "/v1/segments", {"segment_id": name.replace("_", "-"), "name": "x", "rules": rule}, token=cafe
+        )
+        for name, rule in (
+            ("spend", {"spend": {"min": "100.00", "months": 3}}),
+            ("inactive_months", {"inactive_months": 2}),
+            ("distinct_partners", {"distinct_partners": {"min": 2, "months": 3}}),
+        )
+    }
+    three = {"segment_id": "three", "name": "Three visits", "rules": {"purchases": {"min": 3, "months": 3}}}
+    assert coalition.api.post("/v1/segments", three, token=cafe).status == 201
+    assert coalition.api.post("/v1/campaigns", double(segment="three"), token=cafe).status == 201
+    member = coalition.member(cafe)
+    coalition.purchase(cafe, member, "10.00")
+    coalition.purchase(deli, member, "10.00")
+    coalition.purchase(deli, member, "10.00")
+    fourth = coalition.purchase(cafe, member, "10.00")  # three purchases in all, but one at cafe
+
+    assert {name: (r.status, r.json["error"]["field"]) for name, r in refused.items()} == {
+        name: (400, f"rules.{name}") for name in refused
+    }
+    assert fourth.json["points"] == 10
+    shown = coalition.api.get("/v1/segments/three", token=cafe).json["rules"]["purchases"]
+    assert shown["partners"] == ["cafe"]
