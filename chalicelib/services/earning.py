@@ -238,9 +238,7 @@ def apply_purchase(
     fees = {award.issuer: fee_of(award.issuer) for award in awards}  # each issuer's fee per point, as of now
     for completion in completed:
         book_reward(completion, fees[completion.challenge.funder], expires_on, now.date())
-    entries = [
-        _book(wallet, award, partner.partner_id, transaction_id, expires_on, now, fees[award.issuer]) for award in mine
-    ]
+    entries = _book(wallet, mine, partner.partner_id, transaction_id, expires_on, now, fees)
     # The sale rides on the entry that counts the purchase (its `earn`, always the first): reports read it there,
     # and the settlement close the campaigns it is measured in.
     entries[0].sale = Sale(purchase.amount, purchase.currency, place.channel, place.store_id, iso(occurred_at))
@@ -289,22 +287,52 @@ def apply_purchase(
 
 
 def _book(
-    wallet: Wallet, award: Award, partner_id: str, reference: str, expires_on: str, now: datetime, fee: Decimal
+    wallet: Wallet,
+    awards: list[Award],
+    partner_id: str,
+    reference: str,
+    expires_on: str,
+    now: datetime,
+    fees: dict[str, Decimal],
+) -> list[Entry]:
+    """The awards' points into the wallet, and their entries: `earn` for the partner's own points (always first),
+    then one `bonus` for every other award (campaigns, challenges, bonuses), whatever their number: a purchase writes
+    at most two entries, so twenty campaigns or challenges rewarding it cost no more items. Each entry's breakdown is
+    its own awards' lines, so it sums to its points; its attribution and fees are per issuer (each issuer's fee now)."""
+    base = [a for a in awards if a.rule == "base_rate"]
+    others = [a for a in awards if a.rule != "base_rate"]
+    return [
+        _entry(wallet, type, group, partner_id, reference, expires_on, now, fees)
+        for type, group in ((EntryType.EARN, base), (EntryType.BONUS, others))
+        if group
+    ]
+
+
+def _entry(
+    wallet: Wallet,
+    type: EntryType,
+    awards: list[Award],
+    partner_id: str,
+    reference: str,
+    expires_on: str,
+    now: datetime,
+    fees: dict[str, Decimal],
 ) -> Entry:
-    """The award's points into the wallet, and its entry: `earn` for the partner's own points, `bonus` otherwise.
-    Each entry's breakdown is its own lines only, so it sums to the entry's points; it settles at `fee` per point
-    (its issuer's, now)."""
-    wallet.credit(award.issuer, award.points, expires_on)
+    by_issuer: dict[str, int] = {}
+    for award in awards:
+        by_issuer[award.issuer] = by_issuer.get(award.issuer, 0) + award.points
+    for issuer, points in by_issuer.items():
+        wallet.credit(issuer, points, expires_on)
     return new_entry(
         wallet,
-        EntryType.EARN if award.rule == "base_rate" else EntryType.BONUS,
+        type,
         partner_id,
-        award.points,
-        breakdown=[line.to_dict() for line in award.lines],
-        attribution=[Portion(expires_on, award.issuer, award.points)] if award.points else [],
+        sum(by_issuer.values()),
+        breakdown=[line.to_dict() for award in awards for line in award.lines],
+        attribution=[Portion(expires_on, issuer, points) for issuer, points in by_issuer.items() if points],
         reference=reference,
         booked_at=iso(now),
-        fees_per_point={award.issuer: fee},
+        fees_per_point={issuer: fees[issuer] for issuer in by_issuer},
     )
 
 
