@@ -76,3 +76,32 @@ def test_twenty_challenges_under_way_leave_a_purchase_at_its_cost(coalition, con
     assert (twenty.wcu, twenty.rcu) == (alone.wcu, alone.rcu) == (6, 0.5)
     assert len(progress) == 20 and {c["progress"] for c in progress} == {2, "20.00", 1}
     assert body["points"] == 10
+
+
+def test_a_purchase_completing_twenty_challenges_and_earning_campaigns_writes_four_items(coalition, container):
+    """Every award beyond the partner's own rides on one bonus entry, whatever their number."""
+    container.runtime.cache._seconds = 3600
+    key = coalition.partner("shop")
+    member = coalition.member(key)
+    for n in range(20):
+        challenge = {
+            "challenge_id": f"ch-{n}",
+            "name": f"Challenge {n}",
+            "kind": "purchases",
+            "target": 2,  # the warm-up purchase is the first, the measured one completes them
+            "reward": {"points": 10 + n, "funder": "operator" if n % 2 else "shop"},
+            "starts_at": "2026-11-01T00:00:00Z",
+            "ends_at": "2026-12-31T00:00:00Z",
+        }
+        assert coalition.api.post("/v1/admin/challenges", challenge, token=coalition.admin).status == 201
+        campaign = {"campaign_id": f"c-{n}", "name": "c", "points": 1, **WINDOW}
+        assert coalition.api.post("/v1/admin/campaigns", campaign, token=coalition.admin).status == 201
+    body, calls, items, meter = warm_purchase(coalition, key, member, "twenty")
+
+    print(f"\n20 challenges completed, 20 campaigns: {meter.wcu} WCU, {[b.written_bytes for b in meter.billed]} B")
+    assert calls == ["GetItem", "TransactWriteItems"] and items == 4  # the record, the head, the earn, one bonus
+    assert body["points"] == 10 + sum(10 + n for n in range(20)) + 20
+    entries = coalition.api.get("/v1/me/entries?limit=10", token=member.token).json["entries"]
+    bonus = next(e for e in entries if e["type"] == "bonus")
+    assert bonus["points"] == sum(line["points"] for line in bonus["breakdown"]) == 20 + sum(range(10, 30))
+    assert len(bonus["breakdown"]) == 40
