@@ -293,6 +293,12 @@ def job_progress(call: Call, job: str) -> dict[str, Any]:
     return grants.job_progress(call.rt, job)
 
 
+CAMPAIGN_LINKS = (
+    Link("replace_campaign", {"path.campaign_id": "campaign_id", "body.campaign_id": "campaign_id"}),
+    Link("delete_campaign", {"path.campaign_id": "campaign_id"}),
+)
+
+
 @endpoint(
     admin_api,
     "/v1/admin/campaigns",
@@ -300,10 +306,7 @@ def job_progress(call: Call, job: str) -> dict[str, Any]:
     audience="operator",
     status=201,
     response=Campaign,
-    links=(
-        Link("replace_campaign", {"path.campaign_id": "campaign_id", "body.campaign_id": "campaign_id"}),
-        Link("delete_campaign", {"path.campaign_id": "campaign_id"}),
-    ),
+    links=CAMPAIGN_LINKS,
 )
 def create_campaign(call: Call, body: CampaignRequest) -> dict[str, Any]:
     """Start a campaign: a multiplier or fixed points on matching purchases, funded by a partner or the operator."""
@@ -317,10 +320,7 @@ def create_campaign(call: Call, body: CampaignRequest) -> dict[str, Any]:
     audience="operator",
     status=201,
     response=Campaign,
-    links=(
-        Link("replace_campaign", {"path.campaign_id": "campaign_id", "body.campaign_id": "campaign_id"}),
-        Link("delete_campaign", {"path.campaign_id": "campaign_id"}),
-    ),
+    links=CAMPAIGN_LINKS,
 )
 def create_offer(call: Call, body: CampaignRequest) -> dict[str, Any]:
     """Start an opt-in offer: a campaign that only members who enrol earn (POST /v1/me/offers/{id}/enrolment). The

@@ -462,13 +462,14 @@ class VoucherRulesDocument(Strict):
         return self
 
 
-class CampaignRequest(Strict):
+class CampaignTerms(Strict):
+    """What every campaign says, whoever runs it: the operator's (CampaignRequest) also names its funder and
+    partners; a partner's own (PartnerCampaignRequest) is funded by it and applies at its purchases."""
+
     campaign_id: OperationId
     name: Name
     starts_at: AwareDatetime
     ends_at: AwareDatetime
-    funder: PartnerId
-    partners: Annotated[list[PartnerId], Field(max_length=200)] | None = None
     categories: Annotated[list[Category], Field(max_length=100)] | None = None
     channel: Literal["store", "online"] | None = None
     tiers: Annotated[list[str], Field(max_length=10)] | None = None
@@ -488,7 +489,7 @@ class CampaignRequest(Strict):
     model_config = ConfigDict(extra="forbid", strict=False, frozen=True)  # dates arrive as text
 
     @model_validator(mode="after")
-    def consistent(self) -> CampaignRequest:
+    def consistent(self) -> CampaignTerms:
         if (self.multiplier is None) == (self.points is None):
             raise ValueError("give exactly one of multiplier and points")
         if self.ends_at <= self.starts_at:
@@ -496,32 +497,14 @@ class CampaignRequest(Strict):
         return self
 
 
-class PartnerCampaignRequest(Strict):
-    """A partner's own campaign: funded by the partner, on its own purchases (so no funder, no partners)."""
+class CampaignRequest(CampaignTerms):
+    funder: PartnerId
+    partners: Annotated[list[PartnerId], Field(max_length=200)] | None = None
 
-    campaign_id: OperationId
-    name: Name
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
-    categories: Annotated[list[Category], Field(max_length=100)] | None = None
-    channel: Literal["store", "online"] | None = None
-    tiers: Annotated[list[str], Field(max_length=10)] | None = None
-    multiplier: Decimal_ | None = None
-    points: Annotated[int, Field(strict=True, gt=0, le=1_000_000)] | None = None
-    max_per_member: Annotated[int, Field(strict=True, ge=1)] | None = None
-    segment: SegmentId | None = Field(None, description="one of the partner's own segments (POST /v1/segments)")
-    opt_in: Annotated[bool, Field(strict=True, description="an offer: only members who enrol in it earn it")] = False
-    control_share: Decimal_ | None = None
 
-    model_config = ConfigDict(extra="forbid", strict=False, frozen=True)  # dates arrive as text
-
-    @model_validator(mode="after")
-    def consistent(self) -> PartnerCampaignRequest:
-        if (self.multiplier is None) == (self.points is None):
-            raise ValueError("give exactly one of multiplier and points")
-        if self.ends_at <= self.starts_at:
-            raise ValueError("ends_at must be after starts_at")
-        return self
+class PartnerCampaignRequest(CampaignTerms):
+    """A partner's own campaign: funded by the partner, on its own purchases (so no funder, no partners); `segment`
+    names one of the partner's own segments (POST /v1/segments)."""
 
 
 class TierRule(Strict):
