@@ -24,10 +24,10 @@ KINDS = (("purchases", 1), ("spend", "5.00"), ("partners", 1), ("streak", 1))
 
 
 def main() -> None:
-    from tests.support.aws import make_settings
-    from tests.support.capacity import capacity_meter
     from chalicelib.domain.timefmt import iso
     from tests.support.api import Reply
+    from tests.support.aws import make_settings
+    from tests.support.capacity import capacity_meter
     from tests.support.clock import Clock
 
     with moto.mock_aws(), member_pool() as pool:
