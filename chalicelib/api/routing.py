@@ -12,6 +12,7 @@ import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import unquote
 
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
@@ -184,7 +185,11 @@ def endpoint(
         ENDPOINTS.append(info)
 
         @functools.wraps(view)
-        def handler(**params: Any) -> Response:
+        def handler(**raw_params: Any) -> Response:
+            # Path parameters as the caller meant them: chalice (and, by its reports, API Gateway) hands them on still
+            # percent-encoded, so a client that encodes a partner's "cafe~double" as "cafe%7Edouble" would miss it. No
+            # id may contain "%" (their patterns), so decoding cannot turn one id into another.
+            params: dict[str, Any] = {name: unquote(value) for name, value in raw_params.items()}
             try:
                 container: Container = bp.current_app.container  # type: ignore[attr-defined]
                 request = bp.current_request

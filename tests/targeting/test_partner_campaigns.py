@@ -224,3 +224,17 @@ def test_a_partner_segment_sees_purchases_at_the_partner_only(coalition):
     assert fourth.json["points"] == 10
     shown = coalition.api.get("/v1/segments/three", token=cafe).json["rules"]["purchases"]
     assert shown["partners"] == ["cafe"]
+
+
+def test_a_scoped_id_sent_percent_encoded_names_the_same_campaign(coalition):
+    open_programme(coalition)
+    cafe = coalition.partner("cafe")
+    offer = {**double("coffee"), "opt_in": True}
+    assert coalition.api.post("/v1/campaigns", offer, token=cafe).status == 201
+    member = coalition.member(cafe)
+
+    enrolled = coalition.api.post("/v1/me/offers/cafe%7Ecoffee/enrolment", token=member.token)
+    earned = coalition.purchase(cafe, member, "10.00")
+
+    assert enrolled.status == 201 and enrolled.json["offer_id"] == "cafe~coffee"
+    assert earned.json["points"] == 20
