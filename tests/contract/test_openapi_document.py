@@ -270,7 +270,8 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
     own = {k: v for k, v in campaign.items() if k != "funder"} | {"segment": "regulars", "control_share": "0.2"}
     call("POST", "/v1/campaigns", key, own)
     call("PUT", "/v1/campaigns/double", key, {**own, "name": "Double at Alpha"})
-    call("POST", "/v1/campaigns", key, {**own, "campaign_id": "gone", "control_share": None})
+    fixed = {**own, "campaign_id": "gone", "control_share": None, "multiplier": None, "points": 10}
+    call("POST", "/v1/campaigns", key, fixed)
     call("DELETE", "/v1/campaigns/gone", key)
     call("GET", "/v1/campaigns", key)
     newcomer = sign_up(api.container.settings, "bob@example.com")
