@@ -198,8 +198,13 @@ def campaign_document(campaign_id: str) -> dict[str, Any] | None:
 
 
 def list_campaigns() -> list[Campaign]:
+    return [Campaign.from_document(document) for document in campaign_documents()]
+
+
+def campaign_documents() -> list[dict[str, Any]]:
+    """Every campaign as defined (the listings index: one Query)."""
     with translated():
-        return [Campaign.from_document(item.document) for item in CampaignItem.campaigns.query("campaign")]
+        return [dict(item.document) for item in CampaignItem.campaigns.query("campaign")]
 
 
 # ---- segments ----------------------------------------------------------------------------------

@@ -84,6 +84,8 @@ class Directory(Protocol):
 
     def campaign_document(self, campaign_id: str) -> dict[str, Any] | None: ...
 
+    def campaign_documents(self) -> list[dict[str, Any]]: ...
+
     def save_segment(self, segment: Segment, updated_at: str, *, create: bool) -> None: ...
 
     def list_segments(self) -> list[Segment]: ...
@@ -357,6 +359,7 @@ class DynamoDirectory:
     delete_campaign = staticmethod(directory.delete_campaign)
     list_campaigns = staticmethod(directory.list_campaigns)
     campaign_document = staticmethod(directory.campaign_document)
+    campaign_documents = staticmethod(directory.campaign_documents)
     save_segment = staticmethod(directory.save_segment)
     list_segments = staticmethod(directory.list_segments)
     get_segment = staticmethod(directory.get_segment)

@@ -137,7 +137,7 @@ def test_spend_and_cross_brand_challenges(coalition, rules_given, purchases, rew
     assert rewards.index(True) + 1 == rewarded_at and rewards.count(True) == 1
 
 
-def test_a_streak_needs_consecutive_weeks(coalition, clock):
+def test_purchases_posted_past_the_grace_count_in_no_challenge(coalition, clock):
     key = coalition.partner("cafe")
     create(coalition, challenge(kind="streak", period="challenge", target=3))
     member = coalition.member(key)

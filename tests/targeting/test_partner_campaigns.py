@@ -238,3 +238,17 @@ def test_a_scoped_id_sent_percent_encoded_names_the_same_campaign(coalition):
 
     assert enrolled.status == 201 and enrolled.json["offer_id"] == "cafe~coffee"
     assert earned.json["points"] == 20
+
+
+def test_a_partners_list_of_campaigns_is_one_query(coalition, meter):
+    open_programme(coalition, max_running=5, max_multiplier="20")
+    cafe = coalition.partner("cafe")
+    for n in range(4):
+        assert coalition.api.post("/v1/campaigns", double(f"c{n}"), token=cafe).status == 201
+    coalition.api.get("/v1/campaigns", token=cafe)  # the key is cached now
+
+    meter.reset()
+    listed = coalition.api.get("/v1/campaigns", token=cafe).json["campaigns"]
+
+    assert [c["campaign_id"] for c in listed] == ["c0", "c1", "c2", "c3"]
+    assert meter.counts() == {"GetItem": 1, "Query": 1}  # the caller's key, the listing: no read per campaign
