@@ -27,8 +27,9 @@ from tests.support.wsgi import chalice_as_wsgi
 
 pytestmark = pytest.mark.contract
 
-# 50 until six partner reads came, 75 until segments (their rules: 200+ coverage cases)
-SECONDS = int(os.environ.get("FUZZ_SECONDS", "120"))
+# 50 until six partner reads came, 75 until segments (their rules: 200+ coverage cases), 120 until challenges and
+# partner campaigns (their coverage cases left the stateful phase unreached on a loaded machine)
+SECONDS = int(os.environ.get("FUZZ_SECONDS", "180"))
 SEED = int(os.environ.get("FUZZ_SEED", "20261123"))
 CHECKS = (
     "not_a_server_error",
