@@ -61,6 +61,15 @@ def expire_points(event):
     return [dispatch.fan_out(app.container.runtime, job) for job in ("expiry", "voucher-expiry")]
 
 
+@app.schedule(Cron(15, 0, "*", "*", "?", "*"))
+def renew_memberships(event):
+    """Daily (00:15 UTC): paid memberships whose period ended are renewed (their seller charges the fee) or lapse;
+    one message per shard of the members due."""
+    from chalicelib.jobs import dispatch
+
+    return dispatch.fan_out(app.container.runtime, "membership-renewal")
+
+
 @app.schedule(Rate(1, unit=Rate.HOURS))
 def close_settlement_days(event):
     """Close every settlement day that is due (its grace after midnight UTC has passed), catching up."""

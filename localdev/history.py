@@ -11,6 +11,8 @@ What a day holds (random.Random(seed): the same history on every run):
   now and then a voucher converted and spent at FreshMart, and claims of Cinemax's popcorn menu, fulfilled;
 - the daily jobs on the days they have work: expiry the day after a month ends (validity ends at a month end), and
   the tier review (reviews fall 12 months after a tier was reached: run on the last day, it finds none yet);
+- paid memberships: FreshMart's tills sell the Plus plan to a few of the crowd on the first day (one of them turns
+  renewal off) and to one more mid-month; the renewal job runs every morning, renewing or letting them lapse;
 - the previous day closed, once its grace has passed.
 
 Expiry, honestly: the programme's points are valid 24 months, longer than the history. The coalition's first
@@ -31,9 +33,11 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib.jobs import dispatch
-from chalicelib.services import burning, earning, returns, rewards, settlement, vouchers
+from chalicelib.services import burning, earning, memberships, returns, rewards, settlement, vouchers
 from chalicelib.services.auth import partner_profile
 from chalicelib.services.requests import (
+    MembershipChoice,
+    MembershipSaleRequest,
     PurchaseRequest,
     RedemptionRequest,
     ReturnRequest,
@@ -95,6 +99,7 @@ class Figures:
     voucher_spends: int = 0
     claims: int = 0
     expired_points: int = 0
+    memberships_sold: int = 0  # at a till (renewals are the job's)
     days_closed: int = 0
     tier_changes: list[str] = field(default_factory=list)
 
@@ -127,7 +132,9 @@ class History:
         if day.day == 1:  # validity ends at a month end: the only day in a month the expiry job finds work
             self.run_job("expiry", day)
         self.close_previous(day)
+        self.run_job("membership-renewal", day)
         self.clock.at(day, 8)
+        self.sell_memberships(day)
         for shopper in self.shoppers:
             # The guide's members shop on the first day: they never spend in the history, so their pilot points
             # are still there when the pilot's validity ends.
@@ -167,6 +174,21 @@ class History:
             self.figures.expired_points += 0 if done.get("processed") is None else int(done["processed"])
 
     # ---- what members and partners do ---------------------------------------------------------------------
+    def sell_memberships(self, day: date) -> None:
+        """The crowd's first four join Plus on the first day (the fourth turns renewal off at once: it lapses after a
+        month); the fifth joins on the first 15th. The guide's members never do: their balances stay as the guide
+        says."""
+        crowd = [shopper for shopper in self.shoppers if shopper.crowd]
+        first_15th = day.day == 15 and day - self.first_day < timedelta(days=31)
+        buyers = crowd[:4] if day == self.first_day else crowd[4:5] if first_15th else []
+        for shopper in buyers:
+            sale = {"sale_id": self.next_id("fm-plus"), "member": {"member_id": shopper.member_id}, "plan_id": "plus"}
+            partner = partner_profile(self.rt, "freshmart")
+            memberships.sell_membership(self.rt, partner, MembershipSaleRequest.model_validate(sale))
+            self.figures.memberships_sold += 1
+        if day == self.first_day and buyers:
+            memberships.choose_renewal(self.rt, buyers[-1].member_id, MembershipChoice(auto_renew=False))
+
     def purchase(self, shopper: Shopper) -> None:
         brand = shopper.brand if self.rng.random() < 0.6 else self.pick_brand()
         _, (low, high), online = BRANDS[brand]

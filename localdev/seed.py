@@ -24,6 +24,7 @@ from chalicelib.services import (
     earning,
     identity,
     members,
+    memberships,
     partners,
     programs,
     rewards,
@@ -34,6 +35,7 @@ from chalicelib.services.auth import partner_profile
 from chalicelib.services.requests import (
     EnrolRequest,
     PartnerCreate,
+    PlanRequest,
     ProgramDocument,
     PurchaseRequest,
     RedemptionRequest,
@@ -110,6 +112,8 @@ REWARD = {
 }
 
 
+# The paid membership partners' tills sell: its fee is the operator's, its members earn half as much again.
+PLUS_PLAN = {"plan_id": "plus", "name": "Plus", "fee": "4.99", "period": "month", "earn_multiplier": "1.5"}
 STATEMENT_PARTNER = "freshmart"  # whose statement page the guide links to
 
 
@@ -166,6 +170,7 @@ def _book(settings: Settings, pool: LocalPool, days: int, crowd: int, given_toda
     for partner in PARTNERS:
         partners.create_partner(rt, PartnerCreate.model_validate(partner))
         demo.keys[partner["partner_id"]] = partners.issue_api_key(rt, partner["partner_id"])["api_key"]
+    memberships.save_plan(rt, PlanRequest.model_validate(PLUS_PLAN), create=True)
     shoppers = _enrol_everyone(rt, clock, pool, demo, crowd)
     window = {
         "valid_from": (clock.now - timedelta(days=1)).isoformat(),
@@ -286,7 +291,8 @@ def summary(demo: Demo) -> list[str]:
     return [
         f"Demo history: {demo.first_day} to today in {demo.seconds:.1f} s: {len(demo.members) + demo.crowd} members, "
         f"{f.purchases} purchases, {f.returns} returns, {f.redemptions} redemptions, {f.vouchers} vouchers "
-        f"({f.voucher_spends} spent), {f.claims} reward claims, {f.expired_points} points expired;",
+        f"({f.voucher_spends} spent), {f.claims} reward claims, {f.memberships_sold} paid memberships sold, "
+        f"{f.expired_points} points expired;",
         f"  {f.days_closed} settlement days closed ({demo.first_day} .. {demo.last_closed}); tier upgrades: {tiers}",
     ]
 

@@ -43,7 +43,7 @@ for name, sub in (
 out = Console()
 err = Console(stderr=True)
 T = TypeVar("T")
-JOBS = ("tier-review", "expiry", "hold-sweep", "voucher-expiry", "tier-reevaluation")
+JOBS = ("tier-review", "expiry", "hold-sweep", "voucher-expiry", "tier-reevaluation", "membership-renewal")
 POLL_SECONDS = 1.0
 
 

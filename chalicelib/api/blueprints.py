@@ -13,6 +13,7 @@ def blueprints() -> tuple[Blueprint, ...]:
     from .challenges import challenges_api
     from .docs import docs_api
     from .member import member_api
+    from .memberships import memberships_api
     from .partner import partner_api
     from .partner_reads import partner_reads_api
     from .partner_targeting import partner_targeting_api
@@ -32,6 +33,7 @@ def blueprints() -> tuple[Blueprint, ...]:
         admin_api,
         targeting_api,
         challenges_api,
+        memberships_api,
         partner_targeting_api,
         settlement_api,
         webhooks_api,

@@ -138,6 +138,51 @@ class ActivityResponse(Answer):
     available_points: Points
 
 
+# ---- paid membership ------------------------------------------------------------------------------------------
+class Plan(Answer):
+    """A paid membership plan (issue 12)."""
+
+    plan_id: str
+    name: str
+    fee: DecimalText = Field(description="per period, in the programme's currency")
+    currency: str
+    period: Literal["month", "year"]
+    earn_multiplier: DecimalText = Field(description="on every purchase's base points, funded by the operator")
+    on_sale: bool = Field(description="false: no new sales; memberships paid for still renew")
+
+
+class PlanList(Answer):
+    plans: list[Plan]
+
+
+class MembershipView(Answer):
+    """A member's paid membership: the terms of the last payment and the days it covers (UTC)."""
+
+    plan_id: str
+    name: str
+    period: Literal["month", "year"]
+    earn_multiplier: DecimalText = Field(description="as paid for: a later change of the plan applies on renewal")
+    fee: DecimalText = Field(description="the last payment")
+    currency: str
+    sold_by: str = Field(description="the partner that sold it, and collects its renewals")
+    since: date = Field(description="the first day of the membership (renewals keep it)")
+    paid_from: date = Field(description="the first day of the period last paid for")
+    paid_through: date = Field(description="the last day paid for")
+    active: bool = Field(description="today is within the days paid for: its benefits apply")
+    auto_renew: bool
+    renews_on: date | None = Field(description="when the next period is charged (renewal on)")
+    ends_on: date | None = Field(description="its last day (renewal off)")
+
+
+class MembershipSale(Answer):
+    entry_id: str = Field(description="the fee's entry in the member's history (no points)")
+    sale_id: str
+    member_id: str
+    fee: DecimalText = Field(description="what the till collects for the operator, paid to it on the day's statement")
+    currency: str
+    membership: MembershipView
+
+
 # ---- member -------------------------------------------------------------------------------------------------
 class ExpiringPoints(Answer):
     on: date
@@ -196,6 +241,7 @@ class MemberOverview(Answer):
     interests: list[str]
     consents: dict[Literal["email", "sms", "push"], ConsentView]
     birth_date: date | None
+    membership: MembershipView | None = Field(default=None, description="my paid membership (null: none)")
 
 
 class EntryView(Answer):
@@ -307,6 +353,7 @@ class ExportedWallet(Answer):
     activity: dict[str, dict[str, Any]] = Field(description="month -> the figures the tier rules count")
     engagements: dict[str, Any]
     campaign_counts: PointsBy
+    membership: dict[str, Any] | None = Field(default=None, description="the paid membership as held (null: none)")
 
 
 class MemberExport(Answer):
@@ -806,18 +853,28 @@ class Statement(Answer):
     # Both in every statement served; absent in the stored documents of periods closed before voucher lines.
     outstanding_voucher_points: Points | None = Field(default=None, description="of which in open vouchers")
     vouchers: StatementVouchers | None = None
+    # Both in every statement served; absent in the stored documents of periods closed before paid memberships.
+    memberships_sold: int | None = Field(default=None, description="paid memberships sold or renewed at this partner")
+    membership_fees: Money | None = Field(
+        default=None, description="their fees, collected by this partner for the operator and paid to it"
+    )
     receivable: Money
     payable: Money
     net: Money
     closed_at: datetime
     fees_received: Money | None = Field(default=None, description="the operator's statement only")
+    membership_fees_received: Money | None = Field(
+        default=None, description="the operator's statement only: the membership fees partners pay it"
+    )
 
 
 class LineItemView(Answer):
     booked_at: datetime
     entry_id: str
     type: str
-    role: Literal["issuer", "redeemer", "funder", "operator"] = Field(description="what this partner was in it")
+    role: Literal["issuer", "redeemer", "funder", "seller", "operator"] = Field(
+        description="what this partner was in it (seller: of a paid membership, whose fee it pays the operator)"
+    )
     reference: str | None = Field(description="this partner's own operation id (another partner's is not shown)")
     member_id: str = Field(description="the member's pseudonymous id")
     at_partner: str = Field(description="where the entry was booked")

@@ -13,7 +13,9 @@ from decimal import Decimal
 from typing import Any
 
 from .earning import BreakdownLine, PurchaseLine, floor_points
-from .program import BirthdayRule
+from .membership import PREFIX as MEMBERSHIP_PREFIX
+from .membership import Membership
+from .program import OPERATOR, BirthdayRule
 
 # A measured campaign's figures stay in its members' wallets this long after it ends: a purchase may be posted up to
 # 90 days late (services/earning.py's MAX_POSTING_DELAY), and a return of a measured purchase counts until then.
@@ -38,6 +40,7 @@ class Campaign:
     segment: str | None = None  # only the members of this segment (domain/segments.py)
     control_share: Decimal = Decimal(0)  # the share of targeted members held out and measured (domain/effect.py)
     opt_in: bool = False  # an offer: only the members who enrolled in it (POST /v1/me/offers/{id}/enrolment) earn it
+    plans: tuple[str, ...] = ()  # only members of these paid membership plans (domain/membership.py); empty: all
 
     @property
     def measured(self) -> bool:
@@ -88,6 +91,7 @@ class Campaign:
             segment=doc.get("segment"),
             control_share=Decimal(doc.get("control_share") or 0),
             opt_in=bool(doc.get("opt_in")),
+            plans=tuple(doc.get("plans") or ()),
         )
 
 
@@ -146,6 +150,22 @@ def birthday_campaign(
         funder=rule.funder,
         multiplier=rule.multiplier,
         rule="birthday_month",
+    )
+
+
+def membership_campaign(membership: Membership | None, purchase_at: datetime) -> Campaign | None:
+    """A paid membership's earn multiplier, as a campaign the operator funds, on the days the membership covers (the
+    purchase's own day, as for any campaign). Returns take its points back in proportion, like any multiplier's."""
+    if membership is None or membership.earn_multiplier <= 1 or not membership.active(purchase_at.date()):
+        return None
+    return Campaign(
+        campaign_id=MEMBERSHIP_PREFIX + membership.plan_id,
+        name=f"{membership.name} membership",
+        starts_at=purchase_at,
+        ends_at=purchase_at,
+        funder=OPERATOR,
+        multiplier=membership.earn_multiplier,
+        rule=MEMBERSHIP_PREFIX + membership.plan_id,
     )
 
 

@@ -83,6 +83,7 @@ class Challenge:
     min_amount: Decimal = Decimal(0)  # a purchase counts from this amount (and a return below it uncounts it)
     tiers: tuple[str, ...] = ()
     segment: str | None = None
+    plans: tuple[str, ...] = ()  # only members of these paid membership plans (domain/membership.py); empty: all
     control_share: Decimal = Decimal(0)
     opt_in: bool = False
     currency: str = "EUR"  # the programme's when defined: spend, minimum amounts and targets are in it
@@ -176,6 +177,7 @@ class Challenge:
             **({"min_amount": format(self.min_amount, "f")} if self.min_amount else {}),
             **({"tiers": list(self.tiers)} if self.tiers else {}),
             **({"segment": self.segment} if self.segment else {}),
+            **({"plans": list(self.plans)} if self.plans else {}),
             **({"control_share": format(self.control_share, "f")} if self.control_share else {}),
             **({"opt_in": True} if self.opt_in else {}),
             "currency": self.currency,
@@ -209,6 +211,7 @@ class Challenge:
             min_amount=Decimal(raw.get("min_amount") or 0),
             tiers=tuple(raw.get("tiers") or ()),
             segment=raw.get("segment"),
+            plans=tuple(raw.get("plans") or ()),
             control_share=Decimal(raw.get("control_share") or 0),
             opt_in=bool(raw.get("opt_in")),
             currency=raw.get("currency", "EUR"),

@@ -186,3 +186,7 @@ class OperationTaken(Exception):
 
 class PublicationFailed(Exception):
     """The statements bucket refused or did not answer: what was not published stays pending and is retried."""
+
+
+class MembershipRefused(RuleViolation):
+    """A plan no longer on sale, another plan still running, or a period paid too far ahead."""

@@ -77,6 +77,8 @@ class Entry:
     sale: Sale | None = None
     # The campaigns with a control group this purchase (or return) is measured in: domain/effect.py.
     measured: list[Measured] = field(default_factory=list)
+    # A paid membership's fee, which the entry's partner collected for the operator (a `membership_fee` entry).
+    fee_collected: Decimal | None = None
 
     def __post_init__(self) -> None:
         self.type = EntryType(self.type)  # as stored (its string) or as booked: one of the declared types
@@ -117,6 +119,7 @@ def new_entry(
     bonuses: dict[str, Decimal] | None = None,
     values: dict[str, Decimal] | None = None,
     sale: Sale | None = None,
+    fee_collected: Decimal | None = None,
 ) -> Entry:
     """Number the entry from the wallet's counter, so entries of a member are ordered and unique."""
     wallet.entry_seq += 1
@@ -137,6 +140,7 @@ def new_entry(
         bonuses=dict(bonuses or {}),
         values=dict(values or {}),
         sale=sale,
+        fee_collected=fee_collected,
     )
 
 

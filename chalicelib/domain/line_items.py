@@ -45,7 +45,7 @@ class LineItem:
     booked_at: str
     entry_id: str
     type: str
-    role: str  # issuer | redeemer | funder | operator: what the party was in this movement
+    role: str  # issuer | redeemer | funder | seller | operator: what the party was in this movement
     reference: str  # the operation id, for the party that posted it (another partner's id is not shown)
     member_id: str  # the member's pseudonymous id (no personal data)
     at_partner: str  # where the entry was booked
@@ -105,6 +105,10 @@ def lines_of(entry: Entry, close_point_value: Decimal, close_fees: dict[str, Dec
             amount = declared.bonus_sign * bonus
             lines.append(_line(entry, place, "redeemer", funder, 0, amount, funder))
             lines.append(_line(entry, funder, "funder", funder, 0, -amount, place))
+    if declared.settles is Settles.MEMBERSHIP_FEE and entry.fee_collected and place != OPERATOR:
+        # A paid membership's fee: the partner that sold it pays the operator what it collected (no points).
+        lines.append(_line(entry, place, "seller", place, 0, -entry.fee_collected, OPERATOR))
+        lines.append(_line(entry, OPERATOR, "operator", place, 0, entry.fee_collected, place))
     return _merged(lines)
 
 

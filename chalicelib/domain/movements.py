@@ -27,6 +27,8 @@ A movement is one ledger entry type. Its declaration says, for each portion of i
     adjustment_debit RETURNS  FEE_REFUND   FEE_PER_POINT         operator (a debit, absorbed by the named issuer)
     reinstatement  REINSTATES BREAKAGE_REVERSAL NONE             operator (expired points given back, same issuers)
     grant          ISSUES     FEE_ON_ISSUE FEE_PER_POINT         operator, job (a launch credit to many members)
+    membership_fee NONE       MEMBERSHIP_FEE NONE                partner, job (a paid membership sold or renewed)
+    membership_end NONE       NOTHING      NONE                  job, member (a membership lapsed or not renewed)
 
 - liability: how the portion moves its issuer's outstanding points (issued − returned − redeemed + reversed −
   expired); hold and void move points between the member's lots and held points, which both count as outstanding;
@@ -38,6 +40,8 @@ A movement is one ledger entry type. Its declaration says, for each portion of i
   redeemer = the entry's partner) pair, netted into one redemption or reversal line; BREAKAGE moves no money
   and shows as the issuer's breakage; BREAKAGE_REVERSAL undoes it, in the day it is booked: no money either
   (an expiry refunds no fee, so its reinstatement charges none), shown as the issuer's reinstated points.
+  MEMBERSHIP_FEE moves no points: the entry's partner collected a membership's fee (`Entry.fee_collected`) for
+  the operator, and pays it to the operator at the close (kind "membership_fee").
 - rate: what the entry records when booked, and settles at: the issuer's fee per point (`fees_per_point`) or
   the programme's point value (`point_value`; on a reversal, that of the spending it undoes).
 
@@ -62,6 +66,9 @@ Partners start movements through operations, each exactly once under its id (sto
     late_credit  late_credit_id  earn, bonus  409 idempotency_conflict  (by the operator: books the partner's purchase)
     grant       grant_id        grant        409 idempotency_conflict  (by the grant's job, once per member:
                                                                         key operator#grant#<grant_id>#<member_id>)
+    membership_sale  sale_id    membership_fee 409 idempotency_conflict
+    membership_renewal  (job)   membership_fee, membership_end  yes (ends it; by the renewal job, once per
+                                 period: key seller#membership_renewal#<member_id>#<since>#<renewal number>)
 
 Adding a movement:
 1. an `EntryType` member (its value is what ledger items store: never rename one) and its `Movement` in
@@ -108,6 +115,8 @@ class EntryType(StrEnum):
     FORFEIT = "forfeit"  # an erased member's remaining points: breakage of their issuers, settled as expiry
     REINSTATEMENT = "reinstatement"  # customer service gives expired points back, of the issuers that let them expire
     GRANT = "grant"  # the operator's launch credit to many members, issued by a named funder (settled as issued)
+    MEMBERSHIP_FEE = "membership_fee"  # a paid membership sold or renewed: no points, its fee paid to the operator
+    MEMBERSHIP_END = "membership_end"  # a paid membership lapsed: no points, no money
 
 
 class Liability(Enum):
@@ -155,6 +164,7 @@ class Settles(Enum):
     BREAKAGE = 5  # no money: the issuer's breakage
     NOTHING = 6
     BREAKAGE_REVERSAL = 7  # no money: breakage undone (the issuer's reinstated points)
+    MEMBERSHIP_FEE = 8  # the entry's partner pays the operator the fee it collected (kind "membership_fee")
 
 
 class Rate(Enum):
@@ -260,6 +270,14 @@ MOVEMENTS: Mapping[EntryType, Movement] = MappingProxyType(
                 frozenset({Starter.PARTNER, Starter.OPERATOR}),
             ),
             Movement(
+                EntryType.MEMBERSHIP_FEE,
+                Liability.NONE,
+                Settles.MEMBERSHIP_FEE,
+                Rate.NONE,
+                frozenset({Starter.PARTNER, Starter.JOB}),
+            ),
+            Movement(EntryType.MEMBERSHIP_END, *_NO_MONEY, frozenset({Starter.JOB})),
+            Movement(
                 EntryType.VOUCHER_EXPIRE,
                 Liability.EXPIRES,
                 Settles.BREAKAGE,
@@ -298,6 +316,8 @@ class OperationKind(StrEnum):
     REINSTATEMENT = "reinstatement"
     LATE_CREDIT = "late_credit"
     GRANT = "grant"
+    MEMBERSHIP_SALE = "membership_sale"
+    MEMBERSHIP_RENEWAL = "membership_renewal"
 
 
 @dataclass(frozen=True)
@@ -389,6 +409,15 @@ OPERATIONS: Mapping[OperationKind, OperationDeclaration] = MappingProxyType(
                 "grant_id",
                 frozenset({EntryType.GRANT}),
                 started_by=frozenset({Starter.OPERATOR, Starter.JOB}),
+            ),
+            OperationDeclaration(OperationKind.MEMBERSHIP_SALE, "sale_id", frozenset({EntryType.MEMBERSHIP_FEE})),
+            OperationDeclaration(  # the renewal job, once per period (id <member_id>#<since>#<renewal number>);
+                # on a suspended or closed member too: it ends their membership rather than charging it
+                OperationKind.MEMBERSHIP_RENEWAL,
+                "renewal",
+                frozenset({EntryType.MEMBERSHIP_FEE, EntryType.MEMBERSHIP_END}),
+                started_by=frozenset({Starter.JOB}),
+                corrects=True,
             ),
         )
     }

@@ -15,6 +15,8 @@ Per day and per pair:
   returned to it that day (at the fee that was charged when those points were issued):
   net > 0: p pays the operator  round(net)               (kind "fee");
   net < 0: the operator refunds p  round(−net)           (kind "fee_refund").
+- membership fees, per partner: the fees of paid memberships it sold or renewed that day, collected for the
+  operator: p pays the operator  round(Σ fees)            (kind "membership_fee").
 """
 
 from __future__ import annotations
@@ -200,6 +202,9 @@ class PointFlows:
     # Not money: the measured campaigns' figures of these entries, which the close stores per day (domain/effect.py).
     effects: EffectTally = field(default_factory=EffectTally)
     member_sales: dict[str, SaleSums] = field(default_factory=dict)  # partner -> its members' purchases
+    # Paid memberships: partner -> the fees it collected for the operator (exact), and how many it sold or renewed.
+    membership_fees: dict[str, Decimal] = field(default_factory=dict)
+    memberships_sold: Counter[str] = field(default_factory=Counter)
 
     def add(self, entry: Entry) -> None:
         """Count the entry as its type's declaration says (domain/movements.py): its liability effect in the
@@ -219,6 +224,10 @@ class PointFlows:
         self.effects.add(entry.measured)
         if entry.type is EntryType.EARN and entry.sale is not None and entry.sale.amount > 0:
             self.member_sales.setdefault(entry.partner_id, SaleSums()).add(entry.sale.amount)
+        if declared.settles is Settles.MEMBERSHIP_FEE and entry.fee_collected is not None:
+            fees = self.membership_fees
+            fees[entry.partner_id] = fees.get(entry.partner_id, Decimal(0)) + entry.fee_collected
+            self.memberships_sold[entry.partner_id] += 1
 
     def _count(self, liability: Liability, issuer: str, partner_id: str, points: int) -> None:
         match liability:
@@ -255,8 +264,8 @@ class PointFlows:
                 _worth(self.redeemed_worth, issuer, partner_id).add(points, rate, value)
             case Settles.REVERSAL_PAIR:
                 _worth(self.reversed_worth, issuer, partner_id).add(points, rate, value)
-            case Settles.BREAKAGE | Settles.BREAKAGE_REVERSAL | Settles.NOTHING:
-                pass  # breakage is the expired points (net of those reinstated); no money moves
+            case Settles.BREAKAGE | Settles.BREAKAGE_REVERSAL | Settles.NOTHING | Settles.MEMBERSHIP_FEE:
+                pass  # breakage is the expired points (net of those reinstated); a membership fee is the entry's
 
     def merge(self, other: PointFlows) -> None:
         self.issued.update(other.issued)
@@ -275,6 +284,9 @@ class PointFlows:
         self.effects.merge(other.effects)
         for partner, sums in other.member_sales.items():
             self.member_sales.setdefault(partner, SaleSums()).merge(sums)
+        for partner, amount in other.membership_fees.items():
+            self.membership_fees[partner] = self.membership_fees.get(partner, Decimal(0)) + amount
+        self.memberships_sold.update(other.memberships_sold)
 
     def redeemed_from(self, issuer: str) -> int:
         return sum(self.redeemed.get(issuer, Counter()).values())
@@ -347,6 +359,14 @@ class PointFlows:
             "reinstated": dict(self.reinstated),
             **({"effects": self.effects.to_dict()} if self.effects else {}),
             **({"member_sales": {p: s.to_list() for p, s in self.member_sales.items()}} if self.member_sales else {}),
+            **(
+                {
+                    "membership_fees": {p: format(a, "f") for p, a in self.membership_fees.items()},
+                    "memberships_sold": dict(self.memberships_sold),
+                }
+                if self.membership_fees
+                else {}
+            ),
         }
 
     @classmethod
@@ -383,6 +403,9 @@ class PointFlows:
         flows.reinstated = Counter(raw.get("reinstated", {}))  # absent in flows stored before reinstatements: none
         flows.effects = EffectTally.from_dict(raw.get("effects"))  # absent: no measured campaign
         flows.member_sales = {p: SaleSums.from_list(s) for p, s in raw.get("member_sales", {}).items()}
+        # Absent in flows without a paid membership sold (and in those stored before memberships): none.
+        flows.membership_fees = {p: Decimal(a) for p, a in raw.get("membership_fees", {}).items()}
+        flows.memberships_sold = Counter(raw.get("memberships_sold", {}))
         return flows
 
 
@@ -444,7 +467,7 @@ def _unrated(matrix: dict[str, Counter[str]]) -> dict[str, dict[str, Worth]]:
 class Transfer:
     payer: str
     payee: str
-    kind: str  # redemption | reversal | fee | fee_refund | voucher_bonus | voucher_bonus_back
+    kind: str  # redemption | reversal | fee | fee_refund | voucher_bonus | voucher_bonus_back | membership_fee
     amount: Decimal
 
 
@@ -497,6 +520,8 @@ class Settlement:
             "outstanding_points": self.outstanding.get(party, 0),
             "outstanding_voucher_points": self.outstanding_vouchers.get(party, 0),
             "vouchers": self.voucher_lines(party),
+            "memberships_sold": flows.memberships_sold.get(party, 0),
+            "membership_fees": str(self._paid(party, "membership_fee")),
             "receivable": str(receivable),
             "payable": str(payable),
             "net": str(receivable - payable),
@@ -505,6 +530,7 @@ class Settlement:
         if party == OPERATOR:
             statement["fees_received"] = str(self._received(party, "fee"))
             statement["fee_refunds_paid"] = str(self._paid(party, "fee_refund"))
+            statement["membership_fees_received"] = str(self._received(party, "membership_fee"))
         return statement
 
     def voucher_lines(self, party: str) -> dict[str, Any]:
@@ -638,7 +664,10 @@ def settle_day(
     both value the entries booked before entries recorded their own rates (every other entry settles at its own).
     `previous_vouchers`: the open voucher points at the day before's end, carried over like the outstanding."""
     transfers = (
-        redemption_transfers(flows, point_value) + fee_transfers(flows, fees_per_point) + voucher_bonus_transfers(flows)
+        redemption_transfers(flows, point_value)
+        + fee_transfers(flows, fees_per_point)
+        + voucher_bonus_transfers(flows)
+        + membership_fee_transfers(flows)
     )
     outstanding = flows.outstanding_after(previous_outstanding)
     paying = {party for t in transfers for party in (t.payer, t.payee)}
@@ -692,6 +721,16 @@ def voucher_bonus_transfers(flows: PointFlows) -> list[Transfer]:
             else:
                 transfers.append(Transfer(spender, funder, "voucher_bonus_back", cents(-amount)))
     return transfers
+
+
+def membership_fee_transfers(flows: PointFlows) -> list[Transfer]:
+    """The fees of the paid memberships each partner sold or renewed that day, which it collected for the operator:
+    one line per partner, paid to the operator (exact, rounded once; fees are whole cents, so nothing is lost)."""
+    return [
+        Transfer(partner, OPERATOR, "membership_fee", cents(amount))
+        for partner, amount in sorted(flows.membership_fees.items())
+        if partner != OPERATOR and amount > 0
+    ]
 
 
 def combine(period: str, days: list[Settlement], closed_at: str) -> Settlement:

@@ -106,6 +106,8 @@ class StatementReport:
     points: list[PointLine]
     fees: Decimal
     fee_refunds: Decimal
+    memberships_sold: int  # paid memberships sold or renewed at the partner's tills
+    membership_fees: Decimal  # their fees, collected for the operator
     flows: list[BrandFlow]
     daily_nets: list[DailyNet]
     liability: Liability
@@ -213,6 +215,8 @@ def build_report(
         points=points,
         fees=Decimal(statement["fees"]),
         fee_refunds=Decimal(statement["fee_refunds"]),
+        memberships_sold=statement["memberships_sold"],
+        membership_fees=Decimal(statement["membership_fees"]),
         flows=_brand_flows(partner_id, settlement),
         daily_nets=[DailyNet(day.period, day.net_positions().get(partner_id, ZERO)) for day in days],
         liability=_liability(outstanding, statement["outstanding_voucher_points"], value(outstanding)),

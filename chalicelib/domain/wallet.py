@@ -17,6 +17,7 @@ from typing import Any
 from .challenge_progress import Progress, SetTarget
 from .effect import Running
 from .errors import HoldNotOpen, InsufficientPoints
+from .membership import Membership
 from .profile import Profile
 
 NO_EXPIRY = "9999-12-31"  # sorts after every real date: debts and held lots without a date go last
@@ -155,6 +156,8 @@ class Wallet:
     # operator set them, by challenge id.
     challenges: dict[str, Progress] = field(default_factory=dict)
     challenge_targets: dict[str, SetTarget] = field(default_factory=dict)
+    # The member's paid membership (domain/membership.py), until it lapses (None: none).
+    membership: Membership | None = None
     # The tier kept whatever purchases are returned: the base tier at enrolment, then what a review decided
     # (None: the base tier). A return lowers the tier to no less than this. A wallet written before upgrades
     # recorded their basis takes its tier as its floor when read (tiers.adopt_legacy_tier).

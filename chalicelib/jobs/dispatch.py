@@ -21,6 +21,7 @@ from . import (
     due_vouchers,
     grants,
     hold_sweep,
+    memberships,
     segment_counts,
     settlement_close,
     tier_reevaluation,
@@ -50,6 +51,9 @@ JOBS: dict[str, ShardedJob] = {
     ),
     due_vouchers.JOB: ShardedJob(
         due_vouchers.shard_names, lambda rt, m: due_vouchers.run_shard(rt, m["shard"], _as_of(m)), dated=True
+    ),
+    memberships.JOB: ShardedJob(
+        memberships.shard_names, lambda rt, m: memberships.run_shard(rt, m["shard"], _as_of(m)), dated=True
     ),
     webhook_outbox.EXPIRING: ShardedJob(
         webhook_outbox.expiring_shards,

@@ -9,10 +9,12 @@ from typing import Any
 from ..domain.campaigns import Campaign
 from ..domain.challenges import PREFIX as CHALLENGE_PREFIX
 from ..domain.errors import InvalidRequest, RuleViolation
+from ..domain.membership import PREFIX as MEMBERSHIP_PREFIX
 from ..domain.money import parse_rate
 from ..domain.ownership import scoped
 from ..domain.settlement import OPERATOR
 from .measurement import check_measured
+from .plans import require_plans
 from .programs import current_program
 from .requests import CampaignRequest
 from .runtime import Runtime, iso
@@ -72,6 +74,7 @@ def public_campaigns(rt: Runtime, at: datetime) -> list[dict[str, Any]]:
             "channel": c.channel,
             "tiers": list(c.tiers),
             "max_per_member": c.max_per_member,
+            **({"plans": list(c.plans)} if c.plans else {}),
             **({"multiplier": format(c.multiplier, "f")} if c.multiplier is not None else {"points": c.points}),
         }
         for c in sorted(all_campaigns(rt), key=lambda c: c.campaign_id)
@@ -99,9 +102,11 @@ def _check_measurement(rt: Runtime, request: CampaignRequest, stored_id: str, *,
 
 
 def _check(rt: Runtime, request: CampaignRequest, segment_id: str | None) -> None:
-    if request.campaign_id.startswith(CHALLENGE_PREFIX):
-        # A challenge's figures, enrolments and breakdown lines go by "challenge:<id>": a campaign so named would mix.
-        raise InvalidRequest(f"campaign ids do not begin with {CHALLENGE_PREFIX}", field="campaign_id")
+    for prefix in (CHALLENGE_PREFIX, MEMBERSHIP_PREFIX):
+        # A challenge's figures, enrolments and breakdown lines go by "challenge:<id>", a paid membership's multiplier
+        # by "membership:<plan>": a campaign so named would read as one of them.
+        if request.campaign_id.startswith(prefix):
+            raise InvalidRequest(f"campaign ids do not begin with {prefix}", field="campaign_id")
     if request.multiplier is not None:
         multiplier = parse_rate(request.multiplier, "multiplier")
         if not Decimal(1) < multiplier <= Decimal(20):
@@ -118,6 +123,7 @@ def _check(rt: Runtime, request: CampaignRequest, segment_id: str | None) -> Non
             raise InvalidRequest("control_share must be from 0.01 to 0.50", field="control_share")
     if segment_id is not None:
         require_segment(rt, segment_id)
+    require_plans(rt, request.plans)
     if request.opt_in and request.control_share is not None:
         # Members who choose to enrol are not like those who do not: comparing them with a held-out group of the
         # targeted would measure the choosing, not the offer.

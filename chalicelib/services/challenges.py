@@ -7,7 +7,6 @@ wallet head."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -27,25 +26,22 @@ from ..domain.challenges import (
 )
 from ..domain.effect import CONTROL, TREATED, in_control
 from ..domain.errors import (
-    ConcurrencyConflict,
     InvalidRequest,
-    MemberInactive,
     NotFound,
-    RetryLater,
     RuleViolation,
-    TransientFailure,
 )
 from ..domain.money import parse_amount, parse_rate
 from ..domain.segments import Segment
 from ..domain.settlement import OPERATOR
 from ..domain.wallet import Wallet
-from ..store.bookings import Booking
 from .campaigns import all_campaigns
 from .measurement import check_measured
+from .plans import require_plans
 from .programs import current_program
 from .requests import ChallengeRequest
 from .runtime import Runtime, iso
 from .segments import all_segments, require_segment, takes_in
+from .wallet_writes import write_wallet
 
 
 def all_challenges(rt: Runtime) -> list[Challenge]:
@@ -135,7 +131,7 @@ def set_target(rt: Runtime, challenge_id: str, member_id: str, raw_target: objec
         wallet.challenge_targets[challenge_id] = entry
         return True
 
-    _write_wallet(rt, member_id, change, allow_inactive=True)
+    write_wallet(rt, member_id, change, allow_inactive=True)
     return {"challenge_id": challenge_id, "member_id": member_id, "target": challenge.shown(target)}
 
 
@@ -171,7 +167,7 @@ def enrol(rt: Runtime, member_id: str, challenge_id: str) -> tuple[bool, dict[st
         enrolled_now, seen = True, _view(challenge, wallet, now, enrolled=True)
         return True
 
-    _write_wallet(rt, member_id, change, allow_inactive=False)
+    write_wallet(rt, member_id, change, allow_inactive=False)
     return enrolled_now, seen
 
 
@@ -219,7 +215,7 @@ def _open_challenges(rt: Runtime, wallet: Wallet, now: datetime) -> list[Challen
 def _open_to(challenge: Challenge, segments: dict[str, Segment], wallet: Wallet, on: date) -> bool:
     """Is the challenge the member's: its tier filter and segment take them in, and (targets set per member) the
     operator gave them a target? An opt-in one, before they enrol."""
-    return takes_in(challenge.tiers, challenge.segment, segments, wallet, on) and (
+    return takes_in(challenge.tiers, challenge.segment, segments, wallet, on, challenge.plans) and (
         challenge.targets != "set" or challenge.challenge_id in wallet.challenge_targets
     )
 
@@ -255,24 +251,6 @@ def _view(challenge: Challenge, wallet: Wallet, now: datetime, *, enrolled: bool
     }
 
 
-def _write_wallet(rt: Runtime, member_id: str, change: Callable[[Wallet], bool], *, allow_inactive: bool) -> None:
-    """Read the wallet head, change it (`change` returns False: nothing to write), write it over the version read."""
-    for _ in range(rt.settings.write_attempts):
-        wallet = rt.store.wallets.load(member_id)
-        if wallet is None:
-            raise NotFound(f"member {member_id} not found", field="member_id")
-        if not wallet.active and not allow_inactive:
-            raise MemberInactive(f"this member is {wallet.status}")
-        if not change(wallet):
-            return
-        try:
-            rt.store.bookings.commit(Booking(wallet=wallet))
-        except (ConcurrencyConflict, TransientFailure):
-            continue  # a purchase landed meanwhile: change what it wrote
-        return
-    raise RetryLater("the member's account is busy: try again")
-
-
 # ---- checks ------------------------------------------------------------------------------------------------------
 def _challenge_of(rt: Runtime, request: ChallengeRequest) -> Challenge:
     kind = ChallengeKind(request.kind)
@@ -289,6 +267,7 @@ def _challenge_of(rt: Runtime, request: ChallengeRequest) -> Challenge:
             raise InvalidRequest(f"{tier} is not a tier of the programme", field="tiers")
     if request.segment is not None:
         require_segment(rt, request.segment)
+    require_plans(rt, request.plans)
     share = Decimal(0)
     if request.control_share is not None:
         share = parse_rate(request.control_share, "control_share")
@@ -329,6 +308,7 @@ def _challenge_of(rt: Runtime, request: ChallengeRequest) -> Challenge:
         min_amount=min_amount,
         tiers=tuple(request.tiers or ()),
         segment=request.segment,
+        plans=tuple(request.plans or ()),
         control_share=share,
         opt_in=request.opt_in,
         currency=current_program(rt).currency,
@@ -364,7 +344,7 @@ def _check_started(before: Challenge, after: Challenge, now: datetime) -> None:
     if after.ends_at < now and after.ends_at != before.ends_at:
         raise RuleViolation("ends_at is in the past: end the challenge now with DELETE", field="ends_at")
     fixed = "kind period starts_at target targets derived partners min_amount tiers segment control_share opt_in"
-    fixed += " currency"
+    fixed += " currency plans"
     for name in fixed.split():
         if getattr(before, name) != getattr(after, name):
             raise RuleViolation(f"{name} cannot change once the challenge has started", field=name)

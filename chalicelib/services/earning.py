@@ -16,7 +16,7 @@ from fractions import Fraction
 
 from ..domain import limits
 from ..domain.awards import Award, Purchase, challenge_award, purchase_awards
-from ..domain.campaigns import Campaign, birthday_campaign, forget_ended_offers
+from ..domain.campaigns import Campaign, birthday_campaign, forget_ended_offers, membership_campaign
 from ..domain.challenges import advance, book_reward, forget_ended_targets
 from ..domain.challenges import forget_ended as forget_ended_progress
 from ..domain.earning import PurchaseLine, split_purchase
@@ -147,7 +147,7 @@ def targeted_campaigns(campaigns: list[Campaign], segments: dict[str, Segment], 
 
 def open_to(campaign: Campaign, segments: dict[str, Segment], wallet: Wallet, on: date) -> bool:
     """Does the campaign take this member in: its tier filter and its segment (an offer: before enrolling)?"""
-    return takes_in(campaign.tiers, campaign.segment, segments, wallet, on)
+    return takes_in(campaign.tiers, campaign.segment, segments, wallet, on, campaign.plans)
 
 
 def purchase_for(
@@ -185,6 +185,9 @@ def purchase_for(
     birthday = birthday_campaign(program.birthday, wallet.birth_date, _birth_date_known_on(wallet), occurred_at)
     if birthday is not None and timely:
         eligible.append(birthday)
+    membership = membership_campaign(wallet.membership, occurred_at)
+    if membership is not None and timely:
+        eligible.append(membership)
     first_rule = program.first_purchase
     # The member's first purchase that qualifies (at least the first-purchase bonus's minimum amount).
     first = wallet.first_purchase_at is None and amount >= (first_rule.min_amount if first_rule else 0)

@@ -22,6 +22,7 @@ from ..domain.errors import (
     TransientFailure,
 )
 from ..domain.ledger import Entry, EntryFilter, new_entry
+from ..domain.membership import membership_view
 from ..domain.movements import EntryType
 from ..domain.program import OPERATOR, Program
 from ..domain.spend_codes import SpendCode
@@ -213,6 +214,7 @@ def member_overview(rt: Runtime, member_id: str, wallet: Wallet | None = None) -
         "tier_progress": tier_progress(wallet, program, now),
         **wallet.profile.to_dict(),
         "birth_date": wallet.birth_date,
+        "membership": membership_view(wallet.membership, program.currency, now.date()),
     }
 
 

@@ -76,6 +76,7 @@ def export_member(rt: Runtime, member_id: str) -> dict[str, Any]:
             },
             "challenges": {key: progress.to_dict() for key, progress in sorted(wallet.challenges.items())},
             "challenge_targets": {c: format(t.target, "f") for c, t in sorted(wallet.challenge_targets.items())},
+            "membership": None if wallet.membership is None else wallet.membership.to_dict(),
         },
         "vouchers": vouchers[:EXPORT_VOUCHERS],
         "more_vouchers": len(vouchers) > EXPORT_VOUCHERS,

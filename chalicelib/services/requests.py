@@ -228,6 +228,11 @@ class GrantToMembers(Strict):
 
 
 SegmentId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]{1,63}$")]
+PlanId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]{1,39}$")]
+# An offer or a challenge kept for the members of these paid membership plans (exclusive benefits).
+PlanFilter = Annotated[
+    list[PlanId], Field(min_length=1, max_length=20, description="only members of these paid membership plans")
+]
 
 
 class GrantToSegment(Strict):
@@ -317,6 +322,7 @@ class ChallengeRequest(Strict):
     min_amount: Decimal_ | None = None
     tiers: Annotated[list[str], Field(max_length=10)] | None = None
     segment: SegmentId | None = None
+    plans: PlanFilter | None = None
     control_share: Decimal_ | None = None
     opt_in: Annotated[bool, Field(strict=True, description="only members who enrol take part")] = False
 
@@ -477,6 +483,7 @@ class CampaignTerms(Strict):
     points: Annotated[int, Field(strict=True, gt=0, le=1_000_000)] | None = None
     max_per_member: Annotated[int, Field(strict=True, ge=1)] | None = None
     segment: SegmentId | None = None
+    plans: PlanFilter | None = None
     opt_in: Annotated[bool, Field(strict=True, description="an offer: only members who enrol in it earn it")] = False
     control_share: (
         Annotated[
@@ -750,3 +757,34 @@ def _check_band(low: int | None, high: int | None) -> None:
         raise ValueError("give min, max or both")
     if low is not None and high is not None and low > high:
         raise ValueError("min must not be above max")
+
+
+# ---- paid membership (issue 12) -----------------------------------------------------------------------------------
+
+
+class PlanRequest(Strict):
+    """POST /v1/admin/plans, PUT /v1/admin/plans/{plan_id}: a paid membership plan."""
+
+    plan_id: PlanId
+    name: Name
+    fee: Annotated[Decimal_, Field(description="per period, in the programme's currency")]
+    period: Literal["month", "year"]
+    earn_multiplier: Annotated[
+        Decimal_, Field(description='on every purchase\'s base points, funded by the operator: "1" to "5"')
+    ] = "1"
+    on_sale: Annotated[bool, Field(description="false: no new sales (memberships paid for still renew)")] = True
+
+
+class MembershipSaleRequest(Strict):
+    """POST /v1/memberships: a partner's till sells a paid membership; its fee is the operator's."""
+
+    sale_id: OperationId
+    member: MemberRef
+    plan_id: PlanId
+    auto_renew: Annotated[bool, Field(description="renewed by the same till's partner when it ends")] = True
+
+
+class MembershipChoice(Strict):
+    """PATCH /v1/me/membership: whether the membership renews when its paid period ends."""
+
+    auto_renew: bool

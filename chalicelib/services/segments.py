@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from ..domain.errors import InvalidRequest
+from ..domain.membership import member_of
 from ..domain.money import parse_amount
 from ..domain.ownership import scoped
 from ..domain.program import OPERATOR
@@ -26,12 +27,19 @@ def all_segments(rt: Runtime) -> dict[str, Segment]:
 
 
 def takes_in(
-    tiers: tuple[str, ...], segment_id: str | None, segments: dict[str, Segment], wallet: Wallet, on: date
+    tiers: tuple[str, ...],
+    segment_id: str | None,
+    segments: dict[str, Segment],
+    wallet: Wallet,
+    on: date,
+    plans: tuple[str, ...] = (),
 ) -> bool:
-    """Does a campaign's or a challenge's tier filter and segment take this member in? A segment the cache does not
-    know yet (defined a moment ago, in another container) takes in nobody until it does."""
-    return (not tiers or wallet.tier in tiers) and (
-        segment_id is None or (segment_id in segments and segments[segment_id].matches(wallet, on))
+    """Does a campaign's or a challenge's tier filter, segment and plans filter take this member in? A segment the
+    cache does not know yet (defined a moment ago, in another container) takes in nobody until it does."""
+    return (
+        (not tiers or wallet.tier in tiers)
+        and (segment_id is None or (segment_id in segments and segments[segment_id].matches(wallet, on)))
+        and member_of(plans, wallet.membership, on)
     )
 
 

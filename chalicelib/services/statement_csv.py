@@ -51,6 +51,12 @@ def statement_csv(statement: dict[str, Any], payment: PaymentInstruction) -> str
             line("points", name, counterparty, points, worth(points), note=f"by {who}")
     line("fees", "fees", OPERATOR, amount=statement["fees"], note="paid to the operator per point issued")
     line("fees", "fee_refunds", OPERATOR, amount=statement["fee_refunds"], note="refunded on returns")
+    sold = statement["memberships_sold"]
+    note = f"{sold} paid memberships sold or renewed, fees collected for the operator"
+    line("memberships", "membership_fees", OPERATOR, amount=statement["membership_fees"], note=note)
+    if "membership_fees_received" in statement:  # the operator's own statement
+        received = statement["membership_fees_received"]
+        line("memberships", "membership_fees_received", amount=received, note="paid by the selling partners")
     outstanding = statement["outstanding_points"]
     line("liability", "outstanding", points=outstanding, amount=worth(outstanding), note="at the period's end")
     line("liability", "in_vouchers", points=statement["outstanding_voucher_points"], note="of which in open vouchers")

@@ -228,6 +228,7 @@ def entry_item(entry: Entry, member_id: str) -> EntryItem:
         from_tier=entry.from_tier,
         sale=None if entry.sale is None else entry.sale.to_dict(),
         measured=measured_to_raw(entry.measured),
+        fee_collected=None if entry.fee_collected is None else format(entry.fee_collected, "f"),
     )
 
 

@@ -11,6 +11,7 @@ from pynamodb.transactions import TransactWrite
 from ..domain.campaigns import Campaign
 from ..domain.challenges import Challenge
 from ..domain.errors import AlreadyExists, ConcurrencyConflict, NotFound, RuleViolation
+from ..domain.membership import Plan
 from ..domain.program import ApiKey, KeyScope, Partner, Program, program_from_document
 from ..domain.segments import Segment
 from ..settings import Settings
@@ -22,6 +23,7 @@ from .models import (
     ChallengeItem,
     OperatorKeyItem,
     PartnerItem,
+    PlanItem,
     ProgramItem,
     SegmentItem,
 )
@@ -270,6 +272,24 @@ def delete_challenge(challenge_id: str) -> None:
         if error.cause_response_code == "ConditionalCheckFailedException":
             raise NotFound(f"challenge {challenge_id} does not exist") from error
         raise
+
+
+# ---- paid membership plans ---------------------------------------------------------------------
+def save_plan(plan: Plan, updated_at: str, *, create: bool) -> None:
+    item = PlanItem(pk=f"PLAN#{plan.plan_id}", document=plan.to_dict(), updated_at=updated_at)
+    _save_listed(item, PlanItem.pk, f"plan {plan.plan_id}", "plan_id", create=create)
+
+
+def list_plans() -> list[Plan]:
+    """Every plan (the listings index: one Query), as cached by the purchases and sales that read them."""
+    with translated():
+        return [Plan.from_dict(item.document) for item in PlanItem.plans.query("plan")]
+
+
+def get_plan(plan_id: str) -> Plan | None:
+    """The plan as last written (one consistent GetItem: a sale charges its fee, an operator's change decides)."""
+    item = get_or_none(PlanItem, f"PLAN#{plan_id}", consistent_read=True)
+    return None if item is None else Plan.from_dict(item.document)
 
 
 # ---- programme ---------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ class DueIndex(StrEnum):
     REVIEW = "REVIEW"  # members above the base tier, by their review date
     EXPIRY = "EXPIRY"  # members with lots, by their next lot expiry
     VOUCHERS = "VOUCHERS"  # open vouchers, by their last day
+    MEMBERSHIPS = "MEMBERSHIPS"  # members with a paid membership, by the day it renews (or lapses)
 
 
 def due_shard(index: DueIndex, key: str) -> str:

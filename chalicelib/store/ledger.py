@@ -103,6 +103,7 @@ def to_entry(item: EntryItem) -> Entry:
         from_tier=item.from_tier,
         sale=None if item.sale is None else Sale.from_dict(item.sale),
         measured=measured_from_raw(item.measured),
+        fee_collected=None if item.fee_collected is None else Decimal(item.fee_collected),
     )
 
 

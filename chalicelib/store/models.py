@@ -10,6 +10,8 @@
 |            |                          |                                       |   review_on (above the base tier)    |
 |            |                          |                                       | expiries_due: expiry_shard /         |
 |            |                          |                                       |   next_expiry (members with lots)    |
+|            |                          |                                       | memberships_due: membership_shard /  |
+|            |                          |                                       |   renews_on (paid members)           |
 | wallet_    | member_id                | a broad wallet's vault: middle lots,  |                                      |
 |   vaults   |                          | expired tally (store/wallet_state.py) |                                      |
 | ledger     | member_id / seq          | entry: type, partner, points, held,   | by_settlement_day: settle_key        |
@@ -72,6 +74,15 @@ class ExpiriesDueIndex(GlobalSecondaryIndex["WalletItem"]):
     next_expiry = UnicodeAttribute(range_key=True)
 
 
+class MembershipsDueIndex(GlobalSecondaryIndex["WalletItem"]):
+    class Meta:
+        index_name = "memberships_due"
+        projection = KeysOnlyProjection()
+
+    membership_shard = UnicodeAttribute(hash_key=True)
+    renews_on = UnicodeAttribute(range_key=True)
+
+
 class WalletItem(Model):
     class Meta:
         table_name = "members"
@@ -122,6 +133,10 @@ class WalletItem(Model):
     expiry_shard = UnicodeAttribute(null=True)
     next_expiry = UnicodeAttribute(null=True)
     expiries_due = ExpiriesDueIndex()
+    # Present only while the member has a paid membership: the renewal job reads who is due, nobody else.
+    membership_shard = UnicodeAttribute(null=True)
+    renews_on = UnicodeAttribute(null=True)
+    memberships_due = MembershipsDueIndex()
 
 
 class SettlementDayIndex(GlobalSecondaryIndex["EntryItem"]):
@@ -158,6 +173,7 @@ class EntryItem(Model):
     from_tier = UnicodeAttribute(null=True)  # a tier decision: the tier it left (for webhooks' tier.changed)
     sale = JSONAttribute(null=True)  # {amount, currency, channel, store_id, occurred_at}: a purchase's earn, a return
     measured = JSONAttribute(null=True)  # {amount, purchases, in: [[campaign, t|c, spend before, n before, points]]}
+    fee_collected = UnicodeAttribute(null=True)  # money: a membership's fee the partner collected for the operator
     by_settlement_day = SettlementDayIndex()
 
 
@@ -301,6 +317,26 @@ class ChallengeItem(Model):
     challenges = ChallengeListingIndex()
 
 
+class PlanListingIndex(GlobalSecondaryIndex["PlanItem"]):
+    class Meta:
+        index_name = "listings"
+        projection = AllProjection()
+
+    listing = UnicodeAttribute(hash_key=True)
+    pk = UnicodeAttribute(range_key=True)
+
+
+class PlanItem(Model):
+    class Meta:
+        table_name = "directory"
+
+    pk = UnicodeAttribute(hash_key=True)  # PLAN#<id>
+    listing = UnicodeAttribute(default="plan")
+    document = JSONAttribute()  # the paid membership plan as the operator defined it: domain/membership.py
+    updated_at = UnicodeAttribute()
+    plans = PlanListingIndex()
+
+
 class ApiKeyItem(Model):
     class Meta:
         table_name = "directory"
@@ -379,6 +415,7 @@ TABLE_OF_MODEL: dict[type[Model], str] = {
     CampaignItem: "directory",
     SegmentItem: "directory",
     ChallengeItem: "directory",
+    PlanItem: "directory",
     ApiKeyItem: "directory",
     ProgramItem: "directory",
     AliasItem: "directory",

@@ -21,6 +21,7 @@ from ..domain.effect import EffectTally, SaleSums
 from ..domain.grants import GrantJob, PageDone, ShardFigures
 from ..domain.ledger import Entry, EntryFilter, OperationRecord
 from ..domain.listing import ShardRead, Window
+from ..domain.membership import Plan
 from ..domain.program import ApiKey, KeyScope, Partner, Program
 from ..domain.rewards import Claim, Reward, RewardTerms
 from ..domain.segments import Segment, SegmentCount
@@ -105,6 +106,12 @@ class Directory(Protocol):
 
     def delete_challenge(self, challenge_id: str) -> None: ...
 
+    def save_plan(self, plan: Plan, updated_at: str, *, create: bool) -> None: ...
+
+    def list_plans(self) -> list[Plan]: ...
+
+    def get_plan(self, plan_id: str) -> Plan | None: ...
+
     def get_program(self, *, consistent: bool = False) -> Program | None: ...
 
     def put_program(self, document: dict[str, Any], updated_at: str) -> int: ...
@@ -134,6 +141,8 @@ class Wallets(Protocol):
     def reviews_due(self, shard: str, on: str) -> list[str]: ...
 
     def expiries_due(self, shard: str, before: str) -> list[str]: ...
+
+    def memberships_due(self, shard: str, on: str) -> list[str]: ...
 
     def above_base_tier(self, shard: str, limit: int, start: ScanKey | None) -> tuple[list[str], ScanKey | None]:
         """A page of the members above the base tier on one shard of the reviews index (a grant to a tier)."""
@@ -369,6 +378,9 @@ class DynamoDirectory:
     list_challenges = staticmethod(directory.list_challenges)
     get_challenge = staticmethod(directory.get_challenge)
     delete_challenge = staticmethod(directory.delete_challenge)
+    save_plan = staticmethod(directory.save_plan)
+    list_plans = staticmethod(directory.list_plans)
+    get_plan = staticmethod(directory.get_plan)
     get_program = staticmethod(directory.get_program)
     put_program = staticmethod(directory.put_program)
     find_member_id = staticmethod(directory.find_member_id)
@@ -393,6 +405,7 @@ class DynamoWallets:
     holds_due = staticmethod(wallets.holds_due)
     reviews_due = staticmethod(wallets.reviews_due)
     expiries_due = staticmethod(wallets.expiries_due)
+    memberships_due = staticmethod(wallets.memberships_due)
     above_base_tier = staticmethod(wallets.above_base_tier)
 
 

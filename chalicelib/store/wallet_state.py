@@ -32,6 +32,7 @@ from typing import Any
 
 from ..domain.challenge_progress import BookedReward, ChallengeKind, Progress, SetTarget
 from ..domain.effect import Running
+from ..domain.membership import Membership
 from ..domain.profile import Profile
 from ..domain.timefmt import add_months, end_of_month, iso
 from ..domain.wallet import Hold, MonthActivity, Portion, TierBasis, Wallet, WalletIncomplete
@@ -165,6 +166,7 @@ def head_state(wallet: Wallet, placed: Layout) -> dict[str, Any]:
         **({"offers": dict(wallet.offers)} if wallet.offers else {}),
         **({"challenges": _challenges_state(wallet.challenges, names)} if wallet.challenges else {}),
         **({"challenge_targets": _targets_state(wallet.challenge_targets)} if wallet.challenge_targets else {}),
+        **({"membership": wallet.membership.to_list()} if wallet.membership is not None else {}),
         "names": names.listed,  # the partners that lots and activity name by position
     }
 
@@ -219,6 +221,7 @@ def wallet_from_state(
             str(c): SetTarget(Decimal(t), ChallengeKind(kind), str(last_day))
             for c, (t, kind, last_day) in (state.get("challenge_targets") or {}).items()
         },
+        membership=None if state.get("membership") is None else Membership.from_list(state["membership"]),
         tier_floor=state.get("tier_floor"),
         tier_floor_review_on=state.get("tier_floor_review_on"),
         tier_basis=None if state.get("tier_basis") is None else TierBasis.from_dict(state["tier_basis"]),

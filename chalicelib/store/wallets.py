@@ -135,6 +135,8 @@ def to_items(wallet: Wallet) -> tuple[WalletItem, VaultWrite | None]:
         review_shard=None if wallet.review_on is None else due_shard(DueIndex.REVIEW, wallet.member_id),
         expiry_shard=None if next_lot_expiry is None else due_shard(DueIndex.EXPIRY, wallet.member_id),
         next_expiry=next_lot_expiry,
+        membership_shard=None if wallet.membership is None else due_shard(DueIndex.MEMBERSHIPS, wallet.member_id),
+        renews_on=None if wallet.membership is None else wallet.membership.renews_on,
     )
     if wallet.version:  # pynamodb turns it into the condition `version = read version`, and bumps it
         item.version = wallet.version
@@ -222,6 +224,12 @@ def above_base_tier(shard: str, limit: int, start: ScanKey | None) -> tuple[list
         page = WalletItem.reviews_due.query(shard, limit=limit, page_size=limit, last_evaluated_key=start)
         member_ids = [item.member_id for item in page]
         return member_ids, page.last_evaluated_key
+
+
+def memberships_due(shard: str, on: str) -> list[str]:
+    """Members whose paid membership renews (or lapses) on or before `on` (one Query of the sparse index)."""
+    with translated():
+        return [item.member_id for item in WalletItem.memberships_due.query(shard, WalletItem.renews_on <= on)]
 
 
 def expiries_due(shard: str, before: str) -> list[str]:

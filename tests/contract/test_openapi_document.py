@@ -262,6 +262,14 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
     call("GET", "/v1/admin/challenges/five", admin)
     call("POST", "/v1/me/challenges/club/enrolment", token)
     call("GET", "/v1/me/challenges", token)
+    plus = {"plan_id": "plus", "name": "Plus", "fee": "4.99", "period": "month", "earn_multiplier": "1.5"}
+    call("POST", "/v1/admin/plans", admin, plus)
+    call("PUT", "/v1/admin/plans/plus", admin, {**plus, "fee": "5.99"})
+    call("GET", "/v1/admin/plans", admin)
+    call("GET", "/v1/admin/plans/plus", admin)
+    sale = {"sale_id": "m-1", "member": {"member_id": member["member_id"]}, "plan_id": "plus"}
+    assert call("POST", "/v1/memberships", key, sale).json["membership"]["paid_through"] == "2026-12-22"
+    call("PATCH", "/v1/me/membership", token, {"auto_renew": False})
     own_segment = {"segment_id": "regulars", "name": "Regulars", "rules": {"purchases": {"min": 2, "months": 3}}}
     call("POST", "/v1/segments", key, own_segment)
     call("PUT", "/v1/segments/regulars", key, {**own_segment, "name": "Our regulars"})
@@ -333,6 +341,7 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
     page = call("GET", "/v1/me/entries?limit=2", token).json
     call("GET", f"/v1/me/entries?limit=100&cursor={page['next_cursor']}", token)
     call("POST", "/v1/admin/jobs/hold-sweep", admin, {})
+    call("POST", "/v1/admin/jobs/membership-renewal", admin, {"as_of": "2026-11-23"})
     other = call("POST", "/v1/members", key, {"card_number": "123456789012"}).json
     adjustment = {"adjustment_id": "adj-1", "points": 25, "reason": "a lost receipt", "funder": "alpha"}
     call("POST", f"/v1/admin/members/{member['member_id']}/adjustments", admin, adjustment)

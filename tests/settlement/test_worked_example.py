@@ -154,6 +154,8 @@ def test_each_partner_sees_its_own_statement_only(world):
             "bonus_received": "0.00",
             "expired_points": 0,
         },
+        "memberships_sold": 0,  # no paid membership sold at alpha's tills
+        "membership_fees": "0.00",
         "receivable": "0.00",
         "payable": "1.12",
         "net": "-1.12",

@@ -24,7 +24,7 @@ from chalicelib.domain.movements import (
     operation,
 )
 from chalicelib.domain.reconciliation import liability_from_entries
-from chalicelib.domain.settlement import PointFlows
+from chalicelib.domain.settlement import PointFlows, settle_day
 from chalicelib.domain.wallet import Portion
 
 POINT_VALUE = Decimal("0.01")
@@ -55,6 +55,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     "adjustment_debit": {"returned": 100, "fee": Decimal("-0.200"), "liability": -100},  # as a return
     "reinstatement": {"reinstated": 100, "liability": 100},  # an expiry undone: no fee, no money
     "grant": {"issued": 100, "fee": Decimal("0.200"), "liability": 100},  # a launch credit: the funder's issuance
+    "membership_fee": {"liability": 0},  # no points: its money is the fee collected (below)
+    "membership_end": {"liability": 0},
 }
 
 
@@ -127,8 +129,28 @@ def test_settlement_and_rates_agree_with_liability() -> None:
         Liability.REINSTATES: (Settles.BREAKAGE_REVERSAL, Rate.NONE),
         Liability.NONE: (Settles.NOTHING, Rate.NONE),
     }
+    money_only = {EntryType.MEMBERSHIP_FEE: (Settles.MEMBERSHIP_FEE, Rate.NONE)}  # moves money, not points
     for m in MOVEMENTS.values():
-        assert (m.settles, m.rate) == consistent[m.liability], m.type
+        assert (m.settles, m.rate) == money_only.get(m.type, consistent[m.liability]), m.type
+        assert m.liability is Liability.NONE or m.type not in money_only
+
+
+def test_a_membership_fee_is_paid_by_the_partner_that_collected_it_to_the_operator() -> None:
+    flows = PointFlows()
+    for fee in ("9.99", "99.00"):
+        entry = Entry(1, "m-000001", "membership_fee", "charlie", 0, fee_collected=Decimal(fee))
+        flows.add(entry)
+    flows.add(Entry(2, "m-000002", "membership_end", "operator", 0))
+    day = settle_day("2026-11-23", flows, {}, {}, "EUR", POINT_VALUE, "2026-11-24T00:00:00Z")
+
+    assert flows.membership_fees == {"charlie": Decimal("108.99")} and flows.memberships_sold == {"charlie": 2}
+    assert [(t.payer, t.payee, t.kind, t.amount) for t in day.transfers] == [
+        ("charlie", "operator", "membership_fee", Decimal("108.99"))
+    ]
+    assert day.statement("charlie")["membership_fees"] == "108.99"
+    assert day.statement("operator")["membership_fees_received"] == "108.99"
+    assert sum(day.net_positions().values()) == 0 and flows.liability_change("charlie") == 0
+    assert PointFlows.from_dict(flows.to_dict()).membership_fees == flows.membership_fees
 
 
 def test_who_moves_held_points_and_who_starts_what() -> None:
@@ -161,6 +183,8 @@ def test_operation_kinds_keep_their_stored_strings_and_answers() -> None:
         "reinstatement": ("reinstatement_id", IdempotencyConflict, True),
         "late_credit": ("late_credit_id", IdempotencyConflict, False),
         "grant": ("grant_id", IdempotencyConflict, False),
+        "membership_sale": ("sale_id", IdempotencyConflict, False),
+        "membership_renewal": ("renewal", IdempotencyConflict, True),
     }
     assert all(OPERATIONS[k].kind is k for k in OperationKind)
     assert operation_key("alpha", OperationKind.CAPTURE, "h-1") == "alpha#capture#h-1"
@@ -171,7 +195,8 @@ def test_operations_book_the_movements_partners_and_members_start() -> None:
     booked = {t for d in OPERATIONS.values() for t in d.books}
     by_partners_and_members = {t for t, m in MOVEMENTS.items() if m.started_by & {Starter.PARTNER, Starter.MEMBER}}
     desk = {OperationKind.ADJUSTMENT, OperationKind.REINSTATEMENT, OperationKind.LATE_CREDIT}  # customer service
-    assert booked == by_partners_and_members | {t for k in (*desk, OperationKind.GRANT) for t in OPERATIONS[k].books}
+    jobs = (OperationKind.GRANT, OperationKind.MEMBERSHIP_RENEWAL)
+    assert booked == by_partners_and_members | {t for k in (*desk, *jobs) for t in OPERATIONS[k].books}
     assert all(OPERATIONS[k].started_by == {Starter.OPERATOR} for k in desk)
     assert all(Starter.OPERATOR in MOVEMENTS[t].started_by for k in desk for t in OPERATIONS[k].books)
     assert OPERATIONS[OperationKind.VOUCHER].started_by == {Starter.MEMBER, Starter.PARTNER}
@@ -180,12 +205,13 @@ def test_operations_book_the_movements_partners_and_members_start() -> None:
     assert OPERATIONS[OperationKind.ADJUSTMENT].started_by == {Starter.OPERATOR}
     assert OPERATIONS[OperationKind.GRANT].started_by == {Starter.OPERATOR, Starter.JOB}
     assert MOVEMENTS[EntryType.GRANT].started_by == {Starter.OPERATOR, Starter.JOB}
+    assert OPERATIONS[OperationKind.MEMBERSHIP_RENEWAL].started_by == {Starter.JOB}
     others = set(OperationKind) - {
         OperationKind.VOUCHER,
         OperationKind.REWARD_CLAIM,
         OperationKind.REWARD_CANCEL,
         *desk,
-        OperationKind.GRANT,
+        *jobs,
     }
     assert all(OPERATIONS[k].started_by == {Starter.PARTNER} for k in others)
     reversible = {k for k, d in OPERATIONS.items() if d.reversible}

@@ -1,0 +1,330 @@
+"""Paid membership (issue 12): plans, a sale at a partner's till exactly once, the fee settled to the operator on the
+day's statement, the earn multiplier the operator funds, offers and challenges for members of a plan, and the
+renewal job renewing or letting a membership lapse, once per period."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from tests.support.capacity import capacity_meter
+from tests.support.ledger import assert_invariants
+
+PLUS = {"plan_id": "plus", "name": "Plus", "fee": "9.99", "period": "month", "earn_multiplier": "1.5"}
+YEARLY = {"plan_id": "plus-year", "name": "Plus yearly", "fee": "99.00", "period": "year", "earn_multiplier": "1.5"}
+
+
+def plan(coalition, body=PLUS):
+    reply = coalition.api.post("/v1/admin/plans", body, token=coalition.admin)
+    assert reply.status == 201, reply.json
+    return reply.json
+
+
+def sell(coalition, key, member, sale_id="s-1", plan_id="plus", **extra):
+    body = {"sale_id": sale_id, "member": {"member_id": member.member_id}, "plan_id": plan_id, **extra}
+    return coalition.api.post("/v1/memberships", body, token=key)
+
+
+def run_renewals(coalition, as_of):
+    reply = coalition.api.post("/v1/admin/jobs/membership-renewal", {"as_of": as_of}, token=coalition.admin)
+    assert reply.status in (200, 202), reply.json
+    return reply.json
+
+
+def entries(coalition, member, type):
+    history = coalition.api.get("/v1/me/entries", token=member.token).json["entries"]
+    return [e for e in history if e["type"] == type]
+
+
+def test_the_operator_defines_plans_within_their_rules(coalition):
+    created = plan(coalition)
+    twice = coalition.api.post("/v1/admin/plans", PLUS, token=coalition.admin)
+    cents = coalition.api.post("/v1/admin/plans", {**PLUS, "plan_id": "p2", "fee": "9.999"}, token=coalition.admin)
+    free = coalition.api.post("/v1/admin/plans", {**PLUS, "plan_id": "p2", "fee": "0"}, token=coalition.admin)
+    greedy = coalition.api.post(
+        "/v1/admin/plans", {**PLUS, "plan_id": "p2", "earn_multiplier": "6"}, token=coalition.admin
+    )
+    yearly = coalition.api.put("/v1/admin/plans/plus", {**PLUS, "period": "year"}, token=coalition.admin)
+    dearer = coalition.api.put("/v1/admin/plans/plus", {**PLUS, "fee": "12.50"}, token=coalition.admin)
+    missing = coalition.api.put("/v1/admin/plans/gold", {**PLUS, "plan_id": "gold"}, token=coalition.admin)
+    listed = coalition.api.get("/v1/admin/plans", token=coalition.admin).json["plans"]
+
+    assert created == {**PLUS, "currency": "EUR", "on_sale": True}
+    assert twice.status == 409
+    assert (cents.status, cents.json["error"]["field"]) == (400, "fee")
+    assert (free.status, free.json["error"]["field"]) == (400, "fee")
+    assert (greedy.status, greedy.json["error"]["field"]) == (400, "earn_multiplier")
+    assert (yearly.status, yearly.json["error"]["field"]) == (400, "period")
+    assert dearer.status == 200 and dearer.json["fee"] == "12.50"
+    assert missing.status == 404
+    assert [(p["plan_id"], p["fee"]) for p in listed] == [("plus", "12.50")]
+    assert coalition.api.get("/v1/admin/plans/gold", token=coalition.admin).status == 404
+
+
+def test_a_till_sells_a_membership_exactly_once_and_the_member_sees_it(coalition):
+    key = coalition.partner("cafe")
+    other = coalition.partner("books")
+    plan(coalition)
+    member = coalition.member(key)
+
+    sold = sell(coalition, key, member, auto_renew=True)
+    replay = sell(coalition, key, member, auto_renew=True)
+    changed = sell(coalition, key, member, auto_renew=False)
+    same_id_elsewhere = sell(coalition, other, member)  # another partner's "s-1" is another sale: too far ahead
+    me = coalition.me(member)
+    fee_entries = entries(coalition, member, "membership_fee")
+
+    assert sold.status == 201, sold.json
+    assert sold.json["fee"] == "9.99" and sold.json["currency"] == "EUR"
+    assert sold.json["membership"] == {
+        "plan_id": "plus",
+        "name": "Plus",
+        "period": "month",
+        "earn_multiplier": "1.5",
+        "fee": "9.99",
+        "currency": "EUR",
+        "sold_by": "cafe",
+        "since": "2026-11-23",
+        "paid_from": "2026-11-23",
+        "paid_through": "2026-12-22",
+        "active": True,
+        "auto_renew": True,
+        "renews_on": "2026-12-23",
+        "ends_on": None,
+    }
+    assert replay.status == 201 and replay.replayed and replay.json == sold.json
+    assert changed.status == 409 and changed.error_code == "idempotency_conflict"
+    assert same_id_elsewhere.status == 422 and same_id_elsewhere.json["error"]["field"] == "plan_id"
+    assert me["membership"] == sold.json["membership"]
+    assert len(fee_entries) == 1 and fee_entries[0]["points"] == 0
+    assert fee_entries[0]["breakdown"] == [
+        {
+            "rule": "membership:plus",
+            "points": 0,
+            "detail": "Plus membership paid at cafe: 9.99 EUR for 2026-11-23 to 2026-12-22",
+        }
+    ]
+    assert assert_invariants() == {}
+
+
+def test_a_sale_is_refused_for_another_plan_a_plan_off_sale_or_an_unknown_one(coalition, clock):
+    key = coalition.partner("cafe")
+    plan(coalition)
+    plan(coalition, YEARLY)
+    plan(coalition, {**PLUS, "plan_id": "old", "on_sale": False})
+    member, fresh = coalition.member(key), coalition.member(key)
+    assert sell(coalition, key, member).status == 201
+
+    other_plan = sell(coalition, key, member, "s-2", plan_id="plus-year")
+    off_sale = sell(coalition, key, fresh, "s-3", plan_id="old")
+    unknown = sell(coalition, key, fresh, "s-4", plan_id="gold")
+    clock.now = datetime(2026, 12, 10, 10, 0, tzinfo=timezone.utc)  # less than a month left: the next is sold ahead
+    ahead = sell(coalition, key, member, "s-5")
+
+    for refused in (other_plan, off_sale, unknown):
+        assert (refused.status, refused.error_code, refused.json["error"]["field"]) == (
+            422,
+            "rule_violation",
+            "plan_id",
+        )
+    assert "plus through 2026-12-22" in other_plan.json["error"]["message"]
+    assert ahead.status == 201, ahead.json
+    assert (ahead.json["membership"]["since"], ahead.json["membership"]["paid_from"]) == ("2026-11-23", "2026-12-23")
+    assert ahead.json["membership"]["paid_through"] == "2027-01-22"
+    assert coalition.me(fresh)["membership"] is None
+
+
+def test_the_membership_multiplies_earning_at_the_operators_cost_and_a_return_takes_it_back(coalition):
+    key = coalition.partner("cafe")
+    plan(coalition)
+    member, plain = coalition.member(key), coalition.member(key)
+    assert sell(coalition, key, member).status == 201
+
+    earned = coalition.purchase(key, member, "100.00", transaction_id="t-1")
+    not_a_member = coalition.purchase(key, plain, "100.00")
+    returned = coalition.api.post("/v1/transactions/t-1/returns", {"return_id": "r-1", "amount": "50.00"}, token=key)
+
+    assert earned.json["points"] == 150 and not_a_member.json["points"] == 100
+    bonus = [line for line in earned.json["breakdown"] if line["rule"] == "membership:plus"]
+    assert bonus == [{"rule": "membership:plus", "points": 50, "detail": bonus[0]["detail"]}]
+    assert "funded by operator" in bonus[0]["detail"]
+    assert returned.status == 201 and returned.json["points_reversed"] == 75
+    assert assert_invariants() == {"cafe": 150, "operator": 25}
+
+
+def test_offers_and_challenges_can_be_kept_for_members_of_a_plan(coalition):
+    key = coalition.partner("cafe")
+    plan(coalition, {**PLUS, "earn_multiplier": "1"})
+    offer = {
+        "campaign_id": "members-double",
+        "name": "Double points for Plus members",
+        "starts_at": "2026-11-01T00:00:00Z",
+        "ends_at": "2026-12-01T00:00:00Z",
+        "multiplier": "2",
+        "funder": "cafe",
+        "plans": ["plus"],
+    }
+    challenge = {
+        "challenge_id": "plus-three",
+        "name": "Three visits",
+        "kind": "purchases",
+        "period": "month",
+        "starts_at": "2026-11-01T00:00:00Z",
+        "ends_at": "2027-01-01T00:00:00Z",
+        "target": 3,
+        "reward": {"points": 100, "funder": "operator"},
+        "plans": ["plus"],
+    }
+    unknown = coalition.api.post("/v1/admin/campaigns", {**offer, "plans": ["gold"]}, token=coalition.admin)
+    assert coalition.api.post("/v1/admin/campaigns", offer, token=coalition.admin).status == 201
+    assert coalition.api.post("/v1/admin/challenges", challenge, token=coalition.admin).status == 201
+    member, plain = coalition.member(key), coalition.member(key)
+    assert sell(coalition, key, member).status == 201
+
+    paying = coalition.purchase(key, member, "10.00")
+    not_paying = coalition.purchase(key, plain, "10.00")
+    seen = coalition.api.get("/v1/me/challenges", token=member.token).json["challenges"]
+    unseen = coalition.api.get("/v1/me/challenges", token=plain.token).json["challenges"]
+    published = coalition.api.get("/v1/program").json["campaigns"]
+
+    assert (unknown.status, unknown.json["error"]["field"]) == (400, "plans")
+    assert (paying.json["points"], not_paying.json["points"]) == (20, 10)
+    assert [c["challenge_id"] for c in seen] == ["plus-three"] and seen[0]["progress"] == 1
+    assert unseen == []
+    assert [c.get("plans") for c in published if c["campaign_id"] == "members-double"] == [["plus"]]
+
+
+def test_the_seller_pays_the_fee_to_the_operator_on_the_days_statement(coalition, clock):
+    key = coalition.partner("cafe", fee_per_point="0.002")
+    coalition.partner("books")
+    plan(coalition)
+    plan(coalition, YEARLY)
+    first, second = coalition.member(key), coalition.member(key)
+    assert sell(coalition, key, first).status == 201
+    assert sell(coalition, key, second, "s-2", plan_id="plus-year").status == 201
+    assert coalition.purchase(key, first, "100.00").status == 201  # 100 cafe points (fee 0.20), 50 operator's
+
+    clock.now = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
+    assert coalition.api.post("/v1/admin/settlements/2026-11-23/close", token=coalition.admin).status == 201
+    day = coalition.api.get("/v1/admin/settlements/2026-11-23", token=coalition.admin).json
+    finance = coalition.key("cafe", "finance")
+    statement = coalition.api.get("/v1/settlements/2026-11-23", token=finance).json
+    table = coalition.api.get("/v1/settlements/2026-11-23?format=csv", token=finance).body.decode()
+    rows = {(r["section"], r["line"]): r for r in csv.DictReader(io.StringIO(table))}
+    items = coalition.api.get("/v1/settlements/2026-11-23/items", token=finance).json["items"]
+    sold = [(i["type"], i["role"], i["counterparty"], i["amount"]) for i in items if i["type"] == "membership_fee"]
+
+    assert {"from": "cafe", "to": "operator", "kind": "membership_fee", "amount": "108.99"} in day["transfers"]
+    assert (statement["memberships_sold"], statement["membership_fees"]) == (2, "108.99")
+    assert (statement["fees"], statement["payable"], statement["net"]) == ("0.20", "109.19", "-109.19")
+    assert day["operator"]["membership_fees_received"] == "108.99"
+    assert day["partners"]["books"]["membership_fees"] == "0.00"
+    assert day["net_total"] == "0.00"
+    assert rows[("memberships", "membership_fees")]["amount"] == "108.99"
+    assert rows[("memberships", "membership_fees")]["note"].startswith("2 paid memberships")
+    assert sorted(sold) == [
+        ("membership_fee", "seller", "operator", "-9.99"),
+        ("membership_fee", "seller", "operator", "-99"),
+    ]
+    assert sum(Decimal(i["amount"]) for i in items) == Decimal(statement["net"])  # the items add up to the net
+
+
+def test_the_job_renews_once_per_period_and_lets_a_membership_lapse_when_renewal_is_off(coalition, clock):
+    key = coalition.partner("cafe")
+    plan(coalition)
+    renewing, leaving = coalition.member(key), coalition.member(key)
+    assert sell(coalition, key, renewing).status == 201
+    assert sell(coalition, key, leaving, "s-2").status == 201
+    off = coalition.api.patch("/v1/me/membership", {"auto_renew": False}, token=leaving.token)
+    nothing = coalition.api.patch("/v1/me/membership", {"auto_renew": False}, token=coalition.member(key).token)
+    coalition.api.put("/v1/admin/plans/plus", {**PLUS, "fee": "11.00"}, token=coalition.admin)
+
+    clock.now = datetime(2026, 12, 22, 10, 0, tzinfo=timezone.utc)
+    early = run_renewals(coalition, "2026-12-22")  # still paid through that day: nobody is due
+    clock.now = datetime(2026, 12, 23, 0, 20, tzinfo=timezone.utc)
+    due = run_renewals(coalition, "2026-12-23")
+    again = run_renewals(coalition, "2026-12-23")
+    renewed, lapsed = coalition.me(renewing)["membership"], coalition.me(leaving)["membership"]
+    after_lapse = coalition.purchase(key, leaving, "10.00", occurred_at="2026-12-23T00:10:00Z")
+
+    assert off.status == 200 and off.json["auto_renew"] is False and off.json["ends_on"] == "2026-12-22"
+    assert nothing.status == 404
+    assert early["processed"] == 0 and due["processed"] == 2 and again["processed"] == 0
+    assert (renewed["paid_from"], renewed["paid_through"], renewed["fee"]) == ("2026-12-23", "2027-01-22", "11.00")
+    assert renewed["since"] == "2026-11-23" and renewed["sold_by"] == "cafe"
+    assert lapsed is None
+    assert [e["points"] for e in entries(coalition, renewing, "membership_fee")] == [0, 0]
+    assert "renewed at cafe: 11.00 EUR" in entries(coalition, renewing, "membership_fee")[0]["breakdown"][0]["detail"]
+    end = entries(coalition, leaving, "membership_end")
+    assert len(end) == 1 and "renewal was turned off" in end[0]["breakdown"][0]["detail"]
+    assert after_lapse.json["points"] == 10  # no multiplier once it has ended
+    assert assert_invariants() == {"cafe": 10}
+
+
+def test_a_suspended_member_is_not_charged_again(coalition, clock):
+    key = coalition.partner("cafe")
+    plan(coalition)
+    member = coalition.member(key)
+    assert sell(coalition, key, member).status == 201
+    suspended = coalition.api.patch(
+        f"/v1/admin/members/{member.member_id}", {"status": "suspended"}, token=coalition.admin
+    )
+    assert suspended.status == 200, suspended.json
+
+    clock.now = datetime(2026, 12, 23, 0, 20, tzinfo=timezone.utc)
+    assert run_renewals(coalition, "2026-12-23")["processed"] == 1
+    history = coalition.api.get(f"/v1/admin/members/{member.member_id}", token=coalition.admin).json
+    types = [e["type"] for e in history["recent_entries"]]
+
+    assert types.count("membership_fee") == 1 and types.count("membership_end") == 1
+
+
+def test_a_membership_leaves_a_purchase_at_its_cost_and_a_sale_costs_one_plan_read_more(coalition, container):
+    container.runtime.cache._seconds = 3600  # warm means warm, however slow the machine
+    key = coalition.partner("cafe")
+    plan(coalition)
+    member = coalition.member(key)
+    coalition.purchase(key, member, "10.00", transaction_id="warm")
+    with capacity_meter() as plain:
+        assert coalition.purchase(key, member, "10.00", transaction_id="plain").json["points"] == 10
+    with capacity_meter() as selling:
+        assert sell(coalition, key, member).status == 201
+    with capacity_meter() as paying:
+        assert coalition.purchase(key, member, "10.00", transaction_id="paying").json["points"] == 15
+
+    print(f"\npurchase: {plain.wcu} WCU {plain.rcu} RCU; sale: {selling.wcu} WCU {selling.rcu} RCU")
+    print(f"a member's purchase: {paying.wcu} WCU {paying.rcu} RCU")
+    calls = [b.operation for b in paying.billed]
+    assert calls == [b.operation for b in plain.billed] == ["GetItem", "TransactWriteItems"]
+    # The same reads; the operator's extra points are the purchase's one `bonus` entry (as any campaign's would be).
+    items = [
+        len(next(b for b in m.billed if b.operation == "TransactWriteItems").written_bytes) for m in (plain, paying)
+    ]
+    assert items == [3, 4] and (paying.wcu, paying.rcu) == (plain.wcu + 2, plain.rcu)
+    # The plan (read consistently: its fee is charged), the wallet head; the record, the head and the fee entry.
+    assert [b.operation for b in selling.billed] == ["GetItem", "GetItem", "TransactWriteItems"]
+    assert len(next(b for b in selling.billed if b.operation == "TransactWriteItems").written_bytes) == 3
+
+
+def test_the_renewal_job_reads_only_the_members_due(coalition, clock, meter):
+    key = coalition.partner("cafe")
+    plan(coalition)
+    members = [coalition.member(key) for _ in range(6)]
+    for n, member in enumerate(members[:2]):
+        assert sell(coalition, key, member, f"s-{n}").status == 201
+    clock.now = datetime(2026, 12, 10, 10, 0, tzinfo=timezone.utc)
+    for n, member in enumerate(members[2:4]):  # sold later: not due on the 23rd
+        assert sell(coalition, key, member, f"later-{n}").status == 201
+    clock.now = datetime(2026, 12, 23, 0, 20, tzinfo=timezone.utc)
+
+    meter.reset()
+    assert run_renewals(coalition, "2026-12-23")["processed"] == 2
+    counts = meter.counts()
+    print(f"\nrenewal job, 2 of 4 members due: {dict(counts)}")
+
+    # 16 shards: one Query each; then per member due its head, the plan, its head again in the operation, one write.
+    assert counts["Query"] == 16
+    assert counts["TransactWriteItems"] == 2 and counts.get("Scan", 0) == 0
+    assert counts["GetItem"] <= 2 * 4 + 2  # the key's and partner's reads of the admin call aside
