@@ -112,8 +112,16 @@ REWARD = {
 }
 
 
-# The paid membership partners' tills sell: its fee is the operator's, its members earn half as much again.
-PLUS_PLAN = {"plan_id": "plus", "name": "Plus", "fee": "4.99", "period": "month", "earn_multiplier": "1.5"}
+# The paid membership partners' tills sell: its fee is the operator's, its members earn half as much again and get a
+# voucher of 2.00 every month.
+PLUS_PLAN = {
+    "plan_id": "plus",
+    "name": "Plus",
+    "fee": "4.99",
+    "period": "month",
+    "earn_multiplier": "1.5",
+    "monthly_voucher": 200,
+}
 STATEMENT_PARTNER = "freshmart"  # whose statement page the guide links to
 
 

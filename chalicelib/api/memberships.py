@@ -66,9 +66,11 @@ def get_plan(call: Call, plan_id: str) -> dict[str, Any]:
 
 @endpoint(memberships_api, "/v1/memberships", "POST", audience="partner", status=201, response=MembershipSale)
 def sell_membership(call: Call, body: MembershipSaleRequest) -> Reply:
-    """Sell a paid membership at the till, exactly once under `sale_id`: from today, or the member's next period paid
-    ahead (at most one period ahead). The till collects the fee for the operator and pays it on the day's statement.
-    A member holding another plan: 422 rule_violation until it ends."""
+    """Sell a paid membership at the till, exactly once under `sale_id`, from today.
+
+    The till collects the fee for the operator and pays it on the day's statement (send `fee` to be refused, 422,
+    when the plan costs another amount now). A member whose membership is still running: 422 until it ends (its
+    renewal is the job's). The plan's first monthly voucher, if any, comes with the sale."""
     return memberships.sell_membership(call.rt, partner_profile(call.rt, call.partner_id), body)
 
 

@@ -149,6 +149,9 @@ class Plan(Answer):
     period: Literal["month", "year"]
     earn_multiplier: DecimalText = Field(description="on every purchase's base points, funded by the operator")
     on_sale: bool = Field(description="false: no new sales; memberships paid for still renew")
+    monthly_voucher: int | None = Field(
+        default=None, description="the points of the programme's voucher denomination given every month (null: none)"
+    )
 
 
 class PlanList(Answer):
@@ -172,6 +175,8 @@ class MembershipView(Answer):
     auto_renew: bool
     renews_on: date | None = Field(description="when the next period is charged (renewal on)")
     ends_on: date | None = Field(description="its last day (renewal off)")
+    monthly_voucher: int | None = Field(default=None, description="a voucher of these points every month (the plan's)")
+    next_voucher_on: date | None = Field(default=None, description="when the next monthly voucher is given")
 
 
 class MembershipSale(Answer):
@@ -181,6 +186,7 @@ class MembershipSale(Answer):
     fee: DecimalText = Field(description="what the till collects for the operator, paid to it on the day's statement")
     currency: str
     membership: MembershipView
+    vouchers: list[str] = Field(description="codes of the monthly vouchers given with the sale (the first month's)")
 
 
 # ---- member -------------------------------------------------------------------------------------------------
@@ -506,6 +512,7 @@ class PublishedProgram(ProgramRules):
     rounding: str
     partners: list[PublicPartner]
     campaigns: list[PublicCampaign]
+    plans: list[Plan] = Field(default_factory=list, description="the paid membership plans on sale")
 
 
 class Campaign(Answer):

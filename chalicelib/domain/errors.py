@@ -189,4 +189,4 @@ class PublicationFailed(Exception):
 
 
 class MembershipRefused(RuleViolation):
-    """A plan no longer on sale, another plan still running, or a period paid too far ahead."""
+    """A plan unknown or no longer on sale, a fee that is not the plan's now, or a membership still running."""

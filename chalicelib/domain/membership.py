@@ -3,6 +3,12 @@ revenue: the selling partner collects it and pays it to the operator on the day'
 movement, domain/movements.py). The benefits are an earn multiplier the operator funds, and offers and challenges
 that only members of given plans see (their `plans` filter).
 
+The monthly voucher: a plan may give its members a voucher every month of their membership (the programme's voucher
+denomination of `monthly_voucher` points), the first with the sale, then on the same day of each month after the
+membership began while it is paid for. Its points are the operator's: issued to the member and converted at once
+(a `grant` and a `voucher` entry, never through the member's lots), so the operator pays the partner where it is
+spent, as for any voucher of its points.
+
 A membership is kept in the member's wallet head: what is decided on a purchase (the multiplier, the exclusive
 filters) is read from the wallet the purchase reads anyway, with no extra call. It records the terms paid for: a
 plan changed later applies from the next payment on. The renewal job (jobs/memberships.py) reads the members whose
@@ -22,6 +28,7 @@ from enum import StrEnum
 from typing import Any
 
 from .errors import InvalidRequest, MembershipRefused
+from .program import VoucherRules
 from .timefmt import add_months
 
 # The earn multiplier of a plan: at least 1 (no extra points), at most this (the operator pays every point over 1).
@@ -49,6 +56,7 @@ class Plan:
     period: PlanPeriod
     earn_multiplier: Decimal = Decimal(1)  # on the base points of every purchase (the operator funds the extra)
     on_sale: bool = True  # False: no new sales; memberships already paid for renew as before
+    monthly_voucher: int | None = None  # the points of a programme voucher denomination given every month (None: none)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,6 +66,7 @@ class Plan:
             "period": self.period.value,
             "earn_multiplier": format(self.earn_multiplier, "f"),
             "on_sale": self.on_sale,
+            "monthly_voucher": self.monthly_voucher,
         }
 
     @classmethod
@@ -69,14 +78,19 @@ class Plan:
             period=PlanPeriod(raw["period"]),
             earn_multiplier=Decimal(raw.get("earn_multiplier") or 1),
             on_sale=bool(raw.get("on_sale", True)),
+            monthly_voucher=None if raw.get("monthly_voucher") is None else int(raw["monthly_voucher"]),
         )
 
 
-def check_plan(plan: Plan) -> None:
+def check_plan(plan: Plan, vouchers: VoucherRules | None) -> None:
     """A plan's own rules, once its amounts are parsed (the fee in the programme's currency): a multiplier within
-    bounds."""
+    bounds; a monthly voucher of one of the programme's denominations."""
     if not Decimal(1) <= plan.earn_multiplier <= MAX_EARN_MULTIPLIER:
         raise InvalidRequest(f"earn_multiplier must be from 1 to {MAX_EARN_MULTIPLIER}", field="earn_multiplier")
+    if plan.monthly_voucher is not None and (vouchers is None or vouchers.denomination(plan.monthly_voucher) is None):
+        known = "none" if vouchers is None else ", ".join(str(d.points) for d in vouchers.denominations)
+        message = f"monthly_voucher must be the points of a voucher denomination of the programme (known: {known})"
+        raise InvalidRequest(message, field="monthly_voucher")
 
 
 def check_change(before: Plan, after: Plan) -> None:
@@ -101,9 +115,25 @@ class Membership:
     paid_through: str  # the last day paid for (inclusive)
     auto_renew: bool = True
     renewals: int = 0  # payments after the first: each renewal's operation id is unique with it
+    monthly_voucher: int | None = None  # as paid for: the voucher denomination's points given each month
+    vouchers_given: int = 0  # monthly vouchers given since the membership began
 
     def active(self, on: date) -> bool:
         return self.since <= on.isoformat() <= self.paid_through
+
+    @property
+    def next_voucher_on(self) -> str | None:
+        """The day the next monthly voucher is given: the same day of a month as the membership began (the month's
+        last day when it has no such day), while the membership is paid for (None: none to give)."""
+        if not self.monthly_voucher:
+            return None
+        due = add_months(date.fromisoformat(self.since), self.vouchers_given).isoformat()
+        return due if due <= self.paid_through else None
+
+    @property
+    def due_on(self) -> str:
+        """When the job next has something to do: the next voucher, or the renewal."""
+        return min(self.renews_on, self.next_voucher_on or self.renews_on)
 
     @property
     def renews_on(self) -> str:
@@ -127,11 +157,14 @@ class Membership:
             self.paid_through,
             self.auto_renew,
             self.renewals,
+            self.monthly_voucher,
+            self.vouchers_given,
         ]
 
     @classmethod
     def from_list(cls, raw: list[Any]) -> Membership:
-        plan_id, name, period, multiplier, fee, sold_by, since, paid_from, paid_through, auto_renew, renewals = raw
+        plan_id, name, period, multiplier, fee, sold_by, since, paid_from, paid_through, auto_renew, renewals = raw[:11]
+        voucher, given = (raw[11], raw[12]) if len(raw) > 11 else (None, 0)  # written before monthly vouchers: none
         return cls(
             str(plan_id),
             str(name),
@@ -144,6 +177,8 @@ class Membership:
             str(paid_through),
             bool(auto_renew),
             int(renewals),
+            None if voucher is None else int(voucher),
+            int(given),
         )
 
 
@@ -159,62 +194,57 @@ _MEMBERSHIP_FIELDS = (
     "paid_through",
     "auto_renew",
     "renewals",
+    "monthly_voucher",
+    "vouchers_given",
 )
 
 
-def paid_through(first_day: date, period: PlanPeriod) -> date:
-    """The last day of a period starting on `first_day`."""
-    return add_months(first_day, period.months) - timedelta(days=1)
+def period_end(since: date, period: PlanPeriod, n: int) -> date:
+    """The last day of the membership's period number `n` (0: the first): the day before the same day of the month
+    (n + 1) periods after it began, or that month's last day when it has no such day."""
+    return add_months(since, (n + 1) * period.months) - timedelta(days=1)
 
 
 def sell(current: Membership | None, plan: Plan, seller: str, today: date, auto_renew: bool) -> Membership:
-    """The membership after a sale today. A member without one (or whose membership ended) starts today; a member of
-    the same plan pays the next period ahead, from the day after the one paid through (at most one period ahead, so
-    a till's mistake cannot sell years at once); a member of another plan is refused (they change plans when theirs
-    ends: the fee paid for it is not refunded here)."""
+    """The membership a sale starts today. A member whose membership is still running is refused, whatever the plan:
+    its renewal is the job's (on the terms of the plan then, collected by the till that sold it), and the member
+    turns it on or off in the app; another plan can be sold once it ends (the fee paid is not refunded here)."""
     if not plan.on_sale:
         raise MembershipRefused(f"plan {plan.plan_id} is no longer on sale", field="plan_id")
-    if current is None or current.paid_through < today.isoformat():
-        return Membership(
-            plan.plan_id,
-            plan.name,
-            plan.period,
-            plan.earn_multiplier,
-            plan.fee,
-            seller,
-            today.isoformat(),
-            today.isoformat(),
-            paid_through(today, plan.period).isoformat(),
-            auto_renew,
-        )
-    if current.plan_id != plan.plan_id:
+    if current is not None and current.paid_through >= today.isoformat():
+        renewal = f"renews on {current.renews_on}" if current.auto_renew else "renewal off: the member may turn it on"
         raise MembershipRefused(
-            f"the member holds plan {current.plan_id} through {current.paid_through}: "
-            "another plan can be sold once it ends",
-            field="plan_id",
+            f"the member holds plan {current.plan_id} through {current.paid_through} ({renewal}): "
+            "a new membership can be sold once it ends",
+            field="member",
         )
-    if current.paid_through >= paid_through(today, plan.period).isoformat():
-        raise MembershipRefused(
-            f"the member is paid through {current.paid_through}: the next period can be sold once less than a "
-            f"{plan.period} is left",
-            field="plan_id",
-        )
-    return paid_again(current, plan, seller, auto_renew=auto_renew)
+    return Membership(
+        plan.plan_id,
+        plan.name,
+        plan.period,
+        plan.earn_multiplier,
+        plan.fee,
+        seller,
+        today.isoformat(),
+        today.isoformat(),
+        period_end(today, plan.period, 0).isoformat(),
+        auto_renew,
+        monthly_voucher=plan.monthly_voucher,
+    )
 
 
-def paid_again(current: Membership, plan: Plan, seller: str, *, auto_renew: bool) -> Membership:
-    """The next period paid, on the plan's terms now, collected by `seller` (who then collects the renewals)."""
-    start = date.fromisoformat(current.renews_on)
+def renewed(current: Membership, plan: Plan) -> Membership:
+    """The next period paid, on the plan's terms now, collected by the same till. Periods follow the day the
+    membership began (31 January renews on 28 February, then on 31 March), so short months never make it drift."""
     return replace(
         current,
         name=plan.name,
         earn_multiplier=plan.earn_multiplier,
         fee=plan.fee,
-        sold_by=seller,
-        paid_from=start.isoformat(),
-        paid_through=paid_through(start, plan.period).isoformat(),
-        auto_renew=auto_renew,
+        paid_from=current.renews_on,
+        paid_through=period_end(date.fromisoformat(current.since), plan.period, current.renewals + 1).isoformat(),
         renewals=current.renewals + 1,
+        monthly_voucher=plan.monthly_voucher,
     )
 
 
@@ -246,6 +276,8 @@ def membership_view(membership: Membership | None, currency: str, today: date) -
         "auto_renew": membership.auto_renew,
         "renews_on": membership.renews_on if membership.auto_renew else None,
         "ends_on": None if membership.auto_renew else membership.paid_through,
+        "monthly_voucher": membership.monthly_voucher,
+        "next_voucher_on": membership.next_voucher_on,
     }
 
 

@@ -17,7 +17,7 @@ A movement is one ledger entry type. Its declaration says, for each portion of i
     void      NONE        NOTHING          NONE            yes   partner, job (a hold past its expiry)
     tier      NONE        NOTHING          NONE                  job
     status    NONE        NOTHING          NONE                  operator
-    voucher   NONE        NOTHING          NONE            (v)   member (points into a voucher), partner, operator
+    voucher   NONE        NOTHING          NONE            (v)   member (points into a voucher), partner, operator, job
     voucher_spend  SPENDS  REDEMPTION_PAIR POINT_VALUE     (v)   partner (+ the bonus: funder pays the spender)
     voucher_void   GIVES_BACK REVERSAL_PAIR POINT_VALUE    (v)   partner (− the bonus: the spender pays it back)
     voucher_expire EXPIRES    BREAKAGE     NONE            (v)   job (an open voucher past its last day)
@@ -26,7 +26,8 @@ A movement is one ledger entry type. Its declaration says, for each portion of i
     adjustment     ISSUES     FEE_ON_ISSUE FEE_PER_POINT         operator (a credit by customer service, its funder's)
     adjustment_debit RETURNS  FEE_REFUND   FEE_PER_POINT         operator (a debit, absorbed by the named issuer)
     reinstatement  REINSTATES BREAKAGE_REVERSAL NONE             operator (expired points given back, same issuers)
-    grant          ISSUES     FEE_ON_ISSUE FEE_PER_POINT         operator, job (a launch credit to many members)
+    grant          ISSUES     FEE_ON_ISSUE FEE_PER_POINT         operator, job (a launch credit to many members; a
+                                                                 membership's monthly voucher, partner: with its sale)
     membership_fee NONE       MEMBERSHIP_FEE NONE                partner, job (a paid membership sold or renewed)
     membership_end NONE       NOTHING      NONE                  job, member (a membership lapsed or not renewed)
 
@@ -66,9 +67,9 @@ Partners start movements through operations, each exactly once under its id (sto
     late_credit  late_credit_id  earn, bonus  409 idempotency_conflict  (by the operator: books the partner's purchase)
     grant       grant_id        grant        409 idempotency_conflict  (by the grant's job, once per member:
                                                                         key operator#grant#<grant_id>#<member_id>)
-    membership_sale  sale_id    membership_fee 409 idempotency_conflict
-    membership_renewal  (job)   membership_fee, membership_end  yes (ends it; by the renewal job, once per
-                                 period: key seller#membership_renewal#<member_id>#<since>#<renewal number>)
+    membership_sale  sale_id    membership_fee (+ grant, voucher: the first monthly voucher)  409 idempotency_conflict
+    membership_renewal  (job)   membership_fee, membership_end, grant, voucher  yes (ends it; by the job, once per
+                                 day due: key seller#membership_renewal#<member_id>#<since>#<day due>)
 
 Adding a movement:
 1. an `EntryType` member (its value is what ledger items store: never rename one) and its `Movement` in
@@ -228,11 +229,12 @@ MOVEMENTS: Mapping[EntryType, Movement] = MappingProxyType(
             # Erasure (the programme carries it out, at the member's request or its own): what is left of the
             # member's points goes as expired points go.
             Movement(EntryType.FORFEIT, Liability.EXPIRES, Settles.BREAKAGE, Rate.NONE, frozenset({Starter.OPERATOR})),
-            # A member's request, or the programme's threshold inside a purchase (a partner's or a late credit).
+            # A member's request, or the programme's threshold inside a purchase (a partner's or a late credit), or a
+            # paid membership's monthly voucher (with its sale, or the job's).
             Movement(
                 EntryType.VOUCHER,
                 *_NO_MONEY,
-                frozenset({Starter.MEMBER, Starter.PARTNER, Starter.OPERATOR}),
+                frozenset({Starter.MEMBER, Starter.PARTNER, Starter.OPERATOR, Starter.JOB}),
                 moves_vouchers=True,
             ),
             Movement(EntryType.VOUCHER_SPEND, *_SPENDING, _PARTNER, moves_vouchers=True, bonus_sign=1),
@@ -247,7 +249,8 @@ MOVEMENTS: Mapping[EntryType, Movement] = MappingProxyType(
             ),
             Movement(EntryType.REWARD, *_SPENDING, frozenset({Starter.MEMBER})),
             Movement(EntryType.ADJUSTMENT, *_ISSUING, frozenset({Starter.OPERATOR})),
-            Movement(EntryType.GRANT, *_ISSUING, frozenset({Starter.OPERATOR, Starter.JOB})),
+            # The operator's launch credit; a paid membership's monthly voucher (the job's, or a till's with the sale).
+            Movement(EntryType.GRANT, *_ISSUING, frozenset({Starter.OPERATOR, Starter.JOB, Starter.PARTNER})),
             Movement(
                 EntryType.ADJUSTMENT_DEBIT,
                 Liability.RETURNS,
@@ -410,12 +413,16 @@ OPERATIONS: Mapping[OperationKind, OperationDeclaration] = MappingProxyType(
                 frozenset({EntryType.GRANT}),
                 started_by=frozenset({Starter.OPERATOR, Starter.JOB}),
             ),
-            OperationDeclaration(OperationKind.MEMBERSHIP_SALE, "sale_id", frozenset({EntryType.MEMBERSHIP_FEE})),
-            OperationDeclaration(  # the renewal job, once per period (id <member_id>#<since>#<renewal number>);
-                # on a suspended or closed member too: it ends their membership rather than charging it
+            OperationDeclaration(  # and the membership's first monthly voucher: the operator's points, converted
+                OperationKind.MEMBERSHIP_SALE,
+                "sale_id",
+                frozenset({EntryType.MEMBERSHIP_FEE, EntryType.GRANT, EntryType.VOUCHER}),
+            ),
+            OperationDeclaration(  # the renewal job, once per day due (id <member_id>#<since>#<day due>): monthly
+                # vouchers, renewals; on a suspended or closed member too: it ends their membership, charging nothing
                 OperationKind.MEMBERSHIP_RENEWAL,
                 "renewal",
-                frozenset({EntryType.MEMBERSHIP_FEE, EntryType.MEMBERSHIP_END}),
+                frozenset({EntryType.MEMBERSHIP_FEE, EntryType.MEMBERSHIP_END, EntryType.GRANT, EntryType.VOUCHER}),
                 started_by=frozenset({Starter.JOB}),
                 corrects=True,
             ),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..services.memberships import renew_or_lapse
+from ..services.memberships import settle_due
 from ..services.runtime import Runtime
 from ..store.layout import DueIndex, due_shards
 
@@ -20,4 +20,4 @@ def shard_names(rt: Runtime) -> list[str]:
 def run_shard(rt: Runtime, shard: str, as_of: date) -> int:
     """Members who renew on `as_of` or before (missed days are caught up the same way)."""
     due = rt.store.wallets.memberships_due(shard, as_of.isoformat())
-    return sum(1 for member_id in due if renew_or_lapse(rt, member_id, as_of))
+    return sum(1 for member_id in due if settle_due(rt, member_id, as_of))

@@ -1,5 +1,5 @@
-"""GET /v1/program: the published rules, the partners' earn rates and the campaigns — enough for a member
-to recompute any earn by hand."""
+"""GET /v1/program: the published rules, the partners' earn rates, the campaigns and the paid membership plans on
+sale — enough for a member to recompute any earn by hand, and for a till to quote a plan."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from ..domain.program import Partner, percent_back, program_document
 from .campaigns import public_campaigns
+from .plans import plan_view, plans_on_sale
 from .programs import current_program
 from .runtime import Runtime
 
@@ -27,6 +28,7 @@ def published_program(rt: Runtime) -> dict[str, Any]:
             public_partner(p, program.point_value) for p in sorted(partners, key=lambda p: p.partner_id) if p.active
         ],
         "campaigns": public_campaigns(rt, rt.now()),
+        "plans": [plan_view(plan, program.currency) for plan in plans_on_sale(rt)],
     }
 
 

@@ -773,6 +773,17 @@ class PlanRequest(Strict):
         Decimal_, Field(description='on every purchase\'s base points, funded by the operator: "1" to "5"')
     ] = "1"
     on_sale: Annotated[bool, Field(description="false: no new sales (memberships paid for still renew)")] = True
+    monthly_voucher: (
+        Annotated[
+            int,
+            Field(
+                strict=True,
+                gt=0,
+                description="a voucher given every month of the membership: the points of a programme denomination",
+            ),
+        ]
+        | None
+    ) = None
 
 
 class MembershipSaleRequest(Strict):
@@ -781,6 +792,12 @@ class MembershipSaleRequest(Strict):
     sale_id: OperationId
     member: MemberRef
     plan_id: PlanId
+    fee: (
+        Annotated[
+            Decimal_, Field(description="the fee the till collected: refused (422) when the plan's fee is another now")
+        ]
+        | None
+    ) = None
     auto_renew: Annotated[bool, Field(description="renewed by the same till's partner when it ends")] = True
 
 

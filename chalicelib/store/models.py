@@ -11,7 +11,7 @@
 |            |                          |                                       | expiries_due: expiry_shard /         |
 |            |                          |                                       |   next_expiry (members with lots)    |
 |            |                          |                                       | memberships_due: membership_shard /  |
-|            |                          |                                       |   renews_on (paid members)           |
+|            |                          |                                       |   membership_due_on (paid members)   |
 | wallet_    | member_id                | a broad wallet's vault: middle lots,  |                                      |
 |   vaults   |                          | expired tally (store/wallet_state.py) |                                      |
 | ledger     | member_id / seq          | entry: type, partner, points, held,   | by_settlement_day: settle_key        |
@@ -80,7 +80,7 @@ class MembershipsDueIndex(GlobalSecondaryIndex["WalletItem"]):
         projection = KeysOnlyProjection()
 
     membership_shard = UnicodeAttribute(hash_key=True)
-    renews_on = UnicodeAttribute(range_key=True)
+    membership_due_on = UnicodeAttribute(range_key=True)
 
 
 class WalletItem(Model):
@@ -135,7 +135,7 @@ class WalletItem(Model):
     expiries_due = ExpiriesDueIndex()
     # Present only while the member has a paid membership: the renewal job reads who is due, nobody else.
     membership_shard = UnicodeAttribute(null=True)
-    renews_on = UnicodeAttribute(null=True)
+    membership_due_on = UnicodeAttribute(null=True)  # its renewal, or its next monthly voucher if sooner
     memberships_due = MembershipsDueIndex()
 
 

@@ -136,7 +136,7 @@ def to_items(wallet: Wallet) -> tuple[WalletItem, VaultWrite | None]:
         expiry_shard=None if next_lot_expiry is None else due_shard(DueIndex.EXPIRY, wallet.member_id),
         next_expiry=next_lot_expiry,
         membership_shard=None if wallet.membership is None else due_shard(DueIndex.MEMBERSHIPS, wallet.member_id),
-        renews_on=None if wallet.membership is None else wallet.membership.renews_on,
+        membership_due_on=None if wallet.membership is None else wallet.membership.due_on,
     )
     if wallet.version:  # pynamodb turns it into the condition `version = read version`, and bumps it
         item.version = wallet.version
@@ -227,9 +227,10 @@ def above_base_tier(shard: str, limit: int, start: ScanKey | None) -> tuple[list
 
 
 def memberships_due(shard: str, on: str) -> list[str]:
-    """Members whose paid membership renews (or lapses) on or before `on` (one Query of the sparse index)."""
+    """Members whose paid membership renews (or lapses), or gives its monthly voucher, on or before `on` (one Query
+    of the sparse index)."""
     with translated():
-        return [item.member_id for item in WalletItem.memberships_due.query(shard, WalletItem.renews_on <= on)]
+        return [item.member_id for item in WalletItem.memberships_due.query(shard, WalletItem.membership_due_on <= on)]
 
 
 def expiries_due(shard: str, before: str) -> list[str]:

@@ -262,7 +262,7 @@ def test_every_operation_answers_what_the_document_says(coalition, api, clock, d
     call("GET", "/v1/admin/challenges/five", admin)
     call("POST", "/v1/me/challenges/club/enrolment", token)
     call("GET", "/v1/me/challenges", token)
-    plus = {"plan_id": "plus", "name": "Plus", "fee": "4.99", "period": "month", "earn_multiplier": "1.5"}
+    plus = {"plan_id": "plus", "name": "Plus", "fee": "4.99", "period": "month", "monthly_voucher": 100}
     call("POST", "/v1/admin/plans", admin, plus)
     call("PUT", "/v1/admin/plans/plus", admin, {**plus, "fee": "5.99"})
     call("GET", "/v1/admin/plans", admin)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -51,7 +52,7 @@ def test_the_operator_defines_plans_within_their_rules(coalition):
     missing = coalition.api.put("/v1/admin/plans/gold", {**PLUS, "plan_id": "gold"}, token=coalition.admin)
     listed = coalition.api.get("/v1/admin/plans", token=coalition.admin).json["plans"]
 
-    assert created == {**PLUS, "currency": "EUR", "on_sale": True}
+    assert created == {**PLUS, "currency": "EUR", "on_sale": True, "monthly_voucher": None}
     assert twice.status == 409
     assert (cents.status, cents.json["error"]["field"]) == (400, "fee")
     assert (free.status, free.json["error"]["field"]) == (400, "fee")
@@ -72,7 +73,7 @@ def test_a_till_sells_a_membership_exactly_once_and_the_member_sees_it(coalition
     sold = sell(coalition, key, member, auto_renew=True)
     replay = sell(coalition, key, member, auto_renew=True)
     changed = sell(coalition, key, member, auto_renew=False)
-    same_id_elsewhere = sell(coalition, other, member)  # another partner's "s-1" is another sale: too far ahead
+    same_id_elsewhere = sell(coalition, other, member)  # another partner's "s-1" is another sale: already a member
     me = coalition.me(member)
     fee_entries = entries(coalition, member, "membership_fee")
 
@@ -93,10 +94,12 @@ def test_a_till_sells_a_membership_exactly_once_and_the_member_sees_it(coalition
         "auto_renew": True,
         "renews_on": "2026-12-23",
         "ends_on": None,
+        "monthly_voucher": None,
+        "next_voucher_on": None,
     }
     assert replay.status == 201 and replay.replayed and replay.json == sold.json
     assert changed.status == 409 and changed.error_code == "idempotency_conflict"
-    assert same_id_elsewhere.status == 422 and same_id_elsewhere.json["error"]["field"] == "plan_id"
+    assert same_id_elsewhere.status == 422 and same_id_elsewhere.json["error"]["field"] == "member"
     assert me["membership"] == sold.json["membership"]
     assert len(fee_entries) == 1 and fee_entries[0]["points"] == 0
     assert fee_entries[0]["breakdown"] == [
@@ -120,20 +123,17 @@ def test_a_sale_is_refused_for_another_plan_a_plan_off_sale_or_an_unknown_one(co
     other_plan = sell(coalition, key, member, "s-2", plan_id="plus-year")
     off_sale = sell(coalition, key, fresh, "s-3", plan_id="old")
     unknown = sell(coalition, key, fresh, "s-4", plan_id="gold")
-    clock.now = datetime(2026, 12, 10, 10, 0, tzinfo=timezone.utc)  # less than a month left: the next is sold ahead
-    ahead = sell(coalition, key, member, "s-5")
+    quoted = sell(coalition, key, fresh, "s-5", fee="8.99")  # the till's price is not the plan's any more
+    clock.now = datetime(2026, 12, 10, 10, 0, tzinfo=timezone.utc)
+    ahead = sell(coalition, key, member, "s-6")  # the renewal is the job's: no second payment for the same days
 
-    for refused in (other_plan, off_sale, unknown):
-        assert (refused.status, refused.error_code, refused.json["error"]["field"]) == (
-            422,
-            "rule_violation",
-            "plan_id",
-        )
-    assert "plus through 2026-12-22" in other_plan.json["error"]["message"]
-    assert ahead.status == 201, ahead.json
-    assert (ahead.json["membership"]["since"], ahead.json["membership"]["paid_from"]) == ("2026-11-23", "2026-12-23")
-    assert ahead.json["membership"]["paid_through"] == "2027-01-22"
+    for refused, field in ((off_sale, "plan_id"), (unknown, "plan_id"), (other_plan, "member"), (ahead, "member")):
+        assert (refused.status, refused.error_code, refused.json["error"]["field"]) == (422, "rule_violation", field)
+    assert "plus through 2026-12-22 (renews on 2026-12-23)" in other_plan.json["error"]["message"]
+    assert (quoted.status, quoted.json["error"]["field"]) == (422, "fee")
+    assert "costs 9.99 EUR now" in quoted.json["error"]["message"]
     assert coalition.me(fresh)["membership"] is None
+    assert [p["plan_id"] for p in coalition.api.get("/v1/program").json["plans"]] == ["plus", "plus-year"]
 
 
 def test_the_membership_multiplies_earning_at_the_operators_cost_and_a_return_takes_it_back(coalition):
@@ -328,3 +328,113 @@ def test_the_renewal_job_reads_only_the_members_due(coalition, clock, meter):
     assert counts["Query"] == 16
     assert counts["TransactWriteItems"] == 2 and counts.get("Scan", 0) == 0
     assert counts["GetItem"] <= 2 * 4 + 2  # the key's and partner's reads of the admin call aside
+
+
+VOUCHERS = {"denominations": [{"points": 500, "value": "5.00"}], "validity_months": 3}
+YEARLY_WITH_VOUCHER = {**YEARLY, "monthly_voucher": 500}
+
+
+def test_a_plan_gives_a_voucher_of_a_programme_denomination_only(coalition):
+    no_rules = coalition.api.post("/v1/admin/plans", YEARLY_WITH_VOUCHER, token=coalition.admin)
+    coalition.program(vouchers=VOUCHERS)
+    unknown = coalition.api.post("/v1/admin/plans", {**YEARLY, "monthly_voucher": 300}, token=coalition.admin)
+    created = coalition.api.post("/v1/admin/plans", YEARLY_WITH_VOUCHER, token=coalition.admin)
+
+    assert (no_rules.status, no_rules.json["error"]["field"]) == (400, "monthly_voucher")
+    assert (unknown.status, unknown.json["error"]["field"]) == (400, "monthly_voucher")
+    assert "known: 500" in unknown.json["error"]["message"]
+    assert created.status == 201 and created.json["monthly_voucher"] == 500
+
+
+def test_the_monthly_voucher_is_the_operators_given_with_the_sale_then_each_month_once(coalition, clock):
+    key = coalition.partner("cafe")
+    books = coalition.partner("books")
+    coalition.program(vouchers=VOUCHERS)
+    plan(coalition, YEARLY_WITH_VOUCHER)
+    member = coalition.member(key)
+    assert coalition.purchase(key, member, "20.00").json["points"] == 20  # the member's own points stay theirs
+
+    sold = sell(coalition, key, member, plan_id="plus-year")
+    clock.now = datetime(2026, 12, 22, 10, 0, tzinfo=timezone.utc)
+    not_yet = run_renewals(coalition, "2026-12-22")
+    clock.now = datetime(2026, 12, 23, 0, 20, tzinfo=timezone.utc)
+    second = run_renewals(coalition, "2026-12-23")
+    again = run_renewals(coalition, "2026-12-23")
+    me = coalition.me(member)
+    vouchers = coalition.api.get("/v1/me/vouchers", token=member.token).json["vouchers"]
+    spent = coalition.api.post(f"/v1/vouchers/{vouchers[0]['code']}/redemptions", {"redemption_id": "v-1"}, token=books)
+
+    assert sold.status == 201 and len(sold.json["vouchers"]) == 1
+    assert sold.json["membership"]["next_voucher_on"] == "2026-12-23"
+    assert (not_yet["processed"], second["processed"], again["processed"]) == (0, 1, 0)
+    assert me["available_points"] == 20 and me["membership"]["next_voucher_on"] == "2027-01-23"
+    assert sorted(v["value"] for v in vouchers) == ["5.00", "5.00"] and len(vouchers) == 2
+    assert spent.status == 201, spent.json
+    grants = entries(coalition, member, "grant")
+    assert [g["attribution"][0]["issuer"] for g in grants] == ["operator", "operator"]
+    assert grants[0]["breakdown"][0]["rule"] == "membership:plus-year"
+    assert assert_invariants() == {"cafe": 20, "operator": 500}  # one voucher left open: the operator's points
+
+    clock.now = datetime(2026, 12, 24, 10, 0, tzinfo=timezone.utc)
+    assert coalition.api.post("/v1/admin/settlements/2026-11-23/close", token=coalition.admin).status == 201
+    for day in [f"2026-11-{d}" for d in range(24, 31)] + [f"2026-12-{d:02d}" for d in range(1, 24)]:
+        assert coalition.api.post(f"/v1/admin/settlements/{day}/close", token=coalition.admin).status == 201
+    day = coalition.api.get("/v1/admin/settlements/2026-12-23", token=coalition.admin).json
+    assert {"from": "operator", "to": "books", "kind": "redemption", "amount": "5.00"} in day["transfers"]
+
+
+def test_monthly_vouchers_follow_the_day_the_membership_began_even_at_a_months_end():
+    from chalicelib.domain.membership import Membership, PlanPeriod
+
+    january = Membership(
+        "plus", "Plus", PlanPeriod.YEAR, Decimal(1), Decimal("99"), "cafe", "2027-01-31", "2027-01-31", "2028-01-30"
+    )
+    days = []
+    membership = replace(january, monthly_voucher=500)
+    for _ in range(4):
+        days.append(membership.next_voucher_on)
+        membership = replace(membership, vouchers_given=membership.vouchers_given + 1)
+    assert days == ["2027-01-31", "2027-02-28", "2027-03-31", "2027-04-30"]
+    assert replace(membership, vouchers_given=12).next_voucher_on is None  # past the paid year: none
+    assert membership.due_on == "2027-05-31" and january.due_on == "2028-01-31"  # no voucher: the renewal
+
+
+def test_a_suspended_member_gets_no_monthly_voucher_and_the_job_moves_on(coalition, clock):
+    key = coalition.partner("cafe")
+    coalition.program(vouchers=VOUCHERS)
+    plan(coalition, YEARLY_WITH_VOUCHER)
+    member = coalition.member(key)
+    assert sell(coalition, key, member, plan_id="plus-year").status == 201
+    coalition.api.patch(f"/v1/admin/members/{member.member_id}", {"status": "suspended"}, token=coalition.admin)
+
+    clock.now = datetime(2026, 12, 23, 0, 20, tzinfo=timezone.utc)
+    assert run_renewals(coalition, "2026-12-23")["processed"] == 1
+    assert run_renewals(coalition, "2026-12-23")["processed"] == 0
+    coalition.api.patch(f"/v1/admin/members/{member.member_id}", {"status": "active"}, token=coalition.admin)
+    membership = coalition.me(member)["membership"]
+
+    assert membership["next_voucher_on"] == "2027-01-23"  # December's passed while suspended
+    assert len(coalition.api.get("/v1/me/vouchers", token=member.token).json["vouchers"]) == 1
+    assert assert_invariants() == {"operator": 500}
+
+
+def test_periods_follow_the_day_the_membership_began_and_a_missed_period_is_not_charged(coalition, clock):
+    key = coalition.partner("cafe")
+    plan(coalition)
+    member, other = coalition.member(key), coalition.member(key)
+    clock.now = datetime(2027, 1, 31, 10, 0, tzinfo=timezone.utc)
+    first = sell(coalition, key, member).json["membership"]
+    assert sell(coalition, key, other, "s-2").status == 201
+    ends = []
+    for as_of in ("2027-02-28", "2027-03-31"):
+        clock.now = datetime.fromisoformat(f"{as_of}T00:20:00+00:00")
+        assert run_renewals(coalition, as_of)["processed"] == 2
+        ends.append(coalition.me(member)["membership"]["paid_through"])
+
+    assert (first["paid_from"], first["paid_through"], first["renews_on"]) == ("2027-01-31", "2027-02-27", "2027-02-28")
+    assert ends == ["2027-03-30", "2027-04-29"]  # renewed 28 February, 31 March, next 30 April: no drift to the 28th
+    clock.now = datetime(2027, 6, 1, 0, 20, tzinfo=timezone.utc)  # the job missed May: April's renewal only
+    assert run_renewals(coalition, "2027-06-01")["processed"] == 2
+    gone = entries(coalition, member, "membership_end")
+    assert coalition.me(member)["membership"] is None and "was missed" in gone[0]["breakdown"][0]["detail"]
+    assert len(entries(coalition, member, "membership_fee")) == 3  # sold, February's, March's: never a past period

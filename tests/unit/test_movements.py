@@ -204,7 +204,7 @@ def test_operations_book_the_movements_partners_and_members_start() -> None:
     assert OPERATIONS[OperationKind.REWARD_CANCEL].started_by == {Starter.PARTNER, Starter.OPERATOR}
     assert OPERATIONS[OperationKind.ADJUSTMENT].started_by == {Starter.OPERATOR}
     assert OPERATIONS[OperationKind.GRANT].started_by == {Starter.OPERATOR, Starter.JOB}
-    assert MOVEMENTS[EntryType.GRANT].started_by == {Starter.OPERATOR, Starter.JOB}
+    assert MOVEMENTS[EntryType.GRANT].started_by == {Starter.OPERATOR, Starter.JOB, Starter.PARTNER}
     assert OPERATIONS[OperationKind.MEMBERSHIP_RENEWAL].started_by == {Starter.JOB}
     others = set(OperationKind) - {
         OperationKind.VOUCHER,
