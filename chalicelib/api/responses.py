@@ -186,7 +186,9 @@ class MembershipSale(Answer):
     fee: DecimalText = Field(description="what the till collects for the operator, paid to it on the day's statement")
     currency: str
     membership: MembershipView
-    vouchers: list[str] = Field(description="codes of the monthly vouchers given with the sale (the first month's)")
+    vouchers: list[str] = Field(
+        default_factory=list, description="codes of the monthly vouchers given with the sale (the first month's)"
+    )
 
 
 # ---- member -------------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from enum import StrEnum
 from typing import Any
 
 from .errors import InvalidRequest, MembershipRefused
-from .program import VoucherRules
+from .program import OPERATOR, VoucherRules
 from .timefmt import add_months
 
 # The earn multiplier of a plan: at least 1 (no extra points), at most this (the operator pays every point over 1).
@@ -87,10 +87,18 @@ def check_plan(plan: Plan, vouchers: VoucherRules | None) -> None:
     bounds; a monthly voucher of one of the programme's denominations."""
     if not Decimal(1) <= plan.earn_multiplier <= MAX_EARN_MULTIPLIER:
         raise InvalidRequest(f"earn_multiplier must be from 1 to {MAX_EARN_MULTIPLIER}", field="earn_multiplier")
-    if plan.monthly_voucher is not None and (vouchers is None or vouchers.denomination(plan.monthly_voucher) is None):
-        known = "none" if vouchers is None else ", ".join(str(d.points) for d in vouchers.denominations)
-        message = f"monthly_voucher must be the points of a voucher denomination of the programme (known: {known})"
-        raise InvalidRequest(message, field="monthly_voucher")
+    if plan.monthly_voucher is not None:
+        denomination = None if vouchers is None else vouchers.denomination(plan.monthly_voucher)
+        if denomination is None:
+            known = "none" if vouchers is None else ", ".join(str(d.points) for d in vouchers.denominations)
+            message = f"monthly_voucher must be the points of a voucher denomination of the programme (known: {known})"
+            raise InvalidRequest(message, field="monthly_voucher")
+        if denomination.bonus_funder not in (None, OPERATOR):
+            message = (
+                f"the {plan.monthly_voucher}-point voucher's bonus is funded by {denomination.bonus_funder}: a plan's "
+                "voucher is the operator's (its fee pays for it)"
+            )
+            raise InvalidRequest(message, field="monthly_voucher")
 
 
 def check_change(before: Plan, after: Plan) -> None:
@@ -129,6 +137,13 @@ class Membership:
             return None
         due = add_months(date.fromisoformat(self.since), self.vouchers_given).isoformat()
         return due if due <= self.paid_through else None
+
+    @property
+    def progress(self) -> str:
+        """What the job has booked of this membership: it grows with every renewal and monthly voucher, so the job's
+        operation id for what is due next is new each time (a day due may stay the same: a renewal's, with a voucher
+        of that period still to give after a capped catch-up)."""
+        return f"{self.since}#{self.renewals}.{self.vouchers_given}"
 
     @property
     def due_on(self) -> str:
@@ -235,7 +250,10 @@ def sell(current: Membership | None, plan: Plan, seller: str, today: date, auto_
 
 def renewed(current: Membership, plan: Plan) -> Membership:
     """The next period paid, on the plan's terms now, collected by the same till. Periods follow the day the
-    membership began (31 January renews on 28 February, then on 31 March), so short months never make it drift."""
+    membership began (31 January renews on 28 February, then on 31 March), so short months never make it drift.
+    The new period's monthly vouchers begin with its first month: months before it gave theirs, or none (a voucher
+    the plan added since, or months a job's catch-up left), and are never given back-dated."""
+    months_before = (current.renewals + 1) * plan.period.months
     return replace(
         current,
         name=plan.name,
@@ -245,6 +263,7 @@ def renewed(current: Membership, plan: Plan) -> Membership:
         paid_through=period_end(date.fromisoformat(current.since), plan.period, current.renewals + 1).isoformat(),
         renewals=current.renewals + 1,
         monthly_voucher=plan.monthly_voucher,
+        vouchers_given=max(current.vouchers_given, months_before),
     )
 
 
@@ -277,7 +296,9 @@ def membership_view(membership: Membership | None, currency: str, today: date) -
         "renews_on": membership.renews_on if membership.auto_renew else None,
         "ends_on": None if membership.auto_renew else membership.paid_through,
         "monthly_voucher": membership.monthly_voucher,
-        "next_voucher_on": membership.next_voucher_on,
+        # Within the days paid for; or, the period's vouchers all given, the next comes with the renewal.
+        "next_voucher_on": membership.next_voucher_on
+        or (membership.renews_on if membership.auto_renew and membership.monthly_voucher else None),
     }
 
 

@@ -29,7 +29,7 @@ A movement is one ledger entry type. Its declaration says, for each portion of i
     grant          ISSUES     FEE_ON_ISSUE FEE_PER_POINT         operator, job (a launch credit to many members; a
                                                                  membership's monthly voucher, partner: with its sale)
     membership_fee NONE       MEMBERSHIP_FEE NONE                partner, job (a paid membership sold or renewed)
-    membership_end NONE       NOTHING      NONE                  job, member (a membership lapsed or not renewed)
+    membership_end NONE       NOTHING      NONE                  job, partner (a membership lapsed, or one replaced)
 
 - liability: how the portion moves its issuer's outstanding points (issued − returned − redeemed + reversed −
   expired); hold and void move points between the member's lots and held points, which both count as outstanding;
@@ -67,9 +67,10 @@ Partners start movements through operations, each exactly once under its id (sto
     late_credit  late_credit_id  earn, bonus  409 idempotency_conflict  (by the operator: books the partner's purchase)
     grant       grant_id        grant        409 idempotency_conflict  (by the grant's job, once per member:
                                                                         key operator#grant#<grant_id>#<member_id>)
-    membership_sale  sale_id    membership_fee (+ grant, voucher: the first monthly voucher)  409 idempotency_conflict
+    membership_sale  sale_id    membership_fee (+ grant, voucher: the first monthly voucher; membership_end: the
+                                one it replaces, ended unseen by the job)  409 idempotency_conflict
     membership_renewal  (job)   membership_fee, membership_end, grant, voucher  yes (ends it; by the job, once per
-                                 day due: key seller#membership_renewal#<member_id>#<since>#<day due>)
+                                 state: key seller#membership_renewal#<member_id>#<since>#<renewals>.<vouchers given>)
 
 Adding a movement:
 1. an `EntryType` member (its value is what ledger items store: never rename one) and its `Movement` in
@@ -279,7 +280,7 @@ MOVEMENTS: Mapping[EntryType, Movement] = MappingProxyType(
                 Rate.NONE,
                 frozenset({Starter.PARTNER, Starter.JOB}),
             ),
-            Movement(EntryType.MEMBERSHIP_END, *_NO_MONEY, frozenset({Starter.JOB})),
+            Movement(EntryType.MEMBERSHIP_END, *_NO_MONEY, frozenset({Starter.JOB, Starter.PARTNER})),
             Movement(
                 EntryType.VOUCHER_EXPIRE,
                 Liability.EXPIRES,
@@ -416,10 +417,10 @@ OPERATIONS: Mapping[OperationKind, OperationDeclaration] = MappingProxyType(
             OperationDeclaration(  # and the membership's first monthly voucher: the operator's points, converted
                 OperationKind.MEMBERSHIP_SALE,
                 "sale_id",
-                frozenset({EntryType.MEMBERSHIP_FEE, EntryType.GRANT, EntryType.VOUCHER}),
+                frozenset({EntryType.MEMBERSHIP_FEE, EntryType.GRANT, EntryType.VOUCHER, EntryType.MEMBERSHIP_END}),
             ),
-            OperationDeclaration(  # the renewal job, once per day due (id <member_id>#<since>#<day due>): monthly
-                # vouchers, renewals; on a suspended or closed member too: it ends their membership, charging nothing
+            OperationDeclaration(  # the renewal job, once per state (id <member>#<since>#<renewals>.<vouchers>):
+                # monthly vouchers, renewals; on a suspended or closed member too: it ends it, charging nothing
                 OperationKind.MEMBERSHIP_RENEWAL,
                 "renewal",
                 frozenset({EntryType.MEMBERSHIP_FEE, EntryType.MEMBERSHIP_END, EntryType.GRANT, EntryType.VOUCHER}),

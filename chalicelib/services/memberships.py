@@ -118,7 +118,9 @@ def sell_membership(rt: Runtime, partner: Partner, request: MembershipSaleReques
         member_id = resolve_member(rt, request.member)
 
         def decide(wallet: Wallet, now: datetime) -> Outcome:
-            membership = sell(wallet.membership, plan, partner.partner_id, now.date(), request.auto_renew)
+            before = wallet.membership
+            membership = sell(before, plan, partner.partner_id, now.date(), request.auto_renew)
+            ended = [] if before is None else [_end_entry(wallet, before, "a new membership was sold", now)]
             wallet.membership = membership
             entry = _fee_entry(wallet, membership, request.sale_id, currency, now, renewal=False)
             given = _vouchers_due(wallet, program, now, now.date())  # a new membership's first, with the sale
@@ -133,7 +135,7 @@ def sell_membership(rt: Runtime, partner: Partner, request: MembershipSaleReques
                 "vouchers": [v.code for v in given.vouchers],
             }
             metrics = {"MembershipsSold": 1, "MembershipVouchers": len(given.vouchers)}
-            return Outcome(201, body, [entry, *given.entries], vouchers=given.vouchers, metrics=metrics)
+            return Outcome(201, body, [*ended, entry, *given.entries], vouchers=given.vouchers, metrics=metrics)
 
         return member_id, decide
 
@@ -193,12 +195,12 @@ def settle_due(rt: Runtime, member_id: str, as_of: date) -> bool:
     plan = rt.store.directory.get_plan(due.plan_id)
     seller = partner_profile(rt, due.sold_by)
     program = current_program(rt)
-    operation_id = f"{member_id}#{due.since}#{due.due_on}"
+    operation_id = f"{member_id}#{due.progress}"
     operation = Operation(due.sold_by, OperationKind.MEMBERSHIP_RENEWAL, operation_id, fingerprint(operation_id))
 
     def decide(wallet: Wallet, now: datetime) -> Outcome:
         current = wallet.membership
-        if current is None or (current.since, current.due_on) != (due.since, due.due_on):
+        if current is None or current.progress != due.progress:  # another run booked it meanwhile: nothing left here
             return Outcome(200, {"member_id": member_id, "changed_meanwhile": True})
         given = _vouchers_due(wallet, program, now, as_of)  # those of the period paid for
         entries = list(given.entries)
@@ -210,21 +212,14 @@ def settle_due(rt: Runtime, member_id: str, as_of: date) -> bool:
                 assert plan is not None
                 wallet.membership = renewed(current, plan)
                 entries.append(_fee_entry(wallet, wallet.membership, operation_id, program.currency, now, renewal=True))
-                more = _vouchers_due(wallet, program, now, as_of)  # the new period's first, if it is due
+                more = _vouchers_due(wallet, program, now, as_of, MAX_VOUCHERS_AT_ONCE - len(given.vouchers))
                 entries += more.entries
                 given.vouchers.extend(more.vouchers)
                 body |= {"renewed": True, "paid_through": wallet.membership.paid_through}
                 metrics |= {"MembershipsRenewed": 1, "MembershipVouchers": len(given.vouchers)}
             else:
                 wallet.membership = None
-                line = {
-                    "rule": PREFIX + current.plan_id,
-                    "points": 0,
-                    "detail": f"{current.name} membership ended after {current.paid_through}: {reason}",
-                }
-                entries.append(
-                    new_entry(wallet, EntryType.MEMBERSHIP_END, OPERATOR, 0, breakdown=[line], booked_at=iso(now))
-                )
+                entries.append(_end_entry(wallet, current, reason, now))
                 body |= {"renewed": False, "reason": reason}
                 metrics["MembershipsLapsed"] = 1
         body["vouchers"] = [v.code for v in given.vouchers]
@@ -234,6 +229,13 @@ def settle_due(rt: Runtime, member_id: str, as_of: date) -> bool:
     return not reply.replayed
 
 
+def _end_entry(wallet: Wallet, ended: Membership, reason: str, now: datetime) -> Entry:
+    """The end of a membership in the member's history (no points, no money)."""
+    detail = f"{ended.name} membership ended after {ended.paid_through}: {reason}"
+    line = {"rule": PREFIX + ended.plan_id, "points": 0, "detail": detail}
+    return new_entry(wallet, EntryType.MEMBERSHIP_END, OPERATOR, 0, breakdown=[line], booked_at=iso(now))
+
+
 @dataclass
 class _Given:
     vouchers: list[Voucher] = field(default_factory=list)
@@ -241,18 +243,20 @@ class _Given:
 
 
 # A run gives at most this many monthly vouchers to one member (a job that missed months catches up over its next
-# runs): the transaction stays small.
+# runs; a renewal starts the new period's count, see domain/membership.renewed): the transaction stays small.
 MAX_VOUCHERS_AT_ONCE = 3
 
 
-def _vouchers_due(wallet: Wallet, program: Program, now: datetime, as_of: date) -> _Given:
+def _vouchers_due(
+    wallet: Wallet, program: Program, now: datetime, as_of: date, limit: int = MAX_VOUCHERS_AT_ONCE
+) -> _Given:
     """The monthly vouchers due by `as_of` of an active member's membership: each the programme's denomination of
     the plan's points, those points issued by the operator (a `grant` entry) and converted at once (a `voucher`
     entry), never passing through the member's lots, so no debt or expiry of theirs can touch them. A month passes
     without a voucher when the member is suspended or closed, or the programme no longer has the denomination (the
     operator changed the rules)."""
     given = _Given()
-    while len(given.vouchers) < MAX_VOUCHERS_AT_ONCE:
+    while len(given.vouchers) < limit:
         membership = wallet.membership
         due_on = None if membership is None else membership.next_voucher_on
         if membership is None or due_on is None or due_on > as_of.isoformat():

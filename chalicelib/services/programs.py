@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from ..domain.errors import CurrencyMismatch, InvalidRequest
+from ..domain.errors import CurrencyMismatch, InvalidRequest, RuleViolation
 from ..domain.money import parse_amount, parse_currency, parse_rate, to_str
 from ..domain.program import DEFAULT_PROGRAM, Partner, Program, program_document
 from ..domain.settlement import OPERATOR
@@ -54,6 +54,7 @@ def set_program(rt: Runtime, request: ProgramDocument) -> dict[str, Any]:
     _check_funders(request.funders(), partners)
     _check_currency(rt, request.currency, partners)
     _check_usable_at(request.vouchers, partners)
+    _check_plan_vouchers(rt, request.vouchers)
     document = request.model_dump(mode="json", exclude_none=True)
     # A whole replacement: a retry after a lost write stores the same document over the newer version.
     version = until_written(rt, lambda: rt.store.directory.put_program(document, iso(rt.now())), "the programme")
@@ -85,6 +86,20 @@ def _check_vouchers(rules: VoucherRulesDocument, currency: str, point_value: Dec
             raise InvalidRequest(
                 f"the {to_str(value - worth)} {currency} this voucher adds over its points needs a bonus_funder",
                 field=f"{field}.bonus_funder",
+            )
+
+
+def _check_plan_vouchers(rt: Runtime, rules: VoucherRulesDocument | None) -> None:
+    """A paid membership plan's monthly voucher is a denomination of the programme, its bonus the operator's: the
+    programme keeps them while a plan (on sale or renewing) gives them. Change the plan first."""
+    funders = {d.points: d.bonus_funder for d in rules.denominations} if rules is not None else {}
+    for plan in rt.store.directory.list_plans():
+        points = plan.monthly_voucher
+        if points is not None and (points not in funders or funders[points] not in (None, OPERATOR)):
+            raise RuleViolation(
+                f"plan {plan.plan_id} gives a monthly voucher of {points} points: keep that denomination, its bonus "
+                "funded by the operator, or change the plan first",
+                field="vouchers.denominations",
             )
 
 

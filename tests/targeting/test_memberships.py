@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from decimal import Decimal
 
+from tests.support.api import PROGRAM
 from tests.support.capacity import capacity_meter
 from tests.support.ledger import assert_invariants
 
@@ -438,3 +439,62 @@ def test_periods_follow_the_day_the_membership_began_and_a_missed_period_is_not_
     gone = entries(coalition, member, "membership_end")
     assert coalition.me(member)["membership"] is None and "was missed" in gone[0]["breakdown"][0]["detail"]
     assert len(entries(coalition, member, "membership_fee")) == 3  # sold, February's, March's: never a past period
+
+
+def test_a_voucher_the_plan_adds_begins_with_the_next_period_never_back_dated(coalition, clock):
+    key = coalition.partner("cafe")
+    coalition.program(vouchers=VOUCHERS)
+    plan(coalition)  # monthly, no voucher yet
+    member = coalition.member(key)
+    assert sell(coalition, key, member).status == 201
+    clock.now = datetime(2026, 12, 23, 0, 20, tzinfo=timezone.utc)
+    assert run_renewals(coalition, "2026-12-23")["processed"] == 1
+    added = coalition.api.put("/v1/admin/plans/plus", {**PLUS, "monthly_voucher": 500}, token=coalition.admin)
+    assert added.status == 200
+
+    clock.now = datetime(2027, 1, 23, 0, 20, tzinfo=timezone.utc)
+    assert run_renewals(coalition, "2027-01-23")["processed"] == 1  # renewed on the new terms: January's voucher
+    vouchers = coalition.api.get("/v1/me/vouchers", token=member.token).json["vouchers"]
+    clock.now = datetime(2027, 2, 23, 0, 20, tzinfo=timezone.utc)
+    assert run_renewals(coalition, "2027-02-23")["processed"] == 1  # February: renewed, its voucher
+    assert run_renewals(coalition, "2027-02-23")["processed"] == 0
+
+    assert len(vouchers) == 1
+    assert len(coalition.api.get("/v1/me/vouchers", token=member.token).json["vouchers"]) == 2
+    details = [g["breakdown"][0]["detail"] for g in entries(coalition, member, "grant")]
+    assert [d.split("voucher of ")[1][:7] for d in details] == ["2027-02", "2027-01"]  # newest first
+    membership = coalition.me(member)["membership"]
+    assert membership["next_voucher_on"] == membership["renews_on"] == "2027-03-23"  # March's: with its renewal
+    assert assert_invariants() == {"operator": 1000}
+
+
+def test_a_job_that_missed_months_catches_up_within_its_cap_and_never_sticks(coalition, clock):
+    key = coalition.partner("cafe")
+    coalition.program(vouchers=VOUCHERS)
+    plan(coalition, YEARLY_WITH_VOUCHER)
+    member = coalition.member(key)
+    assert sell(coalition, key, member, plan_id="plus-year").status == 201  # November's voucher
+    clock.now = datetime(2027, 5, 1, 0, 20, tzinfo=timezone.utc)  # December to April missed: five months due
+
+    first = run_renewals(coalition, "2027-05-01")
+    second = run_renewals(coalition, "2027-05-01")
+    third = run_renewals(coalition, "2027-05-01")
+
+    assert (first["processed"], second["processed"], third["processed"]) == (1, 1, 0)
+    assert len(coalition.api.get("/v1/me/vouchers", token=member.token).json["vouchers"]) == 1 + 3 + 2
+    assert coalition.me(member)["membership"]["next_voucher_on"] == "2027-05-23"
+
+
+def test_a_plans_voucher_is_the_operators_and_the_programme_keeps_it_while_a_plan_gives_it(coalition):
+    coalition.partner("books")
+    by_books = {"points": 1000, "value": "11.00", "bonus_funder": "books"}
+    coalition.program(vouchers={**VOUCHERS, "denominations": [by_books, *VOUCHERS["denominations"]]})
+    paid_by_books = coalition.api.post("/v1/admin/plans", {**YEARLY, "monthly_voucher": 1000}, token=coalition.admin)
+    plan(coalition, YEARLY_WITH_VOUCHER)
+    without = {**PROGRAM, "vouchers": {**VOUCHERS, "denominations": [by_books]}}
+    dropped = coalition.api.put("/v1/admin/program", without, token=coalition.admin)
+
+    assert (paid_by_books.status, paid_by_books.json["error"]["field"]) == (400, "monthly_voucher")
+    assert "funded by books" in paid_by_books.json["error"]["message"]
+    assert (dropped.status, dropped.json["error"]["field"]) == (422, "vouchers.denominations")
+    assert "plan plus-year gives a monthly voucher of 500 points" in dropped.json["error"]["message"]
