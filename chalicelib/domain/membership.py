@@ -124,7 +124,7 @@ class Membership:
     auto_renew: bool = True
     renewals: int = 0  # payments after the first: each renewal's operation id is unique with it
     monthly_voucher: int | None = None  # as paid for: the voucher denomination's points given each month
-    vouchers_given: int = 0  # monthly vouchers given since the membership began
+    vouchers_given: int = 0  # months of the membership whose voucher was given (or passed: suspended, none then)
 
     def active(self, on: date) -> bool:
         return self.since <= on.isoformat() <= self.paid_through
