@@ -20,4 +20,7 @@ def shard_names(rt: Runtime) -> list[str]:
 def run_shard(rt: Runtime, shard: str, as_of: date) -> int:
     """Members who renew on `as_of` or before (missed days are caught up the same way)."""
     due = rt.store.wallets.memberships_due(shard, as_of.isoformat())
-    return sum(1 for member_id in due if settle_due(rt, member_id, as_of))
+    if not due:
+        return 0
+    plans = {plan.plan_id: plan for plan in rt.store.directory.list_plans()}  # one Query for the shard, read now
+    return sum(1 for member_id in due if settle_due(rt, member_id, as_of, plans))

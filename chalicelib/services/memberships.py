@@ -9,12 +9,13 @@ its own, once per day due.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from ..domain.errors import AlreadyExists, CurrencyMismatch, MembershipRefused, NotFound, RuleViolation
+from ..domain.errors import CurrencyMismatch, MembershipRefused, NotFound, RuleViolation
 from ..domain.ledger import Entry, new_entry
 from ..domain.membership import (
     MAX_PLANS,
@@ -63,13 +64,13 @@ def save_plan(rt: Runtime, request: PlanRequest, *, create: bool) -> dict[str, A
     )
     check_plan(plan, program.vouchers)
     directory = rt.store.directory
-    before = directory.get_plan(plan.plan_id)
-    if create and before is not None:
-        raise AlreadyExists(f"plan {plan.plan_id} exists", field="plan_id")
-    if create and len(directory.list_plans()) >= MAX_PLANS:
-        raise RuleViolation(f"at most {MAX_PLANS} plans: change one, or take one off sale", field="plan_id")
-    if before is not None:
-        check_change(before, plan)
+    if create:  # an id taken already: the store's conditional write refuses it (409)
+        if len(directory.list_plans()) >= MAX_PLANS:
+            raise RuleViolation(f"at most {MAX_PLANS} plans: change one, or take one off sale", field="plan_id")
+    else:  # a plan missing: the store's conditional write refuses it (404)
+        before = directory.get_plan(plan.plan_id)
+        if before is not None:
+            check_change(before, plan)
     directory.save_plan(plan, iso(rt.now()), create=create)
     rt.cache.forget("plans")
     return plan_view(plan, currency)
@@ -183,16 +184,17 @@ def choose_renewal(rt: Runtime, member_id: str, choice: MembershipChoice) -> dic
 
 
 # ---- the renewal job ---------------------------------------------------------------------------------------------
-def settle_due(rt: Runtime, member_id: str, as_of: date) -> bool:
+def settle_due(rt: Runtime, member_id: str, as_of: date, plans: Mapping[str, Plan]) -> bool:
     """What is due on a member's membership by `as_of`, once: the monthly vouchers of the days passed, and when the
     paid period has ended, the renewal (the seller's till charges the plan's fee now) if the member chose to renew,
     the plan and the seller still exist and the member is active; otherwise the membership ends. The operation's id
-    names the membership and the day that was due, so a rerun, or a redelivered message, books nothing again."""
-    wallet = rt.store.wallets.load(member_id)
+    names the membership and what the job booked of it so far, so a rerun, or a redelivered message, books nothing
+    again. `plans`: every plan, as the job's shard read them once (the fees it charges)."""
+    wallet = rt.store.wallets.load(member_id)  # the operation's id depends on it: read before the operation's own read
     due = None if wallet is None else wallet.membership
     if due is None or due.due_on > as_of.isoformat():
         return False
-    plan = rt.store.directory.get_plan(due.plan_id)
+    plan = plans.get(due.plan_id)
     seller = partner_profile(rt, due.sold_by)
     program = current_program(rt)
     operation_id = f"{member_id}#{due.progress}"
